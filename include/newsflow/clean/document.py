@@ -1,0 +1,82 @@
+"""Turn one RawDoc into an article row (or a Reject), whatever its format."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from newsflow import __version__
+from newsflow.clean.chrome import strip_chrome
+from newsflow.clean.html import extract_html
+from newsflow.clean.metadata import (
+    agency_of,
+    clean_authors,
+    dateline,
+    detect_language,
+    normalise_text,
+)
+from newsflow.clean.urls import canonical_url, domain
+from newsflow.dates import parse_datetime
+from newsflow.ids import content_hash, stable_id
+from newsflow.records import RawDoc, Reject
+
+STAGE = "clean"
+
+
+def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, Any] | Reject:
+    """An article row for ``doc`` (without dedup and story columns), or a Reject.
+
+    HTML goes through trafilatura, then both HTML and plain text go through the same
+    chrome stripping, so a page's leftovers and a text dump's boilerplate are removed
+    by one set of rules.
+    """
+    title, authors, published, sitename = doc.title, list(doc.authors), doc.published_at, None
+    if doc.kind == "html":
+        ex = extract_html(doc.content, url=doc.url)
+        if ex is None:
+            return Reject(
+                doc.source_uri, STAGE, "no_text", "no main text found in the page", doc.raw
+            )
+        text, sitename = ex.text, ex.sitename
+        title = title or ex.title
+        authors = authors or clean_authors(ex.authors)
+        published = published or parse_datetime(ex.date)
+    else:
+        text = doc.content
+    stripped = strip_chrome(normalise_text(text), title=title)
+    body = "\n".join(stripped.paragraphs)
+    words = len(body.split())
+    if words == 0:
+        return Reject(
+            doc.source_uri, STAGE, "no_text", "nothing left after removing page chrome", doc.raw
+        )
+    if words < min_words:
+        return Reject(
+            doc.source_uri,
+            STAGE,
+            "too_short",
+            f"{words} words after cleaning (< {min_words})",
+            doc.raw,
+        )
+    agency, _place = dateline(body)
+    if agency is None:
+        credits = [a for a in map(agency_of, stripped.caption_credits) if a]
+        agency = credits[0] if credits else None
+    canon = canonical_url(doc.url)
+    chash = content_hash(body)
+    return {
+        "article_id": stable_id("url", canon) if canon else stable_id("text", chash),
+        "source_uri": doc.source_uri,
+        "url": doc.url,
+        "canonical_url": canon,
+        "source": doc.source or agency or sitename or domain(doc.url),
+        "title": stripped.title,
+        "authors": authors or stripped.authors,
+        "published_at": published,
+        "language": detect_language(body),
+        "text": body,
+        "word_count": words,
+        "content_hash": chash,
+        "ingest_date": day,
+        "pipeline_version": __version__,
+    }

@@ -1,0 +1,104 @@
+"""Metadata read from the article itself: datelines, bylines, language, clean text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+
+# "TOKYO (AP) —", "WASHINGTON, May 3 (Reuters) -", "(AFP) -", "PARIS, France (dpa) –"
+DATELINE = re.compile(
+    r"^(?P<place>[A-ZÀ-Ý][A-ZÀ-Ý .'’-]{1,40}(?:,\s*[A-Z][\w. ]{1,30})?)?\s*"
+    r"(?:,\s*\w+\.? \d{1,2},?\s*)?"
+    r"\((?P<agency>AP|Associated Press|Reuters|AFP|Kyodo|Kyodo News|dpa|DPA|Xinhua|UPI|EFE|ANSA"
+    r"|Bloomberg|PA|Yonhap|Bernama|PTI|IANS|CNA|Anadolu|TASS|ANP|Belga|APA|AAP|CP|NTB|TT|Lusa)\)"
+    r"\s*[—–-]{1,2}\s*"
+)
+AGENCIES = {
+    "ap": "AP",
+    "associated press": "AP",
+    "reuters": "Reuters",
+    "afp": "AFP",
+    "kyodo": "Kyodo",
+    "kyodo news": "Kyodo",
+    "dpa": "dpa",
+    "xinhua": "Xinhua",
+    "upi": "UPI",
+    "efe": "EFE",
+    "ansa": "ANSA",
+    "bloomberg": "Bloomberg",
+    "pa": "PA",
+    "yonhap": "Yonhap",
+    "bernama": "Bernama",
+    "pti": "PTI",
+    "ians": "IANS",
+    "cna": "CNA",
+    "anadolu": "Anadolu",
+    "tass": "TASS",
+    "anp": "ANP",
+    "belga": "Belga",
+    "apa": "APA",
+    "aap": "AAP",
+    "cp": "CP",
+    "ntb": "NTB",
+    "tt": "TT",
+    "lusa": "Lusa",
+}
+_AUTHOR_NOISE = re.compile(
+    r"^(by|von|par|por|di)\s+|\s*[,|–-]\s*(staff|senior|chief|special|foreign|political|"
+    r"business|deputy|associate|contributing)?\s*(writer|reporter|correspondent|editor|"
+    r"columnist|journalist|contributor)s?\b.*$",
+    re.IGNORECASE,
+)
+
+
+def normalise_text(text: str) -> str:
+    """Mojibake fixed, Unicode composed, spaces unified, one paragraph per line."""
+    text = ftfy.fix_text(text, uncurl_quotes=False)
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def dateline(text: str) -> tuple[str | None, str | None]:
+    """(agency, place) from a dateline at the start of the first paragraphs."""
+    for para in text.split("\n")[:3]:
+        m = DATELINE.match(para)
+        if m:
+            agency = AGENCIES.get(m.group("agency").lower(), m.group("agency"))
+            place = (m.group("place") or "").strip(" ,") or None
+            return agency, place.title() if place else None
+    return None, None
+
+
+def agency_of(credit: str) -> str | None:
+    """The agency in a caption credit such as "Kyodo" or "AP Photo/Eugene Hoshiko"."""
+    head = re.split(r"[/ ]", credit.strip(), maxsplit=1)[0].lower()
+    if credit.lower().startswith("ap photo"):
+        return "AP"
+    return AGENCIES.get(head)
+
+
+def clean_authors(raw: list[str] | str | None) -> list[str]:
+    """Authors without "By", job titles or duplicates, in order."""
+    if not raw:
+        return []
+    items = raw if isinstance(raw, list) else re.split(r";|\band\b|&", raw)
+    out: list[str] = []
+    for item in items:
+        for part in re.split(r";|\s+and\s+|\s*&\s*", item):
+            name = _AUTHOR_NOISE.sub("", part.strip()).strip(" ,|")
+            if name and len(name.split()) <= 5 and name not in out:
+                out.append(name)
+    return out
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code from py3langid (a fast, offline n-gram classifier)."""
+    import py3langid
+
+    if not text.strip():
+        return None
+    lang, _score = py3langid.classify(text[:5000])
+    return lang

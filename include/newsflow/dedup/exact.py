@@ -1,0 +1,98 @@
+"""Cheap duplicates: the same canonical URL or the same normalised text.
+
+Every article of the day and the representatives of earlier days (within the
+horizon) go into one union-find; each cluster's representative is an earlier day's
+article if there is one (its partition is never edited), else the earliest
+published, then the longest text, then the smallest id, so the choice does not
+depend on the order of input files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from newsflow.dedup.unionfind import UnionFind
+from newsflow.ids import normalise_for_hash
+
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What dedup needs to know of an article (today's or an earlier day's)."""
+
+    article_id: str
+    canonical_url: str | None
+    content_hash: str
+    published_at: datetime | None
+    word_count: int
+    text: str | None = None
+    dt: date | None = None  # set for earlier days' articles
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    article_id: str
+    duplicate_of: str
+    similarity: float | None
+    method: str
+    duplicate_of_dt: date
+
+
+def _rank(c: Candidate) -> tuple:
+    return (c.dt is None, c.published_at or _FAR_FUTURE, -c.word_count, c.article_id)
+
+
+def shingle_jaccard(a: str, b: str, k: int = 3) -> float:
+    """Jaccard similarity of word k-shingles of two texts."""
+
+    def shingles(t: str) -> set[tuple[str, ...]]:
+        w = normalise_for_hash(t).split()
+        return {tuple(w[i : i + k]) for i in range(max(1, len(w) - k + 1))}
+
+    sa, sb = shingles(a), shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa or sb else 1.0
+
+
+def deduplicate(
+    today: list[Candidate], earlier: list[Candidate], *, day: date
+) -> tuple[dict[str, tuple[str, bool, str | None]], list[Duplicate]]:
+    """Cluster ``today`` (with ``earlier`` as possible originals).
+
+    Returns ``{article_id: (dedup_cluster_id, is_duplicate, duplicate_of)}`` for today's
+    articles and the rows of the ``duplicates`` table.
+    """
+    by_id = {c.article_id: c for c in [*earlier, *today]}
+    uf = UnionFind()
+    first_seen: dict[tuple[str, str], str] = {}
+    how: dict[str, str] = {}
+    for c in sorted(by_id.values(), key=_rank):
+        uf.add(c.article_id)
+        for method, key in (("url", c.canonical_url), ("exact", c.content_hash)):
+            if not key:
+                continue
+            other = first_seen.setdefault((method, key), c.article_id)
+            if other != c.article_id and uf.union(other, c.article_id):
+                how.setdefault(c.article_id, method)
+
+    assignment: dict[str, tuple[str, bool, str | None]] = {}
+    rows: list[Duplicate] = []
+    for members in uf.groups().values():
+        rep = min((by_id[m] for m in members), key=_rank)
+        for m in members:
+            c = by_id[m]
+            if c.dt is not None:
+                continue  # earlier days' rows are not rewritten
+            if m == rep.article_id:
+                assignment[m] = (rep.article_id, False, None)
+                continue
+            assignment[m] = (rep.article_id, True, rep.article_id)
+            if c.content_hash == rep.content_hash:
+                method, sim = "exact", 1.0
+            else:
+                method = "url" if c.canonical_url == rep.canonical_url else how.get(m, "exact")
+                sim = shingle_jaccard(c.text, rep.text) if c.text and rep.text else None
+            rows.append(Duplicate(m, rep.article_id, sim, method, rep.dt or day))
+    rows.sort(key=lambda d: d.article_id)
+    return assignment, rows

