@@ -46,17 +46,16 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
     stripped = strip_chrome(normalise_text(text), title=title)
     body = "\n".join(stripped.paragraphs)
     words = len(body.split())
-    if words == 0:
+    if words < min_words or words == 0:
+        # judge length on the input when the rules left nothing: a short note is
+        # "too short", a long page without an article is "no text"
+        before = words or len(normalise_text(text).split())
+        if before < max(min_words, 1):
+            return Reject(
+                doc.source_uri, STAGE, "too_short", f"{before} words (< {min_words})", doc.raw
+            )
         return Reject(
             doc.source_uri, STAGE, "no_text", "nothing left after removing page chrome", doc.raw
-        )
-    if words < min_words:
-        return Reject(
-            doc.source_uri,
-            STAGE,
-            "too_short",
-            f"{words} words after cleaning (< {min_words})",
-            doc.raw,
         )
     agency, _place = dateline(body)
     if agency is None:

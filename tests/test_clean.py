@@ -1,0 +1,165 @@
+from datetime import date
+
+import pytest
+from conftest import AP_FARM, KYODO, SEEDS
+
+from newsflow.clean import clean_document
+from newsflow.clean.chrome import strip_chrome
+from newsflow.clean.metadata import clean_authors, dateline, normalise_text
+from newsflow.clean.urls import canonical_url
+from newsflow.records import RawDoc, Reject
+
+DAY = date(2024, 5, 14)
+FARM_CHROME = [
+    "Current:Home",
+    "-消息",
+    "\nView\n",
+    "Date:2025-04-23",
+    "veryGood!",
+    "Related",
+    "Ranking",
+    "Recommendation",
+    "Meta donates",
+    "Juan Soto",
+]
+
+
+def _seed(name: str) -> RawDoc:
+    raw = (SEEDS / name).read_bytes()
+    return RawDoc(name, "text", raw.decode("utf-8"), raw)
+
+
+def test_content_farm_copy_keeps_the_ap_body_and_drops_the_chrome() -> None:
+    art = clean_document(_seed(AP_FARM), day=DAY)
+    text = art["text"]
+    assert text.startswith("TOKYO (AP) — Japan and Vietnam on Monday agreed")
+    assert text.endswith("visit a hydrogen energy facility in Fukuoka in southern Japan.")
+    assert len(text.split("\n")) == 11  # every article paragraph, one per line
+    for chrome in FARM_CHROME:
+        assert chrome not in "\n" + text + "\n", chrome
+    assert art["title"].startswith("Japan and Vietnam agree to boost ties")
+    assert art["source"] == "AP"
+    assert art["published_at"] is None  # the farm's Date: line is not the article's date
+    assert art["language"] == "en"
+
+
+def test_kyodo_text_loses_caption_and_related_block() -> None:
+    art = clean_document(_seed(KYODO), day=DAY)
+    text = art["text"]
+    assert text.startswith("Japanese Prime Minister Fumio Kishida and Vietnamese President")
+    assert text.endswith("since becoming the president in March.")
+    assert "shakes hands" not in text
+    assert "Related coverage" not in text and "FOCUS:" not in text
+    assert art["source"] == "Kyodo"  # from the photo credit
+    assert art["word_count"] == len(text.split())
+
+
+@pytest.mark.parametrize(
+    ("page", "must_keep", "must_drop"),
+    [
+        (  # a news site's text dump: menu, byline, share bar, footer
+            "Menu\nSearch\nNews > Business > Markets\nCentral bank holds rates steady\n"
+            "By Jane Doe, Staff Reporter\nShare\nTweet\n"
+            "FRANKFURT (Reuters) — The central bank kept its main rate at 4 percent on Thursday, "
+            "citing stubborn services inflation.\n"
+            "Economists had expected the decision after a week of mixed data from the euro zone.\n"
+            "Advertisement\n"
+            "The bank will publish new staff projections in June, its president told reporters.\n"
+            "Most Read\n1. Ten gadgets for summer\n2. Stocks slide\n© 2024 Example Media\n",
+            ["FRANKFURT (Reuters) — The central bank", "Economists had expected", "staff projections in June"],
+            ["Menu", "Search", "News > Business", "Share", "Tweet", "Advertisement", "Most Read", "gadgets", "©"],
+        ),
+        (  # a blog-style dump: counters, tags and a 'You may also like' list
+            "Home » World » Floods\n12 comments\n"
+            "Heavy rain flooded the old town of the city overnight and forced hundreds of residents "
+            "to leave their homes, officials said.\n\n"
+            "Rescue teams used boats to reach people stranded on upper floors.\n\n"
+            "Likes (42)\nYou may also like:\nCelebrity chef opens new restaurant\nTop ten beaches\n",
+            ["Heavy rain flooded the old town", "Rescue teams used boats"],
+            ["Home » World", "12 comments", "Likes (42)", "You may also like", "Celebrity chef", "beaches"],
+        ),
+    ],
+)
+def test_chrome_of_other_site_styles(page: str, must_keep: list[str], must_drop: list[str]) -> None:
+    text = "\n".join(strip_chrome(normalise_text(page)).paragraphs)
+    for s in must_keep:
+        assert s in text
+    for s in must_drop:
+        assert s not in text, s
+
+
+def test_byline_becomes_authors() -> None:
+    out = strip_chrome("Rates on hold\nBy Jane Doe, Staff Reporter\n" + "A sentence of news text here. " * 3)
+    assert out.authors == ["Jane Doe"]
+    assert out.title == "Rates on hold"
+
+
+def test_html_page_through_trafilatura() -> None:
+    nav = "".join(f'<li><a href="/s{i}">Section {i}</a></li>' for i in range(30))
+    body = "".join(
+        f"<p>Paragraph {i} of the report says the harbour strike entered its third day on Tuesday "
+        f"as dock workers and port operators failed to agree on pay.</p>"
+        for i in range(5)
+    )
+    html = (
+        "<html><head><title>Port strike enters third day | Example News</title>"
+        '<meta name="author" content="By John Smith">'
+        '<meta property="article:published_time" content="2024-05-13T08:00:00+00:00">'
+        f"</head><body><nav><ul>{nav}</ul></nav><article><h1>Port strike enters third day</h1>"
+        f"{body}</article><footer><p>Copyright Example News. All rights reserved.</p></footer></body></html>"
+    )
+    doc = RawDoc("p.html", "html", html, html.encode(), url="https://www.example.com/news/strike/?utm_source=tw")
+    art = clean_document(doc, day=DAY)
+    assert "Paragraph 0 of the report" in art["text"] and "Paragraph 4" in art["text"]
+    assert "Section 12" not in art["text"] and "All rights reserved" not in art["text"]
+    assert not art["text"].startswith("Port strike enters third day")  # the h1 is the title, not text
+    assert art["title"] == "Port strike enters third day"
+    assert art["authors"] == ["John Smith"]
+    assert art["published_at"].isoformat().startswith("2024-05-13")
+    assert art["canonical_url"] == "https://example.com/news/strike"
+    assert art["source"] == "example.com"
+
+
+def test_short_or_empty_text_is_rejected_with_bytes() -> None:
+    doc = RawDoc("s.txt", "text", "Too short to be news.", b"Too short to be news.")
+    rej = clean_document(doc, day=DAY, min_words=20)
+    assert isinstance(rej, Reject) and rej.code == "too_short" and rej.raw == doc.raw
+    html = "<html><body><nav>Home</nav></body></html>"
+    rej = clean_document(RawDoc("e.html", "html", html, html.encode()), day=DAY)
+    assert isinstance(rej, Reject) and rej.code == "no_text"
+
+
+def test_non_english_language() -> None:
+    text = (
+        "Die Regierung in Berlin hat am Dienstag ein neues Gesetz zum Schutz der Wälder beschlossen. "
+        "Umweltverbände begrüßten die Entscheidung, forderten aber mehr Geld für die Umsetzung."
+    )
+    art = clean_document(RawDoc("de.txt", "text", text, text.encode()), day=DAY, min_words=5)
+    assert art["language"] == "de"
+
+
+@pytest.mark.parametrize(
+    ("url", "canon"),
+    [
+        ("https://www.Example.com/news/a/?utm_source=x&fbclid=1", "https://example.com/news/a"),
+        ("http://example.com/news/a", "https://example.com/news/a"),
+        ("https://example.com/news/a/amp/", "https://example.com/news/a"),
+        ("https://example.com/news/a?id=3#top", "https://example.com/news/a?id=3"),
+        ("ftp://example.com/x", None),
+        ("not a url", None),
+        (None, None),
+    ],
+)
+def test_canonical_url(url: str | None, canon: str | None) -> None:
+    assert canonical_url(url) == canon
+
+
+def test_datelines_and_authors() -> None:
+    assert dateline("WASHINGTON (Reuters) - The Senate voted.") == ("Reuters", "Washington")
+    assert dateline("(AFP) - Talks resumed.") == ("AFP", None)
+    assert dateline("No dateline here.") == (None, None)
+    assert clean_authors("By Jane Doe; John Smith, Senior Correspondent") == ["Jane Doe", "John Smith"]
+
+
+def test_mojibake_and_spacing_fixed() -> None:
+    assert normalise_text("CafÃ©  society\r\n\r\n  next   para ") == "Café society\nnext para"
