@@ -124,7 +124,7 @@ def test_short_or_empty_text_is_rejected_with_bytes() -> None:
     doc = RawDoc("s.txt", "text", "Too short to be news.", b"Too short to be news.")
     rej = clean_document(doc, day=DAY, min_words=20)
     assert isinstance(rej, Reject) and rej.code == "too_short" and rej.raw == doc.raw
-    html = "<html><body><nav>Home</nav></body></html>"
+    html = "<html><head><script>var x = 1;</script></head><body></body></html>"
     rej = clean_document(RawDoc("e.html", "html", html, html.encode()), day=DAY)
     assert isinstance(rej, Reject) and rej.code == "no_text"
 
