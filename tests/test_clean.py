@@ -66,8 +66,22 @@ def test_kyodo_text_loses_caption_and_related_block() -> None:
             "Advertisement\n"
             "The bank will publish new staff projections in June, its president told reporters.\n"
             "Most Read\n1. Ten gadgets for summer\n2. Stocks slide\n© 2024 Example Media\n",
-            ["FRANKFURT (Reuters) — The central bank", "Economists had expected", "staff projections in June"],
-            ["Menu", "Search", "News > Business", "Share", "Tweet", "Advertisement", "Most Read", "gadgets", "©"],
+            [
+                "FRANKFURT (Reuters) — The central bank",
+                "Economists had expected",
+                "staff projections in June",
+            ],
+            [
+                "Menu",
+                "Search",
+                "News > Business",
+                "Share",
+                "Tweet",
+                "Advertisement",
+                "Most Read",
+                "gadgets",
+                "©",
+            ],
         ),
         (  # a blog-style dump: counters, tags and a 'You may also like' list
             "Home » World » Floods\n12 comments\n"
@@ -76,7 +90,14 @@ def test_kyodo_text_loses_caption_and_related_block() -> None:
             "Rescue teams used boats to reach people stranded on upper floors.\n\n"
             "Likes (42)\nYou may also like:\nCelebrity chef opens new restaurant\nTop ten beaches\n",
             ["Heavy rain flooded the old town", "Rescue teams used boats"],
-            ["Home » World", "12 comments", "Likes (42)", "You may also like", "Celebrity chef", "beaches"],
+            [
+                "Home » World",
+                "12 comments",
+                "Likes (42)",
+                "You may also like",
+                "Celebrity chef",
+                "beaches",
+            ],
         ),
     ],
 )
@@ -89,7 +110,9 @@ def test_chrome_of_other_site_styles(page: str, must_keep: list[str], must_drop:
 
 
 def test_byline_becomes_authors() -> None:
-    out = strip_chrome("Rates on hold\nBy Jane Doe, Staff Reporter\n" + "A sentence of news text here. " * 3)
+    out = strip_chrome(
+        "Rates on hold\nBy Jane Doe, Staff Reporter\n" + "A sentence of news text here. " * 3
+    )
     assert out.authors == ["Jane Doe"]
     assert out.title == "Rates on hold"
 
@@ -108,11 +131,19 @@ def test_html_page_through_trafilatura() -> None:
         f"</head><body><nav><ul>{nav}</ul></nav><article><h1>Port strike enters third day</h1>"
         f"{body}</article><footer><p>Copyright Example News. All rights reserved.</p></footer></body></html>"
     )
-    doc = RawDoc("p.html", "html", html, html.encode(), url="https://www.example.com/news/strike/?utm_source=tw")
+    doc = RawDoc(
+        "p.html",
+        "html",
+        html,
+        html.encode(),
+        url="https://www.example.com/news/strike/?utm_source=tw",
+    )
     art = clean_document(doc, day=DAY)
     assert "Paragraph 0 of the report" in art["text"] and "Paragraph 4" in art["text"]
     assert "Section 12" not in art["text"] and "All rights reserved" not in art["text"]
-    assert not art["text"].startswith("Port strike enters third day")  # the h1 is the title, not text
+    assert not art["text"].startswith(
+        "Port strike enters third day"
+    )  # the h1 is the title, not text
     assert art["title"] == "Port strike enters third day"
     assert art["authors"] == ["John Smith"]
     assert art["published_at"].isoformat().startswith("2024-05-13")
@@ -158,7 +189,10 @@ def test_datelines_and_authors() -> None:
     assert dateline("WASHINGTON (Reuters) - The Senate voted.") == ("Reuters", "Washington")
     assert dateline("(AFP) - Talks resumed.") == ("AFP", None)
     assert dateline("No dateline here.") == (None, None)
-    assert clean_authors("By Jane Doe; John Smith, Senior Correspondent") == ["Jane Doe", "John Smith"]
+    assert clean_authors("By Jane Doe; John Smith, Senior Correspondent") == [
+        "Jane Doe",
+        "John Smith",
+    ]
 
 
 def test_mojibake_and_spacing_fixed() -> None:

@@ -18,7 +18,9 @@ def _items(d: Path, **kw) -> dict[str, RawDoc | Reject]:
 def test_every_format_and_every_input_accounted_for(tmp_path: Path) -> None:
     (tmp_path / "a.html").write_text(PAGE)
     (tmp_path / "a.json").write_text(
-        json.dumps({"url": "https://ex.com/a", "source": "Ex", "published_at": "2024-05-13T10:00:00Z"})
+        json.dumps(
+            {"url": "https://ex.com/a", "source": "Ex", "published_at": "2024-05-13T10:00:00Z"}
+        )
     )
     (tmp_path / "b.txt").write_text("Some plain text.")
     (tmp_path / "c.jsonl").write_text(
@@ -86,7 +88,11 @@ def test_missing_day_folder_is_a_clear_error(tmp_path: Path) -> None:
         ("Grüße aus Köln".encode("cp1252"), False, "Grüße aus Köln"),
         ("Grüße".encode("utf-16"), False, "Grüße"),
         ("\ufeffBOM text".encode(), False, "BOM text"),
-        (b'<meta charset="iso-8859-1"><p>caf\xe9</p>', True, '<meta charset="iso-8859-1"><p>café</p>'),
+        (
+            b'<meta charset="iso-8859-1"><p>caf\xe9</p>',
+            True,
+            '<meta charset="iso-8859-1"><p>café</p>',
+        ),
     ],
 )
 def test_decoding(raw: bytes, html: bool, expected: str) -> None:

@@ -84,7 +84,9 @@ _SECTION_HEADERS = re.compile(
 )
 _LIST_ITEM = re.compile(r"^\s*([-•*·▪►]|\d{1,2}[.)])\s+")
 _COPYRIGHT = re.compile(r"^(©|\(c\)|copyright\b|all rights reserved)", re.IGNORECASE)
-_BYLINE = re.compile(r"^(?:[Bb]y|BY)\s+([A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})(?:\s*(?:,|and|&|\|).*)?$")
+_BYLINE = re.compile(
+    r"^(?:[Bb]y|BY)\s+([A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})(?:\s*(?:,|and|&|\|).*)?$"
+)
 _CAPTION_CREDIT = re.compile(
     r"\((Kyodo|AP Photo[^)]*|Reuters[^)]*|AFP[^)]*|Getty Images[^)]*|Xinhua[^)]*|EPA[^)]*"
     r"|Photo[^)]*|File photo[^)]*)\)\s*$"

@@ -127,7 +127,31 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         else:
             m.entity_key = m.text
         m.country = code
+    mentions.extend(_missed_surnames(text, mentions, full_names))
+    mentions.sort(key=lambda m: (m.start, m.end))
     return mentions
+
+
+_CAPWORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
+
+
+def _missed_surnames(text: str, mentions: list[Mention], full_names: list[str]) -> list[Mention]:
+    """Surnames the model did not tag at all ("Thoung", a typo of "Thuong"), found by
+    matching capitalised words against the article's full PERSON names."""
+    surnames = {
+        full.split()[-1]: full for full in reversed(full_names) if len(full.split()[-1]) >= 5
+    }
+    if not surnames:
+        return []
+    covered = [(m.start, m.end) for m in mentions]
+    found = []
+    for w in _CAPWORD.finditer(text):
+        if any(s <= w.start() < e for s, e in covered):
+            continue
+        full = next((f for sn, f in surnames.items() if _near(w.group(0), sn)), None)
+        if full:
+            found.append(Mention(w.start(), w.end(), w.group(0), "PERSON", full))
+    return found
 
 
 def _person_for(name: str, full_names: list[str]) -> str | None:

@@ -1,13 +1,15 @@
 """Atomic, idempotent writes of one day's partition of a lake table.
 
-A partition is written into a hidden temporary folder beside its final place,
-then swapped in with renames. Readers (pyarrow, DuckDB, polars) ignore names
-starting with "." so they see either the old or the new partition, never a half
-written one. Re-running a day replaces the folder, so reruns leave no extra files.
+A partition is written into a temporary folder under ``ROOT/_tmp`` (same
+filesystem, outside every table, so no reader's glob can see it: DuckDB's ``*``
+matches hidden names too), then swapped in with renames. Readers see either the
+old or the new partition, never a half-written one. Re-running a day replaces the
+folder, so reruns leave no extra files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -25,17 +27,25 @@ def partition_dir(root: str | os.PathLike[str], table: str, day: str) -> Path:
     return Path(root) / table / f"dt={day}"
 
 
+def _scratch(final: Path) -> tuple[Path, str]:
+    """The scratch folder for ``final`` (ROOT/table/dt=D) and the prefix of its entries."""
+    return final.parent.parent / "_tmp", f"{final.parent.name}.{final.name}"
+
+
 def recover(final: Path) -> None:
     """Finish or undo a swap that a crash interrupted, and drop stale temp folders."""
-    parent = final.parent
-    if not parent.exists():
+    scratch, prefix = _scratch(final)
+    if not scratch.exists():
         return
-    olds = sorted(parent.glob(f".{final.name}.old-*"))
+    olds = sorted(scratch.glob(f"{prefix}.old-*"))
     if olds and not final.exists():
+        final.parent.mkdir(parents=True, exist_ok=True)
         olds[-1].rename(final)  # the crash came between the two renames: restore
         olds = olds[:-1]
-    for stale in [*olds, *parent.glob(f".{final.name}.tmp-*")]:
+    for stale in [*olds, *scratch.glob(f"{prefix}.tmp-*")]:
         shutil.rmtree(stale, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        scratch.rmdir()
 
 
 def write_partition(
@@ -56,8 +66,9 @@ def write_partition(
     final = partition_dir(root, table, day)
     final.parent.mkdir(parents=True, exist_ok=True)
     recover(final)
-    tmp = final.parent / f".{final.name}.tmp-{uuid.uuid4().hex}"
-    tmp.mkdir()
+    scratch, prefix = _scratch(final)
+    tmp = scratch / f"{prefix}.tmp-{uuid.uuid4().hex}"
+    tmp.mkdir(parents=True)
     try:
         path = tmp / PART_NAME
         opts = dict(compression="zstd", write_statistics=True)
@@ -81,12 +92,16 @@ def write_partition(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        with contextlib.suppress(OSError):
+            scratch.rmdir()
     return final
 
 
 def swap_in(tmp: Path, final: Path) -> None:
     """Replace ``final`` by ``tmp`` with two renames (each atomic on a POSIX filesystem)."""
-    old = final.parent / f".{final.name}.old-{uuid.uuid4().hex}"
+    scratch, prefix = _scratch(final)
+    old = scratch / f"{prefix}.old-{uuid.uuid4().hex}"
     if final.exists():
         final.rename(old)
     tmp.rename(final)
