@@ -7,6 +7,7 @@ scheduler parses this file in milliseconds.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
@@ -18,7 +19,8 @@ STAGES = ["ingest", "clean", "dedup", "tag", "publish"]
 
 TASK_DEFAULTS = {
     "retries": 2,
-    "retry_delay": timedelta(seconds=20),
+    # first retry after NEWSFLOW_RETRY_DELAY_SECONDS (default 60), then doubling
+    "retry_delay": timedelta(seconds=float(os.environ.get("NEWSFLOW_RETRY_DELAY_SECONDS", "60"))),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
     "execution_timeout": timedelta(hours=2),

@@ -27,6 +27,7 @@ os.environ.update(
         "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "NEWSFLOW_RETRY_DELAY_SECONDS": "0.5",  # failing-task tests retry quickly
     }
 )
 for var in ("NEWSFLOW_CONFIG", "NEWSFLOW_INBOX", "NEWSFLOW_LAKE"):

@@ -2,7 +2,6 @@ from datetime import date
 
 import pytest
 from conftest import AP_FARM, KYODO, SEEDS
-
 from newsflow.clean import clean_document
 from newsflow.clean.chrome import strip_chrome
 from newsflow.clean.metadata import clean_authors, dateline, normalise_text

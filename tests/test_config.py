@@ -1,9 +1,8 @@
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
-
 from newsflow.config import load_settings
+from pydantic import ValidationError
 
 
 def test_defaults() -> None:

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import REPO
-
 from newsflow.orchestration import resolve_day, selected, settings_from_params
 
 

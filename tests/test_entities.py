@@ -1,6 +1,5 @@
 import pytest
 from conftest import AP_FARM, KYODO, SEEDS
-
 from newsflow.clean.chrome import strip_chrome
 from newsflow.clean.metadata import normalise_text
 from newsflow.entities import normalise, tag

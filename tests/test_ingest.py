@@ -3,7 +3,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from newsflow.ingest import iter_inbox
 from newsflow.ingest.decode import decode_bytes, looks_binary
 from newsflow.records import RawDoc, Reject
@@ -101,5 +100,5 @@ def test_decoding(raw: bytes, html: bool, expected: str) -> None:
 
 def test_binary_detection() -> None:
     assert looks_binary(b"\x00\x01\x02abc")
-    assert not looks_binary("plain text".encode())
+    assert not looks_binary(b"plain text")
     assert not looks_binary("utf16".encode("utf-16"))

@@ -5,7 +5,6 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
-
 from newsflow.lake.partition import read_partition, recover, write_partition
 
 SCHEMA = pa.schema([("k", pa.string()), ("v", pa.int32())])

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from newsflow.clean.metadata import AGENCIES
 from newsflow.dedup.unionfind import UnionFind
 from newsflow.ids import stable_id
 
@@ -33,6 +34,8 @@ def story_key(entity_key: str, label: str, country: str | None) -> str | None:
     """The key an entity counts under for story overlap (countries unified)."""
     if label not in STORY_LABELS:
         return None
+    if label == "ORG" and entity_key.casefold() in AGENCIES:
+        return None  # the wire agency of a dateline says who wrote it, not what happened
     if label in {"GPE", "NORP"} and country:
         return f"country:{country}"
     return f"{label}:{entity_key.casefold()}"

@@ -83,6 +83,7 @@ _SECTION_HEADERS = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*([-•*·▪►]|\d{1,2}[.)])\s+")
+_TAGS = re.compile(r"^(tags|topics|filed under|categories|keywords|more on)\s*[:：]", re.IGNORECASE)
 _COPYRIGHT = re.compile(r"^(©|\(c\)|copyright\b|all rights reserved)", re.IGNORECASE)
 _BYLINE = re.compile(
     r"^(?:[Bb]y|BY)\s+([A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})(?:\s*(?:,|and|&|\|).*)?$"
@@ -160,12 +161,12 @@ def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
         key = line.casefold()
         if _BREADCRUMB.search(line) and not _is_prose(line):
             continue
-        if _CRAWL_DATE.match(line) or is_widget(line) or _COPYRIGHT.match(line):
-            continue
         if is_section_header(line):
             if body_started:
                 break  # everything after "Related"/"Ranking"/... is other articles
             in_list_block = True
+            continue
+        if _CRAWL_DATE.match(line) or is_widget(line) or _COPYRIGHT.match(line) or _TAGS.match(line):
             continue
         if _LIST_ITEM.match(line) and len(line.split()) <= 25:
             continue

@@ -1,0 +1,49 @@
+# Two commands for a newcomer: `make demo` and `make test`. Both build the venv first.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(CURDIR)/$(VENV)/bin
+UV      := $(PY) -m uv
+AIRFLOW_HOME ?= $(CURDIR)/.airflow
+LAKE    ?= $(CURDIR)/data/lake
+SAMPLE  := $(CURDIR)/include/newsflow/sample/inbox
+DAY     := 2024-05-14
+
+export PATH := $(BIN):$(PATH)
+export AIRFLOW_HOME
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := false
+
+.PHONY: venv demo test lint lock clean
+
+# The venv: exact pins with hashes from requirements.lock, then the package itself.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) venv --quiet --allow-existing --python $(PY) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet --require-hashes requirements.lock
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Runs news_daily through `airflow dags test` on the bundled sample corpus.
+demo: venv
+	airflow db migrate > /dev/null
+	airflow dags test news_daily \
+	  -c '{"day": "$(DAY)", "inbox": "$(SAMPLE)", "lake": "$(LAKE)"}' > $(AIRFLOW_HOME)/demo.log 2>&1 \
+	  || (tail -40 $(AIRFLOW_HOME)/demo.log; exit 1)
+	@newsflow report --lake $(LAKE) --day $(DAY)
+	@echo "Airflow log of the run: $(AIRFLOW_HOME)/demo.log"
+
+test: venv
+	ruff check dags include plugins tests benchmarks
+	ruff format --check dags include plugins tests benchmarks
+	python -m pytest -q
+
+# Recompile the lock after changing dependencies in pyproject.toml.
+lock:
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .airflow data .pytest_cache

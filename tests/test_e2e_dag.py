@@ -1,0 +1,57 @@
+"""news_daily end to end with dag.test() (a real Airflow, in-process) on the seed texts."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import AP_FARM, KYODO, REPO, lake_files
+
+
+@pytest.fixture(scope="module")
+def news_daily(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(REPO / "dags")).dags["news_daily"]
+
+
+def _run(dag, conf: dict) -> str:
+    dr = dag.test(run_conf=conf)
+    return dr.state
+
+
+def test_seeds_end_to_end_and_rerun(news_daily, seed_inbox, tmp_path: Path) -> None:
+    inbox, day = seed_inbox
+    lake = tmp_path / "lake"
+    conf = {"day": day, "inbox": str(inbox), "lake": str(lake)}
+    assert _run(news_daily, conf) == "success"
+
+    a = pd.read_parquet(lake / "articles").set_index("source_uri")
+    assert sorted(a.index) == [KYODO, AP_FARM]
+    ap = a.loc[AP_FARM]
+    assert ap.text.startswith("TOKYO (AP) —") and ap.text.endswith("in southern Japan.")
+    for chrome in ("Current:Home", "View", "Date:2025", "veryGood", "Ranking", "Recommendation"):
+        assert chrome not in ap.text.split("\n")[0] and f"\n{chrome}" not in ap.text
+    assert ap.source == "AP" and pd.isna(ap.published_at)
+    assert a.story_id.nunique() == 1  # one event
+    assert a.dedup_cluster_id.nunique() == 2  # two different texts
+    assert str(a.ingest_date.iloc[0]) == day
+
+    e = pd.read_parquet(lake / "entities")
+    for art_id in a.article_id:
+        keys = set(e[e.article_id == art_id].entity_key)
+        assert {"Fumio Kishida", "Vo Van Thuong", "Japan", "Vietnam", "China", "Tokyo"} <= keys
+    asean = e[e.entity_key == "ASEAN"].article_id.unique().tolist()
+    assert asean == [a.loc[KYODO, "article_id"]]
+
+    files = lake_files(lake)
+    before = {t: pd.read_parquet(lake / t) for t in ("articles", "entities", "rejects")}
+    assert _run(news_daily, conf) == "success"
+    assert lake_files(lake) == files
+    for t, df in before.items():
+        pd.testing.assert_frame_equal(pd.read_parquet(lake / t), df)
+
+
+def test_missing_inbox_fails_the_run(news_daily, tmp_path: Path) -> None:
+    conf = {"day": "2024-01-01", "inbox": str(tmp_path / "none"), "lake": str(tmp_path / "lake")}
+    assert _run(news_daily, conf) == "failed"
+    assert not (tmp_path / "lake" / "articles").exists()
