@@ -1,8 +1,10 @@
 # Two commands for a newcomer: `make demo` and `make test`. Both build the venv first.
 PY      ?= python3
+# resolved now, before the venv's bin goes first on PATH
+SYSPY   := $(shell command -v $(PY))
 VENV    := .venv
 BIN     := $(CURDIR)/$(VENV)/bin
-UV      := $(PY) -m uv
+UV      := $(SYSPY) -m uv
 AIRFLOW_HOME ?= $(CURDIR)/.airflow
 LAKE    ?= $(CURDIR)/data/lake
 SAMPLE  := $(CURDIR)/include/newsflow/sample/inbox
@@ -18,8 +20,8 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := false
 
 # The venv: exact pins with hashes from requirements.lock, then the package itself.
 $(VENV)/.installed: requirements.lock pyproject.toml
-	$(PY) -m pip install --quiet --disable-pip-version-check uv
-	$(UV) venv --quiet --allow-existing --python $(PY) $(VENV)
+	$(SYSPY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) venv --quiet --allow-existing --python $(SYSPY) $(VENV)
 	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet --require-hashes requirements.lock
 	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps -e .
 	touch $@

@@ -441,7 +441,9 @@ def _compose_cli() -> tuple[list[str] | None, str]:
     """Compose v2 (``docker compose``) where it works, else the standalone v1 tool
     (Debian's ``docker-compose``, which .ci/run installs)."""
     if shutil.which("docker"):
-        r = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, text=True, timeout=60
+        )
         if r.returncode == 0:
             return ["docker", "compose"], r.stdout.strip()
     if shutil.which("docker-compose"):

@@ -9,7 +9,6 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from conftest import SAMPLE, lake_files
-
 from newsflow.cli import main
 from newsflow.lake import schema
 
@@ -35,7 +34,9 @@ def test_every_input_is_an_article_or_a_reject(lake: Path) -> None:
     assert manifest["checks"]["inputs_accounted_for"] is True
     rejects = pd.read_parquet(lake / "rejects")
     assert sorted(rejects.source_uri) == sorted(r["source_uri"] for r in EXPECTED["rejects"])
-    assert rejects.bytes.map(len).gt(0).sum() >= len(rejects) - 1  # bytes kept (the empty file has none)
+    assert (
+        rejects.bytes.map(len).gt(0).sum() >= len(rejects) - 1
+    )  # bytes kept (the empty file has none)
     assert not rejects.reason.str.contains("Traceback").any()
 
 
@@ -105,7 +106,9 @@ def test_readable_by_duckdb_and_polars(lake: Path) -> None:
 
 def test_rerun_gives_the_same_rows_and_no_extra_files(lake: Path) -> None:
     before_files = lake_files(lake)
-    before = {t: pd.read_parquet(lake / t) for t in ("articles", "entities", "duplicates", "rejects")}
+    before = {
+        t: pd.read_parquet(lake / t) for t in ("articles", "entities", "duplicates", "rejects")
+    }
     assert main(["run", "--inbox", str(SAMPLE / "inbox"), "--lake", str(lake), "--day", DAY]) == 0
     assert lake_files(lake) == before_files
     for t, df in before.items():

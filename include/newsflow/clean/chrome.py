@@ -166,7 +166,12 @@ def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
                 break  # everything after "Related"/"Ranking"/... is other articles
             in_list_block = True
             continue
-        if _CRAWL_DATE.match(line) or is_widget(line) or _COPYRIGHT.match(line) or _TAGS.match(line):
+        if (
+            _CRAWL_DATE.match(line)
+            or is_widget(line)
+            or _COPYRIGHT.match(line)
+            or _TAGS.match(line)
+        ):
             continue
         if _LIST_ITEM.match(line) and len(line.split()) <= 25:
             continue
