@@ -19,11 +19,12 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := false
 .PHONY: venv demo test lint lock clean
 
 # The venv: exact pins with hashes from requirements.lock, then the package itself.
+# (--python is explicit: `python -m uv` would otherwise target the interpreter running it.)
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(SYSPY) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) venv --quiet --allow-existing --python $(SYSPY) $(VENV)
-	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet --require-hashes requirements.lock
-	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps -e .
+	$(UV) pip sync --quiet --require-hashes --python $(VENV)/bin/python requirements.lock
+	$(UV) pip install --quiet --no-deps --python $(VENV)/bin/python -e .
 	touch $@
 
 venv: $(VENV)/.installed
