@@ -45,7 +45,7 @@ test: venv
 
 # Recompile the lock after changing dependencies in pyproject.toml.
 lock:
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	$(UV) pip compile pyproject.toml --extra dev --extra bench --extra s3 --generate-hashes --python-version 3.11 \
 	  --quiet -o requirements.lock
 
 clean:
