@@ -2,7 +2,7 @@
 
     newsflow run --inbox DIR --lake DIR --day YYYY-MM-DD [--config FILE]
     newsflow ingest|clean|dedup|tag|publish --lake DIR --day YYYY-MM-DD
-    newsflow report --lake DIR [--day ...]
+    newsflow report --lake DIR [--day ...]   (text summary + LAKE/_reports/dt=D/report.html)
     newsflow demo [--lake DIR]
 
 Exit code 0 when the run finished (rejected inputs included), 1 when it could not
@@ -55,6 +55,49 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _run_with_progress(settings, day: str) -> list:
+    """Every stage in order; a rich progress bar on stderr when it is a terminal
+    (never in logs or pipes, where it would only add noise)."""
+    from newsflow import stages
+
+    if not sys.stderr.isatty():
+        return stages.run(settings, day)
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    results = []
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} stages"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"{day}", total=len(stages.STAGES))
+        for name in stages.STAGES:
+            bar.update(task, description=f"{day}: {name}")
+            results.append(stages.STAGE_FUNCS[name](settings, day))
+            bar.advance(task)
+    return results
+
+
+def _summary_table(results: list) -> None:
+    """What each stage read, wrote and rejected, and how long it took."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="stages", title_justify="left")
+    for col in ("stage", "counts", "seconds"):
+        table.add_column(col, justify="right" if col == "seconds" else "left")
+    for r in results:
+        table.add_row(
+            r.stage, ", ".join(f"{k} {v}" for k, v in r.counts.items()), f"{r.seconds:.2f}"
+        )
+    table.add_row("total", "", f"{sum(r.seconds for r in results):.2f}", style="bold")
+    Console(width=120).print(table)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -68,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             settings = load_settings(inbox=str(sample_inbox()), lake=args.lake)
             day = SAMPLE_DAY
-            stages.run(settings, day)
+            results = _run_with_progress(settings, day)
             print(report.summary(settings.lake, day))
+            _summary_table(results)
             return 0
         settings = load_settings(args.config, inbox=getattr(args, "inbox", None), lake=args.lake)
         if args.command == "report":
@@ -78,10 +122,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"no runs in {settings.lake}", file=sys.stderr)
                 return 1
             print(report.summary(settings.lake, day))
+            print(f"  HTML report: {report.write_report(settings.lake, day)}")
             return 0
         if args.command == "run":
-            stages.run(settings, args.day)
+            results = _run_with_progress(settings, args.day)
             print(report.summary(settings.lake, args.day))
+            _summary_table(results)
         else:
             result = stages.STAGE_FUNCS[args.command](settings, args.day)
             print(

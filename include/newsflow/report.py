@@ -1,12 +1,28 @@
-"""A plain-text summary of one day of the lake, for the CLI and the task logs."""
+"""What a day of the lake looks like: a plain-text summary (CLI, task logs) and a
+self-contained HTML report with PNG charts, written to ``LAKE/_reports/dt=D/``.
+
+The HTML page is also what the Airflow UI view serves (``plugins/newsflow_lake.py``),
+with links to the DAG runs added, so the report and the UI cannot disagree.
+"""
 
 from __future__ import annotations
 
-import json
+import base64
+import contextlib
+import html
+import io
 import os
+import shutil
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
+from newsflow.lake import figures
+from newsflow.lake.figures import DayDetail, DayRow
+from newsflow.lake.partition import partition_dir, swap_in
+
+REPORTS = "_reports"
+TREND_DAYS = 100  # the overview chart and table show at most this many days
 
 
 def days(lake: str | os.PathLike[str]) -> list[str]:
@@ -16,39 +32,266 @@ def days(lake: str | os.PathLike[str]) -> list[str]:
 
 def summary(lake: str | os.PathLike[str], day: str, *, top: int = 10) -> str:
     """Counts from the manifest, top entities and sources, and where the files are."""
-    lake = Path(lake)
-    mpath = lake / "_runs" / f"dt={day}" / "manifest.json"
-    if not mpath.exists():
-        raise FileNotFoundError(f"no run for {day} in {lake} (missing {mpath})")
-    m = json.loads(mpath.read_text())
-    c = m["counts"]
+    d = figures.day_detail(lake, day, top=top)
+    r = d.row
     lines = [
-        f"newsflow {m['pipeline_version']} — {day}",
-        f"  inputs {m['inputs']}  articles {c['articles']}  rejects {c['rejects']}  "
-        f"duplicates {c['duplicates']}  entities {c['entities']}",
-        f"  inputs == articles + rejects: {m['checks']['inputs_accounted_for']}",
-        "  stage timings: " + ", ".join(f"{s} {v['seconds']:.2f}s" for s, v in m["stages"].items()),
+        f"newsflow {d.versions.get('newsflow', '?')} — {day}",
+        f"  inputs {r.inputs}  articles {r.articles}  rejects {r.rejects}  "
+        f"duplicates {r.duplicates}  entities {r.entities}",
+        f"  inputs == articles + rejects: {r.checks_ok}",
+        "  stage timings: " + ", ".join(f"{s} {v:.2f}s" for s, v in d.stage_seconds.items()),
+        f"  stories {r.stories}  languages {r.languages}  duplicate rate {r.duplicate_rate:.1%}",
+        "  top entities: "
+        + "; ".join(f"{k} ({lbl}, {n})" for k, lbl, n, _ in d.top_entities[:top]),
+        "  top sources: " + "; ".join(f"{s} ({n})" for s, n, _ in d.top_sources[:top]),
     ]
-    con = duckdb.connect()
-    part = lambda t: str(lake / t / f"dt={day}" / "*.parquet")  # noqa: E731
-    stories = con.execute(
-        f"SELECT count(DISTINCT story_id), count(DISTINCT dedup_cluster_id) "
-        f"FROM read_parquet('{part('articles')}')"
-    ).fetchone()
-    lines.append(f"  stories {stories[0]}  distinct texts {stories[1]}")
-    top_e = con.execute(
-        f"SELECT entity_key, label, articles FROM read_parquet('{part('entity_counts')}') "
-        f"WHERE label IN ('PERSON','ORG','GPE','LOC','EVENT') ORDER BY articles DESC, mentions DESC, "
-        f"entity_key LIMIT {int(top)}"
-    ).fetchall()
-    lines.append("  top entities: " + "; ".join(f"{k} ({lbl}, {n})" for k, lbl, n in top_e))
-    reasons = con.execute(
-        f"SELECT split_part(reason, ':', 1) AS code, count(*) FROM read_parquet('{part('rejects')}') "
-        f"GROUP BY code ORDER BY 2 DESC, 1"
-    ).fetchall()
-    if reasons:
-        lines.append("  rejects by reason: " + ", ".join(f"{r} {n}" for r, n in reasons))
+    if d.reject_reasons:
+        lines.append("  rejects by reason: " + ", ".join(f"{c} {n}" for c, n in d.reject_reasons))
     lines.append(
         f"  Parquet: {lake}/{{articles,entities,duplicates,rejects,entity_counts}}/dt={day}/"
     )
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- charts (matplotlib)
+
+
+def _png(fig) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _figure(width: float, height: float):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(width, height))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig, ax
+
+
+def chart_volume(rows: list[DayRow]) -> bytes:
+    """Per day: originals, duplicates and rejects stacked; the duplicate rate on the right."""
+    fig, ax = _figure(9, 3.2)
+    x = list(range(len(rows)))
+    orig = [r.articles - r.duplicates for r in rows]
+    dup = [r.duplicates for r in rows]
+    rej = [r.rejects for r in rows]
+    ax.bar(x, orig, color="#4c78a8", label="articles (originals)")
+    ax.bar(x, dup, bottom=orig, color="#f58518", label="duplicates")
+    ax.bar(
+        x,
+        rej,
+        bottom=[a + b for a, b in zip(orig, dup, strict=True)],
+        color="#e45756",
+        label="rejects",
+    )
+    ax.set_ylabel("inputs")
+    step = max(1, len(rows) // 10)
+    ax.set_xticks(x[::step], [r.day for r in rows][::step], rotation=30, ha="right", fontsize=8)
+    rate = ax.twinx()
+    rate.plot(
+        x,
+        [100 * r.duplicate_rate for r in rows],
+        color="#54a24b",
+        marker="." if len(rows) < 40 else None,
+        label="duplicate rate %",
+    )
+    rate.set_ylabel("duplicate rate %")
+    rate.set_ylim(0, 100)
+    rate.spines[["top"]].set_visible(False)
+    handles = ax.get_legend_handles_labels()[0] + rate.get_legend_handles_labels()[0]
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        fontsize=8,
+        ncol=4,
+        frameon=False,
+        bbox_to_anchor=(0, 1.15),
+    )
+    return _png(fig)
+
+
+def chart_bars(pairs: list[tuple[str, int]], xlabel: str, color: str = "#4c78a8") -> bytes:
+    """Horizontal bars, largest on top."""
+    pairs = pairs[:15]
+    fig, ax = _figure(4.6, 0.3 * max(len(pairs), 3) + 0.6)
+    labels = [p[0] if len(p[0]) <= 28 else p[0][:27] + "…" for p in pairs][::-1]
+    ax.barh(labels, [p[1] for p in pairs][::-1], color=color)
+    ax.set_xlabel(xlabel)
+    ax.tick_params(axis="y", labelsize=8)
+    return _png(fig)
+
+
+def charts(rows: list[DayRow], detail: DayDetail) -> dict[str, bytes]:
+    """Every chart of a report, as PNG bytes by file name."""
+    return {
+        "volume.png": chart_volume(rows),
+        "entities.png": chart_bars([(k, n) for k, _, n, _ in detail.top_entities], "articles"),
+        "sources.png": chart_bars(
+            [(s, n) for s, n, _ in detail.top_sources], "articles", "#72b7b2"
+        ),
+        "languages.png": chart_bars(detail.languages, "articles", "#b279a2"),
+    }
+
+
+# ---------------------------------------------------------------- HTML
+
+_CSS = """
+body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:16px 24px;color:#1d2433}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:22px 0 6px}
+table{border-collapse:collapse;font-size:13px} th,td{padding:3px 8px;border-bottom:1px solid #e3e6ec;text-align:right}
+th{background:#f3f5f8;position:sticky;top:0} td.l,th.l{text-align:left}
+tr.sel td{background:#fff6d5} .cards{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0}
+.card{border:1px solid #dfe3ea;border-radius:6px;padding:8px 14px;min-width:92px}
+.card b{display:block;font-size:22px} .card span{color:#5b6475;font-size:12px}
+.grid{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start} .muted{color:#5b6475;font-size:12px}
+.scroll{max-height:360px;overflow:auto;border:1px solid #e3e6ec} .bad{color:#b42318;font-weight:600}
+a{color:#175cd3}
+"""
+
+
+def _img(name: str, png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img id="chart-{name.split(".")[0]}" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def render_html(
+    rows: list[DayRow],
+    detail: DayDetail,
+    pngs: dict[str, bytes],
+    *,
+    day_href: Callable[[str], str] | None = None,
+    run_href: Callable[[str], str | None] | None = None,
+    title: str = "newsflow lake",
+) -> str:
+    """One HTML page: cards for the day, the trend chart, the per-day table, the day's
+    top entities/sources/languages and its rejects with reasons. Charts are data URIs,
+    so the file is self-contained. ``day_href``/``run_href`` add links (UI view)."""
+    e = html.escape
+    r = detail.row
+    cards = [
+        ("inputs", r.inputs),
+        ("articles", r.articles),
+        ("rejects", r.rejects),
+        ("duplicates", r.duplicates),
+        ("duplicate rate", f"{r.duplicate_rate:.1%}"),
+        ("stories", r.stories),
+        ("languages", r.languages),
+        ("entity mentions", r.entities),
+    ]
+    out = [
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{e(title)} — {e(r.day)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{e(title)} — <span id=day>{e(r.day)}</span></h1>",
+        f"<div class=muted>run finished {e(r.finished_at)} · newsflow {e(detail.versions.get('newsflow', '?'))}"
+        + ("" if r.checks_ok else " · <span class=bad>inputs != articles + rejects</span>"),
+    ]
+    link = run_href(r.day) if run_href else None
+    if link:
+        out.append(f' · <a id=run-link href="{e(link)}" target=_top>DAG run</a>')
+    out.append("</div><div class=cards>")
+    for label, value in cards:
+        key = label.replace(" ", "-")
+        out.append(
+            f'<div class=card><b id="n-{key}">{e(str(value))}</b><span>{e(label)}</span></div>'
+        )
+    out.append("</div>")
+    out.append(
+        f"<h2>Last {len(rows)} days</h2>{_img('volume.png', pngs['volume.png'], 'inputs per day')}"
+    )
+    out.append("<div class=grid>")
+    for name, heading in (
+        ("entities.png", "Top entities"),
+        ("sources.png", "Top sources"),
+        ("languages.png", "Languages"),
+    ):
+        out.append(f"<div><h2>{heading}</h2>{_img(name, pngs[name], heading)}</div>")
+    out.append("</div>")
+
+    out.append(
+        "<div class=grid><div><h2>Top entities</h2><table id=entities><tr><th class=l>entity</th><th class=l>label</th><th>articles</th><th>mentions</th></tr>"
+    )
+    out += [
+        f"<tr><td class=l>{e(k)}</td><td class=l>{e(lbl)}</td><td>{a}</td><td>{m}</td></tr>"
+        for k, lbl, a, m in detail.top_entities
+    ]
+    out.append(
+        "</table></div><div><h2>Top sources</h2><table id=sources><tr><th class=l>source</th><th>articles</th><th>duplicates</th></tr>"
+    )
+    out += [
+        f"<tr><td class=l>{e(s)}</td><td>{n}</td><td>{d}</td></tr>"
+        for s, n, d in detail.top_sources
+    ]
+    out.append(
+        "</table></div><div><h2>Stage timings</h2><table id=stages><tr><th class=l>stage</th><th>seconds</th></tr>"
+    )
+    out += [
+        f"<tr><td class=l>{e(s)}</td><td>{v:.2f}</td></tr>" for s, v in detail.stage_seconds.items()
+    ]
+    out.append("</table></div></div>")
+
+    reasons = ", ".join(f"{e(c)} {n}" for c, n in detail.reject_reasons) or "none"
+    out.append(
+        f"<h2>Rejects of this run ({r.rejects})</h2><div class=muted>by reason: {reasons}</div>"
+    )
+    out.append(
+        "<div class=scroll><table id=rejects><tr><th class=l>input</th><th class=l>stage</th><th class=l>reason</th><th>bytes</th></tr>"
+    )
+    out += [
+        f"<tr><td class=l>{e(u)}</td><td class=l>{e(s)}</td><td class=l>{e(why)}</td><td>{n}</td></tr>"
+        for u, s, why, n in detail.rejects
+    ]
+    out.append("</table></div>")
+
+    out.append(
+        "<h2>Days</h2><div class=scroll><table id=days><tr><th class=l>day</th><th>inputs</th><th>articles</th><th>rejects</th><th>duplicates</th><th>dup. rate</th><th>stories</th><th>languages</th><th class=l>run</th></tr>"
+    )
+    for row in reversed(rows):
+        day_cell = f'<a href="{e(day_href(row.day))}">{e(row.day)}</a>' if day_href else e(row.day)
+        run = run_href(row.day) if run_href else None
+        run_cell = f'<a href="{e(run)}" target=_top>run</a>' if run else ""
+        sel = " class=sel" if row.day == r.day else ""
+        out.append(
+            f"<tr{sel}><td class=l>{day_cell}</td><td>{row.inputs}</td><td>{row.articles}</td><td>{row.rejects}</td>"
+            f"<td>{row.duplicates}</td><td>{row.duplicate_rate:.1%}</td><td>{row.stories}</td><td>{row.languages}</td><td class=l>{run_cell}</td></tr>"
+        )
+    out.append("</table></div></body></html>")
+    return "\n".join(out)
+
+
+def build(
+    lake: str | os.PathLike[str], day: str
+) -> tuple[list[DayRow], DayDetail, dict[str, bytes]]:
+    """The figures and charts of ``day``: the trend covers up to TREND_DAYS days before it."""
+    rows = [r for r in figures.overview(lake) if r.day <= day][-TREND_DAYS:]
+    detail = figures.day_detail(lake, day)
+    return rows, detail, charts(rows, detail)
+
+
+def write_report(lake: str | os.PathLike[str], day: str) -> Path:
+    """Write ``LAKE/_reports/dt=DAY/`` (report.html with inline charts, and the same
+    charts as PNG files) atomically: built in ``LAKE/_tmp``, swapped in by rename."""
+    rows, detail, pngs = build(lake, day)
+    final = partition_dir(lake, REPORTS, day)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(lake) / "_tmp" / f"{REPORTS}.dt={day}.tmp-{uuid.uuid4().hex}"
+    tmp.mkdir(parents=True)
+    try:
+        for name, png in pngs.items():
+            (tmp / name).write_bytes(png)
+        (tmp / "report.html").write_text(render_html(rows, detail, pngs), encoding="utf-8")
+        swap_in(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            (Path(lake) / "_tmp").rmdir()
+    return final / "report.html"

@@ -47,6 +47,16 @@ WORK_TABLES = (
 )
 
 
+# What each stage's counts mean for its log line: (read, written, rejected) keys.
+_LOG_COUNTS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "ingest": ("inputs", ("documents",), "rejects"),
+    "clean": ("documents", ("articles",), "rejects"),
+    "dedup": ("articles", ("articles", "duplicates"), None),
+    "tag": ("articles_tagged", ("mentions",), None),
+    "publish": ("articles", ("articles", "entities", "duplicates", "rejects", "stories"), None),
+}
+
+
 @dataclass
 class StageResult:
     stage: str
@@ -85,13 +95,19 @@ def _finish(result: StageResult, started: float, settings: Settings) -> StageRes
     tmp = stats / f".{result.stage}.json.tmp"
     tmp.write_text(json.dumps(result.to_dict(), indent=2))
     tmp.replace(stats / f"{result.stage}.json")
+    read, wrote, rejected = _LOG_COUNTS[result.stage]
+    c = result.counts
     log.info(
-        "%s %s: %s in %.2fs -> %s",
+        "%s %s: read %s %s, wrote %s, rejected %s in %.2fs -> %s (%s)",
         result.stage,
         result.day,
-        ", ".join(f"{k}={v}" for k, v in result.counts.items()),
+        c.get(read, "?"),
+        read,
+        ", ".join(f"{c.get(k, '?')} {k}" for k in wrote),
+        c.get(rejected, 0) if rejected else 0,
         result.seconds,
         result.path,
+        ", ".join(f"{k}={v}" for k, v in c.items()),
     )
     return result
 
@@ -388,9 +404,25 @@ def publish(settings: Settings, day: str) -> StageResult:
     manifest = write_manifest(settings, day, written, stats_dir=partition_dir(work, "stats", day))
     for table in WORK_TABLES:
         drop_partition(work, table, day)
+    _write_report(settings, day)
     if not manifest["checks"]["inputs_accounted_for"]:
         raise RuntimeError(f"{day}: inputs != articles + rejects; see {manifest['path']}")
     return result
+
+
+def _write_report(settings: Settings, day: str) -> None:
+    """The day's HTML report. It is derived from the tables just published, so a
+    failure here is logged, not raised: the data is complete and ``newsflow report``
+    rebuilds the report at any time."""
+    from newsflow.report import write_report
+
+    started = time.perf_counter()
+    try:
+        path = write_report(settings.lake, day)
+    except Exception as e:  # the report must never cost the day's data
+        log.warning("report %s: not written (%s: %s)", day, type(e).__name__, e, exc_info=True)
+        return
+    log.info("report %s: wrote %s in %.2fs", day, path, time.perf_counter() - started)
 
 
 def stable_story(article_id: str) -> str:
