@@ -1,0 +1,182 @@
+"""Airflow UI view of the newsflow lake: per day the inputs, articles, rejects,
+duplicates, stories, languages, top entities and sources, charts, and the rejects of
+a run with their reasons; each day links to the DAG run that published it.
+
+A FastAPI app mounted by the api-server at ``/newsflow`` plus a "News lake" entry in
+the UI navigation (an external view shown inside the Airflow UI). Read-only: it
+reads the Parquet with DuckDB through ``newsflow.lake.figures``, the same code the
+HTML report uses.
+
+Authentication: Airflow does not protect plugin apps, so every route checks the same
+JWT the Airflow API checks, from an ``Authorization: Bearer`` header (scripts) or the
+``_token`` cookie the Airflow UI sets at login (the UI's iframe sends it), validated
+by the auth manager; the user must also be allowed to read the ``news_daily`` DAG.
+No token: 401; invalid or expired token, or no permission: 403. Tokens are never
+accepted in the URL (they would end up in logs and browser history).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import asdict
+from urllib.parse import quote
+
+from airflow.plugins_manager import AirflowPlugin
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+log = logging.getLogger("newsflow.plugin")
+
+DAG_ID = "news_daily"
+URL_PREFIX = "/newsflow"
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+COOKIE = "_token"  # airflow.api_fastapi.auth.managers.base_auth_manager.COOKIE_NAME_JWT_TOKEN
+
+
+async def require_reader(request: Request):
+    """The Airflow user behind the request's JWT, if it may read the news_daily DAG."""
+    from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.auth.managers.models.resource_details import DagDetails
+    from airflow.api_fastapi.core_api.security import resolve_user_from_token
+
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    token = credentials.strip() if scheme.lower() == "bearer" else request.cookies.get(COOKIE)
+    user = await resolve_user_from_token(token)  # 401 without a token, 403 if invalid
+    if not get_auth_manager().is_authorized_dag(
+        method="GET", user=user, details=DagDetails(id=DAG_ID)
+    ):
+        raise HTTPException(status_code=403, detail=f"not allowed to read the {DAG_ID} DAG")
+    return user
+
+
+app = FastAPI(
+    title="newsflow lake",
+    docs_url=None,
+    redoc_url=None,
+    openapi_url=None,
+    dependencies=[Depends(require_reader)],
+)
+
+# Figures and charts per (lake, day), valid until a manifest changes (publish writes the
+# manifest last); rendering them is the slow part, the HTML around them is cheap.
+_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 16
+
+
+def _lake() -> str:
+    from newsflow.config import load_settings
+
+    return load_settings().lake
+
+
+def _figures(lake: str, day: str | None) -> tuple:
+    from newsflow import report
+    from newsflow.lake import figures
+
+    key_fp = figures.fingerprint(lake)
+    days = [name[3:] for name, _ in key_fp]
+    if not days:
+        raise HTTPException(status_code=404, detail=f"no published runs in the lake {lake}")
+    day = day or days[-1]
+    if day not in days:
+        raise HTTPException(status_code=404, detail=f"no published run for {day}")
+    key = (lake, day, key_fp)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    built = report.build(lake, day)
+    with _CACHE_LOCK:
+        _CACHE[key] = built
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return built
+
+
+def _run_ids() -> dict[str, str]:
+    """The latest news_daily run of each day, found with the DAG's own day rule."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from newsflow.orchestration import resolve_day
+    from sqlalchemy import select
+
+    out: dict[str, str] = {}
+    try:
+        with create_session() as session:
+            rows = session.execute(
+                select(
+                    DagRun.run_id, DagRun.conf, DagRun.data_interval_start, DagRun.run_after
+                ).where(DagRun.dag_id == DAG_ID)
+            ).all()
+    except Exception as e:  # links are a convenience: the page works without them
+        log.warning("newsflow: cannot list %s runs: %s", DAG_ID, e)
+        return out
+    for run_id, conf, start, run_after in sorted(rows, key=lambda r: r[3] or 0):
+        try:
+            out[resolve_day(conf or {}, start, run_after)] = run_id
+        except ValueError:
+            continue
+    return out
+
+
+@app.get("/", response_class=HTMLResponse)
+def page(day: str | None = Query(None, pattern=DAY_PATTERN)) -> HTMLResponse:
+    """The lake overview and the selected day (default: the latest)."""
+    from newsflow import report
+
+    started = time.perf_counter()
+    rows, detail, pngs = _figures(_lake(), day)
+    runs = _run_ids()
+    body = report.render_html(
+        rows,
+        detail,
+        pngs,
+        day_href=lambda d: f"?day={d}",
+        run_href=lambda d: f"/dags/{DAG_ID}/runs/{quote(runs[d], safe='')}" if d in runs else None,
+        title="News lake",
+    )
+    ms = (time.perf_counter() - started) * 1000
+    return HTMLResponse(
+        body,
+        headers={"Cache-Control": "no-store", "Server-Timing": f"render;dur={ms:.1f}"},
+    )
+
+
+@app.get("/api/days")
+def api_days() -> JSONResponse:
+    """Per-day counts of every published day, oldest first."""
+    from newsflow.lake import figures
+
+    rows = figures.overview(_lake())
+    return JSONResponse([asdict(r) | {"duplicate_rate": r.duplicate_rate} for r in rows])
+
+
+@app.get("/api/days/{day}")
+def api_day(day: str) -> JSONResponse:
+    """One day's figures: counts, top entities and sources, languages, rejects."""
+    import re
+
+    if not re.match(DAY_PATTERN, day):
+        raise HTTPException(status_code=422, detail="day must look like 2024-05-14")
+    _, detail, _ = _figures(_lake(), day)
+    out = asdict(detail)
+    out["row"]["duplicate_rate"] = detail.row.duplicate_rate
+    return JSONResponse(out)
+
+
+class NewsflowLakePlugin(AirflowPlugin):
+    name = "newsflow_lake"
+    fastapi_apps = [{"app": app, "url_prefix": URL_PREFIX, "name": "newsflow lake"}]
+    external_views = [
+        {
+            "name": "News lake",
+            "href": f"{URL_PREFIX}/",
+            "destination": "nav",
+            "url_route": "newsflow",
+        }
+    ]

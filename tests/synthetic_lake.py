@@ -1,0 +1,149 @@
+"""A synthetic lake with the real schemas, writers and manifests, for the UI tests and
+the page-load benchmark (``benchmarks/ui_pageload.py``): many days in seconds, without
+running NER. Texts are filler; the counts, sources, languages, duplicates, stories,
+entities and rejects have realistic shapes (Zipf-like entity popularity, ~15% copies).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+from newsflow.config import Settings
+from newsflow.lake import schema
+from newsflow.lake.manifest import write_manifest
+from newsflow.lake.partition import write_partition
+from newsflow.stages import entity_counts
+
+SOURCES = [f"Source {chr(65 + i)}" for i in range(20)]
+LANGS = ["en"] * 12 + ["de", "fr", "es", "it", "nl", "pt"]
+LABELS = ["PERSON", "ORG", "GPE", "LOC", "EVENT", "NORP"]
+REASONS = [
+    "empty: no bytes",
+    "bad_gzip: truncated stream",
+    "too_short: 7 words",
+    "not_text: binary",
+]
+
+
+def make_lake(
+    lake: Path, *, days: int, articles_per_day: int, start: date = date(2024, 1, 1), seed: int = 7
+) -> list[str]:
+    """Write ``days`` published days into ``lake``; returns the days written."""
+    rng = random.Random(seed)
+    settings = Settings(lake=str(lake), inbox=str(lake / "_no_inbox"))
+    entities_vocab = [(f"Entity {i}", LABELS[i % len(LABELS)]) for i in range(500)]
+    weights = [1 / (i + 1) for i in range(len(entities_vocab))]
+    out = []
+    for n in range(days):
+        d = start + timedelta(days=n)
+        day = d.isoformat()
+        arts, ents, dups = [], [], []
+        originals: list[str] = []
+        for i in range(articles_per_day):
+            aid = f"{day}-{i:05d}"
+            is_dup = bool(originals) and rng.random() < 0.15
+            of = rng.choice(originals) if is_dup else None
+            if not is_dup:
+                originals.append(aid)
+            text = f"Article {i} of {day}. " + "words " * rng.randint(80, 400)
+            arts.append(
+                {
+                    "article_id": aid,
+                    "source_uri": f"{day}/{i}.html",
+                    "url": f"https://example.org/{day}/{i}",
+                    "canonical_url": f"https://example.org/{day}/{i}",
+                    "source": rng.choice(SOURCES),
+                    "title": f"Title {i}",
+                    "authors": ["A. Writer"],
+                    "published_at": datetime(d.year, d.month, d.day, tzinfo=UTC)
+                    + timedelta(minutes=rng.randint(0, 1439)),
+                    "language": rng.choice(LANGS),
+                    "text": text,
+                    "word_count": len(text.split()),
+                    "content_hash": f"h-{of or aid}",
+                    "dedup_cluster_id": f"c-{of or aid}",
+                    "is_duplicate": is_dup,
+                    "duplicate_of": of,
+                    "story_id": f"s-{day}-{rng.randint(0, max(1, articles_per_day // 4))}",
+                    "ingest_date": d,
+                    "pipeline_version": "synthetic",
+                }
+            )
+            if is_dup:
+                dups.append(
+                    {
+                        "article_id": aid,
+                        "duplicate_of": of,
+                        "similarity": 1.0,
+                        "method": "exact",
+                        "duplicate_of_dt": d,
+                    }
+                )
+            for k, (key, label) in enumerate(rng.choices(entities_vocab, weights, k=5)):
+                ents.append(
+                    {
+                        "article_id": aid,
+                        "start": 10 * k,
+                        "end": 10 * k + 6,
+                        "text": key,
+                        "label": label,
+                        "entity_key": key,
+                        "country": None,
+                    }
+                )
+        rejects = [
+            {
+                "source_uri": f"{day}/bad-{j}.bin",
+                "stage": "ingest",
+                "reason": rng.choice(REASONS),
+                "bytes": b"\x00" * j,
+            }
+            for j in range(rng.randint(0, max(1, articles_per_day // 30)))
+        ]
+        articles = pa.Table.from_pylist(arts, schema.ARTICLES)
+        entities = pa.Table.from_pylist(ents, schema.ENTITIES)
+        dup_ids = {a["article_id"] for a in arts if a["is_duplicate"]}
+        sort = [("source", "ascending"), ("published_at", "ascending"), ("article_id", "ascending")]
+        written = {
+            "articles": write_partition(
+                lake, "articles", day, [articles], schema.ARTICLES, sort_by=sort
+            ),
+            "entities": write_partition(lake, "entities", day, [entities], schema.ENTITIES),
+            "duplicates": write_partition(
+                lake,
+                "duplicates",
+                day,
+                [pa.Table.from_pylist(dups, schema.DUPLICATES)],
+                schema.DUPLICATES,
+            ),
+            "rejects": write_partition(
+                lake,
+                "rejects",
+                day,
+                [pa.Table.from_pylist(rejects, schema.REJECTS)],
+                schema.REJECTS,
+            ),
+            "entity_counts": write_partition(
+                lake, "entity_counts", day, [entity_counts(entities, dup_ids)], schema.ENTITY_COUNTS
+            ),
+        }
+        with tempfile.TemporaryDirectory() as stats:
+            counts = {
+                "inputs": len(arts) + len(rejects),
+                "documents": len(arts),
+                "rejects": len(rejects),
+            }
+            for stage, c in (("ingest", counts), ("publish", {"articles": len(arts)})):
+                Path(stats, f"{stage}.json").write_text(
+                    json.dumps(
+                        {"stage": stage, "seconds": round(rng.uniform(0.1, 3), 3), "counts": c}
+                    )
+                )
+            write_manifest(settings, day, written, stats_dir=Path(stats))
+        out.append(day)
+    return out
