@@ -61,11 +61,26 @@ app = FastAPI(
     dependencies=[Depends(require_reader)],
 )
 
-# Figures and charts per (lake, day), valid until a manifest changes (publish writes the
-# manifest last); rendering them is the slow part, the HTML around them is cheap.
-_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+# The trend (overview rows + its chart) per lake, and each day's figures and charts,
+# valid until a manifest changes: publish writes the manifest last, so the fingerprint
+# (names and mtimes of the manifests) moves whenever the data does. Rendering charts is
+# the slow part; the HTML around them is cheap and always fresh (run links).
+_CACHE: OrderedDict[tuple, object] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 16
+_CACHE_SIZE = 32
+
+
+def _cached(key: tuple, build):
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    value = build()
+    with _CACHE_LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return value
 
 
 def _lake() -> str:
@@ -75,27 +90,29 @@ def _lake() -> str:
 
 
 def _figures(lake: str, day: str | None) -> tuple:
+    """(trend rows, day detail, charts) for ``day`` (default: the latest day)."""
     from newsflow import report
     from newsflow.lake import figures
 
-    key_fp = figures.fingerprint(lake)
-    days = [name[3:] for name, _ in key_fp]
+    fp = figures.fingerprint(lake)
+    days = [name[3:] for name, _ in fp]
     if not days:
         raise HTTPException(status_code=404, detail=f"no published runs in the lake {lake}")
     day = day or days[-1]
     if day not in days:
         raise HTTPException(status_code=404, detail=f"no published run for {day}")
-    key = (lake, day, key_fp)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    built = report.build(lake, day)
-    with _CACHE_LOCK:
-        _CACHE[key] = built
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return built
+
+    def trend():
+        rows = figures.overview(lake)[-report.TREND_DAYS :]
+        return rows, report.chart_volume(rows)
+
+    def one_day():
+        detail = figures.day_detail(lake, day)
+        return detail, report.day_charts(detail)
+
+    rows, volume = _cached(("trend", lake, fp), trend)
+    detail, pngs = _cached(("day", lake, day, fp), one_day)
+    return rows, detail, {"volume.png": volume, **pngs}
 
 
 def _run_ids() -> dict[str, str]:

@@ -124,7 +124,7 @@ def chart_volume(rows: list[DayRow]) -> bytes:
 def chart_bars(pairs: list[tuple[str, int]], xlabel: str, color: str = "#4c78a8") -> bytes:
     """Horizontal bars, largest on top."""
     pairs = pairs[:15]
-    fig, ax = _figure(4.6, 0.3 * max(len(pairs), 3) + 0.6)
+    fig, ax = _figure(3.9, 0.3 * max(len(pairs), 3) + 0.6)
     labels = [p[0] if len(p[0]) <= 28 else p[0][:27] + "…" for p in pairs][::-1]
     ax.barh(labels, [p[1] for p in pairs][::-1], color=color)
     ax.set_xlabel(xlabel)
@@ -136,8 +136,12 @@ def chart_bars(pairs: list[tuple[str, int]], xlabel: str, color: str = "#4c78a8"
 
 def charts(rows: list[DayRow], detail: DayDetail) -> dict[str, bytes]:
     """Every chart of a report, as PNG bytes by file name."""
+    return {"volume.png": chart_volume(rows), **day_charts(detail)}
+
+
+def day_charts(detail: DayDetail) -> dict[str, bytes]:
+    """The charts of one day (the trend chart is separate: it spans many days)."""
     return {
-        "volume.png": chart_volume(rows),
         "entities.png": chart_bars([(k, n) for k, _, n, _ in detail.top_entities], "articles"),
         "sources.png": chart_bars(
             [(s, n) for s, n, _ in detail.top_sources], "articles", "#72b7b2"

@@ -1,0 +1,254 @@
+"""The Airflow UI view of the lake, served by a real ``airflow api-server`` (SQLite,
+this repo's plugins folder) and loaded in a real headless Chromium.
+
+Checks: anonymous and forged requests are refused; the API and the page show the
+numbers of a fixture lake (counted here independently with pyarrow); a day links to
+its DAG run; the nav entry is registered. The screenshot goes to ``artifacts/plugin.png``
+(CI keeps it as an artifact).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from browser import chromium_binary, chromium_page
+from conftest import REPO
+from synthetic_lake import make_lake
+
+ARTIFACTS = REPO / "artifacts"
+PASSWORD = "newsflow-test-password"
+START = "2031-03-01"  # far from the days other tests' DAG runs use
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def fixture_lake(tmp_path_factory) -> tuple[Path, list[str]]:
+    from datetime import date
+
+    lake = tmp_path_factory.mktemp("ui-lake")
+    days = make_lake(lake, days=4, articles_per_day=60, start=date.fromisoformat(START))
+    return lake, days
+
+
+@pytest.fixture(scope="module")
+def server(airflow_db, fixture_lake, tmp_path_factory):
+    """A real api-server on a free port; its process group is always killed."""
+    lake, _ = fixture_lake
+    home = tmp_path_factory.mktemp("api-server")
+    (home / "passwords.json").write_text(json.dumps({"admin": PASSWORD}))
+    port = _free_port()
+    bindir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+        "AIRFLOW__API_AUTH__JWT_SECRET": "newsflow-ui-test-" + "x" * 48,
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "NEWSFLOW_LAKE": str(lake),
+    }
+    log = open(home / "api-server.log", "wb")  # noqa: SIM115 (closed in finally)
+    proc = subprocess.Popen(
+        [
+            str(bindir / "airflow"),
+            "api-server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "-w",
+            "1",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    # news_daily serialized (as the dag-processor would) while the server starts, so a
+    # run can be created over REST for the page to link to
+    reserialize = subprocess.Popen(
+        [str(bindir / "airflow"), "dags", "reserialize"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert reserialize.wait(timeout=300) == 0, "airflow dags reserialize failed"
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"api-server exited {proc.returncode}: {(home / 'api-server.log').read_text()[-3000:]}"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail("api-server did not become healthy in 120 s")
+            time.sleep(0.5)
+        r = httpx.post(
+            f"{base}/auth/token", json={"username": "admin", "password": PASSWORD}, timeout=30
+        )
+        r.raise_for_status()
+        yield base, r.json()["access_token"], env
+    finally:
+        for p in (reserialize, proc):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+        reserialize.wait(timeout=30)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's chromium; installed here when missing (CI starts from a clean machine)."""
+    binary = chromium_binary()
+    if binary is None:
+        subprocess.run(["apt-get", "update", "-qq"], check=False, timeout=600)
+        r = subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, timeout=1200
+        )
+        binary = chromium_binary()
+        if binary is None:
+            pytest.fail(
+                f"chromium is missing and apt-get could not install it: {r.stderr[-2000:]!r}"
+            )
+    return binary
+
+
+def _truth(lake: Path, day: str) -> dict[str, int]:
+    """The day's figures counted straight from the Parquet files (not via the plugin's code)."""
+    art = pq.read_table(lake / "articles" / f"dt={day}", columns=["is_duplicate", "story_id"])
+    rejects = pq.read_table(lake / "rejects" / f"dt={day}", columns=["reason"])
+    return {
+        "articles": art.num_rows,
+        "duplicates": int(pc.sum(art["is_duplicate"]).as_py()),
+        "stories": len(pc.unique(art["story_id"])),
+        "rejects": rejects.num_rows,
+        "inputs": art.num_rows + rejects.num_rows,
+    }
+
+
+def test_anonymous_and_forged_requests_are_refused(server) -> None:
+    base, token, _ = server
+    for path in ("/newsflow/", "/newsflow/api/days", f"/newsflow/api/days/{START}"):
+        assert httpx.get(base + path, timeout=30).status_code == 401, path
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert (
+        httpx.get(
+            f"{base}/newsflow/", headers={"Authorization": f"Bearer {forged}"}, timeout=30
+        ).status_code
+        == 403
+    )
+    assert (
+        httpx.get(f"{base}/newsflow/", cookies={"_token": "not-a-jwt"}, timeout=30).status_code
+        == 403
+    )
+    # credentials in the URL are not accepted
+    assert (
+        httpx.get(f"{base}/newsflow/?token={token}&_token={token}", timeout=30).status_code == 401
+    )
+
+
+def test_api_serves_the_lake_numbers(server, fixture_lake) -> None:
+    base, token, _ = server
+    lake, days = fixture_lake
+    auth = {"Authorization": f"Bearer {token}"}
+    r = httpx.get(f"{base}/newsflow/api/days", headers=auth, timeout=60)
+    assert r.status_code == 200
+    got = {row["day"]: row for row in r.json()}
+    assert sorted(got) == days
+    for day in days:
+        truth = _truth(lake, day)
+        assert {k: got[day][k] for k in truth} == truth
+    detail = httpx.get(f"{base}/newsflow/api/days/{days[1]}", headers=auth, timeout=60).json()
+    assert len(detail["rejects"]) == _truth(lake, days[1])["rejects"]
+    assert (
+        httpx.get(f"{base}/newsflow/api/days/1999-01-01", headers=auth, timeout=30).status_code
+        == 404
+    )
+
+
+def test_nav_entry_is_registered(server) -> None:
+    base, token, _ = server
+    r = httpx.get(
+        f"{base}/api/v2/plugins", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    plugin = next(p for p in r.json()["plugins"] if p["name"] == "newsflow_lake")
+    assert plugin["fastapi_apps"][0]["url_prefix"] == "/newsflow"
+    view = plugin["external_views"][0]
+    assert (view["href"], view["destination"]) == ("/newsflow/", "nav")
+
+
+def test_page_in_chromium_shows_the_lake(server, fixture_lake, chromium) -> None:
+    base, token, _ = server
+    lake, days = fixture_lake
+    latest = days[-1]
+    # a news_daily run for the latest day, created over the REST API
+    r = httpx.post(
+        f"{base}/api/v2/dags/news_daily/dagRuns",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"logical_date": None, "conf": {"day": latest}},
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    run_id = r.json()["dag_run_id"]
+
+    truth = _truth(lake, latest)
+    with chromium_page(chromium) as page:
+        page.goto(f"{base}/newsflow/")
+        assert "Not authenticated" in page.evaluate("document.body.innerText")
+        # the Airflow UI's session cookie, as its login sets it
+        page.set_cookie(base, "_token", token)
+        ms = page.goto(f"{base}/newsflow/")
+        shown = page.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('.card b')]"
+            ".map(b => [b.id.slice(2), b.textContent]))"
+        )
+        assert page.evaluate("document.getElementById('day').textContent") == latest
+        for key in ("inputs", "articles", "rejects", "duplicates", "stories"):
+            assert int(shown[key]) == truth[key], key
+        assert (
+            page.evaluate("document.querySelectorAll('#rejects tr').length") == truth["rejects"] + 1
+        )
+        assert page.evaluate("document.querySelectorAll('#days tr').length") == len(days) + 1
+        assert (
+            page.evaluate("document.querySelectorAll('img[src^=\"data:image/png\"]').length") == 4
+        )
+        assert page.evaluate("[...document.images].every(i => i.naturalWidth > 100)")
+        assert page.evaluate("document.getElementById('run-link').getAttribute('href')") == (
+            f"/dags/news_daily/runs/{run_id}".replace(":", "%3A").replace("+", "%2B")
+        )
+        shot = page.screenshot(ARTIFACTS / "plugin.png")
+        page.goto(f"{base}/newsflow/?day={days[0]}")
+        assert (
+            int(page.evaluate("document.getElementById('n-articles').textContent"))
+            == _truth(lake, days[0])["articles"]
+        )
+    assert shot.stat().st_size > 20_000
+    print(f"\nUI page load in Chromium (uncached first page): {ms:.0f} ms; screenshot {shot}")
