@@ -64,7 +64,8 @@ app = FastAPI(
 # The trend (overview rows + its chart) per lake, and each day's figures and charts,
 # valid until a manifest changes: publish writes the manifest last, so the fingerprint
 # (names and mtimes of the manifests) moves whenever the data does. Rendering charts is
-# the slow part; the HTML around them is cheap and always fresh (run links).
+# the slow part; the HTML around them is cheap and always fresh (run links). The
+# top lists are HTML bars, so a day not seen before costs two small queries.
 _CACHE: OrderedDict[tuple, object] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 32
@@ -106,13 +107,9 @@ def _figures(lake: str, day: str | None) -> tuple:
         rows = figures.overview(lake)[-report.TREND_DAYS :]
         return rows, report.chart_volume(rows)
 
-    def one_day():
-        detail = figures.day_detail(lake, day)
-        return detail, report.day_charts(detail)
-
     rows, volume = _cached(("trend", lake, fp), trend)
-    detail, pngs = _cached(("day", lake, day, fp), one_day)
-    return rows, detail, {"volume.png": volume, **pngs}
+    detail = _cached(("day", lake, day, fp), lambda: figures.day_detail(lake, day))
+    return rows, detail, {"volume.png": volume}
 
 
 def _run_ids() -> dict[str, str]:

@@ -9,33 +9,20 @@ its DAG run; the nav entry is registered. The screenshot goes to ``artifacts/plu
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from api_server import api_server
 from browser import chromium_binary, chromium_page
 from conftest import REPO
 from synthetic_lake import make_lake
 
 ARTIFACTS = REPO / "artifacts"
-PASSWORD = "newsflow-test-password"
 START = "2031-03-01"  # far from the days other tests' DAG runs use
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -49,79 +36,10 @@ def fixture_lake(tmp_path_factory) -> tuple[Path, list[str]]:
 
 @pytest.fixture(scope="module")
 def server(airflow_db, fixture_lake, tmp_path_factory):
-    """A real api-server on a free port; its process group is always killed."""
+    """A real api-server on a free port, with news_daily serialized."""
     lake, _ = fixture_lake
-    home = tmp_path_factory.mktemp("api-server")
-    (home / "passwords.json").write_text(json.dumps({"admin": PASSWORD}))
-    port = _free_port()
-    bindir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
-        "AIRFLOW__API_AUTH__JWT_SECRET": "newsflow-ui-test-" + "x" * 48,
-        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-        "NEWSFLOW_LAKE": str(lake),
-    }
-    log = open(home / "api-server.log", "wb")  # noqa: SIM115 (closed in finally)
-    proc = subprocess.Popen(
-        [
-            str(bindir / "airflow"),
-            "api-server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "-w",
-            "1",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    # news_daily serialized (as the dag-processor would) while the server starts, so a
-    # run can be created over REST for the page to link to
-    reserialize = subprocess.Popen(
-        [str(bindir / "airflow"), "dags", "reserialize"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert reserialize.wait(timeout=300) == 0, "airflow dags reserialize failed"
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"api-server exited {proc.returncode}: {(home / 'api-server.log').read_text()[-3000:]}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail("api-server did not become healthy in 120 s")
-            time.sleep(0.5)
-        r = httpx.post(
-            f"{base}/auth/token", json={"username": "admin", "password": PASSWORD}, timeout=30
-        )
-        r.raise_for_status()
-        yield base, r.json()["access_token"], env
-    finally:
-        for p in (reserialize, proc):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM)
-        reserialize.wait(timeout=30)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
+    with api_server(tmp_path_factory.mktemp("api-server"), lake, reserialize=True) as s:
+        yield s.base, s.token, s.env
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +156,7 @@ def test_page_in_chromium_shows_the_lake(server, fixture_lake, chromium) -> None
         )
         assert page.evaluate("document.querySelectorAll('#days tr').length") == len(days) + 1
         assert (
-            page.evaluate("document.querySelectorAll('img[src^=\"data:image/png\"]').length") == 4
+            page.evaluate("document.querySelectorAll('img[src^=\"data:image/png\"]').length") == 1
         )
         assert page.evaluate("[...document.images].every(i => i.naturalWidth > 100)")
         assert page.evaluate("document.getElementById('run-link').getAttribute('href')") == (

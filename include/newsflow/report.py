@@ -162,13 +162,46 @@ tr.sel td{background:#fff6d5} .cards{display:flex;gap:10px;flex-wrap:wrap;margin
 .card b{display:block;font-size:22px} .card span{color:#5b6475;font-size:12px}
 .grid{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start} .muted{color:#5b6475;font-size:12px}
 .scroll{max-height:360px;overflow:auto;border:1px solid #e3e6ec} .bad{color:#b42318;font-weight:600}
-a{color:#175cd3}
+a{color:#175cd3} .bar{height:10px;border-radius:2px}
 """
 
 
 def _img(name: str, png: bytes, alt: str) -> str:
     data = base64.b64encode(png).decode("ascii")
     return f'<img id="chart-{name.split(".")[0]}" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _bar_table(
+    table_id: str,
+    heading: str,
+    columns: list[str],
+    rows: list[tuple],
+    *,
+    bar: int | None = None,
+    color: str = "#4c78a8",
+) -> str:
+    """A small table; with ``bar``, that numeric column also gets a proportional bar."""
+    e = html.escape
+    top = max((r[bar] for r in rows), default=0) if bar is not None else 0
+
+    def cell(tag: str, v: object, left: bool) -> str:
+        text = f"{v:.2f}" if isinstance(v, float) else str(v)
+        return f"<{tag}{' class=l' if left else ''}>{e(text)}</{tag}>"
+
+    left = [not isinstance(v, int | float) for v in rows[0]] if rows else [True] * len(columns)
+    head = "".join(cell("th", c, lft) for c, lft in zip(columns, left, strict=True))
+    out = [f"<div><h2>{e(heading)}</h2><table id={table_id}><tr>{head}"]
+    out.append("<th></th></tr>" if bar is not None else "</tr>")
+    for r in rows:
+        cells = "".join(cell("td", v, lft) for v, lft in zip(r, left, strict=True))
+        if bar is not None:
+            width = round(120 * r[bar] / top) if top else 0
+            cells += (
+                f'<td class=l><div class=bar style="width:{width}px;background:{color}"></div></td>'
+            )
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</table></div>")
+    return "".join(out)
 
 
 def render_html(
@@ -215,36 +248,47 @@ def render_html(
     out.append(
         f"<h2>Last {len(rows)} days</h2>{_img('volume.png', pngs['volume.png'], 'inputs per day')}"
     )
+    # top lists as tables with inline bars (HTML/CSS, no image to render: the page stays
+    # fast uncached); the same lists are also written as PNG charts beside the report
     out.append("<div class=grid>")
-    for name, heading in (
-        ("entities.png", "Top entities"),
-        ("sources.png", "Top sources"),
-        ("languages.png", "Languages"),
-    ):
-        out.append(f"<div><h2>{heading}</h2>{_img(name, pngs[name], heading)}</div>")
+    out.append(
+        _bar_table(
+            "entities",
+            "Top entities",
+            ["entity", "label", "articles", "mentions"],
+            [(k, lbl, a, m) for k, lbl, a, m in detail.top_entities],
+            bar=2,
+        )
+    )
+    out.append(
+        _bar_table(
+            "sources",
+            "Top sources",
+            ["source", "articles", "duplicates"],
+            detail.top_sources,
+            bar=1,
+            color="#72b7b2",
+        )
+    )
+    out.append(
+        _bar_table(
+            "languages",
+            "Languages",
+            ["language", "articles"],
+            detail.languages,
+            bar=1,
+            color="#b279a2",
+        )
+    )
+    out.append(
+        _bar_table(
+            "stages",
+            "Stage timings",
+            ["stage", "seconds"],
+            list(detail.stage_seconds.items()),
+        )
+    )
     out.append("</div>")
-
-    out.append(
-        "<div class=grid><div><h2>Top entities</h2><table id=entities><tr><th class=l>entity</th><th class=l>label</th><th>articles</th><th>mentions</th></tr>"
-    )
-    out += [
-        f"<tr><td class=l>{e(k)}</td><td class=l>{e(lbl)}</td><td>{a}</td><td>{m}</td></tr>"
-        for k, lbl, a, m in detail.top_entities
-    ]
-    out.append(
-        "</table></div><div><h2>Top sources</h2><table id=sources><tr><th class=l>source</th><th>articles</th><th>duplicates</th></tr>"
-    )
-    out += [
-        f"<tr><td class=l>{e(s)}</td><td>{n}</td><td>{d}</td></tr>"
-        for s, n, d in detail.top_sources
-    ]
-    out.append(
-        "</table></div><div><h2>Stage timings</h2><table id=stages><tr><th class=l>stage</th><th>seconds</th></tr>"
-    )
-    out += [
-        f"<tr><td class=l>{e(s)}</td><td>{v:.2f}</td></tr>" for s, v in detail.stage_seconds.items()
-    ]
-    out.append("</table></div></div>")
 
     reasons = ", ".join(f"{e(c)} {n}" for c, n in detail.reject_reasons) or "none"
     out.append(
