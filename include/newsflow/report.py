@@ -246,7 +246,7 @@ def render_html(
         )
     out.append("</div>")
     out.append(
-        f"<h2>Last {len(rows)} days</h2>{_img('volume.png', pngs['volume.png'], 'inputs per day')}"
+        f"<h2>Last {len(rows)} day{'s' if len(rows) != 1 else ''}</h2>{_img('volume.png', pngs['volume.png'], 'inputs per day')}"
     )
     # top lists as tables with inline bars (HTML/CSS, no image to render: the page stays
     # fast uncached); the same lists are also written as PNG charts beside the report
