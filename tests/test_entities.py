@@ -175,3 +175,57 @@ def test_two_processes_tag_like_one() -> None:
         for n in (KYODO, AP_FARM)
     ] * 3
     assert list(tag(texts, model=MODEL, n_process=2, batch_size=2)) == list(tag(texts, model=MODEL))
+
+
+def test_tag_stage_tables_on_the_seeds(tmp_path) -> None:
+    """The real pipeline over the two seeds and an exact copy of one: entities rows
+    point into articles.text, and entity_counts counts each article once, copies never."""
+    import shutil
+
+    import duckdb
+    from newsflow.cli import main
+
+    day = "2023-11-28"
+    inbox = tmp_path / "inbox" / day
+    inbox.mkdir(parents=True)
+    for name in (KYODO, AP_FARM):
+        shutil.copy(SEEDS / name, inbox / name)
+    shutil.copy(SEEDS / KYODO, inbox / "kyodo-copy.txt")
+    lake = tmp_path / "lake"
+    assert main(["run", "--inbox", str(tmp_path / "inbox"), "--lake", str(lake), "--day", day]) == 0
+
+    con = duckdb.connect()
+    rows = con.execute(
+        f"SELECT a.text, e.start, e.end, e.text FROM '{lake}/entities/dt={day}/*.parquet' e "
+        f"JOIN '{lake}/articles/dt={day}/*.parquet' a USING (article_id)"
+    ).fetchall()
+    assert rows and all(text[s:e] == mention for text, s, e, mention in rows)
+    dups = con.execute(
+        f"SELECT count(*) FROM '{lake}/articles/dt={day}/*.parquet' WHERE is_duplicate"
+    ).fetchall()
+    assert dups == [(1,)]
+    counts = {
+        (k, lb): (a, m)
+        for k, lb, a, m in con.execute(
+            f"SELECT entity_key, label, articles, mentions FROM '{lake}/entity_counts/dt={day}/*.parquet'"
+        ).fetchall()
+    }
+    assert counts[("ASEAN", "ORG")] == (1, 4)  # the copy of the Kyodo text is not counted
+    assert counts[("Fumio Kishida", "PERSON")][0] == 2
+    assert counts[("Vo Van Thuong", "PERSON")][0] == 2
+    assert counts[("South China Sea", "LOC")] == (2, 2)
+    assert counts[("Tokyo", "GPE")][0] == 2
+    assert ("AP", "ORG") not in counts and ("TOKYO", "ORG") not in counts
+    countries = dict(
+        con.execute(
+            f"SELECT DISTINCT entity_key, country FROM '{lake}/entities/dt={day}/*.parquet' "
+            "WHERE country IS NOT NULL AND label = 'GPE'"
+        ).fetchall()
+    )
+    assert {countries[k] for k in ("Japan", "Vietnam", "China", "Tokyo")} == {"JP", "VN", "CN"}
+    # the mentions of an entity in one article add up to its count
+    kishida = con.execute(
+        f"SELECT count(*) FROM '{lake}/entities/dt={day}/*.parquet' "
+        "WHERE entity_key = 'Fumio Kishida'"
+    ).fetchall()[0][0]
+    assert counts[("Fumio Kishida", "PERSON")][1] == kishida
