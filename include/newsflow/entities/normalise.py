@@ -244,11 +244,15 @@ def _resolve(m: Mention, full_names: list[str]) -> None:
     if code and m.label != "NORP":
         m.label, m.entity_key, m.country = "GPE", country_name(code), code
         return
-    if m.label in _SURNAME_LOOKALIKES or (m.label == "PERSON" and len(m.text.split()) == 1):
+    if len(m.text.split()) == 1 and m.label in _SURNAME_LOOKALIKES | {"PERSON"}:
         person = _person_for(m.text, full_names) if not code else None
-        if person:  # "Kishida" tagged GPE, "Paris" of "Valeska Paris"
-            m.label, m.entity_key = "PERSON", person
-            return
+    elif m.label in _SURNAME_LOOKALIKES:
+        person = m.text if m.text in full_names else None  # "Dean Kamen" tagged ORG once
+    else:
+        person = None
+    if person:  # "Kishida" tagged GPE, "Paris" of "Valeska Paris"
+        m.label, m.entity_key = "PERSON", person
+        return
     if m.label == "PERSON":
         m.entity_key = _person_for(m.text, full_names) or m.text
         return
@@ -263,9 +267,10 @@ def _resolve(m: Mention, full_names: list[str]) -> None:
 
 
 def _join_acronyms(mentions: list[Mention], long_forms: list[str]) -> None:
-    """Spelt-out names take the key and label of their acronym used in the article."""
+    """An acronym and its spelt-out name share the acronym as key, and the spelt-out
+    name's label (tagged with more context than a lone all-capitals token)."""
     acronyms = {
-        m.entity_key: m.label
+        m.entity_key
         for m in mentions
         if m.label not in {"PERSON", "GPE"} and m.text.isupper() and 2 <= len(m.text) <= 10
     }
@@ -273,13 +278,18 @@ def _join_acronyms(mentions: list[Mention], long_forms: list[str]) -> None:
         return
     key_of = {}
     for long_ in long_forms:
-        short = next((a for a in acronyms if abbreviates(a, long_)), None)
+        short = next((a for a in sorted(acronyms) if abbreviates(a, long_)), None)
         if short:
             key_of[long_] = short
+    label_of: dict[str, str] = {}
     for m in mentions:
         short = key_of.get(m.text)
         if short and m.label != "PERSON":
-            m.entity_key, m.label = short, acronyms[short]
+            m.entity_key = short
+            label_of.setdefault(short, m.label)
+    for m in mentions:
+        if m.entity_key in label_of and m.label != "PERSON":
+            m.label = label_of[m.entity_key]
 
 
 _CAPWORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
