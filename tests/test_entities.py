@@ -229,3 +229,15 @@ def test_tag_stage_tables_on_the_seeds(tmp_path) -> None:
         "WHERE entity_key = 'Fumio Kishida'"
     ).fetchall()[0][0]
     assert counts[("Fumio Kishida", "PERSON")][1] == kishida
+
+
+def test_dateline_without_agency_and_lookalikes() -> None:
+    text = "BENDIGO, Australia — Floods hit.\nNASA, the agency, said so. King County voted."
+    spans = [(0, 7, "ORG"), (9, 18, "GPE"), (33, 37, "ORG"), (60, 71, "GPE")]
+    ms = normalise(text, spans)
+    assert [(m.text, m.label, m.entity_key) for m in ms] == [
+        ("BENDIGO", "GPE", "Bendigo"),
+        ("Australia", "GPE", "Australia"),
+        ("NASA", "ORG", "NASA"),  # a paragraph opening in capitals is not always a dateline
+        ("King County", "GPE", "King County"),  # a title word inside a place name
+    ]

@@ -52,7 +52,10 @@ _TITLE_BEFORE = re.compile(rf"\b({_TITLE_WORDS})\s+$", re.IGNORECASE)
 _LEAD = re.compile(r"^(the|a|an)\s+")
 _TRAIL = re.compile(r"(['’]s|['’])$")
 # an all-capitals place opening a paragraph: "TOKYO —", "BENDIGO, Australia —"
-_CAPS_DATELINE = re.compile(r"^(?P<place>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,40}?)\s*(?:,|\(|—|–|-)")
+_CAPS_DATELINE = re.compile(
+    r"^(?P<place>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,40}?)(?:,\s*[A-Z][\w. ]{1,30})?\s*[—–-]{1,2}\s"
+)
+_PLACE_OR_ORG = frozenset({"ORG", "GPE", "LOC", "FAC"})
 
 
 @dataclass(slots=True)
@@ -196,8 +199,8 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     for start, end, label in spans:
         if label not in NAMED_LABELS:
             continue
-        if label != "PERSON" and _TITLES.match(text[start:end]) and label != "ORG":
-            label = "PERSON"  # "Empress Masako" tagged NORP
+        if label not in _PLACE_OR_ORG | {"PERSON"} and _TITLES.match(text[start:end]):
+            label = "PERSON"  # "Empress Masako" tagged NORP (but "King County" stays a GPE)
         if "\n" in text[start:end]:  # a span across a paragraph break: keep its longest line
             pieces, pos = [], start
             for piece in text[start:end].split("\n"):
@@ -212,7 +215,11 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
             continue
         if _inside(m, places) and m.label != "PERSON":
             m.label = "GPE"
-        elif m.label not in {"PERSON", "ORG"} and _TITLE_BEFORE.search(text[max(0, s - 20) : s]):
+        elif (
+            m.label not in {"PERSON", "ORG"}
+            and _TITLE_BEFORE.search(text[max(0, s - 20) : s])
+            and not (country_code(m.text) or city_code(m.text))
+        ):
             m.label = "PERSON"
         mentions.append(m)
 
@@ -263,7 +270,7 @@ def _resolve(m: Mention, full_names: list[str]) -> None:
     if city:
         m.label, m.entity_key, m.country = "GPE", name, city  # "TOKYO" read as an ORG
         return
-    m.entity_key = m.text
+    m.entity_key = name if m.label in {"GPE", "LOC"} else m.text  # "BENDIGO" -> "Bendigo"
 
 
 def _join_acronyms(mentions: list[Mention], long_forms: list[str]) -> None:
