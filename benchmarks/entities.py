@@ -25,14 +25,18 @@ the name labels the stage keeps are scored (DATE, CARDINAL, MONEY, ... and GUM's
 
 Rows group GUM types with the spaCy labels that predict them: PERSON (person),
 ORG (organization), GPE/LOC (place, predicted as GPE, LOC or FAC: GUM does not tell
-them apart), EVENT, NORP (predictions only: GUM has no such type; a NORP counts when
-it names a person or organization group), OTHER (object/abstract/substance vs
-PRODUCT, WORK_OF_ART, LAW, LANGUAGE). ``span`` ignores labels.
+them apart), EVENT, NORP (GUM has no such type: a NORP counts when it names a person
+or organization group, such as "Muslims", and an unmatched NORP, usually a
+nationality adjective GUM does not annotate, is not counted, so its precision is
+1 by construction), OTHER (object/abstract/substance vs PRODUCT, WORK_OF_ART, LAW,
+LANGUAGE). ``span`` ignores labels. ``aligned`` lets gold organizations that are
+countries accept GPE (OntoNotes' reading); a second table scores without it.
 
-Throughput: words per second per core over the same texts, repeated ``--rounds``
-times, for the full spaCy pipeline (baseline), the NER pipe alone, NER + normalise
-(the stage), and the stage with two worker processes; all in this run, so the ratios
-hold even on a busy machine.
+Throughput over the same texts, repeated ``--rounds`` times, for the full spaCy
+pipeline (baseline), the NER pipe alone, NER + normalise (the stage), and the stage
+with two worker processes, all in this run: wall-clock words/s, and words per
+CPU-second of this process and its workers ("per core"), which other jobs on a
+shared machine do not distort.
 """
 
 from __future__ import annotations
