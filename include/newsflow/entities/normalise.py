@@ -304,9 +304,15 @@ _CAPWORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
 
 def _missed_surnames(text: str, mentions: list[Mention], full_names: list[str]) -> list[Mention]:
     """Surnames the model did not tag at all ("Thoung", a typo of "Thuong"), found by
-    matching capitalised words against the article's full PERSON names."""
+    matching capitalised words against the article's full PERSON names. Only people
+    the article also names by a single word elsewhere count: that is the model's own
+    evidence that the last word is a surname used alone (a caption's "Belle Image" or
+    "Warhol Polaroid" is a tagging slip, and "Image" or "Polaroid" are not people)."""
+    named_alone = {m.entity_key for m in mentions if m.label == "PERSON" and " " not in m.text}
     surnames = {
-        full.split()[-1]: full for full in reversed(full_names) if len(full.split()[-1]) >= 5
+        full.split()[-1]: full
+        for full in reversed(full_names)
+        if len(full.split()[-1]) >= 5 and full in named_alone
     }
     if not surnames:
         return []
