@@ -108,10 +108,12 @@ def _read_file(
     try:
         raw = _read_bytes(path, max_bytes)
     except TooLarge as e:
-        yield Reject(rel, STAGE, "too_large", str(e), path.read_bytes()[:max_bytes])
+        with open(path, "rb") as f:  # the first max_bytes are kept, never the whole file
+            yield Reject(rel, STAGE, "too_large", str(e), f.read(max_bytes))
         return
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
-        yield Reject(rel, STAGE, "bad_gzip", f"cannot decompress: {e}", path.read_bytes())
+        with open(path, "rb") as f:
+            yield Reject(rel, STAGE, "bad_gzip", f"cannot decompress: {e}", f.read(max_bytes))
         return
     if ext in JSONL_EXT:
         yield from _read_jsonl(raw, rel)
