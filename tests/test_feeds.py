@@ -20,7 +20,7 @@ MANIFEST = json.loads((FEEDS / "manifest.json").read_text())
 
 def _bomb(levels: int = 10) -> bytes:
     ents = '<!ENTITY l0 "lol">' + "".join(
-        f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, levels)
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, levels)
     )
     return (
         f'<?xml version="1.0"?><!DOCTYPE rss [{ents}]><rss version="2.0"><channel>'

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ from newsflow.ingest.remote import SOURCES_FILE
 from newsflow.ingest.warc import iter_warc_file
 from newsflow.records import RawDoc, Reject
 
+log = logging.getLogger(__name__)
 ItemHandler = Callable[[list[FeedItem], str], Iterator[RawDoc | Reject]]
 
 HTML_EXT = {".html", ".htm"}
@@ -67,7 +69,23 @@ def iter_inbox(
         rel = path.relative_to(root).as_posix()
         if _is_sidecar(rel, names) or rel == SOURCES_FILE:
             continue
-        yield from _read_file(path, rel, max_bytes, feed_items or _feed_text_items)
+        n = 0
+        try:
+            for rec in _read_file(path, rel, max_bytes, feed_items or _feed_text_items):
+                n += 1
+                yield rec
+        except Exception as e:  # noqa: BLE001 - one unreadable file must not end the run
+            log.warning("cannot read %s", rel, exc_info=True)
+            detail = (str(e).splitlines() or [""])[0][:300]
+            with open(path, "rb") as f:
+                raw = f.read(max_bytes)
+            yield Reject(
+                f"{rel}#rest" if n else rel,
+                STAGE,
+                "read_error",
+                f"cannot read the file ({type(e).__name__}: {detail})",
+                raw,
+            )
 
 
 def _hidden(path: Path, root: Path) -> bool:

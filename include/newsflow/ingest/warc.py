@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import threading
 import uuid
@@ -31,6 +32,7 @@ from newsflow.ingest.decode import DecodeError, decode_bytes
 from newsflow.ingest.fetch import FetchError, Response
 from newsflow.records import RawDoc, Reject
 
+log = logging.getLogger(__name__)
 STAGE = "ingest"
 REQUESTED = "WARC-X-Newsflow-Requested-URI"
 _DOC_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
@@ -75,7 +77,9 @@ def iter_warc_file(path: Path, rel: str, max_bytes: int) -> Iterator[RawDoc | Re
                 end = it.get_record_offset() + it.get_record_length()
                 if doc is not None:
                     yield doc
-        except (ArchiveLoadFailed, EOFError, OSError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 - warcio fails in many ways on damaged files
+            if not isinstance(e, ArchiveLoadFailed | EOFError | OSError | ValueError):
+                log.warning("unexpected error reading %s", rel, exc_info=True)
             error = str(e).splitlines()[0] if str(e) else type(e).__name__
         f.seek(end)
         rest = f.read(max_bytes)
