@@ -43,7 +43,9 @@ def recover(final: Path) -> None:
         final.parent.mkdir(parents=True, exist_ok=True)
         olds[-1].rename(final)  # the crash came between the two renames: restore
         olds = olds[:-1]
-    for stale in [*olds, *scratch.glob(f"{prefix}.tmp-*")]:
+    # written folders that a publish journal still lists belong to finish_publish
+    pending = [] if any(scratch.glob("publish.*.json")) else list(scratch.glob(f"{prefix}.tmp-*"))
+    for stale in [*olds, *pending]:
         shutil.rmtree(stale, ignore_errors=True)
     with contextlib.suppress(OSError):
         scratch.rmdir()
