@@ -162,3 +162,17 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert parse_retry_after("soon") is None
+
+
+def test_per_host_concurrency_and_delay(server, tmp_path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    polite = {**FAST, "per_host_delay_seconds": 0.3, "per_host_concurrency": 1}
+    with Fetcher(load_settings(environ={}, **polite), state_dir=tmp_path) as f:
+        f.fetch(server.base + "/ok/warm-up")  # robots.txt is read once, first
+        t = time.monotonic()
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(f.fetch, [f"{server.base}/ok/p{i}" for i in range(4)]))
+        # four requests to one host, 0.3 s apart although four threads asked at once
+        assert time.monotonic() - t >= 0.9
+    assert server.hits["/robots.txt"] >= 1
