@@ -142,3 +142,14 @@ def test_feeds_sitemap_pages_and_replay(server: FaultServer, tmp_path: Path) -> 
     (tmp_path / "inbox" / nxt / "sources.txt").write_text(f"feed {feed}\n")
     r = stages.ingest(s, nxt)
     assert r.counts["inputs"] == 0 and r.counts["unchanged"] == 1
+
+
+def test_sources_and_allow_list_from_the_environment() -> None:
+    env = {
+        "NEWSFLOW_SOURCES": "feed https://a.example/x.xml, https://b.example/y",
+        "NEWSFLOW_FETCH_ALLOW_NETWORKS": '["127.0.0.1/32"]',
+    }
+    s = load_settings(environ=env)
+    assert s.sources == ["feed https://a.example/x.xml", "https://b.example/y"]
+    assert s.fetch_allow_networks == ["127.0.0.1/32"]
+    assert [x.kind for x in parse_sources(s.sources)] == ["feed", "url"]
