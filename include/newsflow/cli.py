@@ -73,7 +73,13 @@ def _run_with_progress(settings, day: str) -> list:
         TextColumn("{task.completed}/{task.total} stages"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    from newsflow.lake.lock import day_lock
+
+    # the day's lock for the whole run, as stages.run holds it (another run waits)
+    with (
+        day_lock(settings.lake, day, settings.lock_timeout_seconds),
+        Progress(*columns, console=Console(stderr=True), transient=True) as bar,
+    ):
         task = bar.add_task(f"{day}", total=len(stages.STAGES))
         for name in stages.STAGES:
             bar.update(task, description=f"{day}: {name}")

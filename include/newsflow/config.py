@@ -33,6 +33,54 @@ class Settings(BaseModel):
         20 * 1024 * 1024, gt=0, description="Larger single inputs are rejected"
     )
 
+    # ingest: remote sources and polite HTTP (README "Ingestion and reliability")
+    sources: list[str] = Field(
+        default_factory=list,
+        description="Remote sources, one per entry: 'feed URL', 'sitemap URL' or 'url URL' "
+        "(a bare URL is a page); added to INBOX/<day>/sources.txt",
+    )
+    fetch_pages: bool = Field(
+        True, description="Fetch the article page of feed items; else use the feed's text"
+    )
+    refetch: bool = Field(
+        False, description="Fetch again even if the day's raw WARC (LAKE/_raw) exists"
+    )
+    user_agent: str = Field(
+        "newsflow/0.1 (news pipeline; +https://example.org/newsflow-bot)",
+        description="User-Agent of every request, and the name robots.txt rules are read for",
+    )
+    respect_robots: bool = Field(True, description="Obey robots.txt (RFC 9309)")
+    http_timeout_seconds: float = Field(10.0, gt=0, description="Connect/read timeout")
+    http_deadline_seconds: float = Field(
+        60.0, gt=0, description="Longest time one response may take in all (slow bodies)"
+    )
+    http_retries: int = Field(3, ge=0, description="Retries on 429, 5xx and network errors")
+    http_backoff_seconds: float = Field(
+        1.0, ge=0, description="First retry delay, doubling after each retry"
+    )
+    http_backoff_max_seconds: float = Field(
+        30.0, ge=0, description="Cap on one retry delay, Retry-After included"
+    )
+    http_max_redirects: int = Field(5, ge=0, description="Redirects followed per request")
+    http_max_bytes: int = Field(
+        10 * 1024 * 1024, gt=0, description="Larger response bodies are cut off and rejected"
+    )
+    fetch_concurrency: int = Field(4, ge=1, description="Requests in flight in all")
+    per_host_concurrency: int = Field(1, ge=1, description="Requests in flight per host")
+    per_host_delay_seconds: float = Field(
+        1.0, ge=0, description="Pause between two requests to one host (or its crawl-delay)"
+    )
+    fetch_allow_networks: list[str] = Field(
+        default_factory=list,
+        description="IP networks (CIDR) exempt from the SSRF guard, e.g. 127.0.0.1/32 for tests",
+    )
+    max_source_urls: int = Field(
+        5_000, gt=0, description="Items taken from one feed or sitemap (incl. nested sitemaps)"
+    )
+    lock_timeout_seconds: float = Field(
+        3_600.0, ge=0, description="How long a run waits for another run of the same day"
+    )
+
     # dedup
     dedup_horizon_days: int = Field(
         30, ge=0, description="Look this many earlier days back for copies"
@@ -93,7 +141,15 @@ def _from_env(environ: dict[str, str]) -> dict[str, Any]:
     for name in Settings.model_fields:
         key = ENV_PREFIX + name.upper()
         if key in environ and environ[key] != "":
-            out[name] = environ[key]
+            value = environ[key]
+            if Settings.model_fields[name].annotation == list[str]:
+                # JSON list, or comma/newline separated
+                value = (
+                    json.loads(value)
+                    if value.lstrip().startswith("[")
+                    else [v.strip() for v in value.replace("\n", ",").split(",") if v.strip()]
+                )
+            out[name] = value
     return out
 
 

@@ -10,8 +10,10 @@ passes in XCom.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,6 +28,7 @@ from newsflow.lake.partition import (
     drop_partition,
     iter_partition,
     partition_dir,
+    publish_atomically,
     read_partition,
     write_partition,
 )
@@ -112,16 +115,77 @@ def _finish(result: StageResult, started: float, settings: Settings) -> StageRes
     return result
 
 
+def raw_archive_path(settings: Settings, day: str) -> Path:
+    """The day's fetched responses (a WARC): re-running the day replays it, no refetch."""
+    return partition_dir(Path(settings.lake) / "_raw", "fetch", day) / "fetch.warc.gz"
+
+
+def _locked(func: Callable[[Settings, str], StageResult]) -> Callable[[Settings, str], StageResult]:
+    """Run a stage under the day's lock, after finishing any publish a crash interrupted."""
+
+    @functools.wraps(func)
+    def wrapper(settings: Settings, day: str) -> StageResult:
+        from newsflow.lake.lock import day_lock
+        from newsflow.lake.partition import finish_publish
+
+        with day_lock(settings.lake, day, settings.lock_timeout_seconds):
+            finish_publish(settings.lake, day)
+            return func(settings, day)
+
+    return wrapper
+
+
+@_locked
 def ingest(settings: Settings, day: str) -> StageResult:
-    """Inbox files of ``day`` -> ``_work/ingested`` (+ ``_work/rejects_ingest``)."""
+    """Inbox files and remote sources of ``day`` -> ``_work/ingested`` (+ rejects).
+
+    Remote fetches are kept in the day's raw WARC; when it exists (and ``refetch`` is
+    off) the same responses are replayed from it instead of fetched again.
+    """
     from newsflow.ingest import iter_inbox
+    from newsflow.ingest.fetch import Fetcher
+    from newsflow.ingest.remote import RemoteIngest, day_sources, parse_sources
+    from newsflow.ingest.warc import RawArchive, ReplayFetcher
 
     started = time.perf_counter()
     counts = {"inputs": 0, "documents": 0, "rejects": 0}
     rejects: list[Reject] = []
+    day_dir = settings.day_dir(day)
+    if day_dir.is_dir():
+        sources = day_sources(day_dir, settings.sources)
+    elif settings.sources:
+        sources = parse_sources(settings.sources, "setting 'sources'")
+    else:
+        raise FileNotFoundError(f"inbox folder {day_dir} does not exist and no sources are set")
+    raw_path = raw_archive_path(settings, day)
+    replay = raw_path.is_file() and not settings.refetch
+    archive = None if replay else RawArchive(raw_path)
+    fetcher = (
+        ReplayFetcher(raw_path)
+        if replay
+        else Fetcher(settings, state_dir=Path(settings.lake) / "_state")
+    )
+    remote = RemoteIngest(
+        fetcher,
+        concurrency=settings.fetch_concurrency,
+        max_urls=settings.max_source_urls,
+        fetch_pages=settings.fetch_pages,
+        record=archive.record if archive else None,
+    )
+    feed_pages: list = []
+
+    def items() -> Iterator[RawDoc | Reject]:
+        if day_dir.is_dir():
+            yield from iter_inbox(
+                day_dir,
+                max_bytes=settings.max_input_bytes,
+                feed_items=lambda found, where: remote.items(found, where, feed_pages),
+            )
+        yield from remote.run(sources)
+        yield from remote.pages(feed_pages)
 
     def docs() -> Iterator[dict]:
-        for item in iter_inbox(settings.day_dir(day), max_bytes=settings.max_input_bytes):
+        for item in items():
             counts["inputs"] += 1
             if isinstance(item, Reject):
                 counts["rejects"] += 1
@@ -131,8 +195,23 @@ def ingest(settings: Settings, day: str) -> StageResult:
             yield _raw_row(item)
 
     work = _work(settings)
-    out = write_partition(work, "ingested", day, _batches(docs(), schema.RAW, 200), schema.RAW)
-    write_partition(work, "rejects_ingest", day, _reject_batches(rejects), schema.REJECTS)
+    try:
+        out = write_partition(work, "ingested", day, _batches(docs(), schema.RAW, 200), schema.RAW)
+        write_partition(work, "rejects_ingest", day, _reject_batches(rejects), schema.REJECTS)
+        if archive is not None and archive.records:
+            archive.commit()  # first the responses, then the validators that assume them
+            fetcher.save_validators()
+        elif archive is not None:
+            archive.abort()
+    except BaseException:
+        if archive is not None:
+            archive.abort()
+        raise
+    finally:
+        fetcher.close()
+    counts.update({k: v for k, v in remote.counts.items() if v})
+    counts["requests"] = fetcher.requests
+    counts["replayed"] = int(replay)
     return _finish(StageResult("ingest", day, str(out), counts), started, settings)
 
 
@@ -154,6 +233,7 @@ def _reject_batches(rejects: list[Reject]) -> Iterator[pa.RecordBatch]:
     return _batches((r.row() for r in rejects), schema.REJECTS)
 
 
+@_locked
 def clean(settings: Settings, day: str) -> StageResult:
     """``_work/ingested`` -> ``_work/cleaned`` (+ ``_work/rejects_clean``)."""
     from newsflow.clean import clean_document
@@ -196,6 +276,7 @@ def clean(settings: Settings, day: str) -> StageResult:
     return _finish(StageResult("clean", day, str(out), counts), started, settings)
 
 
+@_locked
 def dedup(settings: Settings, day: str) -> StageResult:
     """``_work/cleaned`` -> ``_work/deduped`` + ``_work/duplicates``: URL and exact copies,
     also of earlier days' articles within the horizon."""
@@ -250,6 +331,7 @@ def dedup(settings: Settings, day: str) -> StageResult:
     return _finish(StageResult("dedup", day, str(out), counts), started, settings)
 
 
+@_locked
 def tag(settings: Settings, day: str) -> StageResult:
     """``_work/deduped`` -> ``_work/entities``; duplicates are not tagged again."""
     from newsflow.entities import Mention, normalise
@@ -325,6 +407,7 @@ def _rows(folder: Path) -> int:
     return sum(pq.ParquetFile(f).metadata.num_rows for f in folder.glob("*.parquet"))
 
 
+@_locked
 def publish(settings: Settings, day: str) -> StageResult:
     """Stories, then the public tables and the manifest, each swapped in atomically."""
     from newsflow.lake.manifest import write_manifest
@@ -377,6 +460,7 @@ def publish(settings: Settings, day: str) -> StageResult:
             [articles],
             schema.ARTICLES,
             row_group_size=rg,
+            swap=False,
             sort_by=[
                 ("source", "ascending"),
                 ("published_at", "ascending"),
@@ -390,13 +474,14 @@ def publish(settings: Settings, day: str) -> StageResult:
             [entities],
             schema.ENTITIES,
             row_group_size=rg,
+            swap=False,
             sort_by=[("article_id", "ascending"), ("start", "ascending")],
         ),
         "duplicates": write_partition(
-            lake, "duplicates", day, [duplicates], schema.DUPLICATES, row_group_size=rg
+            lake, "duplicates", day, [duplicates], schema.DUPLICATES, row_group_size=rg, swap=False
         ),
         "rejects": write_partition(
-            lake, "rejects", day, [rejects], schema.REJECTS, row_group_size=rg
+            lake, "rejects", day, [rejects], schema.REJECTS, row_group_size=rg, swap=False
         ),
         "entity_counts": write_partition(
             lake,
@@ -404,6 +489,7 @@ def publish(settings: Settings, day: str) -> StageResult:
             day,
             [counts_tbl],
             schema.ENTITY_COUNTS,
+            swap=False,
             sort_by=[
                 ("articles", "descending"),
                 ("mentions", "descending"),
@@ -420,7 +506,14 @@ def publish(settings: Settings, day: str) -> StageResult:
     }
     result = StageResult("publish", day, str(partition_dir(lake, "articles", day)), counts)
     _finish(result, started, settings)
-    manifest = write_manifest(settings, day, written, stats_dir=partition_dir(work, "stats", day))
+    # every table and the manifest go live together (a crash mid-way is rolled forward)
+    manifest_tmp = Path(lake) / "_tmp" / f"manifest.dt={day}.{os.getpid()}.json"
+    manifest = write_manifest(
+        settings, day, written, stats_dir=partition_dir(work, "stats", day), out_file=manifest_tmp
+    )
+    swaps = [(tmp, partition_dir(lake, t, day)) for t, tmp in written.items()]
+    swaps.append((manifest_tmp, partition_dir(lake, "_runs", day) / "manifest.json"))
+    publish_atomically(lake, day, swaps)
     for table in WORK_TABLES:
         drop_partition(work, table, day)
     _write_report(settings, day)
@@ -483,4 +576,7 @@ def run(settings: Settings, day: str, stages: tuple[str, ...] = STAGES) -> list[
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
-    return [STAGE_FUNCS[s](settings, day) for s in STAGES if s in stages]
+    from newsflow.lake.lock import day_lock
+
+    with day_lock(settings.lake, day, settings.lock_timeout_seconds):
+        return [STAGE_FUNCS[s](settings, day) for s in STAGES if s in stages]

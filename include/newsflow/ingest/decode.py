@@ -35,14 +35,19 @@ def looks_binary(raw: bytes) -> bool:
     return bool(head) and ctrl / len(head) > 0.05
 
 
-def decode_bytes(raw: bytes, *, html: bool = False) -> str:
-    """Decode ``raw``: BOM, then (for HTML) the declared meta charset, then UTF-8,
-    then charset detection. Raises DecodeError for binary data."""
+def decode_bytes(raw: bytes, *, html: bool = False, declared: str | None = None) -> str:
+    """Decode ``raw``: BOM, then the HTTP charset (``declared``), then (for HTML) the
+    meta charset, then UTF-8, then charset detection. Raises DecodeError for binary data."""
     if looks_binary(raw):
         raise DecodeError("binary data, not text")
     for bom, enc in _BOMS:
         if raw.startswith(bom):
             return raw.decode(enc, errors="replace")
+    if declared:
+        try:
+            return raw.decode(declared, errors="strict")
+        except (LookupError, UnicodeDecodeError):
+            pass  # servers mislabel often: fall through to the page's own declaration
     if html:
         m = _META_CHARSET.search(raw[:4096])
         if m:

@@ -1,21 +1,38 @@
 """Walk one inbox day and yield a RawDoc or a Reject for every input document.
 
-Every input is accounted for: each file (each line of a JSONL file) yields exactly
-one record, so ``inputs == articles + rejects`` holds downstream. Sidecar ``.json``
-files belong to their HTML page and are not inputs of their own.
+Every input is accounted for: each file (each line of a JSONL file, each item of a
+feed, each HTML response record of a WARC) yields exactly one record, so ``inputs ==
+articles + rejects`` holds downstream. Sidecar ``.json`` files belong to their HTML
+page and ``sources.txt`` lists remote sources (see ``remote.py``): neither is an input
+of its own.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import logging
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from newsflow.dates import parse_datetime
 from newsflow.ingest.decode import DecodeError, decode_bytes
+from newsflow.ingest.feeds import (
+    FEED_EXT,
+    FeedError,
+    FeedItem,
+    item_document,
+    parse_feed,
+    parse_sitemap,
+    xml_kind,
+)
+from newsflow.ingest.remote import SOURCES_FILE
+from newsflow.ingest.warc import iter_warc_file
 from newsflow.records import RawDoc, Reject
+
+log = logging.getLogger(__name__)
+ItemHandler = Callable[[list[FeedItem], str], Iterator[RawDoc | Reject]]
 
 HTML_EXT = {".html", ".htm"}
 TEXT_EXT = {".txt"}
@@ -27,10 +44,22 @@ class TooLarge(ValueError):
     """An input over the configured size cap."""
 
 
+def _feed_text_items(items: list[FeedItem], where: str) -> Iterator[RawDoc | Reject]:
+    for n, item in enumerate(items, start=1):
+        yield item_document(item, f"{where}#item{n}")
+
+
 def iter_inbox(
-    day_dir: str | Path, *, max_bytes: int = 20 * 1024 * 1024
+    day_dir: str | Path,
+    *,
+    max_bytes: int = 20 * 1024 * 1024,
+    feed_items: ItemHandler | None = None,
 ) -> Iterator[RawDoc | Reject]:
-    """Yield the documents of ``day_dir`` in a stable order (sorted relative paths)."""
+    """Yield the documents of ``day_dir`` in a stable order (sorted relative paths).
+
+    ``feed_items`` turns the items of a feed file into documents (by fetching their
+    pages); by default they are documents of the feed's own text.
+    """
     root = Path(day_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"inbox folder {root} does not exist")
@@ -38,9 +67,25 @@ def iter_inbox(
     names = {p.relative_to(root).as_posix() for p in files}
     for path in files:
         rel = path.relative_to(root).as_posix()
-        if _is_sidecar(rel, names):
+        if _is_sidecar(rel, names) or rel == SOURCES_FILE:
             continue
-        yield from _read_file(path, rel, max_bytes)
+        n = 0
+        try:
+            for rec in _read_file(path, rel, max_bytes, feed_items or _feed_text_items):
+                n += 1
+                yield rec
+        except Exception as e:  # noqa: BLE001 - one unreadable file must not end the run
+            log.warning("cannot read %s", rel, exc_info=True)
+            detail = (str(e).splitlines() or [""])[0][:300]
+            with open(path, "rb") as f:
+                raw = f.read(max_bytes)
+            yield Reject(
+                f"{rel}#rest" if n else rel,
+                STAGE,
+                "read_error",
+                f"cannot read the file ({type(e).__name__}: {detail})",
+                raw,
+            )
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -70,19 +115,35 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def _read_file(path: Path, rel: str, max_bytes: int) -> Iterator[RawDoc | Reject]:
+def _read_file(
+    path: Path, rel: str, max_bytes: int, feed_items: ItemHandler
+) -> Iterator[RawDoc | Reject]:
     inner = _inner_name(rel)
     ext = Path(inner).suffix.lower()
+    if ext == ".warc":
+        yield from iter_warc_file(path, rel, max_bytes)
+        return
     try:
         raw = _read_bytes(path, max_bytes)
     except TooLarge as e:
-        yield Reject(rel, STAGE, "too_large", str(e), path.read_bytes()[:max_bytes])
+        with open(path, "rb") as f:  # the first max_bytes are kept, never the whole file
+            yield Reject(rel, STAGE, "too_large", str(e), f.read(max_bytes))
         return
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
-        yield Reject(rel, STAGE, "bad_gzip", f"cannot decompress: {e}", path.read_bytes())
+        with open(path, "rb") as f:
+            yield Reject(rel, STAGE, "bad_gzip", f"cannot decompress: {e}", f.read(max_bytes))
         return
     if ext in JSONL_EXT:
         yield from _read_jsonl(raw, rel)
+        return
+    kind = xml_kind(raw) if ext in FEED_EXT or ext not in HTML_EXT | TEXT_EXT else None
+    if ext in FEED_EXT or kind:
+        try:
+            items = parse_sitemap(raw)[0] if kind == "sitemap" else parse_feed(raw)[0]
+        except FeedError as e:
+            yield Reject(rel, STAGE, e.code, str(e), raw)
+            return
+        yield from feed_items(items, rel)
         return
     if ext not in HTML_EXT | TEXT_EXT:
         yield Reject(rel, STAGE, "unsupported_format", f"no reader for '{ext or rel}' files", raw)

@@ -36,9 +36,19 @@ def _versions() -> dict[str, str]:
 
 
 def write_manifest(
-    settings: Settings, day: str, written: dict[str, Path], *, stats_dir: Path
+    settings: Settings,
+    day: str,
+    written: dict[str, Path],
+    *,
+    stats_dir: Path,
+    out_file: Path | None = None,
 ) -> dict:
-    """Write ``LAKE/_runs/dt=DAY/manifest.json`` atomically and return it."""
+    """Write ``LAKE/_runs/dt=DAY/manifest.json`` atomically and return it.
+
+    ``written`` maps each table to the folder holding its partition (possibly still in
+    scratch); with ``out_file`` the manifest is written there, for the caller to swap
+    in together with the tables.
+    """
     stages = {}
     for f in sorted(stats_dir.glob("*.json")):
         s = json.loads(f.read_text())
@@ -46,7 +56,7 @@ def write_manifest(
     files = {}
     for table, folder in written.items():
         for f in sorted(folder.glob("*.parquet")):
-            files[f"{table}/{folder.name}/{f.name}"] = {
+            files[f"{table}/dt={day}/{f.name}"] = {
                 "rows": pq.ParquetFile(f).metadata.num_rows,
                 "bytes": f.stat().st_size,
                 "sha256": file_sha256(f),
@@ -73,6 +83,11 @@ def write_manifest(
         },
     }
     out = partition_dir(settings.lake, "_runs", day)
+    if out_file is not None:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(json.dumps(manifest, indent=2, sort_keys=False))
+        manifest["path"] = str(out / "manifest.json")
+        return manifest
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / ".manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=False))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import uuid
@@ -42,7 +43,9 @@ def recover(final: Path) -> None:
         final.parent.mkdir(parents=True, exist_ok=True)
         olds[-1].rename(final)  # the crash came between the two renames: restore
         olds = olds[:-1]
-    for stale in [*olds, *scratch.glob(f"{prefix}.tmp-*")]:
+    # written folders that a publish journal still lists belong to finish_publish
+    pending = [] if any(scratch.glob("publish.*.json")) else list(scratch.glob(f"{prefix}.tmp-*"))
+    for stale in [*olds, *pending]:
         shutil.rmtree(stale, ignore_errors=True)
     with contextlib.suppress(OSError):
         scratch.rmdir()
@@ -57,11 +60,13 @@ def write_partition(
     *,
     row_group_size: int = 10_000,
     sort_by: list[tuple[str, str]] | None = None,
+    swap: bool = True,
 ) -> Path:
     """Write ``batches`` as ``root/table/dt=day/part-0.parquet`` and swap it in atomically.
 
     ``sort_by`` sorts the whole partition (it is then held in memory once); without it
-    batches stream to disk as they come.
+    batches stream to disk as they come. ``swap=False`` leaves the written folder in
+    scratch and returns it, for ``publish_atomically`` to swap several in together.
     """
     final = partition_dir(root, table, day)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -88,14 +93,59 @@ def write_partition(
                     if t.num_rows:
                         writer.write_table(t.cast(schema), row_group_size=row_group_size)
         _fsync(path)
+        if not swap:
+            return tmp
         swap_in(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
-        with contextlib.suppress(OSError):
-            scratch.rmdir()
+        if swap:
+            with contextlib.suppress(OSError):
+                scratch.rmdir()
     return final
+
+
+def _journal(root: str | os.PathLike[str], day: str) -> Path:
+    return Path(root) / "_tmp" / f"publish.dt={day}.json"
+
+
+def publish_atomically(
+    root: str | os.PathLike[str], day: str, swaps: list[tuple[Path, Path]]
+) -> None:
+    """Swap in several written folders (or files) as one step that survives a crash.
+
+    A journal listing every (scratch, final) pair is written and fsynced first; a crash
+    during the renames is then rolled forward by ``finish_publish`` before the day is
+    next read or written, so a day's tables and manifest never disagree for longer than
+    the renames take.
+    """
+    journal = _journal(root, day)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    tmp = journal.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps([[str(a), str(b)] for a, b in swaps]))
+    _fsync(tmp)
+    os.replace(tmp, journal)
+    finish_publish(root, day)
+
+
+def finish_publish(root: str | os.PathLike[str], day: str) -> None:
+    """Roll forward a publish of ``day`` that a crash interrupted (no-op otherwise)."""
+    journal = _journal(root, day)
+    if not journal.is_file():
+        return
+    for a, b in json.loads(journal.read_text()):
+        src, final = Path(a), Path(b)
+        if not src.exists():
+            continue  # swapped in before the crash
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            swap_in(src, final)
+        else:
+            os.replace(src, final)
+    journal.unlink()
+    with contextlib.suppress(OSError):
+        journal.parent.rmdir()
 
 
 def swap_in(tmp: Path, final: Path) -> None:

@@ -1,0 +1,372 @@
+"""Polite, defensive HTTP for feeds, sitemaps and article pages.
+
+One ``Fetcher`` per run. Every request: refuses URLs whose host resolves to a
+non-public address (SSRF guard, with an allow-list for tests), obeys robots.txt,
+keeps per-host concurrency and spacing, sends a descriptive User-Agent, follows at
+most N redirects (each hop checked again), retries 429/5xx and network errors with
+exponential backoff (honouring Retry-After), streams the body under a size cap and
+a total deadline, and checks the content type before reading a body it cannot use.
+Failures are ``FetchError`` with a short code and a readable message, never a
+traceback: they become reject rows.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from newsflow.config import Settings
+
+log = logging.getLogger(__name__)
+
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+XML_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+)
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class FetchError(Exception):
+    """A URL that could not be fetched; ``code`` is the reject reason code."""
+
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class _Retryable(Exception):
+    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.retry_after = retry_after
+
+
+@dataclass(slots=True)
+class Response:
+    url: str  # as requested
+    final_url: str  # after redirects
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            k, _, v = part.partition("=")
+            if k.strip().lower() == "charset" and v.strip():
+                return v.strip().strip("\"'")
+        return None
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def check_address(url: str, allow: list[ipaddress._BaseNetwork]) -> None:
+    """Refuse non-http(s) URLs and hosts resolving to loopback, private, link-local,
+    metadata or otherwise non-global addresses, unless allow-listed."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError("bad_url", f"not an http(s) URL: {url[:200]!r}")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise FetchError("bad_url", f"bad port in {url[:200]!r}") from None
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as e:
+        raise FetchError("dns_error", f"cannot resolve {parts.hostname}: {e}") from None
+    for info in infos:
+        addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+            addr = addr.ipv4_mapped
+        if any(addr in net for net in allow):
+            continue
+        if not addr.is_global or addr.is_multicast:
+            raise FetchError(
+                "blocked_address",
+                f"{parts.hostname} resolves to {addr}, a loopback/private/link-local or "
+                "reserved address; refused (allow it with fetch_allow_networks)",
+            )
+
+
+class _HostGate:
+    """At most N requests in flight per host, and a minimum spacing between them."""
+
+    def __init__(self, concurrency: int, delay: float) -> None:
+        self._concurrency, self._delay = concurrency, delay
+        self._lock = threading.Lock()
+        self._sems: dict[str, threading.Semaphore] = {}
+        self._next: dict[str, float] = {}
+        self.delays: dict[str, float] = {}
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        with self._lock:
+            sem = self._sems.setdefault(host, threading.BoundedSemaphore(self._concurrency))
+        with sem:
+            with self._lock:
+                now = time.monotonic()
+                start = max(now, self._next.get(host, now))
+                self._next[host] = start + max(self._delay, self.delays.get(host, 0.0))
+            if start > now:
+                time.sleep(start - now)
+            yield
+
+
+class Fetcher:
+    """HTTP client of one run; thread-safe (pages are fetched by a small thread pool)."""
+
+    def __init__(self, settings: Settings, state_dir: Path | None = None) -> None:
+        self.s = settings
+        self._allow = [ipaddress.ip_network(n, strict=False) for n in settings.fetch_allow_networks]
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(settings.http_timeout_seconds),
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+        )
+        self._gate = _HostGate(settings.per_host_concurrency, settings.per_host_delay_seconds)
+        self._robots: dict[str, RobotFileParser | bool] = {}
+        self._robots_lock = threading.Lock()
+        self._state_file = state_dir / "http_validators.json" if state_dir else None
+        self._validators: dict[str, dict[str, str]] = {}
+        if self._state_file and self._state_file.is_file():
+            try:
+                self._validators = json.loads(self._state_file.read_text("utf-8"))
+            except (OSError, ValueError):
+                log.warning("ignoring unreadable %s", self._state_file)
+        self._new_validators: dict[str, dict[str, str]] = {}
+        self.requests = 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- conditional GET state -------------------------------------------------
+    def save_validators(self) -> None:
+        """Persist ETag/Last-Modified of this run's feeds (call after the raw WARC is kept,
+        so a crash can never leave validators for responses we did not keep)."""
+        if not self._state_file or not self._new_validators:
+            return
+        merged = {**self._validators, **self._new_validators}
+        self._state_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._state_file.with_name(f".{self._state_file.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(merged, indent=1, sort_keys=True), "utf-8")
+        os.replace(tmp, self._state_file)
+
+    # --- robots.txt -----------------------------------------------------------------
+    def _allowed_by_robots(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._robots_lock:  # held while loading: each robots.txt is fetched once
+            rp = self._robots.get(origin)
+            if rp is None:
+                rp = self._robots[origin] = self._load_robots(origin)
+        if isinstance(rp, bool):
+            return rp
+        return rp.can_fetch(self.s.user_agent, url)
+
+    def _load_robots(self, origin: str) -> RobotFileParser | bool:
+        """RFC 9309: 4xx means no rules; an unreachable robots.txt (5xx, network) means
+        the whole site is off limits for now."""
+        try:
+            resp = self._follow(origin + "/robots.txt", {}, accept=None, robots=False)
+        except FetchError as e:
+            if e.status is not None and 400 <= e.status < 500:
+                return True
+            log.info("robots.txt of %s unreachable (%s): not fetching there", origin, e.message)
+            return False
+        rp = RobotFileParser()
+        rp.parse(resp.body.decode("utf-8", errors="replace").splitlines())
+        delay = rp.crawl_delay(self.s.user_agent)
+        if delay:
+            self._gate.delays[urlsplit(origin).netloc] = min(float(delay), 60.0)
+        return rp
+
+    # --- requests -------------------------------------------------------------------
+    def fetch(
+        self, url: str, *, accept: tuple[str, ...] | None = PAGE_TYPES, conditional: bool = False
+    ) -> Response:
+        """GET ``url`` politely. Returns the final response (status 200, or 304 for a
+        conditional request whose document did not change); raises FetchError."""
+        headers = {}
+        if conditional and url in self._validators:
+            v = self._validators[url]
+            if v.get("etag"):
+                headers["If-None-Match"] = v["etag"]
+            if v.get("last_modified"):
+                headers["If-Modified-Since"] = v["last_modified"]
+        resp = self._follow(url, headers, accept=accept, robots=self.s.respect_robots)
+        if conditional and resp.status == 200:
+            v = {
+                k: resp.headers[h]
+                for k, h in (("etag", "etag"), ("last_modified", "last-modified"))
+                if resp.headers.get(h)
+            }
+            if v:
+                self._new_validators[url] = v
+        return resp
+
+    def _follow(
+        self, url: str, headers: dict[str, str], *, accept: tuple[str, ...] | None, robots: bool
+    ) -> Response:
+        seen: set[str] = set()
+        current = url
+        for _hop in range(self.s.http_max_redirects + 1):
+            if current in seen:
+                raise FetchError("redirect_loop", f"redirect loop at {current}")
+            seen.add(current)
+            check_address(current, self._allow)
+            if robots and not self._allowed_by_robots(current):
+                raise FetchError("robots_disallowed", f"robots.txt disallows {current}")
+            resp = self._with_retries(current, headers, accept)
+            if resp.status in _REDIRECTS:
+                location = resp.headers.get("location")
+                if not location:
+                    raise FetchError("http_error", f"HTTP {resp.status} without a Location")
+                current = urljoin(current, location)
+                headers = {}  # validators belong to the first URL only
+                continue
+            resp.url = url
+            return resp
+        raise FetchError(
+            "too_many_redirects", f"more than {self.s.http_max_redirects} redirects from {url}"
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        ra = exc.retry_after if isinstance(exc, _Retryable) else None
+        if ra is not None:
+            return ra
+        return wait_exponential(
+            multiplier=self.s.http_backoff_seconds, max=self.s.http_backoff_max_seconds
+        )(state)
+
+    def _with_retries(
+        self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None
+    ) -> Response:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.s.http_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),
+            reraise=True,
+        )
+        try:
+            return retrying(self._once, url, headers, accept)
+        except _Retryable as e:
+            attempts = self.s.http_retries + 1
+            raise FetchError(
+                e.error.code, f"{e.error.message} (after {attempts} attempts)", e.error.status
+            ) from None
+
+    def _once(self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None) -> Response:
+        host = urlsplit(url).netloc
+        deadline = time.monotonic() + self.s.http_deadline_seconds
+        cap = self.s.http_max_bytes
+        with self._gate.slot(host):
+            self.requests += 1
+            try:
+                with self._client.stream("GET", url, headers=headers) as r:
+                    hdrs = {k.lower(): v for k, v in r.headers.items()}
+                    status = r.status_code
+                    if status == 429 or status >= 500:
+                        ra = parse_retry_after(hdrs.get("retry-after"))
+                        err = FetchError(
+                            "http_error", f"HTTP {status} {r.reason_phrase} from {url}", status
+                        )
+                        if ra is not None and ra > self.s.http_backoff_max_seconds:
+                            raise FetchError(
+                                "rate_limited",
+                                f"HTTP {status}: {url} asks to retry after {ra:.0f} s, longer than "
+                                f"http_backoff_max_seconds={self.s.http_backoff_max_seconds}",
+                            )
+                        raise _Retryable(err, ra)
+                    if status in _REDIRECTS or status == 304:
+                        return Response(url, url, status, hdrs)
+                    if status >= 400:
+                        raise FetchError(
+                            "http_error", f"HTTP {status} {r.reason_phrase} from {url}", status
+                        )
+                    ctype = hdrs.get("content-type", "").split(";")[0].strip().lower()
+                    if accept is not None and ctype and ctype not in accept:
+                        raise FetchError(
+                            "bad_content_type",
+                            f"{url} is {ctype!r}, not one of {', '.join(accept)}",
+                        )
+                    length = hdrs.get("content-length", "")
+                    if length.isdigit() and int(length) > cap:
+                        raise FetchError(
+                            "too_large", f"{url} is {length} bytes, over the {cap} limit"
+                        )
+                    chunks, size = [], 0
+                    for chunk in r.iter_bytes():
+                        size += len(chunk)
+                        if size > cap:
+                            raise FetchError(
+                                "too_large", f"{url} sent more than {cap} bytes; cut off"
+                            )
+                        if time.monotonic() > deadline:
+                            raise FetchError(
+                                "timeout",
+                                f"{url} took longer than {self.s.http_deadline_seconds} s in all",
+                            )
+                        chunks.append(chunk)
+                    return Response(url, str(r.url), status, hdrs, b"".join(chunks))
+            except httpx.TimeoutException:
+                raise _Retryable(
+                    FetchError(
+                        "timeout", f"no answer from {url} within {self.s.http_timeout_seconds} s"
+                    )
+                ) from None
+            except httpx.DecodingError as e:
+                raise FetchError("bad_encoding", f"{url}: undecodable body ({e})") from None
+            except (httpx.TransportError, httpx.StreamError) as e:
+                msg = str(e) or type(e).__name__
+                raise _Retryable(FetchError("network_error", f"{url}: {msg}")) from None

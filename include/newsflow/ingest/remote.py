@@ -1,0 +1,228 @@
+"""Remote sources of a day: feeds, sitemaps and single pages, fetched politely.
+
+Sources come from ``Settings.sources`` and from ``INBOX/<day>/sources.txt``, one per
+line: ``feed URL``, ``sitemap URL``, ``url URL`` or a bare URL (a page); ``#`` starts
+a comment. Each article URL found is one input: its fetched page becomes a document,
+or the fetch error becomes a reject. A feed or sitemap that cannot be fetched or read
+is one reject too. Feeds and sitemaps are fetched with conditional GET; a 304 means
+nothing new, and adds no input.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from newsflow.ingest.decode import DecodeError, decode_bytes
+from newsflow.ingest.feeds import FeedError, FeedItem, item_document, parse_feed, parse_sitemap
+from newsflow.ingest.fetch import PAGE_TYPES, FetchError, Response
+from newsflow.records import RawDoc, Reject
+
+log = logging.getLogger(__name__)
+STAGE = "ingest"
+SOURCES_FILE = "sources.txt"
+KINDS = ("feed", "sitemap", "url")
+_MAX_SITEMAP_DEPTH = 3
+
+
+class SourceError(ValueError):
+    """A line of a sources list that is not ``[feed|sitemap|url] URL``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    kind: str  # feed, sitemap or url
+    url: str
+
+
+class FetcherLike(Protocol):
+    def fetch(self, url: str, **kw: object) -> Response: ...
+
+
+def parse_sources(lines: Iterable[str], where: str = "sources") -> list[Source]:
+    """Sources from lines of ``[kind] URL``; raises SourceError naming the bad line."""
+    out: list[Source] = []
+    for n, line in enumerate(lines, start=1):
+        line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
+        if not line:
+            continue
+        parts = line.split()
+        kind, url = ("url", parts[0]) if len(parts) == 1 else (parts[0].lower(), parts[-1])
+        if (
+            len(parts) > 2
+            or kind not in KINDS
+            or not url.lower().startswith(("http://", "https://"))
+        ):
+            raise SourceError(
+                f"{where} line {n}: expected '[feed|sitemap|url] http(s)://...', got {line[:120]!r}"
+            )
+        out.append(Source(kind, url))
+    return out
+
+
+def day_sources(day_dir: Path, configured: list[str]) -> list[Source]:
+    """The configured sources, then those of ``day_dir/sources.txt``, without repeats."""
+    found = parse_sources(configured, "setting 'sources'")
+    f = day_dir / SOURCES_FILE
+    if f.is_file():
+        found += parse_sources(f.read_text("utf-8", errors="replace").splitlines(), str(f))
+    return list(dict.fromkeys(found))
+
+
+@dataclass(slots=True)
+class _Page:
+    url: str
+    item: FeedItem | None  # what the feed or sitemap said about it
+
+
+def page_document(resp: Response, item: FeedItem | None) -> RawDoc | Reject:
+    """A fetched page as a document, with the feed's title/date/source as hints."""
+    if not resp.body.strip():
+        return Reject(resp.url, STAGE, "empty", "the page is empty", b"")
+    kind = "text" if resp.content_type == "text/plain" else "html"
+    try:
+        content = decode_bytes(resp.body, html=kind == "html", declared=resp.charset)
+    except DecodeError as e:
+        return Reject(resp.url, STAGE, "not_text", str(e), resp.body)
+    doc = RawDoc(resp.url, kind, content, resp.body)
+    doc.url = resp.final_url or resp.url
+    if item is not None:
+        doc.title, doc.published_at, doc.source = item.title, item.published_at, item.source
+    return doc
+
+
+class RemoteIngest:
+    """Turns sources (and feed items found in inbox files) into documents and rejects.
+
+    ``record`` is called with every response and fetch error, to keep them in the day's
+    raw WARC. ``fetch_pages`` False makes feed items documents of the feed's own text.
+    """
+
+    def __init__(
+        self,
+        fetcher: FetcherLike,
+        *,
+        concurrency: int,
+        max_urls: int,
+        fetch_pages: bool = True,
+        record: Callable[[str, Response | FetchError], None] | None = None,
+    ) -> None:
+        self.fetcher = fetcher
+        self.concurrency = concurrency
+        self.max_urls = max_urls
+        self.fetch_pages = fetch_pages
+        self.record = record or (lambda url, r: None)
+        self.counts = {"feeds": 0, "sitemaps": 0, "unchanged": 0, "pages_fetched": 0}
+        self._seen: set[str] = set()
+
+    def _get(self, url: str, **kw: object) -> Response:
+        try:
+            resp = self.fetcher.fetch(url, **kw)
+        except FetchError as e:
+            self.record(url, e)
+            raise
+        self.record(url, resp)
+        return resp
+
+    def run(self, sources: list[Source]) -> Iterator[RawDoc | Reject]:
+        pages: list[_Page] = []
+        for src in sources:
+            if src.kind == "url":
+                pages.append(_Page(src.url, None))
+            elif src.kind == "feed":
+                yield from self._feed(src.url, pages)
+            else:
+                yield from self._sitemap(src.url, pages, depth=0)
+        yield from self.pages(pages)
+
+    def _feed(self, url: str, pages: list[_Page]) -> Iterator[Reject]:
+        self.counts["feeds"] += 1
+        try:
+            resp = self._get(url, accept=None, conditional=True)
+        except FetchError as e:
+            yield Reject(url, STAGE, e.code, e.message, b"")
+            return
+        if resp.status == 304:
+            self.counts["unchanged"] += 1
+            return
+        try:
+            items, _ = parse_feed(resp.body, resp.final_url)
+        except FeedError as e:
+            yield Reject(url, STAGE, e.code, str(e), resp.body)
+            return
+        yield from self.items(items[: self.max_urls], url, pages)
+
+    def _sitemap(self, url: str, pages: list[_Page], depth: int) -> Iterator[Reject]:
+        self.counts["sitemaps"] += 1
+        try:
+            resp = self._get(url, accept=None, conditional=True)
+        except FetchError as e:
+            yield Reject(url, STAGE, e.code, e.message, b"")
+            return
+        if resp.status == 304:
+            self.counts["unchanged"] += 1
+            return
+        try:
+            items, nested = parse_sitemap(resp.body, resp.final_url)
+        except FeedError as e:
+            yield Reject(url, STAGE, e.code, str(e), resp.body)
+            return
+        yield from self.items(items[: self.max_urls], url, pages)
+        for sub in nested:
+            if depth + 1 >= _MAX_SITEMAP_DEPTH:
+                yield Reject(
+                    sub,
+                    STAGE,
+                    "sitemap_too_deep",
+                    f"sitemap index nesting over {_MAX_SITEMAP_DEPTH}",
+                    b"",
+                )
+            elif len(pages) < self.max_urls:
+                yield from self._sitemap(sub, pages, depth + 1)
+
+    def items(
+        self, items: list[FeedItem], where: str, pages: list[_Page]
+    ) -> Iterator[RawDoc | Reject]:
+        """Queue the pages of feed items (or, not fetching, make documents of them)."""
+        for n, item in enumerate(items, start=1):
+            if not self.fetch_pages or not item.url:
+                if not item.url and self.fetch_pages:
+                    yield Reject(
+                        f"{where}#item{n}", STAGE, "no_url", "the feed item has no link", item.raw()
+                    )
+                else:
+                    yield item_document(item, item.url or f"{where}#item{n}")
+                continue
+            pages.append(_Page(item.url, item))
+
+    def pages(self, pages: list[_Page]) -> Iterator[RawDoc | Reject]:
+        """Fetch pages with a bounded window of requests in flight, yielding in order.
+        A URL listed twice (two feeds) is one input."""
+        todo = deque(p for p in pages if not (p.url in self._seen or self._seen.add(p.url)))
+        if not todo:
+            return
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="fetch") as pool:
+            window: deque[tuple[_Page, Future[Response]]] = deque()
+            while todo or window:
+                while todo and len(window) < 2 * self.concurrency:
+                    p = todo.popleft()
+                    window.append((p, pool.submit(self._get, p.url, accept=PAGE_TYPES)))
+                page, fut = window.popleft()
+                try:
+                    resp = fut.result()
+                except FetchError as e:
+                    yield Reject(
+                        page.url, STAGE, e.code, e.message, page.item.raw() if page.item else b""
+                    )
+                    continue
+                except Exception as e:  # a bug in one fetch must not end the run
+                    log.warning("fetch of %s failed", page.url, exc_info=True)
+                    yield Reject(page.url, STAGE, "fetch_error", f"{type(e).__name__}: {e}", b"")
+                    continue
+                self.counts["pages_fetched"] += 1
+                yield page_document(resp, page.item)
