@@ -198,3 +198,116 @@ def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
         in_list_block = False
         result.paragraphs.append(line)
     return result
+
+
+# ---------------------------------------------------------------- extractor output
+# An extractor's output is already the article, give or take its edges, so the rules
+# for it are gentler than for text dumps: list items, short lines and headings stay;
+# only lines that are chrome in any language go, and a trailing "Related"/"Lesen Sie
+# auch"/"Notas relacionadas" block is cut.
+
+# Headings after which a page lists other articles, comments or the site's own links.
+_RELATED_HEADER = re.compile(
+    r"^(?:"
+    # English
+    r"related(?: coverage| articles?| stories| news| posts| content| reading| links| topics)?"
+    r"|more (?:from|on|about) .{1,40}|more (?:stories|news|articles)"
+    r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)"
+    r"|most (?:popular|read|viewed|shared)(?: in .{1,30})?|trending(?: now| stories)?"
+    r"|recommended(?: for you| stories| reading| articles)?|further reading"
+    r"|latest (?:news|stories|articles|posts)|top stories|editor'?s picks|popular (?:posts|stories)"
+    r"|(?:leave a |post a )?(?:comments?|reply)|join the (?:discussion|conversation)"
+    # German
+    r"|weitere (?:artikel|beiträge|nachrichten|themen|meldungen|tourentipps)(?: .{1,40})?"
+    r"|mehr (?:zum thema|aus .{1,40}|news)|das könnte (?:sie|dich) (?:auch )?interessieren"
+    r"|auch interessant|zum weiterlesen|passend(?: dazu| zum thema)"
+    r"|(?:verwandte|ähnliche) (?:artikel|themen|beiträge)|beiträge aus dem forum|kommentare?"
+    r"|meistgelesen(?:e)?(?: artikel)?|top-?artikel|kommentierte artikel|empfehlungen"
+    # Spanish / Portuguese
+    r"|(?:notas|noticias|artículos|articulos) relacionad[oa]s|relacionad[oa]s|te puede interesar"
+    r"|también te puede interesar|más (?:noticias|leídas|sobre .{1,40})"
+    r"|lo más (?:leído|visto)|mais lidas|notícias relacionadas"
+    # French / Italian / Dutch / Polish
+    r"|sur le même sujet|articles similaires|les plus lus"
+    r"|articoli correlati|potrebbe interessarti|più letti|meer over .{1,40}"
+    r"|gerelateerde artikelen|najczęściej czytane|podobne artykuły"
+    r")\s*(?:\.\.\.|…|[:：!])?$",
+    re.IGNORECASE,
+)
+# Headings of a teaser box inside the article: the headlines under them go, the text resumes.
+_TEASER_HEADER = re.compile(
+    r"^(?:don'?t miss|must read|read (?:more|also|next)|see also|also on .{1,30}"
+    r"|share this(?: article| story| post)?|lesen sie (?:auch|mehr)|weiterlesen|mehr (?:dazu|lesen)"
+    r"|weitere informationen|kontakt|newsletter|lee también|leer más|leia (?:também|mais)"
+    r"|veja também|(?:à )?lire aussi|voir aussi|leggi anche|lees ook"
+    r"|czytaj (?:też|także|również)|zobacz (?:też|także|również)|polecamy"
+    r")\s*(?:\.\.\.|…|[:：!])?$",
+    re.IGNORECASE,
+)
+_PROMO_PREFIX = re.compile(
+    r"^(?:read more|see more|read also|also read|related|watch|more|mira|vea también|puedes ver"
+    r"|lee también|leer más|lea también|lesen sie auch|lesen sie mehr|mehr dazu|mehr zum thema"
+    r"|auch interessant|à lire aussi|lire aussi|leia também|veja também|czytaj też|czytaj także"
+    r"|zobacz też|zobacz także|leggi anche|also on \S+)\s*[:：>»|]",
+    re.IGNORECASE,
+)
+_CALL_TO_ACTION = re.compile(
+    r"\bsubscribe|newsletter|sign up for|follow (?:us|@)|share (?:it|this)|download (?:the|our) .{0,40}apps?"
+    r"|support (?:our|us)|donate|click here|like this story|if you (?:enjoyed|liked) (?:this|reading)"
+    r"|abonn|anmelden|unterstütze|folge uns|folgen sie uns|suscríbete|hazte miembro|inscreva-se"
+    r"|zapraszamy|non-commercial use only|all rights reserved|alle rechte vorbehalten"
+    r"|todos los derechos reservados|tous droits réservés|this article has been sent",
+    re.IGNORECASE,
+)
+_STAMP = re.compile(
+    r"^(?:updated|published|posted|last modified|last updated|aktualisiert|veröffentlicht"
+    r"|actualizado|publicado|mis à jour|publié)\b[^.!?]{0,60}\d[^.!?]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def _ws_key(line: str) -> str:
+    return " ".join(line.split()).casefold().strip(" .:")
+
+
+def strip_page_chrome(text: str, *, title: str | None = None) -> Stripped:
+    """Chrome left in an extractor's output: title repeats, share/subscribe lines,
+    bare URLs, time stamps, copyright lines, "Read more: …" teasers, and everything
+    after a related-articles heading in the last part of the text.
+    """
+    lines = [" ".join(raw.split()) for raw in text.split("\n")]
+    lines = [line for line in lines if line]
+    result = Stripped(paragraphs=[], title=title)
+    title_key = _ws_key(title) if title else None
+    total = sum(len(line) for line in lines) or 1
+    done = 0
+    in_list_block = False
+    for line in lines:
+        done += len(line)
+        words = len(line.split())
+        if title_key and _ws_key(line) == title_key:
+            continue
+        if words <= 8 and _RELATED_HEADER.match(line):
+            if done - len(line) >= 0.6 * total:
+                break  # the rest of the page is other articles
+            in_list_block = True
+            continue
+        if words <= 8 and _TEASER_HEADER.match(line):
+            in_list_block = True
+            continue
+        if in_list_block:
+            if words <= 20 and not _TERMINAL.search(line):
+                continue  # headlines listed under a related-articles heading
+            in_list_block = False
+        if (
+            _CRAWL_DATE.match(line)
+            or _STAMP.match(line)
+            or is_widget(line)
+            or _TAGS.match(line)
+            or (words <= 40 and _COPYRIGHT.match(line))
+            or (words <= 30 and _PROMO_PREFIX.match(line))
+            or (words <= 25 and _CALL_TO_ACTION.search(line))
+        ):
+            continue
+        result.paragraphs.append(line)
+    return result

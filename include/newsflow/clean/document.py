@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from newsflow import __version__
-from newsflow.clean.chrome import strip_chrome
+from newsflow.clean.chrome import strip_chrome, strip_page_chrome
 from newsflow.clean.html import extract_html
 from newsflow.clean.metadata import (
     agency_of,
@@ -43,7 +43,8 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         published = published or parse_datetime(ex.date)
     else:
         text = doc.content
-    stripped = strip_chrome(normalise_text(text), title=title)
+    strip = strip_page_chrome if doc.kind == "html" else strip_chrome
+    stripped = strip(normalise_text(text), title=title)
     body = "\n".join(stripped.paragraphs)
     words = len(body.split())
     if words < min_words or words == 0:

@@ -29,7 +29,7 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
         url=url,
         with_metadata=True,
         include_comments=False,
-        include_tables=False,
+        include_tables=True,
         deduplicate=False,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
