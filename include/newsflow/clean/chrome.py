@@ -73,6 +73,15 @@ _WIDGET_WORDS = {
     "accept",
     "accept all",
     "cookie settings",
+    "like this",
+    "like loading",
+    "loading...",
+    "teilen",
+    "drucken",
+    "compartir",
+    "partager",
+    "imprimir",
+    "imprimer",
 }
 _SECTION_HEADERS = re.compile(
     r"^(related( coverage| articles?| stories| news| posts| content| reading)?|ranking|rankings"
@@ -111,7 +120,29 @@ def is_widget(line: str) -> bool:
 
 
 def is_section_header(line: str) -> bool:
-    return bool(_SECTION_HEADERS.match(line.strip()))
+    """A heading after which the page lists other articles (in any of the languages known)."""
+    line = line.strip()
+    return bool(_SECTION_HEADERS.match(line)) or (
+        len(line.split()) <= 8 and bool(_RELATED_HEADER.match(line))
+    )
+
+
+_LABEL = re.compile(r"^[^\W\d][\w .-]{0,20}[:：]\s*\S")
+
+
+def _headline_like(line: str) -> bool:
+    """Could be a title: not a "Label: value" line and not mostly digits (dates, counters)."""
+    digits = sum(c.isdigit() for c in line)
+    return not _LABEL.match(line) and digits < 0.2 * len(line)
+
+
+def _is_promo(line: str, words: int) -> bool:
+    """A teaser ("Read more: …"), call to action or time stamp rather than article text."""
+    return (
+        (words <= 30 and bool(_PROMO_PREFIX.match(line)))
+        or (words <= 25 and bool(_CALL_TO_ACTION.search(line)))
+        or bool(_STAMP.match(line))
+    )
 
 
 def _is_prose(line: str) -> bool:
@@ -166,11 +197,16 @@ def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
                 break  # everything after "Related"/"Ranking"/... is other articles
             in_list_block = True
             continue
+        words = len(line.split())
+        if words <= 8 and _TEASER_HEADER.match(line):
+            in_list_block = True
+            continue
         if (
             _CRAWL_DATE.match(line)
             or is_widget(line)
             or _COPYRIGHT.match(line)
             or _TAGS.match(line)
+            or _is_promo(line, words)
         ):
             continue
         if _LIST_ITEM.match(line) and len(line.split()) <= 25:
@@ -181,12 +217,14 @@ def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
             continue
         if result.title and key == result.title.casefold():
             continue
-        if not body_started and not _is_prose(line):
+        if not _is_prose(line):
             if in_list_block:
+                continue  # headlines under a "Related"/"Lesen Sie auch" heading
+            if not body_started:
+                # the headline nearest the body wins over a site name above it
+                if not title and 3 <= words <= 30 and _headline_like(line):
+                    result.title = line
                 continue
-            if result.title is None and 3 <= len(line.split()) <= 30:
-                result.title = line
-            continue
         credit = _CAPTION_CREDIT.search(line)
         if credit and body_started and len(line.split()) <= 60:
             result.caption_credits.append(credit.group(1))
@@ -301,12 +339,10 @@ def strip_page_chrome(text: str, *, title: str | None = None) -> Stripped:
             in_list_block = False
         if (
             _CRAWL_DATE.match(line)
-            or _STAMP.match(line)
             or is_widget(line)
             or _TAGS.match(line)
             or (words <= 40 and _COPYRIGHT.match(line))
-            or (words <= 30 and _PROMO_PREFIX.match(line))
-            or (words <= 25 and _CALL_TO_ACTION.search(line))
+            or _is_promo(line, words)
         ):
             continue
         result.paragraphs.append(line)
