@@ -261,8 +261,11 @@ _RELATED_HEADER = re.compile(
     r"|auch interessant|zum weiterlesen|passend(?: dazu| zum thema)"
     r"|(?:verwandte|ähnliche) (?:artikel|themen|beiträge)|beiträge aus dem forum|kommentare?"
     r"|meistgelesen(?:e)?(?: artikel)?|top-?artikel|kommentierte artikel|empfehlungen"
+    r"|empfohlene (?:beiträge|artikel)|mehr themen|top-?themen(?: .{1,30})?"
+    r"|(?:das thema|diese themen) könnte(?:n)? (?:sie|dich) (?:auch )?interessieren"
     # Spanish / Portuguese
-    r"|(?:notas|noticias|artículos|articulos) relacionad[oa]s|relacionad[oa]s|te puede interesar"
+    r"|(?:notas|noticias|artículos|articulos|contenido) relacionad[oa]s?|relacionad[oa]s"
+    r"|(?:te|le) puede interesar"
     r"|también te puede interesar|más (?:noticias|leídas|sobre .{1,40})"
     r"|lo más (?:leído|visto)|mais lidas|notícias relacionadas"
     # French / Italian / Dutch / Polish
@@ -283,8 +286,10 @@ _TEASER_HEADER = re.compile(
     re.IGNORECASE,
 )
 _PROMO_PREFIX = re.compile(
-    r"^(?:read more|see more|read also|also read|related|watch|more|mira|vea también|puedes ver"
-    r"|lee también|leer más|lea también|lesen sie auch|lesen sie mehr|mehr dazu|mehr zum thema"
+    r"^(?:read more|see more|read also|also read|related|watch|more|mira|mire|vea también|puedes ver"
+    r"|lee también|leer más|lea también|lea más|lea|(?:te|le) puede interesar|lesen sie (?:auch|mehr|hier)"
+    r"|auch lesen|mehr dazu|mehr zum thema|(?:quelle|foto|fotos|bild|bildquelle|titelbild|photo"
+    r"|photos|image|credit|fuente|source)"
     r"|auch interessant|à lire aussi|lire aussi|leia também|veja também|czytaj też|czytaj także"
     r"|zobacz też|zobacz także|leggi anche|also on \S+)\s*[:：>»|]",
     re.IGNORECASE,
@@ -294,7 +299,9 @@ _CALL_TO_ACTION = re.compile(
     r"|support (?:our|us)|donate|click here|like this story|if you (?:enjoyed|liked) (?:this|reading)"
     r"|abonn|anmelden|unterstütze|folge uns|folgen sie uns|suscríbete|hazte miembro|inscreva-se"
     r"|zapraszamy|non-commercial use only|all rights reserved|alle rechte vorbehalten"
-    r"|todos los derechos reservados|tous droits réservés|this article has been sent",
+    r"|todos los derechos reservados|tous droits réservés|this article has been sent"
+    r"|lire la suite|nicht eingeloggt|affiliate|ohne gewähr|hier klicken|únete|canal de (?:youtube|telegram)"
+    r"|^\W*(?:anzeige|werbung|advertisement|sponsored)\b",
     re.IGNORECASE,
 )
 _STAMP = re.compile(
