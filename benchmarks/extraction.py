@@ -48,7 +48,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO.parent / "shared" / "eval"
 RESULTS = REPO / "benchmarks" / "results"
-DAY = date(2024, 1, 1)
+DAY = date.today()  # the "ingest day": no page of the sets is from the future
 
 # ---------------------------------------------------------------- data sets
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from newsflow import __version__
@@ -11,6 +11,7 @@ from newsflow.clean.html import extract_html
 from newsflow.clean.metadata import (
     agency_of,
     clean_authors,
+    date_from_url,
     dateline,
     detect_language,
     normalise_text,
@@ -58,6 +59,7 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         return Reject(
             doc.source_uri, STAGE, "no_text", "nothing left after removing page chrome", doc.raw
         )
+    published = _plausible(published or _url_date(doc.url), day)
     agency, _place = dateline(body)
     if agency is None:
         credits = [a for a in map(agency_of, stripped.caption_credits) if a]
@@ -80,3 +82,18 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         "ingest_date": day,
         "pipeline_version": __version__,
     }
+
+
+def _url_date(url: str | None) -> datetime | None:
+    d = date_from_url(url)
+    return datetime(d.year, d.month, d.day, tzinfo=UTC) if d else None
+
+
+def _plausible(published: datetime | None, day: date) -> datetime | None:
+    """None for dates after the day being processed (plus a day for time zones): an
+    article cannot be published after it was collected, so such a date is a page's
+    "updated"/event/expiry date or a parsing error, not the publication date."""
+    if published is None:
+        return None
+    latest = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=2)
+    return published if published < latest else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
+from urllib.parse import urlsplit
 
 import ftfy
 
@@ -51,6 +53,29 @@ _AUTHOR_NOISE = re.compile(
     r"columnist|journalist|contributor)s?\b.*$",
     re.IGNORECASE,
 )
+
+
+# /2024/05/14/, /2024-05-14-, _20240514_ in a URL path: the article's own date
+_URL_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})([/_.-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)"
+)
+
+
+def date_from_url(url: str | None) -> date | None:
+    """The publication date many news sites put in the article's URL path, if any.
+
+    Only the path counts (a query's ``?date=`` is often a listing page's), and only
+    full year-month-day dates, so a year or an id is never mistaken for a date.
+    """
+    if not url:
+        return None
+    path = urlsplit(url).path
+    for m in _URL_DATE.finditer(path):
+        try:
+            return date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
+        except ValueError:
+            continue
+    return None
 
 
 def normalise_text(text: str) -> str:
