@@ -450,11 +450,50 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+README = REPO / "README.md"
+README_START = "<!-- extraction-table:start -->"
+README_END = "<!-- extraction-table:end -->"
+
+
+def summary(results: dict) -> str:
+    """The short table the README shows: F1 (precision/recall) per set, and speed."""
+    lines = [
+        "| extractor | AEB F1 (P / R) | trafilatura_eval F1 (P / R) | pages/CPU-s |",
+        "|---|---|---|---|",
+    ]
+    for name, e in results["extractors"].items():
+        cells = []
+        for ds in ("aeb", "trafilatura_eval"):
+            a = e.get(ds, {}).get("all")
+            cells.append(
+                f"{_fmt(a['f1'])} ({_fmt(a['precision'])} / {_fmt(a['recall'])})" if a else "–"
+            )
+        label = f"**{e['label']}**" if name == "newsflow" else e["label"]
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} | {e['pages_per_cpu_s']:.1f} |")
+    return "\n".join(lines)
+
+
+def update_readme(results: dict, readme: Path = README) -> bool:
+    """Replace the table between the README's markers; False when they are missing."""
+    text = readme.read_text("utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    run_line = f"Last run: {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores."
+    body = f"{README_START}\n{run_line}\n\n{summary(results)}\n{README_END}"
+    readme.write_text(head + body + tail, "utf-8")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", help="comma-separated extractors (default: all)")
     ap.add_argument("--datasets", default="aeb,trafilatura_eval")
     ap.add_argument("--out", default=str(RESULTS / "extraction.md"), help="Markdown table")
+    ap.add_argument(
+        "--no-readme", action="store_true", help="do not update the README's table (partial runs)"
+    )
     args = ap.parse_args(argv)
     names = args.only.split(",") if args.only else list(EXTRACTORS)
     unknown = set(names) - set(EXTRACTORS)
@@ -466,6 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(markdown(results), "utf-8")
     out.with_suffix(".json").write_text(json.dumps(results, indent=1), "utf-8")
     print(f"wrote {out}")
+    full = set(names) == set(EXTRACTORS) and len(results["pages"]) == 2
+    if full and not args.no_readme and update_readme(results):
+        print(f"updated the table in {README}")
     return 0
 
 

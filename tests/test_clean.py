@@ -1,10 +1,11 @@
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import AP_FARM, KYODO, SEEDS
 from newsflow.clean import clean_document
-from newsflow.clean.chrome import strip_chrome
-from newsflow.clean.metadata import clean_authors, dateline, normalise_text
+from newsflow.clean.chrome import strip_chrome, strip_page_chrome
+from newsflow.clean.metadata import clean_authors, date_from_url, dateline, normalise_text
 from newsflow.clean.urls import canonical_url
 from newsflow.records import RawDoc, Reject
 
@@ -196,3 +197,138 @@ def test_datelines_and_authors() -> None:
 
 def test_mojibake_and_spacing_fixed() -> None:
     assert normalise_text("CafÃ©  society\r\n\r\n  next   para ") == "Café society\nnext para"
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "chrome"
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "source", "language"),
+    [
+        ("portal", "Seoul and Canberra sign critical minerals pact", "Xinhua", "en"),
+        ("blog", "Why the allotments flooded this spring", None, "en"),
+        ("german", "Regierung beschließt neues Waldschutzgesetz", "dpa", "de"),
+    ],
+)
+def test_text_dumps_of_other_sites_keep_exactly_the_article(
+    name: str, title: str, source: str | None, language: str
+) -> None:
+    """Each fixture is a site style of its own (news portal, WordPress blog, German
+    news site); the expected file is the article's paragraphs, nothing else."""
+    raw = (FIXTURES / f"{name}.txt").read_bytes()
+    art = clean_document(RawDoc(f"{name}.txt", "text", raw.decode(), raw), day=DAY)
+    assert art["text"] == (FIXTURES / f"{name}.expected.txt").read_text("utf-8").strip()
+    assert art["title"] == title
+    assert art["source"] == source
+    assert art["language"] == language
+    assert art["published_at"] is None  # no crawl or "Posted on" stamp taken as the date
+
+
+def test_extractor_output_loses_title_teasers_and_trailing_related_block() -> None:
+    body = [
+        "The city council approved the new tram line on Tuesday after a two-year debate over its route.",
+        "Construction is due to start next spring and will close parts of the ring road for months.",
+        "Opponents said the council had ignored the cost of moving underground pipes along the route.",
+        "The first trams are expected to run in 2027, the transport department said in a statement.",
+    ]
+    text = "\n".join(
+        [
+            "Council approves tram line",  # the title again
+            body[0],
+            "Read more: Ring road closures announced for summer",
+            "Share this article",
+            body[1],
+            "Don't miss",
+            "Ten best bakeries in town",
+            "Mayor opens new library",
+            body[2],
+            "Subscribe to our newsletter for the latest news.",
+            body[3],
+            "Related articles",
+            "Tram fares to rise in January",
+            "Bus drivers vote to strike",
+        ]
+    )
+    out = strip_page_chrome(text, title="Council approves tram line")
+    assert out.paragraphs == body
+
+
+def test_extractor_output_keeps_lists_headings_and_an_early_related_mention() -> None:
+    text = "\n".join(
+        [
+            "Ingredients",
+            "- 200 g flour",
+            "- 2 eggs",
+            "Related",  # a heading early on: the list under it goes, the text stays
+            "Pancakes around the world",
+            "Mix the flour and the eggs, then let the batter rest for half an hour before frying.",
+            "Serve the pancakes warm with lemon and sugar, or with fruit and yoghurt if you prefer.",
+        ]
+    )
+    out = strip_page_chrome(text)
+    assert out.paragraphs[:3] == ["Ingredients", "- 200 g flour", "- 2 eggs"]
+    assert "Pancakes around the world" not in out.paragraphs
+    assert out.paragraphs[-1].startswith("Serve the pancakes warm")
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Lesen Sie auch: Borkenkäfer breitet sich aus", "Weitere Artikel zum Thema", "Foto: dpa"],
+        ["Lea más: El Congreso aprueba la reforma", "Notas relacionadas", "Suscríbete ahora"],
+        ["À lire aussi : La réforme adoptée", "Sur le même sujet"],
+        ["Czytaj także: Sejm przyjął ustawę", "Polecamy"],
+    ],
+)
+def test_chrome_lines_in_other_languages(lines: list[str]) -> None:
+    para = (
+        "Dies ist ein ganz normaler Absatz eines Artikels, der bleiben muss, weil er Inhalt trägt."
+    )
+    out = strip_page_chrome("\n".join([para, *lines, para + " Zwei."]))
+    assert out.paragraphs[0] == para
+    for line in lines:
+        assert line not in out.paragraphs
+
+
+def test_html_page_related_block_and_non_english_language() -> None:
+    paras = "".join(
+        f"<p>Le conseil municipal a adopté mardi le projet de tramway numéro {i}, après deux ans "
+        "de débats sur son tracé et sur le coût des travaux pour les habitants du quartier.</p>"
+        for i in range(4)
+    )
+    html = (
+        "<html lang='fr'><head><title>Le tramway adopté</title></head><body><article>"
+        f"<h1>Le tramway adopté</h1>{paras}<p>Partager</p><h2>À lire aussi</h2>"
+        "<ul><li><a href='/a'>Les bus en grève</a></li><li><a href='/b'>Le maire inaugure</a></li></ul>"
+        "</article></body></html>"
+    )
+    url = "https://www.exemple.fr/2024/05/13/le-tramway-adopte"
+    art = clean_document(RawDoc("fr.html", "html", html, html.encode(), url=url), day=DAY)
+    assert art["text"].count("\n") == 3 and "Partager" not in art["text"]
+    assert "grève" not in art["text"]
+    assert art["language"] == "fr"
+    assert art["published_at"].date() == date(2024, 5, 13)  # from the URL path
+
+
+def test_dates_from_url_and_never_from_the_future() -> None:
+    assert date_from_url("https://x.org/news/2024/05/13/story.html") == date(2024, 5, 13)
+    assert date_from_url("https://x.org/2019-11-18-story") == date(2019, 11, 18)
+    assert date_from_url("https://x.org/article/20240513") == date(2024, 5, 13)
+    assert date_from_url("https://x.org/article/12345678") is None
+    assert date_from_url("https://x.org/list?day=2024-05-13") is None
+    text = "A sentence of news text that is long enough to be kept as an article. " * 3
+    doc = RawDoc("t.txt", "text", text, text.encode(), url="https://x.org/2031/01/02/later")
+    assert clean_document(doc, day=DAY)["published_at"] is None  # after the ingest day
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("By Jane Doe, Staff Reporter", ["Jane Doe"]),
+        ("BY JOHN SMITH | Chief Political Correspondent", ["John Smith"]),
+        ("By Ana Ruiz and Li Wei", ["Ana Ruiz", "Li Wei"]),
+        (["von Hans Meier", "Hans Meier"], ["Hans Meier"]),
+    ],
+)
+def test_authors_lose_by_and_job_titles(raw: str | list[str], names: list[str]) -> None:
+    assert clean_authors(raw) == names

@@ -115,7 +115,7 @@ class Stripped:
 
 
 def is_widget(line: str) -> bool:
-    low = line.strip().lower().rstrip(":!.")
+    low = _LIST_ITEM.sub("", line.strip()).lower().rstrip(":!.")
     return low in _WIDGET_WORDS or bool(_COUNTER.match(line.strip()))
 
 
@@ -141,7 +141,7 @@ def _is_promo(line: str, words: int) -> bool:
     return (
         (words <= 30 and bool(_PROMO_PREFIX.match(line)))
         or (words <= 25 and bool(_CALL_TO_ACTION.search(line)))
-        or bool(_STAMP.match(line))
+        or (words <= 12 and bool(_STAMP.match(_LIST_ITEM.sub("", line))))
     )
 
 
@@ -255,6 +255,7 @@ _RELATED_HEADER = re.compile(
     r"|recommended(?: for you| stories| reading| articles)?|further reading"
     r"|latest (?:news|stories|articles|posts)|top stories|editor'?s picks|popular (?:posts|stories)"
     r"|(?:leave a |post a )?(?:comments?|reply)|join the (?:discussion|conversation)"
+    r"|explore further|popular on .{1,30}"
     # German
     r"|weitere (?:artikel|beiträge|nachrichten|themen|meldungen|tourentipps)(?: .{1,40})?"
     r"|mehr (?:zum thema|aus .{1,40}|news)|das könnte (?:sie|dich) (?:auch )?interessieren"
@@ -286,7 +287,7 @@ _TEASER_HEADER = re.compile(
     re.IGNORECASE,
 )
 _PROMO_PREFIX = re.compile(
-    r"^(?:read more|see more|read also|also read|related|watch|more|mira|mire|vea también|puedes ver"
+    r"^\[?(?:read more|see more|read also|also read|related|watch|more|mira|mire|vea también|puedes ver"
     r"|lee también|leer más|lea también|lea más|lea|(?:te|le) puede interesar|lesen sie (?:auch|mehr|hier)"
     r"|auch lesen|mehr dazu|mehr zum thema|(?:quelle|foto|fotos|bild|bildquelle|titelbild|photo"
     r"|photos|image|credit|fuente|source)"
@@ -306,9 +307,14 @@ _CALL_TO_ACTION = re.compile(
 )
 _STAMP = re.compile(
     r"^(?:updated|published|posted|last modified|last updated|aktualisiert|veröffentlicht"
-    r"|actualizado|publicado|mis à jour|publié)\b[^.!?]{0,60}\d[^.!?]{0,40}$",
+    r"|actualizado|publicado|mis à jour|publié)\b[^!?]{0,60}\d[^!?]{0,40}$",
     re.IGNORECASE,
 )
+
+
+# A related-articles heading this far into the text (by characters) ends the article;
+# earlier, it is a teaser box inside it. Judged on trafilatura_eval/AEB "tune" pages.
+_TAIL_FRACTION = 0.6
 
 
 def _ws_key(line: str) -> str:
@@ -333,7 +339,7 @@ def strip_page_chrome(text: str, *, title: str | None = None) -> Stripped:
         if title_key and _ws_key(line) == title_key:
             continue
         if words <= 8 and _RELATED_HEADER.match(line):
-            if done - len(line) >= 0.6 * total:
+            if done - len(line) >= _TAIL_FRACTION * total:
                 break  # the rest of the page is other articles
             in_list_block = True
             continue

@@ -48,9 +48,8 @@ AGENCIES = {
     "lusa": "Lusa",
 }
 _AUTHOR_NOISE = re.compile(
-    r"^(by|von|par|por|di)\s+|\s*[,|–-]\s*(staff|senior|chief|special|foreign|political|"
-    r"business|deputy|associate|contributing)?\s*(writer|reporter|correspondent|editor|"
-    r"columnist|journalist|contributor)s?\b.*$",
+    r"^(by|von|par|por|di)\s+|\s*[,|–-]\s*(?:[\w-]+\s+){0,3}(writer|reporter|correspondent|editor|"
+    r"columnist|journalist|contributor|redakteur(?:in)?|autor(?:in)?|reporter(?:in)?)s?\b.*$",
     re.IGNORECASE,
 )
 
@@ -114,6 +113,8 @@ def clean_authors(raw: list[str] | str | None) -> list[str]:
     for item in items:
         for part in re.split(r";|\s+and\s+|\s*&\s*", item):
             name = _AUTHOR_NOISE.sub("", part.strip()).strip(" ,|")
+            if name.isupper():
+                name = name.title()  # "JOHN SMITH" from a shouting byline
             if name and len(name.split()) <= 5 and name not in out:
                 out.append(name)
     return out
