@@ -4,6 +4,11 @@ Text dumps of web pages (and, less often, an extractor's output) keep the site's
 breadcrumbs, widget labels, crawl dates, vote counters and the trailing lists of
 unrelated headlines. These rules recognise those lines by their shape, not by any
 one site's wording, and keep every article paragraph.
+
+``strip_chrome`` is for text dumps (no structure to trust: the article is found by
+its prose); ``strip_page_chrome`` is the gentler pass over an HTML extractor's
+output. Both share the multilingual heading, teaser and call-to-action rules, which
+were written against the "tune" split of ``benchmarks/extraction.py``.
 """
 
 from __future__ import annotations
@@ -101,6 +106,75 @@ _CAPTION_CREDIT = re.compile(
     r"\((Kyodo|AP Photo[^)]*|Reuters[^)]*|AFP[^)]*|Getty Images[^)]*|Xinhua[^)]*|EPA[^)]*"
     r"|Photo[^)]*|File photo[^)]*)\)\s*$"
 )
+# Multilingual rules shared by text dumps and extractor output.
+# Headings after which a page lists other articles, comments or the site's own links.
+_RELATED_HEADER = re.compile(
+    r"^(?:"
+    # English
+    r"related(?: coverage| articles?| stories| news| posts| content| reading| links| topics)?"
+    r"|more (?:from|on|about) .{1,40}|more (?:stories|news|articles)"
+    r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)"
+    r"|most (?:popular|read|viewed|shared)(?: in .{1,30})?|trending(?: now| stories)?"
+    r"|recommended(?: for you| stories| reading| articles)?|further reading"
+    r"|latest (?:news|stories|articles|posts)|top stories|editor'?s picks|popular (?:posts|stories)"
+    r"|(?:leave a |post a )?(?:comments?|reply)|join the (?:discussion|conversation)"
+    r"|explore further|popular on .{1,30}"
+    # German
+    r"|weitere (?:artikel|beiträge|nachrichten|themen|meldungen|tourentipps)(?: .{1,40})?"
+    r"|mehr (?:zum thema|aus .{1,40}|news)|das könnte (?:sie|dich) (?:auch )?interessieren"
+    r"|auch interessant|zum weiterlesen|passend(?: dazu| zum thema)"
+    r"|(?:verwandte|ähnliche) (?:artikel|themen|beiträge)|beiträge aus dem forum|kommentare?"
+    r"|meistgelesen(?:e)?(?: artikel)?|top-?artikel|kommentierte artikel|empfehlungen"
+    r"|empfohlene (?:beiträge|artikel)|mehr themen|top-?themen(?: .{1,30})?"
+    r"|(?:das thema|diese themen) könnte(?:n)? (?:sie|dich) (?:auch )?interessieren"
+    # Spanish / Portuguese
+    r"|(?:notas|noticias|artículos|articulos|contenido) relacionad[oa]s?|relacionad[oa]s"
+    r"|(?:te|le) puede interesar"
+    r"|también te puede interesar|más (?:noticias|leídas|sobre .{1,40})"
+    r"|lo más (?:leído|visto)|mais lidas|notícias relacionadas"
+    # French / Italian / Dutch / Polish
+    r"|sur le même sujet|articles similaires|les plus lus"
+    r"|articoli correlati|potrebbe interessarti|più letti|meer over .{1,40}"
+    r"|gerelateerde artikelen|najczęściej czytane|podobne artykuły"
+    r")\s*(?:\.\.\.|…|[:：!])?$",
+    re.IGNORECASE,
+)
+# Headings of a teaser box inside the article: the headlines under them go, the text resumes.
+_TEASER_HEADER = re.compile(
+    r"^(?:don'?t miss|must read|read (?:more|also|next)|see also|also on .{1,30}"
+    r"|share this(?: article| story| post)?|lesen sie (?:auch|mehr)|weiterlesen|mehr (?:dazu|lesen)"
+    r"|weitere informationen|kontakt|newsletter|lee también|leer más|leia (?:também|mais)"
+    r"|veja também|(?:à )?lire aussi|voir aussi|leggi anche|lees ook"
+    r"|czytaj (?:też|także|również)|zobacz (?:też|także|również)|polecamy"
+    r")\s*(?:\.\.\.|…|[:：!])?$",
+    re.IGNORECASE,
+)
+_PROMO_PREFIX = re.compile(
+    r"^\[?(?:read more|see more|read also|also read|related|watch|more|mira|mire|vea también|puedes ver"
+    r"|lee también|leer más|lea también|lea más|lea|(?:te|le) puede interesar|lesen sie (?:auch|mehr|hier)"
+    r"|auch lesen|mehr dazu|mehr zum thema|(?:quelle|foto|fotos|bild|bildquelle|titelbild|photo"
+    r"|photos|image|credit|fuente|source)"
+    r"|auch interessant|à lire aussi|lire aussi|leia também|veja também|czytaj też|czytaj także"
+    r"|zobacz też|zobacz także|leggi anche|also on \S+)\s*[:：>»|]",
+    re.IGNORECASE,
+)
+_CALL_TO_ACTION = re.compile(
+    r"\bsubscribe|newsletter|sign up for|follow (?:us|@)|share (?:it|this)|download (?:the|our) .{0,40}apps?"
+    r"|support (?:our|us)|donate|click here|like this story|if you (?:enjoyed|liked) (?:this|reading)"
+    r"|abonn|anmelden|unterstütze|folge uns|folgen sie uns|suscríbete|hazte miembro|inscreva-se"
+    r"|zapraszamy|non-commercial use only|all rights reserved|alle rechte vorbehalten"
+    r"|todos los derechos reservados|tous droits réservés|this article has been sent"
+    r"|lire la suite|nicht eingeloggt|affiliate|ohne gewähr|hier klicken|únete|canal de (?:youtube|telegram)"
+    r"|^\W*(?:anzeige|werbung|advertisement|sponsored)\b",
+    re.IGNORECASE,
+)
+_STAMP = re.compile(
+    r"^(?:updated|published|posted|last modified|last updated|aktualisiert|veröffentlicht"
+    r"|actualizado|publicado|mis à jour|publié)\b[^!?]{0,60}\d[^!?]{0,40}$",
+    re.IGNORECASE,
+)
+
+
 _TERMINAL = re.compile(r"[.!?…:;\"”’)]$")
 
 
@@ -243,74 +317,6 @@ def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
 # for it are gentler than for text dumps: list items, short lines and headings stay;
 # only lines that are chrome in any language go, and a trailing "Related"/"Lesen Sie
 # auch"/"Notas relacionadas" block is cut.
-
-# Headings after which a page lists other articles, comments or the site's own links.
-_RELATED_HEADER = re.compile(
-    r"^(?:"
-    # English
-    r"related(?: coverage| articles?| stories| news| posts| content| reading| links| topics)?"
-    r"|more (?:from|on|about) .{1,40}|more (?:stories|news|articles)"
-    r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)"
-    r"|most (?:popular|read|viewed|shared)(?: in .{1,30})?|trending(?: now| stories)?"
-    r"|recommended(?: for you| stories| reading| articles)?|further reading"
-    r"|latest (?:news|stories|articles|posts)|top stories|editor'?s picks|popular (?:posts|stories)"
-    r"|(?:leave a |post a )?(?:comments?|reply)|join the (?:discussion|conversation)"
-    r"|explore further|popular on .{1,30}"
-    # German
-    r"|weitere (?:artikel|beiträge|nachrichten|themen|meldungen|tourentipps)(?: .{1,40})?"
-    r"|mehr (?:zum thema|aus .{1,40}|news)|das könnte (?:sie|dich) (?:auch )?interessieren"
-    r"|auch interessant|zum weiterlesen|passend(?: dazu| zum thema)"
-    r"|(?:verwandte|ähnliche) (?:artikel|themen|beiträge)|beiträge aus dem forum|kommentare?"
-    r"|meistgelesen(?:e)?(?: artikel)?|top-?artikel|kommentierte artikel|empfehlungen"
-    r"|empfohlene (?:beiträge|artikel)|mehr themen|top-?themen(?: .{1,30})?"
-    r"|(?:das thema|diese themen) könnte(?:n)? (?:sie|dich) (?:auch )?interessieren"
-    # Spanish / Portuguese
-    r"|(?:notas|noticias|artículos|articulos|contenido) relacionad[oa]s?|relacionad[oa]s"
-    r"|(?:te|le) puede interesar"
-    r"|también te puede interesar|más (?:noticias|leídas|sobre .{1,40})"
-    r"|lo más (?:leído|visto)|mais lidas|notícias relacionadas"
-    # French / Italian / Dutch / Polish
-    r"|sur le même sujet|articles similaires|les plus lus"
-    r"|articoli correlati|potrebbe interessarti|più letti|meer over .{1,40}"
-    r"|gerelateerde artikelen|najczęściej czytane|podobne artykuły"
-    r")\s*(?:\.\.\.|…|[:：!])?$",
-    re.IGNORECASE,
-)
-# Headings of a teaser box inside the article: the headlines under them go, the text resumes.
-_TEASER_HEADER = re.compile(
-    r"^(?:don'?t miss|must read|read (?:more|also|next)|see also|also on .{1,30}"
-    r"|share this(?: article| story| post)?|lesen sie (?:auch|mehr)|weiterlesen|mehr (?:dazu|lesen)"
-    r"|weitere informationen|kontakt|newsletter|lee también|leer más|leia (?:também|mais)"
-    r"|veja também|(?:à )?lire aussi|voir aussi|leggi anche|lees ook"
-    r"|czytaj (?:też|także|również)|zobacz (?:też|także|również)|polecamy"
-    r")\s*(?:\.\.\.|…|[:：!])?$",
-    re.IGNORECASE,
-)
-_PROMO_PREFIX = re.compile(
-    r"^\[?(?:read more|see more|read also|also read|related|watch|more|mira|mire|vea también|puedes ver"
-    r"|lee también|leer más|lea también|lea más|lea|(?:te|le) puede interesar|lesen sie (?:auch|mehr|hier)"
-    r"|auch lesen|mehr dazu|mehr zum thema|(?:quelle|foto|fotos|bild|bildquelle|titelbild|photo"
-    r"|photos|image|credit|fuente|source)"
-    r"|auch interessant|à lire aussi|lire aussi|leia também|veja também|czytaj też|czytaj także"
-    r"|zobacz też|zobacz także|leggi anche|also on \S+)\s*[:：>»|]",
-    re.IGNORECASE,
-)
-_CALL_TO_ACTION = re.compile(
-    r"\bsubscribe|newsletter|sign up for|follow (?:us|@)|share (?:it|this)|download (?:the|our) .{0,40}apps?"
-    r"|support (?:our|us)|donate|click here|like this story|if you (?:enjoyed|liked) (?:this|reading)"
-    r"|abonn|anmelden|unterstütze|folge uns|folgen sie uns|suscríbete|hazte miembro|inscreva-se"
-    r"|zapraszamy|non-commercial use only|all rights reserved|alle rechte vorbehalten"
-    r"|todos los derechos reservados|tous droits réservés|this article has been sent"
-    r"|lire la suite|nicht eingeloggt|affiliate|ohne gewähr|hier klicken|únete|canal de (?:youtube|telegram)"
-    r"|^\W*(?:anzeige|werbung|advertisement|sponsored)\b",
-    re.IGNORECASE,
-)
-_STAMP = re.compile(
-    r"^(?:updated|published|posted|last modified|last updated|aktualisiert|veröffentlicht"
-    r"|actualizado|publicado|mis à jour|publié)\b[^!?]{0,60}\d[^!?]{0,40}$",
-    re.IGNORECASE,
-)
-
 
 # A related-articles heading this far into the text (by characters) ends the article;
 # earlier, it is a teaser box inside it. Judged on trafilatura_eval/AEB "tune" pages.
