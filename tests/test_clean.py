@@ -5,7 +5,13 @@ import pytest
 from conftest import AP_FARM, KYODO, SEEDS
 from newsflow.clean import clean_document
 from newsflow.clean.chrome import strip_chrome, strip_page_chrome
-from newsflow.clean.metadata import clean_authors, date_from_url, dateline, normalise_text
+from newsflow.clean.metadata import (
+    clean_authors,
+    clean_title,
+    date_from_url,
+    dateline,
+    normalise_text,
+)
 from newsflow.clean.urls import canonical_url
 from newsflow.records import RawDoc, Reject
 
@@ -332,3 +338,29 @@ def test_dates_from_url_and_never_from_the_future() -> None:
 )
 def test_authors_lose_by_and_job_titles(raw: str | list[str], names: list[str]) -> None:
     assert clean_authors(raw) == names
+
+
+@pytest.mark.parametrize(
+    ("title", "sitename", "url", "clean"),
+    [
+        ("Rates on hold | Example News", "Example News", None, "Rates on hold"),
+        (
+            "Streit ums Feuerholz - www.AussenGedanken.de",
+            None,
+            "https://aussengedanken.de/a",
+            "Streit ums Feuerholz",
+        ),
+        (
+            "Tote Hummeln unter Linden: Die Erklärung | Hummeln",
+            None,
+            None,
+            "Tote Hummeln unter Linden: Die Erklärung",
+        ),
+        ("Brexit - what happens next", None, None, "Brexit - what happens next"),
+        ("Port strike enters third day", None, None, "Port strike enters third day"),
+    ],
+)
+def test_title_loses_the_site_name(
+    title: str, sitename: str | None, url: str | None, clean: str
+) -> None:
+    assert clean_title(title, sitename, url) == clean

@@ -11,6 +11,7 @@ from newsflow.clean.html import extract_html
 from newsflow.clean.metadata import (
     agency_of,
     clean_authors,
+    clean_title,
     date_from_url,
     dateline,
     detect_language,
@@ -39,7 +40,7 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
                 doc.source_uri, STAGE, "no_text", "no main text found in the page", doc.raw
             )
         text, sitename = ex.text, ex.sitename
-        title = title or ex.title
+        title = title or clean_title(ex.title, ex.sitename, doc.url)
         authors = authors or clean_authors(ex.authors)
         published = published or parse_datetime(ex.date)
     else:

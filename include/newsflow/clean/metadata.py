@@ -77,6 +77,48 @@ def date_from_url(url: str | None) -> date | None:
     return None
 
 
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " » ", " · ", " / ")
+
+
+def clean_title(
+    title: str | None, sitename: str | None = None, url: str | None = None
+) -> str | None:
+    """The headline without the site's name that pages append to ``<title>``.
+
+    "Rates on hold | Example News" -> "Rates on hold". The last segment goes when it
+    names the site (its name or domain) or is short beside a longer headline; a title
+    is never cut to fewer than three words.
+    """
+    if not title:
+        return title
+    title = " ".join(title.split())
+    site_keys = set()
+    for name in (sitename, urlsplit(url).hostname if url else None):
+        if name:
+            site_keys.update(_site_tokens(name))
+    for sep in _TITLE_SEPARATORS:
+        if sep not in title:
+            continue
+        head, tail = title.rsplit(sep, 1)
+        if len(head.split()) < 3:
+            continue
+        tail_tokens = _site_tokens(tail)
+        names_site = bool(tail_tokens) and tail_tokens <= site_keys | {
+            "www",
+            "de",
+            "com",
+            "net",
+            "org",
+        }
+        if names_site or len(tail.split()) <= 3 < len(head.split()):
+            return clean_title(head, sitename, url)
+    return title
+
+
+def _site_tokens(name: str) -> set[str]:
+    return {t for t in re.split(r"[\W_]+", name.casefold()) if t}
+
+
 def normalise_text(text: str) -> str:
     """Mojibake fixed, Unicode composed, spaces unified, one paragraph per line."""
     text = ftfy.fix_text(text, uncurl_quotes=False)
