@@ -15,6 +15,8 @@ export AIRFLOW_HOME
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := false
+# a run's inbox/lake Params may point inside the checkout (the demo's sample inbox and lake)
+export NEWSFLOW_PARAM_ROOTS ?= $(CURDIR)
 
 .PHONY: venv demo test lint lock clean
 

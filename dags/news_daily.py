@@ -1,8 +1,10 @@
-"""news_daily: ingest -> clean -> dedup -> tag -> publish for one day.
+"""news_daily: ingest -> clean -> dedup -> tag -> publish for one day; news_report after it.
 
 Thin wiring only: every task calls a stage function of the ``newsflow`` package and
 passes the partition path on in XCom. Heavy imports happen inside the tasks so the
-scheduler parses this file in milliseconds.
+scheduler parses this file in milliseconds. ``publish`` updates the ``newsflow_articles``
+and ``newsflow_entities`` Assets (the event's extra names the day and lake);
+``news_report`` is scheduled on ``newsflow_articles`` and writes the day's report.
 """
 
 from __future__ import annotations
@@ -13,9 +15,22 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
 
+# the same pattern as newsflow.orchestration.LOCATION_PATTERN (not imported: parsing stays cheap)
+LOCATION_PATTERN = r"^(?!.*(?:^|/)\.\.(?:/|$))(?:(?:file|s3|memory)://.+|[^:]+)$"
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
 ENTITIES = Asset(name="newsflow_entities", uri="newsflow://lake/entities")
 STAGES = ["ingest", "clean", "dedup", "tag", "publish"]
+# Remote fetches (feeds, URLs) run in this pool so a backfill cannot hammer the sources;
+# create it with `airflow pools set newsflow_fetch 4 "remote fetches"` (compose's init does).
+FETCH_POOL = "newsflow_fetch"
+# Generous per-task ceilings: a stuck task fails (and retries) instead of holding the day.
+TIMEOUTS = {
+    "ingest": timedelta(minutes=30),
+    "clean": timedelta(hours=1),
+    "dedup": timedelta(minutes=30),
+    "tag": timedelta(hours=2),
+    "publish": timedelta(minutes=30),
+}
 
 TASK_DEFAULTS = {
     "retries": 2,
@@ -38,7 +53,11 @@ def _run_stage(stage: str) -> dict:
     if not selected(params, stage):
         print(f"{stage} {day}: not among params.stages {params.get('stages')}, nothing to do")
         return {"stage": stage, "day": day, "skipped": True}
-    result = stages.STAGE_FUNCS[stage](settings_from_params(params), day)
+    settings = settings_from_params(params)
+    result = stages.STAGE_FUNCS[stage](settings, day)
+    if stage == "publish":
+        for asset in (ARTICLES, ENTITIES):
+            ctx["outlet_events"][asset].extra = {"day": day, "lake": settings.lake}
     return result.to_dict()
 
 
@@ -63,14 +82,18 @@ def _run_stage(stage: str) -> dict:
         "inbox": Param(
             None,
             type=["null", "string"],
+            pattern=LOCATION_PATTERN,
             title="Inbox",
-            description="Folder holding INBOX/<day>/. Empty: NEWSFLOW_INBOX.",
+            description="Folder holding INBOX/<day>/, inside the configured roots "
+            "(NEWSFLOW_INBOX, NEWSFLOW_LAKE, NEWSFLOW_PARAM_ROOTS). Empty: NEWSFLOW_INBOX.",
         ),
         "lake": Param(
             None,
             type=["null", "string"],
+            pattern=LOCATION_PATTERN,
             title="Lake",
-            description="Parquet lake folder. Empty: NEWSFLOW_LAKE.",
+            description="Parquet lake folder or URL, inside the configured roots. "
+            "Empty: NEWSFLOW_LAKE.",
         ),
         "stages": Param(
             STAGES,
@@ -96,23 +119,27 @@ def _run_stage(stage: str) -> dict:
     },
 )
 def news_daily():
-    @task(trigger_rule="none_failed")
+    @task(trigger_rule="none_failed", pool=FETCH_POOL, execution_timeout=TIMEOUTS["ingest"])
     def ingest() -> dict:
         return _run_stage("ingest")
 
-    @task(trigger_rule="none_failed")
+    @task(trigger_rule="none_failed", execution_timeout=TIMEOUTS["clean"])
     def clean(_prev: dict) -> dict:
         return _run_stage("clean")
 
-    @task(trigger_rule="none_failed")
+    @task(trigger_rule="none_failed", execution_timeout=TIMEOUTS["dedup"])
     def dedup(_prev: dict) -> dict:
         return _run_stage("dedup")
 
-    @task(trigger_rule="none_failed")
+    @task(trigger_rule="none_failed", execution_timeout=TIMEOUTS["tag"])
     def tag(_prev: dict) -> dict:
         return _run_stage("tag")
 
-    @task(trigger_rule="none_failed", outlets=[ARTICLES, ENTITIES])
+    @task(
+        trigger_rule="none_failed",
+        outlets=[ARTICLES, ENTITIES],
+        execution_timeout=TIMEOUTS["publish"],
+    )
     def publish(_prev: dict) -> dict:
         return _run_stage("publish")
 
@@ -120,3 +147,31 @@ def news_daily():
 
 
 news_daily()
+
+
+@dag(
+    dag_id="news_report",
+    description="The day's quality report, written when news_daily publishes new articles",
+    schedule=[ARTICLES],
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=TASK_DEFAULTS,
+    tags=["newsflow"],
+)
+def news_report():
+    @task(execution_timeout=timedelta(minutes=10))
+    def report() -> list[str]:
+        from newsflow.orchestration import write_report
+
+        events = get_current_context()["triggering_asset_events"]
+        return [
+            write_report(ev.extra["lake"], ev.extra["day"])
+            for ev in events.get(ARTICLES, [])
+            if ev.extra and "day" in ev.extra
+        ]
+
+    report()
+
+
+news_report()

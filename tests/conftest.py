@@ -28,6 +28,8 @@ os.environ.update(
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         "NEWSFLOW_RETRY_DELAY_SECONDS": "0.5",  # failing-task tests retry quickly
+        # runs' inbox/lake Params may point anywhere under the temp dir (tmp_path)
+        "NEWSFLOW_PARAM_ROOTS": tempfile.gettempdir(),
     }
 )
 for var in ("NEWSFLOW_CONFIG", "NEWSFLOW_INBOX", "NEWSFLOW_LAKE"):
@@ -67,3 +69,14 @@ def seed_inbox(tmp_path: Path) -> tuple[Path, str]:
 def lake_files(lake: Path) -> list[str]:
     """Every file in the lake, relative, sorted (to compare reruns)."""
     return sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*") if p.is_file())
+
+
+# Figures that end-to-end tests measure (seconds, counts), printed after the run.
+FIGURES: dict[str, dict[str, float]] = {}
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for name, figures in FIGURES.items():
+        terminalreporter.write_line(
+            f"figures {name}: " + ", ".join(f"{k}={v}" for k, v in figures.items())
+        )

@@ -5,7 +5,15 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import REPO
-from newsflow.orchestration import resolve_day, selected, settings_from_params
+from newsflow.config import load_settings
+from newsflow.orchestration import (
+    LOCATION_PATTERN,
+    allowed_roots,
+    confine,
+    resolve_day,
+    selected,
+    settings_from_params,
+)
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +25,7 @@ def dagbag():
 
 def test_no_import_errors(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert "news_daily" in dagbag.dags
+    assert {"news_daily", "news_report"} <= set(dagbag.dags)
 
 
 def test_dag_file_parses_fast() -> None:
@@ -75,10 +83,66 @@ def test_resolve_day() -> None:
         resolve_day({}, None, None)
 
 
-def test_params_to_settings() -> None:
-    s = settings_from_params({"lake": "/l", "inbox": None, "min_words": 3})
-    assert (s.lake, s.min_words) == ("/l", 3)
+def test_params_to_settings(tmp_path) -> None:
+    s = settings_from_params({"lake": str(tmp_path / "l"), "inbox": None, "min_words": 3})
+    assert (s.lake, s.min_words) == (str(tmp_path / "l"), 3)
     assert selected({"stages": ["ingest"]}, "ingest") and not selected(
         {"stages": ["ingest"]}, "tag"
     )
     assert selected({}, "tag")
+
+
+def test_pool_timeouts_and_downstream_report(dagbag) -> None:
+    dag = dagbag.dags["news_daily"]
+    assert dag.get_task("ingest").pool == "newsflow_fetch"
+    for t in dag.tasks:
+        assert t.execution_timeout is not None and t.execution_timeout.total_seconds() <= 2 * 3600
+    report = dagbag.dags["news_report"]
+    assert [a.name for a in report.timetable.asset_condition.objects] == ["newsflow_articles"]
+
+
+def test_location_params_refuse_escapes_at_trigger_time(dagbag) -> None:
+    import importlib.util
+
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    spec = importlib.util.spec_from_file_location("nd_pattern", REPO / "dags" / "news_daily.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.LOCATION_PATTERN == LOCATION_PATTERN
+    for name in ("inbox", "lake"):
+        param = dagbag.dags["news_daily"].params.get_param(name)
+        assert param.resolve("/data/lake") == "/data/lake"
+        assert param.resolve("s3://bucket/lake") == "s3://bucket/lake"
+        for bad in ("../etc", "/data/../etc", "http://example.org/x", "gs://b/x"):
+            with pytest.raises(ParamValidationError):
+                param.resolve(bad)
+
+
+def test_confine_to_roots(tmp_path) -> None:
+    roots = [str(tmp_path / "inbox"), "s3://bucket/lake"]
+    assert confine(str(tmp_path / "inbox" / "a"), roots, "inbox")
+    assert confine("s3://bucket/lake/2024", roots, "lake")
+    for bad, why in [
+        (str(tmp_path / "inbox" / ".." / "x"), "'..'"),
+        (str(tmp_path / "inboxer"), "outside the configured roots"),
+        ("s3://bucket/lakehouse", "outside the configured roots"),
+        ("gs://bucket/lake", "scheme 'gs'"),
+        ("/etc", "outside the configured roots"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            confine(bad, roots, "lake")
+    # a symlink out of a root does not escape it
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "link").symlink_to("/etc")
+    with pytest.raises(ValueError, match="outside"):
+        confine(str(tmp_path / "inbox" / "link"), roots, "inbox")
+    s = load_settings(environ={"NEWSFLOW_PARAM_ROOTS": "/a, s3://b/c"}, inbox="/i", lake="/l")
+    assert allowed_roots(s) == ["/i", "/l", "/a", "s3://b/c"]
+
+
+def test_settings_from_params_checks_roots(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("NEWSFLOW_PARAM_ROOTS", str(tmp_path))
+    assert settings_from_params({"lake": str(tmp_path / "l")}).lake == str(tmp_path / "l")
+    with pytest.raises(ValueError, match="params.inbox"):
+        settings_from_params({"inbox": "/etc"})

@@ -19,6 +19,12 @@ def _run(dag, conf: dict) -> str:
     return dr.state
 
 
+def _tries(dag, conf: dict) -> tuple[str, dict[str, tuple[str, int]]]:
+    """Run state and {task_id: (state, try_number)}."""
+    dr = dag.test(run_conf=conf)
+    return dr.state, {ti.task_id: (ti.state, ti.try_number) for ti in dr.get_task_instances()}
+
+
 def test_seeds_end_to_end_and_rerun(news_daily, seed_inbox, tmp_path: Path) -> None:
     inbox, day = seed_inbox
     lake = tmp_path / "lake"
@@ -51,7 +57,43 @@ def test_seeds_end_to_end_and_rerun(news_daily, seed_inbox, tmp_path: Path) -> N
         pd.testing.assert_frame_equal(pd.read_parquet(lake / t), df)
 
 
-def test_missing_inbox_fails_the_run(news_daily, tmp_path: Path) -> None:
+def test_missing_inbox_fails_after_retries_and_writes_nothing(news_daily, tmp_path: Path) -> None:
     conf = {"day": "2024-01-01", "inbox": str(tmp_path / "none"), "lake": str(tmp_path / "lake")}
-    assert _run(news_daily, conf) == "failed"
+    state, tis = _tries(news_daily, conf)
+    assert state == "failed"
+    assert tis["ingest"] == ("failed", 3)  # the first try and two retries
+    assert tis["publish"][0] == "upstream_failed"
     assert not (tmp_path / "lake" / "articles").exists()
+
+
+def test_unwritable_lake_fails_publish_then_rerun_after_fix(
+    news_daily, seed_inbox, tmp_path: Path
+) -> None:
+    """The articles table's folder cannot be created (a file sits there, like a read-only or
+    full disk would refuse it): publish fails after its retries, no partition and no
+    manifest appear; once the obstacle is gone the same run succeeds."""
+    inbox, day = seed_inbox
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    blocker = lake / "articles"
+    blocker.write_text("not a folder")
+    conf = {"day": day, "inbox": str(inbox), "lake": str(lake)}
+    state, tis = _tries(news_daily, conf)
+    assert state == "failed"
+    assert tis["publish"] == ("failed", 3)
+    assert all(tis[t] == ("success", 1) for t in ("ingest", "clean", "dedup", "tag"))
+    assert blocker.is_file()
+    for table in ("entities", "duplicates", "rejects", "entity_counts", "_runs", "_tmp"):
+        assert not list(lake.glob(f"{table}/dt=*/*")), table
+    blocker.unlink()
+    assert _run(news_daily, conf) == "success"
+    assert len(pd.read_parquet(lake / "articles" / f"dt={day}")) == 2
+    assert (lake / "_runs" / f"dt={day}" / "manifest.json").exists()
+    assert not (lake / "_work").exists()
+
+
+def test_params_outside_the_roots_are_refused(news_daily, seed_inbox, tmp_path: Path) -> None:
+    inbox, day = seed_inbox
+    state, tis = _tries(news_daily, {"day": day, "inbox": "/etc", "lake": str(tmp_path / "l")})
+    assert state == "failed" and tis["ingest"][0] == "failed"
+    assert not (tmp_path / "l").exists()

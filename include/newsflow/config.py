@@ -26,6 +26,11 @@ class Settings(BaseModel):
 
     inbox: str = Field("./data/inbox", description="Folder (or fsspec URL) holding INBOX/<day>/")
     lake: str = Field("./data/lake", description="Folder (or fsspec URL) of the Parquet lake")
+    param_roots: str = Field(
+        "",
+        description="Comma-separated folders/URLs under which a DAG run's inbox/lake Params may "
+        "point, besides the configured inbox and lake (a run cannot escape them)",
+    )
 
     # clean
     min_words: int = Field(20, ge=0, description="Shorter cleaned texts are rejected")

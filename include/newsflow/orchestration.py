@@ -6,14 +6,21 @@ cheap to parse.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from newsflow.config import Settings, load_settings
 
 # Params that map one-to-one onto Settings fields.
 SETTING_PARAMS = ("inbox", "lake", "min_words", "dedup_horizon_days")
+# Params naming a location: confined to the configured roots.
+LOCATION_PARAMS = ("inbox", "lake")
+# JSON-schema pattern for the location Params, checked by Airflow at trigger time: no `..`
+# segment, and either a plain path or a URL of a scheme the lake supports.
+LOCATION_PATTERN = r"^(?!.*(?:^|/)\.\.(?:/|$))(?:(?:file|s3|memory)://.+|[^:]+)$"
 
 
 def resolve_day(
@@ -32,9 +39,72 @@ def resolve_day(
     raise ValueError("cannot tell which day to process: no params.day, data interval or run_after")
 
 
+def _split(location: str) -> tuple[str, str]:
+    """(scheme, normalised absolute path) of a local path or URL; ``file`` for local."""
+    if "://" in location:
+        scheme, rest = location.split("://", 1)
+        scheme = scheme.lower()
+        if scheme == "file":
+            return "file", str(Path(rest).resolve())
+        return scheme, posixpath.normpath("/" + rest)
+    return "file", str(Path(location).resolve())
+
+
+def confine(location: str, roots: list[str], what: str) -> str:
+    """``location`` itself when it lies inside one of ``roots``; else a ValueError saying why.
+
+    A run's conf must not send the pipeline to read or overwrite arbitrary places: no
+    ``..`` segments, no scheme other than the roots', nothing outside them.
+    """
+    if any(part == ".." for part in location.replace("\\", "/").split("/")):
+        raise ValueError(f"params.{what} {location!r} is refused: '..' segments are not allowed")
+    scheme, path = _split(location)
+    for root in roots:
+        r_scheme, r_path = _split(root)
+        if scheme == r_scheme and (path == r_path or path.startswith(r_path.rstrip("/") + "/")):
+            return location
+    schemes = sorted({_split(r)[0] for r in roots})
+    if scheme not in schemes:
+        raise ValueError(
+            f"params.{what} {location!r} is refused: scheme {scheme!r} is not one of the "
+            f"configured roots' ({', '.join(schemes)})"
+        )
+    raise ValueError(
+        f"params.{what} {location!r} is refused: outside the configured roots "
+        f"{roots} (NEWSFLOW_INBOX, NEWSFLOW_LAKE, NEWSFLOW_PARAM_ROOTS)"
+    )
+
+
+def allowed_roots(settings: Settings) -> list[str]:
+    """Where a run's inbox/lake Params may point: the configured inbox, lake and
+    ``param_roots``."""
+    extra = [r.strip() for r in settings.param_roots.split(",") if r.strip()]
+    return [settings.inbox, settings.lake, *extra]
+
+
 def settings_from_params(params: Mapping[str, Any]) -> Settings:
-    """Settings with the run's Params (when given) over file and environment."""
-    return load_settings(**{k: params.get(k) for k in SETTING_PARAMS})
+    """Settings with the run's Params (when given) over file and environment; inbox and
+    lake Params must stay inside the configured roots."""
+    base = load_settings()
+    roots = allowed_roots(base)
+    overrides = {k: params.get(k) for k in SETTING_PARAMS}
+    for k in LOCATION_PARAMS:
+        if overrides.get(k):
+            confine(str(overrides[k]), roots, k)
+    return load_settings(**overrides)
+
+
+def write_report(lake: str, day: str) -> str:
+    """Write the day's text report beside its manifest (``_runs/dt=D/report.txt``)."""
+    from newsflow import report
+
+    text = report.summary(lake, day)
+    out = Path(lake) / "_runs" / f"dt={day}"
+    tmp = out / ".report.txt.tmp"
+    tmp.write_text(text + "\n")
+    tmp.replace(out / "report.txt")
+    print(text)
+    return str(out / "report.txt")
 
 
 def selected(params: Mapping[str, Any], stage: str) -> bool:

@@ -1,0 +1,208 @@
+"""news_daily on a real Airflow deployment, driven over the REST API like a user would.
+
+The production topology without containers: ``airflow db migrate`` on a fresh Postgres
+database, then api-server, scheduler, dag-processor and a Celery worker (Redis broker) as
+separate processes; and once more with the LocalExecutor on SQLite, the set-up of a
+developer without services. Every process is stopped at the end (checked).
+
+The figures (time to first success, tasks, retries) are printed in the test summary.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from airflow_stack import AirflowStack, reachable
+from conftest import AP_FARM, FIGURES, KYODO, SEEDS, lake_files
+
+SEED_DAY = "2023-11-27"
+BACKFILL_DAYS = ["2023-11-28", "2023-11-29", "2023-11-30"]
+
+
+def _deployment(tmp: Path, executor: str) -> AirflowStack:
+    """A stack whose default inbox holds empty folders for the days the scheduler will
+    run on its own once the DAG is unpaused (the latest data interval)."""
+    default_inbox = tmp / "default-inbox"
+    today = datetime.now(UTC).date()
+    for back in range(3):
+        (default_inbox / (today - timedelta(days=back)).isoformat()).mkdir(parents=True)
+    return AirflowStack(
+        tmp / "airflow",
+        executor=executor,
+        env_extra={
+            "NEWSFLOW_INBOX": str(default_inbox),
+            "NEWSFLOW_LAKE": str(tmp / "default-lake"),
+            "NEWSFLOW_PARAM_ROOTS": str(tmp / "data"),
+            "NEWSFLOW_RETRY_DELAY_SECONDS": "1",
+        },
+    )
+
+
+def _seed_inbox(inbox: Path, day: str, names: tuple[str, ...] = (KYODO, AP_FARM)) -> None:
+    (inbox / day).mkdir(parents=True, exist_ok=True)
+    for n in names:
+        shutil.copy(SEEDS / n, inbox / day / n)
+
+
+def _run_ok(stack: AirflowStack, conf: dict) -> tuple[dict, list[dict]]:
+    r = stack.trigger("news_daily", conf)
+    assert r.status_code == 200, r.text
+    run = stack.wait_run("news_daily", r.json()["dag_run_id"])
+    tis = stack.task_instances("news_daily", run["dag_run_id"])
+    assert run["state"] == "success", [(t["task_id"], t["state"]) for t in tis]
+    return run, tis
+
+
+def _check_seed_day(lake: Path) -> None:
+    a = pd.read_parquet(lake / "articles" / f"dt={SEED_DAY}")
+    assert sorted(a.source_uri) == sorted([KYODO, AP_FARM])
+    assert a.story_id.nunique() == 1 and a.dedup_cluster_id.nunique() == 2
+    e = pd.read_parquet(lake / "entities" / f"dt={SEED_DAY}")
+    assert {"Fumio Kishida", "Japan", "Vietnam"} <= set(e.entity_key)
+
+
+def _common_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
+    """Trigger-time validation, unpause, trigger, check the Parquet, trigger again."""
+    inbox, lake = data / "inbox", data / "lake"
+    _seed_inbox(inbox, SEED_DAY)
+
+    # Params are validated at trigger time: a clear 400, no run created
+    bad = {
+        "day": ({"day": "27/11/2023"}, "is not a 'date'"),
+        "dotdot": ({"day": SEED_DAY, "inbox": f"{inbox}/../../etc"}, "does not match"),
+        "scheme": ({"day": SEED_DAY, "lake": "http://example.org/lake"}, "does not match"),
+    }
+    for conf, message in bad.values():
+        r = stack.trigger("news_daily", conf)
+        assert r.status_code == 400 and message in r.text, r.text
+    assert stack.get("/dags/news_daily/dagRuns")["total_entries"] == 0
+
+    r = stack.request("PATCH", "/dags/news_daily", json={"is_paused": False})
+    r.raise_for_status()
+    conf = {"day": SEED_DAY, "inbox": str(inbox), "lake": str(lake)}
+    run, tis = _run_ok(stack, conf)
+    figures["time_to_first_success_s"] = round(time.monotonic() - stack.started_at, 1)
+    assert sorted(t["task_id"] for t in tis) == sorted(
+        ["ingest", "clean", "dedup", "tag", "publish"]
+    )
+    assert all(t["state"] == "success" and t["try_number"] == 1 for t in tis)
+    assert next(t for t in tis if t["task_id"] == "ingest")["pool"] == "newsflow_fetch"
+    figures["tasks_per_run"] = len(tis)
+    _check_seed_day(lake)
+
+    # the same day again: same files, same rows
+    files = lake_files(lake)
+    before = {t: pd.read_parquet(lake / t) for t in ("articles", "entities", "rejects")}
+    started = time.monotonic()
+    _run_ok(stack, conf)
+    figures["rerun_s"] = round(time.monotonic() - started, 1)
+    assert lake_files(lake) == files
+    for t, df in before.items():
+        pd.testing.assert_frame_equal(pd.read_parquet(lake / t), df)
+
+
+@pytest.fixture
+def services() -> None:
+    if not (reachable("127.0.0.1", 5432) and reachable("127.0.0.1", 6379)):
+        pytest.fail(
+            "Postgres (127.0.0.1:5432) and Redis (127.0.0.1:6379) must run: .ci/run starts them"
+        )
+
+
+@pytest.mark.timeout(600)
+def test_celery_postgres_stack_over_rest(services, tmp_path: Path) -> None:
+    figures = FIGURES.setdefault("CeleryExecutor + Postgres + Redis", {})
+    data = tmp_path / "data"
+    stack = _deployment(tmp_path, "CeleryExecutor")
+    with stack:
+        stack.start(pools={"newsflow_fetch": 4})
+        figures["stack_ready_s"] = round(time.monotonic() - stack.started_at, 1)
+        _common_flow(stack, data, figures)
+
+        # a run pointed outside the configured roots fails clearly, after its retries,
+        # and leaves nothing behind
+        r = stack.trigger("news_daily", {"day": SEED_DAY, "inbox": "/etc", "lake": str(data / "x")})
+        run = stack.wait_run("news_daily", r.json()["dag_run_id"])
+        assert run["state"] == "failed"
+        ingest = next(
+            t
+            for t in stack.task_instances("news_daily", run["dag_run_id"])
+            if t["task_id"] == "ingest"
+        )
+        assert ingest["state"] == "failed" and ingest["try_number"] == 3
+        figures["retries_of_refused_run"] = ingest["try_number"] - 1
+        log = stack.request(
+            "GET",
+            f"/dags/news_daily/dagRuns/{run['dag_run_id']}/taskInstances/ingest/logs/3",
+            headers={"Accept": "text/plain"},
+        ).text
+        assert "outside the configured roots" in log, log[-2000:]
+        assert not (data / "x").exists()
+
+        # the Asset published by news_daily scheduled news_report, which wrote the report
+        deadline = time.monotonic() + 120
+        while not (data / "lake" / "_runs" / f"dt={SEED_DAY}" / "report.txt").exists():
+            assert time.monotonic() < deadline, "news_report did not run"
+            time.sleep(1)
+        reports = stack.get("/dags/news_report/dagRuns")["dag_runs"]
+        assert reports and all(r["run_type"] == "asset_triggered" for r in reports)
+
+        # backfill three days through the REST API (what `airflow backfill create` does)
+        inbox, lake = data / "inbox", data / "lake"
+        _seed_inbox(inbox, BACKFILL_DAYS[0], (KYODO,))
+        _seed_inbox(inbox, BACKFILL_DAYS[1], (AP_FARM,))
+        _seed_inbox(inbox, BACKFILL_DAYS[2], (KYODO, AP_FARM))
+        started = time.monotonic()
+        r = stack.request(
+            "POST",
+            "/backfills",
+            json={
+                "dag_id": "news_daily",
+                "from_date": f"{BACKFILL_DAYS[0]}T00:00:00Z",
+                "to_date": f"{BACKFILL_DAYS[-1]}T23:00:00Z",
+                "dag_run_conf": {"inbox": str(inbox), "lake": str(lake)},
+                "max_active_runs": 1,
+            },
+        )
+        assert r.status_code == 200, r.text
+        backfill_id = r.json()["id"]
+        deadline = time.monotonic() + 400
+        while True:
+            runs = [
+                x
+                for x in stack.get("/dags/news_daily/dagRuns", params={"run_type": "backfill"})[
+                    "dag_runs"
+                ]
+            ]
+            if len(runs) == 3 and all(x["state"] in ("success", "failed") for x in runs):
+                break
+            assert time.monotonic() < deadline, runs
+            time.sleep(2)
+        assert all(x["state"] == "success" for x in runs), runs
+        assert stack.get(f"/backfills/{backfill_id}")["completed_at"]
+        figures["backfill_3_days_s"] = round(time.monotonic() - started, 1)
+        days = sorted(x["data_interval_start"][:10] for x in runs)
+        assert days == BACKFILL_DAYS
+        for day, n in zip(BACKFILL_DAYS, (1, 1, 2), strict=True):
+            a = pd.read_parquet(lake / "articles" / f"dt={day}")
+            assert len(a) == n
+        # day 3 holds copies of days 1 and 2: found across days
+        d3 = pd.read_parquet(lake / "articles" / f"dt={BACKFILL_DAYS[2]}")
+        assert d3.is_duplicate.all()
+    assert stack.leftovers() == []
+
+
+@pytest.mark.timeout(400)
+def test_local_executor_sqlite_over_rest(tmp_path: Path) -> None:
+    figures = FIGURES.setdefault("LocalExecutor + SQLite", {})
+    stack = _deployment(tmp_path, "LocalExecutor")
+    with stack:
+        stack.start(pools={"newsflow_fetch": 4})
+        figures["stack_ready_s"] = round(time.monotonic() - stack.started_at, 1)
+        _common_flow(stack, tmp_path / "data", figures)
+    assert stack.leftovers() == []
