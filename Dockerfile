@@ -14,9 +14,10 @@ FROM apache/airflow:3.3.2-python3.11
 # See https://airflow.apache.org/docs/docker-stack/build.html ("extending the image").
 USER airflow
 
-# Which lock to install. requirements.lock is compiled with `--extra dev`, so it also
-# carries test/lint tools; point this at a prod-only lock once one exists.
-ARG REQUIREMENTS=requirements.lock
+# Which lock to install: requirements-prod.lock is the runtime set plus s3fs (the S3 lake),
+# without the test/lint/benchmark tools of the dev lock (requirements.lock). `make lock`
+# compiles both from pyproject.toml with the same resolver, so their shared pins agree.
+ARG REQUIREMENTS=requirements-prod.lock
 
 # 1) Third-party dependencies, exactly as locked. A separate layer so that code changes
 #    don't reinstall them.

@@ -45,10 +45,13 @@ test: venv
 	ruff format --check dags include plugins tests benchmarks
 	python -m pytest -q
 
-# Recompile the lock after changing dependencies in pyproject.toml.
+# Recompile the locks after changing dependencies in pyproject.toml: requirements.lock (dev,
+# bench, s3: the venv) and requirements-prod.lock (s3 only: the Docker image).
 lock:
 	$(UV) pip compile pyproject.toml --extra dev --extra bench --extra s3 --generate-hashes --python-version 3.11 \
 	  --quiet -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra s3 --generate-hashes --python-version 3.11 \
+	  --quiet -o requirements-prod.lock
 
 clean:
 	rm -rf $(VENV) .airflow data .pytest_cache

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
-LOCKFILE = ROOT / "requirements.lock"
+LOCKFILE = ROOT / "requirements-prod.lock"  # what the image installs (runtime + s3fs)
+DEV_LOCKFILE = ROOT / "requirements.lock"
 
 IMAGE = "newsflow-airflow:latest"
 INBOX = "/opt/newsflow/inbox"
@@ -284,6 +285,18 @@ def test_init_migrates_and_prepares_mounts(services):
     assert api_env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] == pw_file
     assert str(Path(pw_file).parent) in volume_targets(services["airflow-apiserver"])
     assert "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" in script
+    # the pool news_daily's ingest runs in exists before any task is scheduled
+    dag_src = (ROOT / "dags" / "news_daily.py").read_text()
+    pool = re.search(r'FETCH_POOL = "([^"]+)"', dag_src).group(1)
+    assert re.search(rf"airflow pools set {pool} ", script)
+    assert script.index("airflow version") < script.index("airflow pools set")
+
+
+def test_run_params_confined_to_the_mounted_data(services):
+    for name in AIRFLOW_DAEMONS:
+        env = resolved_env(services[name])
+        assert env["NEWSFLOW_PARAM_ROOTS"] == "/opt/newsflow"
+        assert env["NEWSFLOW_INBOX"].startswith("/opt/newsflow/")
 
 
 def test_secrets_are_substitutions(compose, services):
@@ -345,8 +358,19 @@ def test_dockerfile_base_image_matches_lock_python():
         )
 
 
+def _pins(path: Path) -> dict[str, str]:
+    return dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", path.read_text(), re.M))
+
+
 def test_lock_pins_the_base_image_airflow():
     assert re.search(r"^apache-airflow==3\.3\.2\b", LOCKFILE.read_text(), re.M)
+
+
+def test_prod_lock_is_runtime_only_and_agrees_with_the_dev_lock():
+    prod, dev = _pins(LOCKFILE), _pins(DEV_LOCKFILE)
+    assert {"s3fs", "asyncpg", "apache-airflow", "spacy"} <= set(prod)
+    assert not {"pytest", "ruff", "hypothesis", "datatrove"} & set(prod)
+    assert {k: v for k, v in prod.items() if dev.get(k) != v} == {}
 
 
 def test_dockerfile_installs_lock_then_package_as_airflow_user():
@@ -355,12 +379,12 @@ def test_dockerfile_installs_lock_then_package_as_airflow_user():
     runs = [(i, a) for i, (instr, a) in enumerate(instrs) if instr == "RUN"]
     copies = [(i, a) for i, (instr, a) in enumerate(instrs) if instr == "COPY"]
 
-    lock_copy = [i for i, a in copies if "requirements.lock" in a or "${REQUIREMENTS}" in a]
+    lock_copy = [i for i, a in copies if "requirements" in a or "${REQUIREMENTS}" in a]
     lock_install = [i for i, a in runs if "-r /tmp/requirements.lock" in a]
     assert lock_copy and lock_install, "requirements.lock is not copied and installed"
     lock_cmd = instrs[lock_install[0]][1]
     assert "--no-deps" in lock_cmd and "--require-hashes" in lock_cmd
-    assert re.search(r"ARG REQUIREMENTS=requirements\.lock", DOCKERFILE.read_text())
+    assert re.search(r"ARG REQUIREMENTS=requirements-prod\.lock", DOCKERFILE.read_text())
 
     pkg_install = [
         i for i, a in runs if re.search(r"pip install .*--no-deps.* /tmp/newsflow-src", a)
@@ -426,8 +450,8 @@ def test_dockerignore_keeps_what_the_dockerfile_copies():
         if instr == "COPY":
             parts = [p for p in args.split() if not p.startswith("--")]
             sources += [p.rstrip("/") for p in parts[:-1]]
-    sources = [re.sub(r"\$\{REQUIREMENTS\}", "requirements.lock", s) for s in sources]
-    assert "requirements.lock" in sources and "ARG REQUIREMENTS" in text
+    sources = [re.sub(r"\$\{REQUIREMENTS\}", "requirements-prod.lock", s) for s in sources]
+    assert "requirements-prod.lock" in sources and "ARG REQUIREMENTS" in text
     for src in sources:
         assert not _ignored(src, patterns), (
             f".dockerignore drops {src}, which the Dockerfile copies"

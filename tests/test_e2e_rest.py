@@ -139,7 +139,6 @@ def test_celery_postgres_stack_over_rest(services, tmp_path: Path) -> None:
         log = stack.request(
             "GET",
             f"/dags/news_daily/dagRuns/{run['dag_run_id']}/taskInstances/ingest/logs/3",
-            headers={"Accept": "text/plain"},
         ).text
         assert "outside the configured roots" in log, log[-2000:]
         assert not (data / "x").exists()
