@@ -207,7 +207,9 @@ class AirflowStack:
         return json.loads(f.read_text())["admin"]
 
     def request(self, method: str, path: str, **kw) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.token()}", **kw.pop("headers", {})}
+        headers = kw.pop("headers", {})
+        if self.env_extra.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS") != "True":
+            headers = {"Authorization": f"Bearer {self.token()}", **headers}
         return httpx.request(method, f"{self.url}/api/v2{path}", headers=headers, timeout=30, **kw)
 
     def get(self, path: str, **kw) -> dict:
