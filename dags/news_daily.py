@@ -42,7 +42,7 @@ TASK_DEFAULTS = {
 }
 
 
-def _run_stage(stage: str) -> dict:
+def _run_stage(stage: str, **kwargs) -> dict:
     from newsflow import stages
     from newsflow.orchestration import resolve_day, selected, settings_from_params
 
@@ -54,7 +54,7 @@ def _run_stage(stage: str) -> dict:
         print(f"{stage} {day}: not among params.stages {params.get('stages')}, nothing to do")
         return {"stage": stage, "day": day, "skipped": True}
     settings = settings_from_params(params)
-    result = stages.STAGE_FUNCS[stage](settings, day)
+    result = stages.STAGE_FUNCS[stage](settings, day, **kwargs)
     if stage == "publish":
         for asset in (ARTICLES, ENTITIES):
             ctx["outlet_events"][asset].extra = {"day": day, "lake": settings.lake}
@@ -123,9 +123,25 @@ def news_daily():
     def ingest() -> dict:
         return _run_stage("ingest")
 
+    @task(trigger_rule="none_failed", execution_timeout=timedelta(minutes=5))
+    def plan_clean(_prev: dict) -> list[list[int]]:
+        """[shard, shards] for each clean task: the day's documents in contiguous slices."""
+        from newsflow import stages
+        from newsflow.orchestration import resolve_day, selected, settings_from_params
+
+        ctx = get_current_context()
+        params = ctx["params"]
+        if not selected(params, "clean"):
+            return [[0, 1]]
+        day = resolve_day(
+            params, ctx.get("data_interval_start"), getattr(ctx["dag_run"], "run_after", None)
+        )
+        plan = stages.clean_shards(settings_from_params(params), day)
+        return [[s, len(plan)] for s in plan]
+
     @task(trigger_rule="none_failed", execution_timeout=TIMEOUTS["clean"])
-    def clean(_prev: dict) -> dict:
-        return _run_stage("clean")
+    def clean(shard: list[int]) -> dict:
+        return _run_stage("clean", shard=shard[0], shards=shard[1])
 
     @task(trigger_rule="none_failed", execution_timeout=TIMEOUTS["dedup"])
     def dedup(_prev: dict) -> dict:
@@ -143,7 +159,8 @@ def news_daily():
     def publish(_prev: dict) -> dict:
         return _run_stage("publish")
 
-    publish(tag(dedup(clean(ingest()))))
+    shards = plan_clean(ingest())
+    publish(tag(dedup(clean.expand(shard=shards))))
 
 
 news_daily()

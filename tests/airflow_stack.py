@@ -160,7 +160,7 @@ class AirflowStack:
             self.airflow("db", "migrate")
             for name, slots in (pools or {}).items():
                 self.airflow("pools", "set", name, str(slots), f"{name} (tests)")
-            self._spawn("api-server", "api-server", "--port", str(self.port))
+            self._spawn("api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.port))
             self._spawn("scheduler", "scheduler")
             self._spawn("dag-processor", "dag-processor")
             if self.executor == "CeleryExecutor":

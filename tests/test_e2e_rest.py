@@ -39,6 +39,7 @@ def _deployment(tmp: Path, executor: str) -> AirflowStack:
             "NEWSFLOW_LAKE": str(tmp / "default-lake"),
             "NEWSFLOW_PARAM_ROOTS": str(tmp / "data"),
             "NEWSFLOW_RETRY_DELAY_SECONDS": "1",
+            "NEWSFLOW_SHARD_MIN_DOCS": "1",
         },
     )
 
@@ -87,9 +88,16 @@ def _common_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
     conf = {"day": SEED_DAY, "inbox": str(inbox), "lake": str(lake)}
     run, tis = _run_ok(stack, conf)
     figures["time_to_first_success_s"] = round(time.monotonic() - stack.started_at, 1)
-    assert sorted(t["task_id"] for t in tis) == sorted(
-        ["ingest", "clean", "dedup", "tag", "publish"]
-    )
+    # two seed texts, NEWSFLOW_SHARD_MIN_DOCS=1: clean is mapped over two shards
+    assert sorted((t["task_id"], t["map_index"]) for t in tis) == [
+        ("clean", 0),
+        ("clean", 1),
+        ("dedup", -1),
+        ("ingest", -1),
+        ("plan_clean", -1),
+        ("publish", -1),
+        ("tag", -1),
+    ]
     assert all(t["state"] == "success" and t["try_number"] == 1 for t in tis)
     assert next(t for t in tis if t["task_id"] == "ingest")["pool"] == "newsflow_fetch"
     figures["tasks_per_run"] = len(tis)

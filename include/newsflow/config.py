@@ -86,6 +86,14 @@ class Settings(BaseModel):
         3_600.0, ge=0, description="How long a run waits for another run of the same day"
     )
 
+    # clean shards (Airflow dynamic task mapping; the CLI runs them in turn)
+    clean_shards: int = Field(
+        4, ge=1, description="At most this many clean tasks run in parallel for one day"
+    )
+    shard_min_docs: int = Field(
+        200, ge=1, description="Documents per clean shard at least (small days get one shard)"
+    )
+
     # dedup
     dedup_horizon_days: int = Field(
         30, ge=0, description="Look this many earlier days back for copies"

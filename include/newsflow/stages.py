@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from newsflow.config import Settings
 from newsflow.lake import schema
@@ -30,6 +31,7 @@ from newsflow.lake.partition import (
     partition_dir,
     publish_atomically,
     read_partition,
+    write_part,
     write_partition,
 )
 from newsflow.records import RawDoc, Reject
@@ -67,6 +69,7 @@ class StageResult:
     path: str
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    shard: int | None = None  # which clean shard, for the DAG's mapped clean tasks
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,9 +98,10 @@ def _finish(result: StageResult, started: float, settings: Settings) -> StageRes
     result.seconds = round(time.perf_counter() - started, 3)
     stats = partition_dir(_work(settings), "stats", result.day)
     stats.mkdir(parents=True, exist_ok=True)
-    tmp = stats / f".{result.stage}.json.tmp"
+    name = result.stage if result.shard is None else f"{result.stage}-{result.shard:05d}"
+    tmp = stats / f".{name}.json.tmp"
     tmp.write_text(json.dumps(result.to_dict(), indent=2))
-    tmp.replace(stats / f"{result.stage}.json")
+    tmp.replace(stats / f"{name}.json")
     read, wrote, rejected = _LOG_COUNTS[result.stage]
     c = result.counts
     log.info(
@@ -234,8 +238,66 @@ def _reject_batches(rejects: list[Reject]) -> Iterator[pa.RecordBatch]:
 
 
 @_locked
-def clean(settings: Settings, day: str) -> StageResult:
-    """``_work/ingested`` -> ``_work/cleaned`` (+ ``_work/rejects_clean``)."""
+def clean_shards(settings: Settings, day: str) -> list[int]:
+    """Plan the day's clean shards and clear what an earlier run of clean left.
+
+    A shard is a contiguous slice of ``_work/ingested`` rows; the DAG maps one clean task
+    over each (Airflow dynamic task mapping), ``clean(shard=None)`` runs them in turn.
+    At most ``clean_shards`` shards of at least ``shard_min_docs`` documents.
+    """
+    work = _work(settings)
+    files = sorted(partition_dir(work, "ingested", day).glob("*.parquet"))
+    if not files:
+        raise FileNotFoundError(
+            f"no partition {partition_dir(work, 'ingested', day)}: run the previous stage first"
+        )
+    docs = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    n = max(1, min(settings.clean_shards, -(-docs // settings.shard_min_docs)))
+    for table in ("cleaned", "rejects_clean"):
+        drop_partition(work, table, day)
+    for f in partition_dir(work, "stats", day).glob("clean*.json"):
+        f.unlink()
+    return list(range(n))
+
+
+def _ingested_slice(settings: Settings, day: str, shard: int, shards: int) -> Iterator[dict]:
+    """Rows ``[N*shard/shards, N*(shard+1)/shards)`` of the day's ingested documents."""
+    files = [
+        pq.ParquetFile(f)
+        for f in sorted(partition_dir(_work(settings), "ingested", day).glob("*.parquet"))
+    ]
+    total = sum(f.metadata.num_rows for f in files)
+    start, stop = total * shard // shards, total * (shard + 1) // shards
+    offset = 0
+    for f in files:
+        for batch in f.iter_batches(batch_size=200):
+            lo, hi = max(start - offset, 0), min(stop - offset, batch.num_rows)
+            offset += batch.num_rows
+            if lo < hi:
+                yield from batch.slice(lo, hi - lo).to_pylist()
+            if offset >= stop:
+                return
+
+
+def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 1) -> StageResult:
+    """``_work/ingested`` -> ``_work/cleaned`` (+ ``_work/rejects_clean``), one file per shard.
+
+    ``shard=None`` cleans the whole day here, shard after shard, exactly as the DAG's
+    mapped tasks do in parallel (so the CLI and Airflow give the same rows). That path
+    holds the day lock throughout; one shard takes no lock, so a day's shards run at the
+    same time (``clean_shards`` planned them under the lock, each writes only its own file).
+    """
+    if shard is None:
+        from newsflow.lake.lock import day_lock
+
+        started = time.perf_counter()
+        with day_lock(settings.lake, day, settings.lock_timeout_seconds):
+            plan = clean_shards(settings, day)
+            parts = [clean(settings, day, s, len(plan)) for s in plan]
+        counts = {k: sum(p.counts[k] for p in parts) for k in parts[0].counts}
+        seconds = round(time.perf_counter() - started, 3)
+        return StageResult("clean", day, parts[0].path, counts, seconds)
+
     from newsflow.clean import clean_document
     from newsflow.ids import stable_id
 
@@ -246,34 +308,60 @@ def clean(settings: Settings, day: str) -> StageResult:
     the_day = _day(day)
 
     def rows() -> Iterator[dict]:
-        for batch in iter_partition(_work(settings), "ingested", day, batch_size=200):
-            for rec in batch.to_pylist():
-                counts["documents"] += 1
-                doc = RawDoc(**rec)
-                try:
-                    out = clean_document(doc, day=the_day, min_words=settings.min_words)
-                except Exception as e:  # one bad document must not end the run
-                    log.warning("clean failed for %s: %s", doc.source_uri, e, exc_info=True)
-                    out = Reject(
-                        doc.source_uri, "clean", "clean_error", f"{type(e).__name__}: {e}", doc.raw
-                    )
-                if isinstance(out, Reject):
-                    counts["rejects"] += 1
-                    rejects.append(out)
-                    continue
-                if out["article_id"] in taken:
-                    # the same URL or text twice in one day: keep ids unique; dedup links them
-                    out["article_id"] = stable_id(out["article_id"], out["source_uri"])
-                taken.add(out["article_id"])
-                counts["articles"] += 1
-                yield out
+        for rec in _ingested_slice(settings, day, shard, shards):
+            counts["documents"] += 1
+            doc = RawDoc(**rec)
+            try:
+                out = clean_document(doc, day=the_day, min_words=settings.min_words)
+            except Exception as e:  # one bad document must not end the run
+                log.warning("clean failed for %s: %s", doc.source_uri, e, exc_info=True)
+                out = Reject(
+                    doc.source_uri, "clean", "clean_error", f"{type(e).__name__}: {e}", doc.raw
+                )
+            if isinstance(out, Reject):
+                counts["rejects"] += 1
+                rejects.append(out)
+                continue
+            if out["article_id"] in taken:
+                # the same URL or text twice in one day: keep ids unique; dedup links them
+                # (repeats across shards are renamed the same way by _cleaned_batches)
+                out["article_id"] = stable_id(out["article_id"], out["source_uri"])
+            taken.add(out["article_id"])
+            counts["articles"] += 1
+            yield out
 
     work = _work(settings)
-    out = write_partition(
-        work, "cleaned", day, _batches(rows(), schema.CLEANED, 200), schema.CLEANED
-    )
-    write_partition(work, "rejects_clean", day, _reject_batches(rejects), schema.REJECTS)
-    return _finish(StageResult("clean", day, str(out), counts), started, settings)
+    write_part(work, "cleaned", day, shard, _batches(rows(), schema.CLEANED, 200), schema.CLEANED)
+    write_part(work, "rejects_clean", day, shard, _reject_batches(rejects), schema.REJECTS)
+    out = partition_dir(work, "cleaned", day)
+    return _finish(StageResult("clean", day, str(out), counts, shard=shard), started, settings)
+
+
+def _cleaned_batches(
+    work: Path, day: str, *, columns: list[str] | None = None, batch_size: int = 1_000
+) -> Iterator[pa.RecordBatch]:
+    """The day's cleaned rows, shard files in order, with ids unique across shards: a
+    repeat of an earlier shard's id is renamed as clean renames repeats within a shard,
+    so one shard or many give the same ids."""
+    from newsflow.ids import stable_id
+
+    cols = None if columns is None else list(dict.fromkeys([*columns, "source_uri"]))
+    seen: set[str] = set()
+    for batch in iter_partition(work, "cleaned", day, columns=cols, batch_size=batch_size):
+        ids = batch.column("article_id").to_pylist()
+        uris = batch.column("source_uri").to_pylist()
+        fixed = []
+        for aid, uri in zip(ids, uris, strict=True):
+            if aid in seen:
+                aid = stable_id(aid, uri)
+            seen.add(aid)
+            fixed.append(aid)
+        if fixed != ids:
+            i = batch.schema.get_field_index("article_id")
+            batch = batch.set_column(i, "article_id", pa.array(fixed, pa.string()))
+        if columns is not None:
+            batch = batch.select(columns)
+        yield batch
 
 
 @_locked
@@ -288,7 +376,7 @@ def dedup(settings: Settings, day: str) -> StageResult:
     cols = ["article_id", "canonical_url", "content_hash", "published_at", "word_count", "text"]
     today = [
         Candidate(**r)
-        for b in iter_partition(work, "cleaned", day, columns=cols, batch_size=5_000)
+        for b in _cleaned_batches(work, day, columns=cols, batch_size=5_000)
         for r in b.to_pylist()
     ]
     earlier = earlier_representatives(
@@ -302,7 +390,7 @@ def dedup(settings: Settings, day: str) -> StageResult:
     del today
 
     def rows() -> Iterator[pa.RecordBatch]:
-        for batch in iter_partition(work, "cleaned", day, batch_size=1_000):
+        for batch in _cleaned_batches(work, day, batch_size=1_000):
             ids = batch.column("article_id").to_pylist()
             cluster, is_dup, dup_of = (
                 zip(*(assignment[i] for i in ids), strict=True) if ids else ((), (), ())

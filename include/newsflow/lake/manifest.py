@@ -49,10 +49,16 @@ def write_manifest(
     scratch); with ``out_file`` the manifest is written there, for the caller to swap
     in together with the tables.
     """
-    stages = {}
+    stages: dict[str, dict] = {}
     for f in sorted(stats_dir.glob("*.json")):
         s = json.loads(f.read_text())
-        stages[s["stage"]] = {"seconds": s["seconds"], "counts": s["counts"]}
+        # a sharded stage (clean) left one file per shard: sum them (seconds = task time)
+        agg = stages.setdefault(s["stage"], {"seconds": 0.0, "counts": {}})
+        agg["seconds"] = round(agg["seconds"] + s["seconds"], 3)
+        for k, v in s["counts"].items():
+            agg["counts"][k] = agg["counts"].get(k, 0) + v
+        if s.get("shard") is not None:
+            agg["shards"] = agg.get("shards", 0) + 1
     files = {}
     for table, folder in written.items():
         for f in sorted(folder.glob("*.parquet")):

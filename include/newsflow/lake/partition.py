@@ -211,3 +211,41 @@ def drop_partition(root: str | os.PathLike[str], table: str, day: str) -> None:
             folder.rmdir()
         except OSError:
             break  # not empty: other days still use it
+
+
+def part_name(shard: int) -> str:
+    """File name of shard ``shard`` of a work partition (zero-padded: sorts in shard order)."""
+    return f"part-{shard:05d}.parquet"
+
+
+def write_part(
+    root: str | os.PathLike[str],
+    table: str,
+    day: str,
+    shard: int,
+    batches: Iterable[pa.RecordBatch | pa.Table],
+    schema: pa.Schema,
+) -> Path:
+    """Write one shard's file of a day's partition, atomically (temp file + rename).
+
+    Parallel tasks (Airflow mapped tasks) each write their own file into the same folder;
+    readers glob ``*.parquet`` and see a shard's file whole or not at all. Whoever plans
+    the shards clears the folder first (``drop_partition``), so reruns leave no stale parts.
+    """
+    final = partition_dir(root, table, day)
+    final.mkdir(parents=True, exist_ok=True)
+    path = final / part_name(shard)
+    tmp = final / f".{path.name}.tmp-{uuid.uuid4().hex}"
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="zstd", write_statistics=True) as w:
+            for b in batches:
+                t = b if isinstance(b, pa.Table) else pa.Table.from_batches([b])
+                if t.num_rows:
+                    w.write_table(t.cast(schema))
+        _fsync(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path
