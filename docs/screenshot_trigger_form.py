@@ -41,8 +41,8 @@ FORM_OPEN = "!!document.querySelector('[role=dialog]')"
 class Page:
     """The smallest DevTools-protocol client: evaluate JS, take a screenshot."""
 
-    def __init__(self, ws_url: str) -> None:
-        self.ws = connect(ws_url, max_size=None)
+    def __init__(self, ws) -> None:
+        self.ws = ws
         self.n = 0
 
     def call(self, method: str, **params) -> dict:
@@ -108,27 +108,32 @@ def main(out: Path) -> None:
                 if time.monotonic() > deadline:
                     raise TimeoutError("chromium did not start")
                 time.sleep(0.5)
-            p = Page(page["webSocketDebuggerUrl"])
-            p.call("Page.enable")
-            p.call("Page.navigate", url=f"{stack.url}/dags/news_daily")
-            p.wait_for(CLICK_TRIGGER)
-            p.wait_for(FORM_OPEN)
-            time.sleep(3)  # let the form's fields render
-            # open the "Run Parameters" section when it is collapsed
-            p.eval(
-                """[...document.querySelectorAll('[role=dialog] button')]
-                   .filter(b => /Run Parameters/i.test(b.innerText)
-                                && b.getAttribute('aria-expanded') === 'false')
-                   .forEach(b => b.click())"""
-            )
-            time.sleep(2)
-            shot = p.call("Page.captureScreenshot", format="png")
-            out.write_bytes(base64.b64decode(shot["data"]))
-            print(f"wrote {out} ({out.stat().st_size} bytes)")
+            with connect(page["webSocketDebuggerUrl"], max_size=None) as ws:
+                shoot(Page(ws), stack.url, out)
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(chrome.pid, signal.SIGKILL)
             chrome.wait()
+
+
+def shoot(p: Page, url: str, out: Path) -> None:
+    """Open news_daily, click Trigger, unfold the Params, capture the page."""
+    p.call("Page.enable")
+    p.call("Page.navigate", url=f"{url}/dags/news_daily")
+    p.wait_for(CLICK_TRIGGER)
+    p.wait_for(FORM_OPEN)
+    time.sleep(3)  # let the form's fields render
+    # open the "Run Parameters" section when it is collapsed
+    p.eval(
+        """[...document.querySelectorAll('[role=dialog] button')]
+           .filter(b => /Run Parameters/i.test(b.innerText)
+                        && b.getAttribute('aria-expanded') === 'false')
+           .forEach(b => b.click())"""
+    )
+    time.sleep(2)
+    shot = p.call("Page.captureScreenshot", format="png")
+    out.write_bytes(base64.b64decode(shot["data"]))
+    print(f"wrote {out} ({out.stat().st_size} bytes)")
 
 
 if __name__ == "__main__":

@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{result.stage} {result.day}: {result.counts} in {result.seconds:.2f}s -> {result.path}"
             )
         return 0
-    except (FileNotFoundError, ValueError, RuntimeError) as e:
+    except (OSError, ValueError, RuntimeError) as e:  # OSError: missing inbox, unwritable lake
         print(f"newsflow: error: {e}", file=sys.stderr)
         return 1
 
