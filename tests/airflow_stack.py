@@ -255,15 +255,24 @@ class AirflowStack:
             with contextlib.suppress(Exception):
                 psql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
-    def leftovers(self) -> list[int]:
-        """Pids still alive in any of the stack's process groups (should be none)."""
-        out = []
-        for pid in os.listdir("/proc"):
-            if pid.isdigit():
+    def leftovers(self, wait: float = 15) -> list[int]:
+        """Pids still alive in any of the stack's process groups (should be none); waits up
+        to ``wait`` s for killed children to be reaped (zombies do not count)."""
+        groups = {p.pid for p in self.procs.values()}
+        deadline = time.monotonic() + wait
+        while True:
+            out = []
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
                 with contextlib.suppress(OSError):
-                    if os.getpgid(int(pid)) in {p.pid for p in self.procs.values()}:
+                    stat = Path(f"/proc/{pid}/stat").read_text()
+                    fields = stat.rsplit(")", 1)[1].split()  # state, ppid, pgrp, ...
+                    if int(fields[2]) in groups and fields[0] != "Z":
                         out.append(int(pid))
-        return out
+            if not out or time.monotonic() > deadline:
+                return out
+            time.sleep(0.5)
 
     def __enter__(self) -> AirflowStack:
         return self

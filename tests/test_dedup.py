@@ -59,3 +59,24 @@ def test_copy_of_an_earlier_days_article_points_to_it() -> None:
 def test_shingle_jaccard() -> None:
     assert shingle_jaccard(TEXT, TEXT) == 1.0
     assert shingle_jaccard(TEXT, "Nothing in common here at all, truly.") == 0.0
+
+
+def test_earlier_days_searched_when_today_has_no_urls(tmp_path) -> None:
+    """Texts without URLs (only hashes) against a lake holding an earlier day: dedup's
+    look-up of earlier days must not fail on the empty set of URLs."""
+    import shutil
+
+    import pandas as pd
+    from conftest import KYODO, SEEDS
+    from newsflow import stages
+    from newsflow.config import load_settings
+
+    inbox = tmp_path / "inbox"
+    for day in ("2023-11-27", "2023-11-28"):
+        (inbox / day).mkdir(parents=True)
+        shutil.copy(SEEDS / KYODO, inbox / day / KYODO)
+    s = load_settings(inbox=str(inbox), lake=str(tmp_path / "lake"))
+    stages.run(s, "2023-11-27")
+    stages.run(s, "2023-11-28")
+    a = pd.read_parquet(tmp_path / "lake" / "articles" / "dt=2023-11-28")
+    assert len(a) == 1 and a.url.isna().all()  # ran: no crash on the empty URL set

@@ -47,8 +47,10 @@ def earlier_representatives(
     con = duckdb.connect()
     con.execute("CREATE TEMP TABLE u(k VARCHAR)")
     con.execute("CREATE TEMP TABLE h(k VARCHAR)")
-    con.executemany("INSERT INTO u VALUES (?)", [(u,) for u in urls])
-    con.executemany("INSERT INTO h VALUES (?)", [(h,) for h in hashes])
+    if urls:  # DuckDB refuses executemany with no rows (a day of texts without URLs)
+        con.executemany("INSERT INTO u VALUES (?)", [(u,) for u in urls])
+    if hashes:
+        con.executemany("INSERT INTO h VALUES (?)", [(h,) for h in hashes])
     rows = con.execute(
         """SELECT article_id, canonical_url, content_hash, published_at, word_count, text, ingest_date
            FROM read_parquet(?, hive_partitioning = false)
