@@ -86,7 +86,10 @@ class Settings(BaseModel):
         3_600.0, ge=0, description="How long a run waits for another run of the same day"
     )
 
-    # clean shards (Airflow dynamic task mapping; the CLI runs them in turn)
+    # clean shards (Airflow dynamic task mapping; the CLI runs them in worker processes)
+    workers: int = Field(
+        0, ge=0, description="Processes for the CLI's clean shards; 0 = one per core"
+    )
     clean_shards: int = Field(
         4, ge=1, description="At most this many clean tasks run in parallel for one day"
     )

