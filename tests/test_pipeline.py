@@ -52,17 +52,35 @@ def test_schema_exactly_as_designed(lake: Path) -> None:
         assert pq.read_schema(f).remove_metadata() == expected, table
 
 
-def test_copies_by_text_and_url_share_a_cluster(lake: Path) -> None:
+def test_copies_by_text_url_and_near_share_a_cluster(lake: Path) -> None:
     a = _articles(lake)
-    for group in EXPECTED["exact_duplicate_groups"] + EXPECTED["same_url_groups"]:
+    groups = EXPECTED["near_duplicate_groups"]
+    for group in EXPECTED["exact_duplicate_groups"] + EXPECTED["same_url_groups"] + groups:
         members = a.loc[group]
         assert members.dedup_cluster_id.nunique() == 1, group
-        assert (~members.is_duplicate).sum() == 1, group
-        rep = members[~members.is_duplicate].index[0]
-        assert set(members[members.is_duplicate].duplicate_of) == {a.loc[rep, "article_id"]}
+        assert (~members.is_duplicate).sum() <= 1, group
+    for group in groups:
+        members = a.loc[group]
+        (rep,) = members[~members.is_duplicate].article_id
+        assert set(members[members.is_duplicate].duplicate_of) == {rep}
+        assert members.dedup_cluster_id.iloc[0] == rep
+    # nothing else is a copy, and every near group is its own cluster
+    copies = {u for g in groups + EXPECTED["exact_duplicate_groups"] for u in g}
+    assert not a.drop(index=list(copies)).is_duplicate.any()
+    assert a.loc[[g[0] for g in groups]].dedup_cluster_id.nunique() == len(groups)
     dups = pd.read_parquet(lake / "duplicates")
     assert set(dups.article_id) == set(a[a.is_duplicate].article_id)
-    assert set(dups.method) <= {"url", "exact", "near"}
+    assert set(dups.method) == {"url", "exact", "near"}
+    near = dups[dups.method == "near"]
+    assert near.similarity.between(0.2, 1).all()
+
+
+def test_same_story_groups_share_a_story(lake: Path) -> None:
+    a = _articles(lake)
+    for group in EXPECTED["same_story_groups"]:
+        assert a.loc[group].story_id.nunique() == 1, group
+    firsts = [g[0] for g in EXPECTED["same_story_groups"]]
+    assert a.loc[firsts].story_id.nunique() == len(firsts)
 
 
 def test_hard_negatives_are_different_stories(lake: Path) -> None:

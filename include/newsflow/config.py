@@ -101,6 +101,30 @@ class Settings(BaseModel):
     dedup_horizon_days: int = Field(
         30, ge=0, description="Look this many earlier days back for copies"
     )
+    dedup_near: bool = Field(True, description="Find near-duplicates with MinHash LSH")
+    dedup_num_perm: int = Field(
+        128, gt=0, description="MinHash permutations (changing it starts a new cross-day index)"
+    )
+    dedup_bands: int = Field(
+        32,
+        gt=0,
+        description="LSH bands (num_perm / bands rows each); more bands find less similar "
+        "candidates at the cost of more pairs to verify",
+    )
+    dedup_shingle_words: int = Field(5, gt=0, description="Words per shingle")
+    dedup_near_jaccard: float = Field(
+        0.7, ge=0, le=1, description="Estimated Jaccard at or above which a pair is a copy"
+    )
+    dedup_near_containment: float = Field(
+        0.85,
+        ge=0,
+        le=1,
+        description="Estimated share of the shorter text's shingles found in the longer one "
+        "at or above which a pair is a copy (trimmed copies)",
+    )
+    dedup_batch_size: int = Field(
+        2_000, gt=0, description="Documents per signature batch (bounds the stage's memory)"
+    )
 
     # stories
     story_min_shared_entities: int = Field(

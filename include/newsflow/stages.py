@@ -48,6 +48,8 @@ WORK_TABLES = (
     "deduped",
     "duplicates",
     "entities",
+    "minhash",
+    "minhash_signatures",
     "stats",
 )
 
@@ -376,34 +378,98 @@ def _cleaned_batches(
 
 @_locked
 def dedup(settings: Settings, day: str) -> StageResult:
-    """``_work/cleaned`` -> ``_work/deduped`` + ``_work/duplicates``: URL and exact copies,
-    also of earlier days' articles within the horizon."""
-    from newsflow.dedup import Candidate, deduplicate
-    from newsflow.lake.query import earlier_representatives
+    """``_work/cleaned`` -> ``_work/deduped`` + ``_work/duplicates``: URL, exact and
+    near-duplicate copies, also of earlier days' articles within the horizon.
+
+    Texts are read in batches and only their MinHash signatures are kept (512 bytes
+    per article with the defaults), so memory grows with the number of articles, not
+    with their length. The day's representatives' bands and signatures go to
+    ``_work/minhash*``; ``publish`` moves them into the cross-day index.
+    """
+    import numpy as np
+
+    from newsflow.dedup import Candidate, deduplicate, minhash, near
+    from newsflow.lake import query
 
     started = time.perf_counter()
     work = _work(settings)
+    the_day = _day(day)
+    params = minhash_params(settings)
+    rule = near.NearRule(settings.dedup_near_jaccard, settings.dedup_near_containment)
+    horizon = settings.dedup_horizon_days
     cols = ["article_id", "canonical_url", "content_hash", "published_at", "word_count", "text"]
-    today = [
-        Candidate(**r)
-        for b in _cleaned_batches(work, day, columns=cols, batch_size=5_000)
-        for r in b.to_pylist()
-    ]
-    earlier = earlier_representatives(
+    metas: list[Candidate] = []
+    sig_parts: list[np.ndarray] = [np.empty((0, params.num_perm), np.uint32)]
+    size_parts: list[np.ndarray] = [np.empty(0, np.int32)]
+    for b in _cleaned_batches(work, day, columns=cols, batch_size=settings.dedup_batch_size):
+        d = b.to_pydict()
+        if settings.dedup_near:
+            s, z = minhash.signatures(d["text"], params)
+            sig_parts.append(s)
+            size_parts.append(z)
+        metas.extend(Candidate(*row) for row in zip(*(d[c] for c in cols[:-1]), strict=True))
+    # canonical order (by id): pairs, clusters and files do not depend on input order
+    order = sorted(range(len(metas)), key=lambda k: metas[k].article_id)
+    today = [metas[k] for k in order]
+    ids = [c.article_id for c in today]
+    edges: list[tuple[str, str]] = []
+    old: dict[str, tuple[np.ndarray, int]] = {}
+    if settings.dedup_near:
+        sig = np.concatenate(sig_parts)[order]
+        sizes = np.concatenate(size_parts)[order]
+        del sig_parts, size_parts
+        bands = minhash.band_hashes(sig, params)
+        i, j, _ = near.pairs_within(sig, sizes, bands, rule)
+        edges = [(ids[a], ids[b]) for a, b in zip(i.tolist(), j.tolist(), strict=True)]
+        t_idx, old_ids = query.index_candidates(
+            settings.lake, the_day, horizon_days=horizon, bands=bands
+        )
+        old = query.index_signatures(
+            settings.lake,
+            the_day,
+            horizon_days=horizon,
+            ids=set(old_ids),
+            num_perm=params.num_perm,
+        )
+        if old:
+            names = sorted(old)
+            pos = {a: k for k, a in enumerate(names)}
+            keep = np.array([a in pos for a in old_ids], bool)
+            o_idx = np.array([pos[a] for a in old_ids if a in pos], np.int64)
+            o_sig = np.stack([old[a][0] for a in names])
+            o_size = np.array([old[a][1] for a in names], np.int32)
+            a, b, _ = near.pairs_across(sig, sizes, t_idx[keep], o_sig, o_size, o_idx, rule)
+            edges += [(ids[x], names[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    else:
+        sig = np.empty((len(today), params.num_perm), np.uint32)
+        sizes = np.zeros(len(today), np.int32)
+        bands = np.empty((len(today), 0), np.int64)
+    row_of = {a: k for k, a in enumerate(ids)}
+    earlier = query.earlier_representatives(
         settings.lake,
-        _day(day),
-        horizon_days=settings.dedup_horizon_days,
+        the_day,
+        horizon_days=horizon,
         urls={c.canonical_url for c in today if c.canonical_url},
         hashes={c.content_hash for c in today},
+        ids={b for _, b in edges if b not in row_of},
     )
-    assignment, dups = deduplicate(today, earlier, day=_day(day))
-    del today
+
+    def signature_of(a: str) -> np.ndarray | None:
+        if a in row_of and settings.dedup_near:
+            return sig[row_of[a]]
+        return old[a][0] if a in old else None
+
+    def similarity(a: str, b: str) -> float | None:
+        sa, sb = signature_of(a), signature_of(b)
+        return None if sa is None or sb is None else float((sa == sb).mean())
+
+    assignment, dups = deduplicate(today, earlier, day=the_day, near=edges, similarity=similarity)
 
     def rows() -> Iterator[pa.RecordBatch]:
         for batch in _cleaned_batches(work, day, batch_size=1_000):
-            ids = batch.column("article_id").to_pylist()
+            bids = batch.column("article_id").to_pylist()
             cluster, is_dup, dup_of = (
-                zip(*(assignment[i] for i in ids), strict=True) if ids else ((), (), ())
+                zip(*(assignment[i] for i in bids), strict=True) if bids else ((), (), ())
             )
             t = pa.Table.from_batches([batch])
             t = t.append_column("dedup_cluster_id", pa.array(cluster, pa.string()))
@@ -419,14 +485,63 @@ def dedup(settings: Settings, day: str) -> StageResult:
         [pa.Table.from_pylist([asdict(d) for d in dups], schema.DUPLICATES)],
         schema.DUPLICATES,
     )
+    # the day's representatives, for the cross-day index (publish moves them to _state)
+    reps = np.array([not assignment[a][1] for a in ids], bool) & settings.dedup_near
+    rep_ids = pa.array([a for a, r in zip(ids, reps.tolist(), strict=True) if r], pa.string())
+    nb = bands.shape[1]
+    write_partition(
+        work,
+        "minhash",
+        day,
+        [
+            pa.table(
+                {
+                    "article_id": pa.array(np.repeat(rep_ids.to_numpy(False), nb), pa.string())
+                    if len(rep_ids)
+                    else pa.array([], pa.string()),
+                    "band": np.tile(np.arange(nb, dtype=np.int16), len(rep_ids)),
+                    "bucket": bands[reps].reshape(-1),
+                }
+            )
+        ],
+        schema.MINHASH_BANDS,
+    )
+    rep_sig = np.ascontiguousarray(sig[reps])
+    write_partition(
+        work,
+        "minhash_signatures",
+        day,
+        [
+            pa.table(
+                {
+                    "article_id": rep_ids,
+                    "shingles": sizes[reps],
+                    "signature": pa.array([r.tobytes() for r in rep_sig], pa.binary()),
+                }
+            )
+        ],
+        schema.MINHASH_SIGNATURES,
+    )
     counts = {
         "articles": len(assignment),
         "duplicates": len(dups),
         "by_url": sum(d.method == "url" for d in dups),
         "exact": sum(d.method == "exact" for d in dups),
-        "of_earlier_days": sum(d.duplicate_of_dt != _day(day) for d in dups),
+        "near": sum(d.method == "near" for d in dups),
+        "of_earlier_days": sum(d.duplicate_of_dt != the_day for d in dups),
     }
     return _finish(StageResult("dedup", day, str(out), counts), started, settings)
+
+
+def minhash_params(settings: Settings):
+    """The MinHash shape from the settings (one place, so dedup and benchmarks agree)."""
+    from newsflow.dedup.minhash import MinHashParams
+
+    return MinHashParams(
+        num_perm=settings.dedup_num_perm,
+        bands=settings.dedup_bands,
+        shingle_words=settings.dedup_shingle_words,
+    )
 
 
 @_locked
@@ -595,6 +710,7 @@ def publish(settings: Settings, day: str) -> StageResult:
             ],
         ),
     }
+    index_swaps = publish_index(settings, day)
     counts = {
         "articles": articles.num_rows,
         "duplicates": duplicates.num_rows,
@@ -610,6 +726,7 @@ def publish(settings: Settings, day: str) -> StageResult:
         settings, day, written, stats_dir=partition_dir(work, "stats", day), out_file=manifest_tmp
     )
     swaps = [(tmp, partition_dir(lake, t, day)) for t, tmp in written.items()]
+    swaps.extend(index_swaps)
     swaps.append((manifest_tmp, partition_dir(lake, "_runs", day) / "manifest.json"))
     publish_atomically(lake, day, swaps)
     for table in WORK_TABLES:
@@ -633,6 +750,29 @@ def _write_report(settings: Settings, day: str) -> None:
         log.warning("report %s: not written (%s: %s)", day, type(e).__name__, e, exc_info=True)
         return
     log.info("report %s: wrote %s in %.2fs", day, path, time.perf_counter() - started)
+
+
+def publish_index(settings: Settings, day: str) -> list[tuple[Path, Path]]:
+    """Write the day's MinHash bands and signatures for the cross-day index.
+
+    Each is one partition of ``LAKE/_state/<table>/dt=<day>``, written to scratch and
+    returned as (scratch, final) for ``publish_atomically`` to swap in with the day's
+    tables: re-running a day replaces only its own part of the index, and a day that
+    never reached publish is not in it.
+    """
+    from newsflow.lake.query import INDEX_BANDS, INDEX_SIGNATURES, STATE
+
+    work, state = _work(settings), Path(settings.lake) / STATE
+    swaps = []
+    for table, sch in (
+        (INDEX_BANDS, schema.MINHASH_BANDS),
+        (INDEX_SIGNATURES, schema.MINHASH_SIGNATURES),
+    ):
+        name = "minhash" if table == INDEX_BANDS else "minhash_signatures"
+        batches = iter_partition(work, name, day, batch_size=50_000)
+        tmp = write_partition(state, table, day, batches, sch, swap=False)
+        swaps.append((tmp, partition_dir(state, table, day)))
+    return swaps
 
 
 def stable_story(article_id: str) -> str:

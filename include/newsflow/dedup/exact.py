@@ -1,7 +1,9 @@
-"""Cheap duplicates: the same canonical URL or the same normalised text.
+"""Duplicate clusters: the same canonical URL, the same normalised text, or a verified
+near-duplicate pair (``near``, from MinHash LSH).
 
-Every article of the day and the representatives of earlier days (within the
-horizon) go into one union-find; each cluster's representative is an earlier day's
+URL and exact-text links are found first and cheaply (dictionary look-ups); near
+pairs are added to the same union-find. Every article of the day and the
+representatives of earlier days (within the horizon) go into it; each cluster's representative is an earlier day's
 article if there is one (its partition is never edited), else the earliest
 published, then the longest text, then the smallest id, so the choice does not
 depend on the order of input files.
@@ -9,6 +11,7 @@ depend on the order of input files.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -56,11 +59,18 @@ def shingle_jaccard(a: str, b: str, k: int = 3) -> float:
 
 
 def deduplicate(
-    today: list[Candidate], earlier: list[Candidate], *, day: date
+    today: list[Candidate],
+    earlier: list[Candidate],
+    *,
+    day: date,
+    near: Iterable[tuple[str, str]] = (),
+    similarity: Callable[[str, str], float | None] | None = None,
 ) -> tuple[dict[str, tuple[str, bool, str | None]], list[Duplicate]]:
     """Cluster ``today`` (with ``earlier`` as possible originals).
 
-    Returns ``{article_id: (dedup_cluster_id, is_duplicate, duplicate_of)}`` for today's
+    ``near`` holds verified near-duplicate id pairs; ``similarity(a, b)`` gives the
+    estimated Jaccard of two articles for the ``duplicates`` rows (without it, the
+    texts' shingle Jaccard when both texts are given). Returns ``{article_id: (dedup_cluster_id, is_duplicate, duplicate_of)}`` for today's
     articles and the rows of the ``duplicates`` table.
     """
     by_id = {c.article_id: c for c in [*earlier, *today]}
@@ -75,10 +85,15 @@ def deduplicate(
             other = first_seen.setdefault((method, key), c.article_id)
             if other != c.article_id and uf.union(other, c.article_id):
                 how.setdefault(c.article_id, method)
+    near_linked: list[str] = []
+    for a, b in sorted(tuple(sorted(p)) for p in near):
+        if a in by_id and b in by_id and uf.union(a, b):
+            near_linked.append(a)
+    near_roots = {uf.find(a) for a in near_linked}
 
     assignment: dict[str, tuple[str, bool, str | None]] = {}
     rows: list[Duplicate] = []
-    for members in uf.groups().values():
+    for root, members in uf.groups().items():
         rep = min((by_id[m] for m in members), key=_rank)
         for m in members:
             c = by_id[m]
@@ -91,8 +106,15 @@ def deduplicate(
             if c.content_hash == rep.content_hash:
                 method, sim = "exact", 1.0
             else:
-                method = "url" if c.canonical_url == rep.canonical_url else how.get(m, "exact")
-                sim = shingle_jaccard(c.text, rep.text) if c.text and rep.text else None
+                # a text that differs from the representative's is a near copy when
+                # MinHash joined its cluster; else it came in through another copy's URL
+                if c.canonical_url and c.canonical_url == rep.canonical_url:
+                    method = "url"
+                else:
+                    method = "near" if root in near_roots else how.get(m, "exact")
+                sim = similarity(m, rep.article_id) if similarity else None
+                if sim is None and c.text and rep.text:
+                    sim = shingle_jaccard(c.text, rep.text)
             rows.append(Duplicate(m, rep.article_id, sim, method, rep.dt or day))
     rows.sort(key=lambda d: d.article_id)
     return assignment, rows

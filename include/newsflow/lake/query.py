@@ -7,8 +7,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from newsflow.dedup.exact import Candidate
+
+STATE = "_state"
+INDEX_BANDS = (
+    "minhash"  # LAKE/_state/minhash/dt=D: (article_id, band, bucket) of D's representatives
+)
+INDEX_SIGNATURES = "minhash_signatures"  # LAKE/_state/minhash_signatures/dt=D: signatures
 
 
 def _day_files(lake: str | os.PathLike[str], table: str, first: date, last: date) -> list[str]:
@@ -34,10 +42,13 @@ def earlier_representatives(
     horizon_days: int,
     urls: set[str],
     hashes: set[str],
+    ids: set[str] | None = None,
 ) -> list[Candidate]:
     """Representatives of earlier days (within the horizon) sharing a URL or a text hash
-    with today's articles: the originals today's copies may point to."""
-    if horizon_days <= 0 or not (urls or hashes):
+    with today's articles, or named in ``ids`` (near-duplicate matches of the index):
+    the originals today's copies may point to."""
+    ids = ids or set()
+    if horizon_days <= 0 or not (urls or hashes or ids):
         return []
     files = _day_files(
         lake, "articles", day - timedelta(days=horizon_days), day - timedelta(days=1)
@@ -45,17 +56,15 @@ def earlier_representatives(
     if not files:
         return []
     con = duckdb.connect()
-    con.execute("CREATE TEMP TABLE u(k VARCHAR)")
-    con.execute("CREATE TEMP TABLE h(k VARCHAR)")
-    if urls:  # DuckDB refuses executemany with no rows (a day of texts without URLs)
-        con.executemany("INSERT INTO u VALUES (?)", [(u,) for u in urls])
-    if hashes:
-        con.executemany("INSERT INTO h VALUES (?)", [(h,) for h in hashes])
+    con.register("u", pa.table({"k": pa.array(sorted(urls), pa.string())}))
+    con.register("h", pa.table({"k": pa.array(sorted(hashes), pa.string())}))
+    con.register("i", pa.table({"k": pa.array(sorted(ids), pa.string())}))
     rows = con.execute(
         """SELECT article_id, canonical_url, content_hash, published_at, word_count, text, ingest_date
            FROM read_parquet(?, hive_partitioning = false)
            WHERE NOT is_duplicate
-             AND (canonical_url IN (SELECT k FROM u) OR content_hash IN (SELECT k FROM h))""",
+             AND (canonical_url IN (SELECT k FROM u) OR content_hash IN (SELECT k FROM h)
+                  OR article_id IN (SELECT k FROM i))""",
         [files],
     ).fetchall()
     return [Candidate(a, u, h, p, w, t, dt) for a, u, h, p, w, t, dt in rows]
@@ -78,3 +87,79 @@ def story_of_earlier(lake: str | os.PathLike[str], article_ids: set[str]) -> dic
             [files],
         ).fetchall()
     )
+
+
+def index_candidates(
+    lake: str | os.PathLike[str],
+    day: date,
+    *,
+    horizon_days: int,
+    bands: np.ndarray,
+    per_document: int = 20,
+) -> tuple[np.ndarray, list[str]]:
+    """Earlier representatives sharing an LSH bucket with today's documents.
+
+    ``bands`` is today's n x bands bucket matrix. Returns (today's row index, earlier
+    article_id) pairs, at most ``per_document`` per row (those sharing most bands, ties by
+    id, so the result is deterministic even for a bucket that many articles share).
+    """
+    files = _day_files(
+        Path(lake) / STATE, INDEX_BANDS, day - timedelta(days=horizon_days), day - timedelta(days=1)
+    )
+    if horizon_days <= 0 or not files or not bands.size:
+        return np.empty(0, np.int64), []
+    n, nb = bands.shape
+    today = pa.table(
+        {
+            "idx": np.repeat(np.arange(n, dtype=np.int64), nb),
+            "band": np.tile(np.arange(nb, dtype=np.int16), n),
+            "bucket": bands.reshape(-1),
+        }
+    )
+    con = duckdb.connect()
+    con.register("t", today)
+    rows = con.execute(
+        """SELECT idx, article_id FROM (
+               SELECT t.idx, s.article_id, count(*) AS shared
+               FROM t JOIN read_parquet(?, hive_partitioning = false) s
+                 ON t.band = s.band AND t.bucket = s.bucket
+               GROUP BY ALL)
+           QUALIFY row_number() OVER (PARTITION BY idx ORDER BY shared DESC, article_id)
+                   <= ?
+           ORDER BY idx, article_id""",
+        [files, per_document],
+    ).fetchall()
+    if not rows:
+        return np.empty(0, np.int64), []
+    idx, ids = zip(*rows, strict=True)
+    return np.asarray(idx, np.int64), list(ids)
+
+
+def index_signatures(
+    lake: str | os.PathLike[str], day: date, *, horizon_days: int, ids: set[str], num_perm: int
+) -> dict[str, tuple[np.ndarray, int]]:
+    """Signatures and shingle counts of earlier representatives, by article_id.
+
+    Signatures of another length (the index was built with other MinHash settings) are
+    skipped: they cannot be compared.
+    """
+    files = _day_files(
+        Path(lake) / STATE,
+        INDEX_SIGNATURES,
+        day - timedelta(days=horizon_days),
+        day - timedelta(days=1),
+    )
+    if not ids or not files:
+        return {}
+    con = duckdb.connect()
+    con.register("i", pa.table({"k": pa.array(sorted(ids), pa.string())}))
+    rows = con.execute(
+        """SELECT article_id, shingles, signature FROM read_parquet(?, hive_partitioning = false)
+           WHERE article_id IN (SELECT k FROM i)""",
+        [files],
+    ).fetchall()
+    return {
+        a: (np.frombuffer(sig, np.uint32), n)
+        for a, n, sig in rows
+        if sig is not None and len(sig) == 4 * num_perm
+    }

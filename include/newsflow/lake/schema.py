@@ -80,6 +80,16 @@ DUPLICATES = pa.schema(
     ]
 )
 
+# The cross-day near-duplicate index (LAKE/_state, internal): one day's representatives'
+# LSH bucket hashes, and their MinHash signatures (num_perm uint32, little-endian) with
+# the size of their shingle set, to verify candidates from later days.
+MINHASH_BANDS = pa.schema(
+    [("article_id", pa.string()), ("band", pa.int16()), ("bucket", pa.int64())]
+)
+MINHASH_SIGNATURES = pa.schema(
+    [("article_id", pa.string()), ("shingles", pa.int32()), ("signature", pa.binary())]
+)
+
 # ``dt`` comes from the hive partition folder, not from a column in the file.
 REJECTS = pa.schema(
     [
