@@ -24,8 +24,8 @@ def test_precedence_file_env_overrides(tmp_path: Path) -> None:
 
 def test_yaml_file(tmp_path: Path) -> None:
     cfg = tmp_path / "nf.yaml"
-    cfg.write_text("story_min_shared_entities: 4\n")
-    assert load_settings(cfg, environ={}).story_min_shared_entities == 4
+    cfg.write_text("story_window_days: 4\n")
+    assert load_settings(cfg, environ={}).story_window_days == 4
 
 
 def test_bad_values_are_clear_errors(tmp_path: Path) -> None:

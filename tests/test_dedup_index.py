@@ -236,3 +236,10 @@ def test_near_edges_join_clusters_in_any_order() -> None:
     assignment, rows = expected
     assert assignment["id0"] == ("id5", True, "id5")  # no dates: the longest represents
     assert {r.method for r in rows} == {"near"}
+
+
+def test_seed_pair_one_story_two_clusters(seed_inbox, tmp_path: Path) -> None:
+    inbox, day = seed_inbox
+    run(inbox, tmp_path / "lake", day)
+    a = pd.read_parquet(tmp_path / "lake" / "articles")
+    assert len(a) == 2 and a.story_id.nunique() == 1 and a.dedup_cluster_id.nunique() == 2

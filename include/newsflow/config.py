@@ -126,12 +126,32 @@ class Settings(BaseModel):
         2_000, gt=0, description="Documents per signature batch (bounds the stage's memory)"
     )
 
-    # stories
-    story_min_shared_entities: int = Field(
-        3, ge=1, description="Entities two articles must share to be one story"
+    # stories (see newsflow/stories.py; fitted on ECB+ odd topics by benchmarks/stories.py)
+    story_weight_text: float = Field(19.72, description="Weight of the texts' TF-IDF cosine")
+    story_weight_people: float = Field(
+        3.7, description="Weight of the cosine of the people the articles name"
     )
-    story_min_overlap: float = Field(
-        0.3, ge=0, le=1, description="Shared entities / the smaller entity set, to be one story"
+    story_weight_orgs: float = Field(
+        0.0, description="Weight of the cosine of organisations, facilities, events"
+    )
+    story_weight_places: float = Field(
+        1.3, description="Weight of the cosine of places (countries unified)"
+    )
+    story_year_penalty: float = Field(
+        1.72, ge=0, description="Subtracted when the articles' years differ by 2 or more"
+    )
+    story_bias: float = Field(-4.02, description="Intercept of the logistic link score")
+    story_threshold: float = Field(
+        0.46,
+        gt=0,
+        lt=1,
+        description="Average link probability at which average linkage joins two stories",
+    )
+    story_cross_language_text: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Text cosine assumed for two articles in different languages",
     )
     story_window_days: int = Field(
         3, ge=0, description="Max distance of publication dates within a story"

@@ -533,6 +533,23 @@ def dedup(settings: Settings, day: str) -> StageResult:
     return _finish(StageResult("dedup", day, str(out), counts), started, settings)
 
 
+def story_params(settings: Settings):
+    """The story model's weights from the settings (shared with benchmarks/stories.py)."""
+    from newsflow.stories import StoryParams
+
+    return StoryParams(
+        weight_text=settings.story_weight_text,
+        weight_people=settings.story_weight_people,
+        weight_orgs=settings.story_weight_orgs,
+        weight_places=settings.story_weight_places,
+        year_penalty=settings.story_year_penalty,
+        bias=settings.story_bias,
+        threshold=settings.story_threshold,
+        cross_language_text=settings.story_cross_language_text,
+        window_days=settings.story_window_days,
+    )
+
+
 def minhash_params(settings: Settings):
     """The MinHash shape from the settings (one place, so dedup and benchmarks agree)."""
     from newsflow.dedup.minhash import MinHashParams
@@ -637,17 +654,20 @@ def publish(settings: Settings, day: str) -> StageResult:
         k = story_key(r["entity_key"], r["label"], r["country"])
         if k:
             keys.setdefault(r["article_id"], set()).add(k)
+    cols = ["article_id", "published_at", "is_duplicate", "text", "language"]
     reps = [
-        StoryInput(r["article_id"], r["published_at"], frozenset(keys.get(r["article_id"], ())))
-        for r in articles.select(["article_id", "published_at", "is_duplicate"]).to_pylist()
+        StoryInput(
+            r["article_id"],
+            r["published_at"],
+            frozenset(keys.get(r["article_id"], ())),
+            r["text"],
+            r["language"],
+        )
+        for r in articles.select(cols).to_pylist()
         if not r["is_duplicate"]
     ]
-    story = cluster_stories(
-        reps,
-        min_shared=settings.story_min_shared_entities,
-        min_overlap=settings.story_min_overlap,
-        window_days=settings.story_window_days,
-    )
+    story = cluster_stories(reps, story_params(settings))
+    del reps
     dup_of = articles.column("duplicate_of").to_pylist()
     missing = {d for d in dup_of if d and d not in story}
     story.update(story_of_earlier(lake, missing))
