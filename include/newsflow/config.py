@@ -103,10 +103,10 @@ class Settings(BaseModel):
     )
     dedup_near: bool = Field(True, description="Find near-duplicates with MinHash LSH")
     dedup_num_perm: int = Field(
-        128, gt=0, description="MinHash permutations (changing it starts a new cross-day index)"
+        126, gt=0, description="MinHash permutations (changing it starts a new cross-day index)"
     )
     dedup_bands: int = Field(
-        32,
+        42,
         gt=0,
         description="LSH bands (num_perm / bands rows each); more bands find less similar "
         "candidates at the cost of more pairs to verify",
@@ -116,7 +116,7 @@ class Settings(BaseModel):
         0.7, ge=0, le=1, description="Estimated Jaccard at or above which a pair is a copy"
     )
     dedup_near_containment: float = Field(
-        0.85,
+        0.75,
         ge=0,
         le=1,
         description="Estimated share of the shorter text's shingles found in the longer one "

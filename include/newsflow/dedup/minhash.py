@@ -42,8 +42,8 @@ _CHUNK_SHINGLES = 16_384
 class MinHashParams:
     """Shape of the signatures. Changing any field invalidates the cross-day index."""
 
-    num_perm: int = 128
-    bands: int = 32
+    num_perm: int = 126
+    bands: int = 42
     shingle_words: int = 5
     seed: int = 20240514
 

@@ -19,7 +19,7 @@ class NearRule:
     """Verification thresholds (``Settings.dedup_near_*``)."""
 
     jaccard: float = 0.7
-    containment: float = 0.85
+    containment: float = 0.75
     window: int = 8
 
 
