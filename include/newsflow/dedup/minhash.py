@@ -15,22 +15,22 @@ paragraphs is almost wholly inside its original even though the Jaccard is low).
 Two different articles that share a long boilerplate block share shingles too, but
 their own text keeps containment well below a copy's.
 
-Everything in the hot path is numpy over whole batches: shingle hashes are combined
-with vectorised polynomial hashing, all permutations are applied as one matrix
-operation, and minima are taken per document with ``np.minimum.reduceat``. Hashes use
-``zlib.crc32`` of each word and fixed seeds, so signatures are stable across
-processes and days (the cross-day index stores their band hashes).
+Everything in the hot path works on whole batches: Arrow kernels normalise and split
+the texts, pandas hashes the words, numpy combines them into shingle hashes, applies
+all permutations as one matrix operation and takes minima per document with
+``np.minimum.reduceat``. Hashes use fixed keys and seeds, so signatures are stable
+across processes and days (the cross-day index stores their band hashes).
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from newsflow.ids import normalise_for_hash
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _WORD_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant for combining word hashes
@@ -63,49 +63,97 @@ class MinHashParams:
         return a, b
 
 
-def word_hashes(text: str) -> np.ndarray:
-    """crc32 of each normalised word (uint64), the only per-word Python step."""
-    words = normalise_for_hash(text).split()
-    return np.fromiter((zlib.crc32(w.encode()) for w in words), np.uint64, len(words))
+def word_hashes(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of the normalised words of a batch of texts, and the offsets
+    (n + 1) of each text's words in them.
+
+    Normalisation (NFKC, lower case, every run of non-letters/digits a space) and
+    splitting run in Arrow's C++ kernels over the whole batch, and the words are hashed
+    by pandas' vectorised SipHash with its fixed key: no per-word Python.
+    """
+    arr = pa.array([t or "" for t in texts], pa.large_string())
+    norm = pc.replace_substring_regex(
+        pc.utf8_lower(pc.utf8_normalize(arr, "NFKC")), r"[^\p{L}\p{N}]+", " "
+    )
+    lists = pc.utf8_split_whitespace(norm)
+    offsets = lists.offsets.to_numpy().astype(np.int64)
+    words = pc.list_flatten(lists).to_numpy(zero_copy_only=False)
+    hashes = pd.util.hash_array(words) if len(words) else np.empty(0, np.uint64)
+    return hashes.astype(np.uint64, copy=False), offsets
 
 
-def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
-    """32-bit hashes of the word k-shingles (the whole text if shorter), deduplicated."""
-    n = len(words)
-    if n == 0:
-        return np.zeros(1, np.uint64)
-    k = min(k, n)
-    m = n - k + 1
-    h = np.zeros(m, np.uint64)
+def _mix(h: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        for j in range(k):
-            h = h * _WORD_MULT + words[j : j + m]
-        h ^= h >> np.uint64(29)
-        h *= _WORD_MULT
-    return np.unique((h >> np.uint64(32)) & _MASK32)
+        h = h ^ (h >> np.uint64(29))
+        h = h * _WORD_MULT
+    return (h >> np.uint64(32)) & _MASK32
 
 
-def signatures(texts: Iterable[str], params: MinHashParams) -> tuple[np.ndarray, np.ndarray]:
+def shingle_sets(hashes: np.ndarray, offsets: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Deduplicated 32-bit word-k-shingle hashes of every text, grouped by text (sorted),
+    and each text's set size. A text shorter than ``k`` words is one shingle (an empty
+    text: the hash of nothing)."""
+    n = len(offsets) - 1
+    lens = np.diff(offsets)
+    m = len(hashes)
+    doc_of_word = np.repeat(np.arange(n, dtype=np.int64), lens)
+    parts_doc, parts_hash = [], []
+    if m >= k:
+        w = m - k + 1
+        acc = np.zeros(w, np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(k):
+                acc = acc * _WORD_MULT + hashes[j : j + w]
+        starts = np.arange(w, dtype=np.int64)
+        doc = doc_of_word[:w]
+        ok = starts + k <= offsets[doc + 1]
+        parts_doc.append(doc[ok])
+        parts_hash.append(_mix(acc[ok]))
+    short = np.flatnonzero(lens < k)
+    for d in short.tolist():  # texts shorter than a shingle: rare, one shingle each
+        acc = np.zeros(1, np.uint64)
+        with np.errstate(over="ignore"):
+            for x in hashes[offsets[d] : offsets[d + 1]]:
+                acc = acc * _WORD_MULT + x
+        parts_doc.append(np.array([d], np.int64))
+        parts_hash.append(_mix(acc))
+    if not parts_doc:
+        return np.empty(0, np.uint64), np.zeros(n, np.int64)
+    key = (np.concatenate(parts_doc).astype(np.uint64) << np.uint64(32)) | np.concatenate(
+        parts_hash
+    )
+    key.sort()  # sort + neighbour test: far faster than np.unique's hash table here
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+    sizes = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=n)
+    return key & _MASK32, sizes
+
+
+def signatures(texts: Sequence[str | None], params: MinHashParams) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures (n x num_perm, uint32) and shingle-set sizes (n, int32)."""
     a, b = params.permutations()
-    sets = [shingle_hashes(word_hashes(t), params.shingle_words) for t in texts]
-    n = len(sets)
+    hashes, offsets = word_hashes(texts)
+    flat, sizes = shingle_sets(hashes, offsets, params.shingle_words)
+    n = len(sizes)
     sig = np.empty((n, params.num_perm), np.uint32)
-    sizes = np.fromiter((len(s) for s in sets), np.int32, n)
-    # documents go through in chunks of about _CHUNK_SHINGLES shingles (whole documents)
+    if n == 0:
+        return sig, sizes.astype(np.int32)
+    ends = np.cumsum(sizes)
+    buf = np.empty((max(_CHUNK_SHINGLES, int(sizes.max())), params.num_perm), np.uint64)
     start = 0
     while start < n:
-        end, total = start, 0
-        while end < n and (end == start or total + sizes[end] <= _CHUNK_SHINGLES):
-            total += sizes[end]
-            end += 1
-        flat = np.concatenate(sets[start:end])
+        base = ends[start - 1] if start else 0
+        # whole texts, about _CHUNK_SHINGLES shingles at a time (at least one text)
+        end = max(start + 1, int(np.searchsorted(ends, base + _CHUNK_SHINGLES, "right")))
+        chunk = flat[base : ends[end - 1]]
+        out = buf[: len(chunk)]
         with np.errstate(over="ignore"):
-            perm = (flat[:, None] * a[None, :] + b[None, :]) >> np.uint64(32)
-        offsets = np.concatenate(([0], np.cumsum(sizes[start : end - 1], dtype=np.int64)))
-        sig[start:end] = np.minimum.reduceat(perm, offsets, axis=0).astype(np.uint32)
+            np.multiply(chunk[:, None], a[None, :], out=out)
+            np.add(out, b[None, :], out=out)
+        np.right_shift(out, np.uint64(32), out=out)
+        local = np.concatenate(([0], ends[start : end - 1] - base)).astype(np.int64)
+        sig[start:end] = np.minimum.reduceat(out, local, axis=0)
         start = end
-    return sig, sizes
+    return sig, sizes.astype(np.int32)
 
 
 def band_hashes(sig: np.ndarray, params: MinHashParams) -> np.ndarray:
