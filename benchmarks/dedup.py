@@ -8,7 +8,7 @@ the corpus's truth, documents per second (one process, one core) and peak RSS.
 newsflow runs the real stage (``newsflow.stages.dedup``) on a ``_work/cleaned``
 partition written from the corpus; datatrove runs its four MinHash steps (signatures,
 buckets, clusters, filter with cluster ids) with a one-worker local executor, its
-default 5-gram / 14 x 8 configuration and sha1 hashing (xxhash is not installed).
+default configuration (5-grams, 14 buckets x 8 hashes, xxhash).
 
     .venv/bin/python benchmarks/dedup.py --sizes 1000,10000,100000 \\
         --out benchmarks/results/dedup.md
@@ -83,7 +83,7 @@ def write_inputs(n: int, seed: int, folder: Path, reverse: bool = False) -> dict
         )
     import pyarrow.parquet as pq
 
-    pq.write_table(  # for datatrove (its JSONL reader needs orjson, not installed)
+    pq.write_table(  # the same texts for datatrove
         pa.table({"id": [r["article_id"] for r in rows], "text": [r["text"] for r in rows]}),
         folder / "corpus.parquet",
     )
@@ -114,20 +114,17 @@ def run_datatrove(folder: Path) -> None:
     import logging
 
     from datatrove.executor import LocalPipelineExecutor
-
-    _datatrove_dedup_without_init()
-    from datatrove.pipeline.dedup.minhash import (
-        MinhashConfig,
+    from datatrove.pipeline.dedup import (
         MinhashDedupBuckets,
         MinhashDedupCluster,
         MinhashDedupFilter,
         MinhashDedupSignature,
     )
+    from datatrove.pipeline.dedup.minhash import MinhashConfig
     from datatrove.pipeline.readers import ParquetReader
-    from datatrove.utils.hashing import HashConfig
 
     logging.disable(logging.WARNING)
-    cfg = MinhashConfig(hash_config=HashConfig(hash_fc="sha1", precision=64))
+    cfg = MinhashConfig()  # datatrove's defaults: 5-grams, 14 buckets x 8 hashes, xxhash
     w = folder / "dt"
     before, cpu0 = _rss_mib(), _cpu()
     t0 = time.perf_counter()
@@ -157,21 +154,6 @@ def run_datatrove(folder: Path) -> None:
     seconds = time.perf_counter() - t0
     out = {"seconds": seconds, "cpu": _cpu() - cpu0, "peak_mib": _rss_mib(), "before_mib": before}
     print(json.dumps(out))
-
-
-def _datatrove_dedup_without_init() -> None:
-    """``datatrove.pipeline.dedup/__init__`` imports its exact-substring step, which needs
-    the optional ``tokenizers`` package; MinHash does not. Register the package without
-    running that ``__init__`` so ``datatrove.pipeline.dedup.minhash`` imports alone."""
-    import types
-
-    import datatrove.pipeline
-
-    name = "datatrove.pipeline.dedup"
-    if name not in sys.modules:
-        pkg = types.ModuleType(name)
-        pkg.__path__ = [str(Path(datatrove.pipeline.__file__).parent / "dedup")]
-        sys.modules[name] = pkg
 
 
 def _cpu() -> float:
