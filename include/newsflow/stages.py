@@ -381,7 +381,7 @@ def dedup(settings: Settings, day: str) -> StageResult:
     """``_work/cleaned`` -> ``_work/deduped`` + ``_work/duplicates``: URL, exact and
     near-duplicate copies, also of earlier days' articles within the horizon.
 
-    Texts are read in batches and only their MinHash signatures are kept (512 bytes
+    Texts are read in batches and only their MinHash signatures are kept (~500 bytes
     per article with the defaults), so memory grows with the number of articles, not
     with their length. The day's representatives' bands and signatures go to
     ``_work/minhash*``; ``publish`` moves them into the cross-day index.
