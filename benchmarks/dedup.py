@@ -162,6 +162,11 @@ def _cpu() -> float:
 
 
 def _rss_mib() -> float:
+    """Peak resident set of this process's address space (VmHWM). Unlike ru_maxrss, it
+    starts afresh at exec, so the parent's corpus does not count."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
