@@ -172,7 +172,7 @@ def baseline_datatrove(folder: Path, out: Path) -> None:
 # --- the benchmark
 
 
-def run_size(n: int, *, datatrove: bool, ner_processes: int) -> dict:
+def run_size(n: int, *, datatrove: bool, ner_processes: int | None) -> dict:
     sys.path.insert(0, str(HERE))
     from pipeline_corpus import generate, write_inbox
 
@@ -189,7 +189,7 @@ def run_size(n: int, *, datatrove: bool, ner_processes: int) -> dict:
     res: dict = {"n": n, "html_mb": html_bytes / 2**20}
     res["pipeline"] = measure(
         [newsflow, "run", "--inbox", str(inbox), "--lake", str(lake), "--day", DAY],
-        env={"NEWSFLOW_NER_PROCESSES": str(ner_processes)},
+        env={} if ner_processes is None else {"NEWSFLOW_NER_PROCESSES": str(ner_processes)},
     )
     manifest = json.loads((lake / "_runs" / f"dt={DAY}" / "manifest.json").read_text())
     res["stages"] = manifest["stages"]
@@ -272,7 +272,7 @@ def main() -> None:
     )
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--skip-datatrove", action="store_true")
-    ap.add_argument("--ner-processes", type=int, default=2)
+    ap.add_argument("--ner-processes", type=int, default=None, help="default: the pipeline's own")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "pipeline.md")
     args = ap.parse_args()
     results = [

@@ -182,6 +182,8 @@ def test_non_english_language() -> None:
         ("http://example.com/news/a", "https://example.com/news/a"),
         ("https://example.com/news/a/amp/", "https://example.com/news/a"),
         ("https://example.com/news/a?id=3#top", "https://example.com/news/a?id=3"),
+        ("https://ex.com/news.php?article=77&fbclid=z", "https://ex.com/news.php?article=77"),
+        ("https://ex.com/a?story=12&page=2&utm_medium=rss", "https://ex.com/a?page=2&story=12"),
         ("ftp://example.com/x", None),
         ("not a url", None),
         (None, None),

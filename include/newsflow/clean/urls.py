@@ -19,7 +19,10 @@ def canonical_url(url: str | None) -> str | None:
     if not re.match(r"^https?://", url, re.IGNORECASE):
         return None
     try:
-        norm = courlan.normalize_url(url, strict=True, trailing_slash=False)
+        # strict=False: courlan still drops its list of trackers (utm_*, fbclid, ref, ...)
+        # but keeps the parameters that name the article (?article=77, ?story=12);
+        # strict=True drops those too and would merge different articles
+        norm = courlan.normalize_url(url, strict=False, trailing_slash=False)
     except (ValueError, TypeError):
         return None
     parts = urlsplit(norm)
