@@ -26,8 +26,11 @@ topics of ECB+ and checked on the even ones (``benchmarks/stories.py``). Every
 weight is a ``Settings`` field (``story_*``).
 
 Scale: pair scores are computed only where two articles share a word or an entity
-(sparse products, in row chunks), single-linkage components of the linked pairs bound
-the average-linkage runs (an average-linkage cluster never spans two components).
+(sparse products, in row chunks, their similarities read from those products), and
+single-linkage components of the linked pairs bound the average-linkage runs (an
+average-linkage cluster never spans two components). A component larger than
+``max_component`` (a chain, not one event) is split again at a stricter link threshold,
+so memory stays bounded by ``max_component``^2 floats whatever the day's size.
 """
 
 from __future__ import annotations
@@ -163,51 +166,94 @@ class _Scorer:
             [a.published_at.timestamp() if _known(a.published_at) else np.nan for a in articles]
         )
 
-    def logits(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """The logistic score of the pairs (rows[k], cols[k])."""
-        z = np.full(len(rows), self.p.bias)
+    def _logits(self, sims: dict[str, np.ndarray], ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
+        """The logistic score from per-kind similarities of the pairs (ra, rb).
+
+        ``ra`` and ``rb`` broadcast against the similarity arrays: 1-d for a list of
+        pairs, a column and a row for a dense block.
+        """
+        z = np.full(np.broadcast_shapes(ra.shape, rb.shape), self.p.bias, dtype=np.float64)
         for kind, w in self.weights.items():
-            if w:
-                m = self.f[kind]
-                sim = np.asarray(m[rows].multiply(m[cols]).sum(axis=1)).ravel()
+            if w and kind in sims:
+                sim = sims[kind].astype(np.float64, copy=True)
                 if kind == "text":
-                    la, lb = self.lang[rows], self.lang[cols]
+                    la, lb = self.lang[ra], self.lang[rb]
                     sim[(la > 0) & (lb > 0) & (la != lb)] = self.p.cross_language_text
                 z += w * sim
-        ya, yb = self.year[rows], self.year[cols]
+        ya, yb = self.year[ra], self.year[rb]
         known = (ya > 0) & (yb > 0)
         z -= self.p.year_penalty * (known & (np.abs(ya - yb) >= 2))
-        gap = np.abs(self.ts[rows] - self.ts[cols])
+        gap = np.abs(self.ts[ra] - self.ts[rb])
         z[gap > self.p.window_days * 86400] = -np.inf  # nan compares False: unknown dates pass
         return z
 
     def block(self, idx: np.ndarray) -> np.ndarray:
-        """Dense link probabilities among ``idx``."""
-        r, c = np.meshgrid(idx, idx, indexing="ij")
-        z = self.logits(r.ravel(), c.ravel()).reshape(len(idx), len(idx))
+        """Dense link probabilities among ``idx`` (similarities by sparse products, so
+        memory is len(idx)^2 floats per kind, whatever the vocabulary)."""
+        sims = {
+            k: (self.f[k][idx] @ self.f[k][idx].T).toarray()
+            for k, w in self.weights.items()
+            if w and k in self.f
+        }
+        z = self._logits(sims, idx[:, None], idx[None, :])
         return 1.0 / (1.0 + np.exp(-z))
 
-    def linked_pairs(self, chunk_cells: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs (i < j) sharing a word or an entity whose probability reaches the threshold."""
-        n = self.f["text"].shape[0]
-        cut = math.log(self.p.threshold / (1 - self.p.threshold))
-        active = [self.f[k] for k, w in self.weights.items() if w > 0]
+    def linked_pairs(
+        self, idx: np.ndarray, threshold: float, chunk_cells: int = 4_000_000
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs (i < j) of positions in ``idx`` sharing a word or an entity whose link
+        probability reaches ``threshold``, with their logits.
+
+        Rows are taken in chunks of about ``chunk_cells / len(idx)`` so one chunk's
+        products stay bounded; each pair's similarities are read from those products.
+        """
+        n = len(idx)
+        cut = math.log(threshold / (1 - threshold))
+        feats = {k: self.f[k][idx] for k, w in self.weights.items() if w > 0 and k in self.f}
         step = max(1, chunk_cells // max(n, 1))
-        out_i, out_j = [], []
+        out_i, out_j, out_z = [], [], []
         for s in range(0, n, step):
-            overlap = sum((m[s : s + step] @ m.T) for m in active)
+            prods = {k: sparse.csr_matrix(m[s : s + step] @ m.T) for k, m in feats.items()}
+            overlap = sum(prods.values())
             coo = sparse.triu(sparse.csr_matrix(overlap), k=s + 1).tocoo()
-            i, j = coo.row.astype(np.int64) + s, coo.col.astype(np.int64)
+            li, j = coo.row.astype(np.int64), coo.col.astype(np.int64)
+            i = li + s
             keep = j > i
-            i, j = i[keep], j[keep]
+            li, i, j = li[keep], i[keep], j[keep]
             if not len(i):
                 continue
-            ok = self.logits(i, j) >= cut
+            sims = {k: np.asarray(m[li, j]).ravel() for k, m in prods.items()}
+            z = self._logits(sims, idx[i], idx[j])
+            ok = z >= cut
             out_i.append(i[ok])
             out_j.append(j[ok])
+            out_z.append(z[ok])
         if not out_i:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        return np.concatenate(out_i), np.concatenate(out_j)
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+        return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_z)
+
+
+def _components(
+    members: np.ndarray, pairs: tuple[np.ndarray, np.ndarray, np.ndarray], cut: float, n: int
+) -> list[np.ndarray]:
+    """Connected components among ``members`` of the ``pairs`` (i, j, logit) whose
+    logit reaches ``cut``; indices are article positions out of ``n``."""
+    from scipy.sparse.csgraph import connected_components
+
+    i, j, z = pairs
+    inside = np.zeros(n, bool)
+    inside[members] = True
+    keep = inside[i] & inside[j] & (z >= cut)
+    pos = np.full(n, -1, np.int64)
+    pos[members] = np.arange(len(members))
+    m = len(members)
+    graph = sparse.coo_matrix(
+        (np.ones(int(keep.sum())), (pos[i[keep]], pos[j[keep]])), shape=(m, m)
+    )
+    _, comp = connected_components(graph, directed=False)
+    order = np.argsort(comp, kind="stable")
+    bounds = np.flatnonzero(np.diff(comp[order])) + 1
+    return [members[part] for part in np.split(order, bounds)]
 
 
 def cluster_stories(
@@ -218,7 +264,6 @@ def cluster_stories(
     The result does not depend on the order of ``articles``.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.sparse.csgraph import connected_components
     from scipy.spatial.distance import squareform
 
     p = params or StoryParams()
@@ -227,24 +272,31 @@ def cluster_stories(
     groups: list[list[int]] = []
     if n > 1:
         scorer = _Scorer(arts, p)
-        i, j = scorer.linked_pairs()
-        graph = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
-        _, comp = connected_components(graph, directed=False)
-        order = np.argsort(comp, kind="stable")
-        bounds = np.flatnonzero(np.diff(comp[order])) + 1
-        for members in np.split(order, bounds):
-            if len(members) <= 2 or len(members) > p.max_component:
-                # a pair is linked by construction; a giant component is left as
-                # single-linkage rather than an O(n^2) dense matrix
-                groups.append(members.tolist())
-                continue
-            prob = scorer.block(members)
-            dist = 1.0 - (prob + prob.T) / 2
-            np.fill_diagonal(dist, 0.0)
-            z = linkage(squareform(np.clip(dist, 0, 1), checks=False), "average")
-            labels = fcluster(z, 1.0 - p.threshold, "distance")
-            for lab in np.unique(labels):
-                groups.append(members[labels == lab].tolist())
+        # Components of linked pairs bound the average-linkage runs (an average-linkage
+        # cluster never spans two components). A component too large for a dense block
+        # is chained, not one event: it is split again at a stricter link threshold
+        # (the pairs are scored once; a stricter cut only filters them).
+        pairs = scorer.linked_pairs(np.arange(n), p.threshold)
+        todo = [(np.arange(n), p.threshold)]
+        while todo:
+            idx, threshold = todo.pop()
+            cut = math.log(threshold / (1 - threshold))
+            for members in _components(idx, pairs, cut, n):
+                if len(members) <= 2:
+                    groups.append(members.tolist())  # a pair is linked by construction
+                elif len(members) > p.max_component:
+                    if threshold < 0.995:
+                        todo.append((members, threshold + (1 - threshold) / 2))
+                    else:
+                        groups.append(members.tolist())
+                else:
+                    prob = scorer.block(members)
+                    dist = 1.0 - (prob + prob.T) / 2
+                    np.fill_diagonal(dist, 0.0)
+                    z = linkage(squareform(np.clip(dist, 0, 1), checks=False), "average")
+                    labels = fcluster(z, 1.0 - p.threshold, "distance")
+                    for lab in np.unique(labels):
+                        groups.append(members[labels == lab].tolist())
     else:
         groups = [[k] for k in range(n)]
     out: dict[str, str] = {}
