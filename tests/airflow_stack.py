@@ -218,9 +218,17 @@ class AirflowStack:
         return r.json()
 
     def trigger(self, dag_id: str, conf: dict) -> httpx.Response:
-        return self.request(
-            "POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf}
-        )
+        """POST a DAG run. On SQLite the api-server's audit-log insert can meet "database
+        is locked" while the scheduler writes; that 500 is raised before any run is
+        created, so it is retried a few times (any other answer is returned as is)."""
+        for attempt in range(5):
+            r = self.request(
+                "POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf}
+            )
+            if r.status_code != 500 or "Database error" not in r.text:
+                return r
+            time.sleep(1 + attempt)
+        return r
 
     def wait_run(self, dag_id: str, run_id: str, timeout: float = 300) -> dict:
         """Wait for a DAG run to finish; returns the run."""
