@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,38 +140,35 @@ class RemoteIngest:
                 yield from self._sitemap(src.url, pages, depth=0)
         yield from self.pages(pages)
 
-    def _feed(self, url: str, pages: list[_Page]) -> Iterator[Reject]:
-        self.counts["feeds"] += 1
+    def _fetch_parsed(self, url: str, parse) -> Generator[Reject, None, tuple[list, list] | None]:
+        """Conditional GET of a feed or sitemap, parsed with ``parse``; yields a Reject
+        when it cannot be fetched or parsed; returns None for those and for a 304."""
         try:
             resp = self._get(url, accept=None, conditional=True)
         except FetchError as e:
             yield Reject(url, STAGE, e.code, e.message, b"")
-            return
+            return None
         if resp.status == 304:
             self.counts["unchanged"] += 1
-            return
+            return None
         try:
-            items, _ = parse_feed(resp.body, resp.final_url)
+            return parse(resp.body, resp.final_url)
         except FeedError as e:
             yield Reject(url, STAGE, e.code, str(e), resp.body)
-            return
-        yield from self.items(items[: self.max_urls], url, pages)
+            return None
+
+    def _feed(self, url: str, pages: list[_Page]) -> Iterator[Reject]:
+        self.counts["feeds"] += 1
+        parsed = yield from self._fetch_parsed(url, parse_feed)
+        if parsed is not None:
+            yield from self.items(parsed[0][: self.max_urls], url, pages)
 
     def _sitemap(self, url: str, pages: list[_Page], depth: int) -> Iterator[Reject]:
         self.counts["sitemaps"] += 1
-        try:
-            resp = self._get(url, accept=None, conditional=True)
-        except FetchError as e:
-            yield Reject(url, STAGE, e.code, e.message, b"")
+        parsed = yield from self._fetch_parsed(url, parse_sitemap)
+        if parsed is None:
             return
-        if resp.status == 304:
-            self.counts["unchanged"] += 1
-            return
-        try:
-            items, nested = parse_sitemap(resp.body, resp.final_url)
-        except FeedError as e:
-            yield Reject(url, STAGE, e.code, str(e), resp.body)
-            return
+        items, nested = parsed
         yield from self.items(items[: self.max_urls], url, pages)
         for sub in nested:
             if depth + 1 >= _MAX_SITEMAP_DEPTH:
