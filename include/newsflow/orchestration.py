@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from newsflow.config import Settings, load_settings
+from newsflow.lake import storage
 
 # Params that map one-to-one onto Settings fields.
 SETTING_PARAMS = ("inbox", "lake", "min_words", "dedup_horizon_days")
@@ -99,10 +100,10 @@ def write_report(lake: str, day: str) -> str:
     from newsflow import report
 
     text = report.summary(lake, day)
-    out = Path(lake) / "_runs" / f"dt={day}"
+    out = storage.lake_path(lake) / "_runs" / f"dt={day}"
     tmp = out / ".report.txt.tmp"
     tmp.write_text(text + "\n")
-    tmp.replace(out / "report.txt")
+    storage.replace_file(tmp, out / "report.txt")
     print(text)
     return str(out / "report.txt")
 

@@ -8,16 +8,14 @@ with links to the DAG runs added, so the report and the UI cannot disagree.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import io
 import os
-import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from newsflow.lake import figures
+from newsflow.lake import figures, storage
 from newsflow.lake.figures import DayDetail, DayRow
 from newsflow.lake.partition import partition_dir, swap_in
 
@@ -26,7 +24,7 @@ TREND_DAYS = 100  # the overview chart and table show at most this many days
 
 
 def days(lake: str | os.PathLike[str]) -> list[str]:
-    runs = Path(lake) / "_runs"
+    runs = storage.lake_path(lake) / "_runs"
     return sorted(p.name[3:] for p in runs.glob("dt=*") if (p / "manifest.json").exists())
 
 
@@ -334,7 +332,7 @@ def write_report(lake: str | os.PathLike[str], day: str) -> Path:
     rows, detail, pngs = build(lake, day)
     final = partition_dir(lake, REPORTS, day)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(lake) / "_tmp" / f"{REPORTS}.dt={day}.tmp-{uuid.uuid4().hex}"
+    tmp = storage.lake_path(lake) / "_tmp" / f"{REPORTS}.dt={day}.tmp-{uuid.uuid4().hex}"
     tmp.mkdir(parents=True)
     try:
         for name, png in pngs.items():
@@ -342,9 +340,8 @@ def write_report(lake: str | os.PathLike[str], day: str) -> Path:
         (tmp / "report.html").write_text(render_html(rows, detail, pngs), encoding="utf-8")
         swap_in(tmp, final)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        storage.remove_tree(tmp)
         raise
     finally:
-        with contextlib.suppress(OSError):
-            (Path(lake) / "_tmp").rmdir()
+        storage.remove_empty(storage.lake_path(lake) / "_tmp")
     return final / "report.html"

@@ -21,10 +21,9 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from newsflow.config import Settings
-from newsflow.lake import schema
+from newsflow.lake import schema, storage
 from newsflow.lake.partition import (
     drop_partition,
     iter_partition,
@@ -78,7 +77,7 @@ class StageResult:
 
 
 def _work(settings: Settings) -> Path:
-    return Path(settings.lake) / WORK
+    return storage.lake_path(settings.lake) / WORK
 
 
 def _day(day: str) -> date:
@@ -103,7 +102,7 @@ def _finish(result: StageResult, started: float, settings: Settings) -> StageRes
     name = result.stage if result.shard is None else f"{result.stage}-{result.shard:05d}"
     tmp = stats / f".{name}.json.tmp"
     tmp.write_text(json.dumps(result.to_dict(), indent=2))
-    tmp.replace(stats / f"{name}.json")
+    storage.replace_file(tmp, stats / f"{name}.json")
     read, wrote, rejected = _LOG_COUNTS[result.stage]
     c = result.counts
     log.info(
@@ -123,7 +122,7 @@ def _finish(result: StageResult, started: float, settings: Settings) -> StageRes
 
 def raw_archive_path(settings: Settings, day: str) -> Path:
     """The day's fetched responses (a WARC): re-running the day replays it, no refetch."""
-    return partition_dir(Path(settings.lake) / "_raw", "fetch", day) / "fetch.warc.gz"
+    return partition_dir(storage.lake_path(settings.lake) / "_raw", "fetch", day) / "fetch.warc.gz"
 
 
 def _locked(func: Callable[[Settings, str], StageResult]) -> Callable[[Settings, str], StageResult]:
@@ -169,7 +168,7 @@ def ingest(settings: Settings, day: str) -> StageResult:
     fetcher = (
         ReplayFetcher(raw_path)
         if replay
-        else Fetcher(settings, state_dir=Path(settings.lake) / "_state")
+        else Fetcher(settings, state_dir=storage.lake_path(settings.lake) / "_state")
     )
     remote = RemoteIngest(
         fetcher,
@@ -253,7 +252,7 @@ def clean_shards(settings: Settings, day: str) -> list[int]:
         raise FileNotFoundError(
             f"no partition {partition_dir(work, 'ingested', day)}: run the previous stage first"
         )
-    docs = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    docs = sum(storage.parquet_file(f).metadata.num_rows for f in files)
     n = max(1, min(settings.clean_shards, -(-docs // settings.shard_min_docs)))
     for table in ("cleaned", "rejects_clean"):
         drop_partition(work, table, day)
@@ -265,7 +264,7 @@ def clean_shards(settings: Settings, day: str) -> list[int]:
 def _ingested_slice(settings: Settings, day: str, shard: int, shards: int) -> Iterator[dict]:
     """Rows ``[N*shard/shards, N*(shard+1)/shards)`` of the day's ingested documents."""
     files = [
-        pq.ParquetFile(f)
+        storage.parquet_file(f)
         for f in sorted(partition_dir(_work(settings), "ingested", day).glob("*.parquet"))
     ]
     total = sum(f.metadata.num_rows for f in files)
@@ -632,9 +631,7 @@ def tag(settings: Settings, day: str) -> StageResult:
 
 def _rows(folder: Path) -> int:
     """Rows of a partition, from the Parquet footers (nothing else is read)."""
-    import pyarrow.parquet as pq
-
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in folder.glob("*.parquet"))
+    return sum(storage.parquet_file(f).metadata.num_rows for f in folder.glob("*.parquet"))
 
 
 @_locked
@@ -741,7 +738,7 @@ def publish(settings: Settings, day: str) -> StageResult:
     result = StageResult("publish", day, str(partition_dir(lake, "articles", day)), counts)
     _finish(result, started, settings)
     # every table and the manifest go live together (a crash mid-way is rolled forward)
-    manifest_tmp = Path(lake) / "_tmp" / f"manifest.dt={day}.{os.getpid()}.json"
+    manifest_tmp = storage.lake_path(lake) / "_tmp" / f"manifest.dt={day}.{os.getpid()}.json"
     manifest = write_manifest(
         settings, day, written, stats_dir=partition_dir(work, "stats", day), out_file=manifest_tmp
     )
@@ -782,7 +779,7 @@ def publish_index(settings: Settings, day: str) -> list[tuple[Path, Path]]:
     """
     from newsflow.lake.query import INDEX_BANDS, INDEX_SIGNATURES, STATE
 
-    work, state = _work(settings), Path(settings.lake) / STATE
+    work, state = _work(settings), storage.lake_path(settings.lake) / STATE
     swaps = []
     for table, sch in (
         (INDEX_BANDS, schema.MINHASH_BANDS),

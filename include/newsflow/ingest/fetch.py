@@ -37,6 +37,7 @@ from tenacity import (
 )
 
 from newsflow.config import Settings
+from newsflow.lake import storage
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,7 @@ class Fetcher:
         self._state_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._state_file.with_name(f".{self._state_file.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(merged, indent=1, sort_keys=True), "utf-8")
-        os.replace(tmp, self._state_file)
+        storage.replace_file(tmp, self._state_file)
 
     # --- robots.txt -----------------------------------------------------------------
     def _allowed_by_robots(self, url: str) -> bool:

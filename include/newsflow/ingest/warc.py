@@ -18,6 +18,7 @@ import io
 import json
 import logging
 import os
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsflow.ingest.decode import DecodeError, decode_bytes
 from newsflow.ingest.fetch import FetchError, Response
+from newsflow.lake import storage
 from newsflow.records import RawDoc, Reject
 
 log = logging.getLogger(__name__)
@@ -138,7 +140,14 @@ class RawArchive:
 
     def __init__(self, final: Path) -> None:
         self.final = final
-        self._tmp = final.parent.parent / "_tmp" / f"{final.parent.name}.{uuid.uuid4().hex}.warc.gz"
+        name = f"{final.parent.name}.{uuid.uuid4().hex}.warc.gz"
+        # written locally, then renamed (local lake) or uploaded (object store) at commit
+        scratch = (
+            Path(tempfile.gettempdir()) / "newsflow"
+            if storage.is_remote(final)
+            else final.parent.parent / "_tmp"
+        )
+        self._tmp = scratch / name
         self._f: io.BufferedWriter | None = None  # opened at the first record
         self._w: WARCWriter | None = None
         self._lock = threading.Lock()  # pages are fetched (and recorded) by several threads
@@ -190,7 +199,11 @@ class RawArchive:
         os.fsync(self._f.fileno())
         self._f.close()
         self.final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self._tmp, self.final)
+        if storage.is_remote(self.final):
+            self.final.fs.put_file(str(self._tmp), self.final.path)
+            self._tmp.unlink()
+        else:
+            os.replace(self._tmp, self.final)
         with contextlib.suppress(OSError):
             self._tmp.parent.rmdir()
         return self.final
@@ -210,7 +223,7 @@ class ReplayFetcher:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._index: dict[str, int] = {}
-        with open(path, "rb") as f:
+        with path.open("rb") as f:
             it = ArchiveIterator(f)
             for rec in it:
                 url = rec.rec_headers.get_header(REQUESTED)
@@ -220,7 +233,7 @@ class ReplayFetcher:
     def fetch(self, url: str, **_: object) -> Response:
         if url not in self._index:
             raise FetchError("not_in_archive", f"{url} was not fetched when this day was ingested")
-        with open(self.path, "rb") as f:
+        with self.path.open("rb") as f:
             f.seek(self._index[url])
             rec = next(iter(ArchiveIterator(f)))
             body = _read_capped(rec.content_stream(), 1 << 40)

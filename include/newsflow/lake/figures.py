@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
+from newsflow.lake import storage
 
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "EVENT", "NORP")
 
@@ -55,7 +55,7 @@ class DayDetail:
 
 def _glob(lake: Path, table: str, day: str = "*") -> str:
     """A DuckDB glob of a table's files, quoted for a SQL string literal."""
-    return (lake / table / f"dt={day}" / "*.parquet").as_posix().replace("'", "''")
+    return storage.uri(lake / table / f"dt={day}" / "*.parquet").replace("'", "''")
 
 
 def _has(lake: Path, table: str, day: str = "*") -> bool:
@@ -65,7 +65,7 @@ def _has(lake: Path, table: str, day: str = "*") -> bool:
 def manifests(lake: str | os.PathLike[str]) -> dict[str, dict]:
     """Every run manifest of the lake by day, oldest first."""
     out = {}
-    for p in sorted(Path(lake, "_runs").glob("dt=*/manifest.json")):
+    for p in sorted((storage.lake_path(lake) / "_runs").glob("dt=*/manifest.json")):
         out[p.parent.name[3:]] = json.loads(p.read_text())
     return out
 
@@ -74,25 +74,35 @@ def fingerprint(lake: str | os.PathLike[str]) -> tuple:
     """Changes whenever a run is (re)published: the manifests' names and mtimes.
     Publish writes the manifest last, so a cache keyed on this is never stale."""
     return tuple(
-        (p.parent.name, p.stat().st_mtime_ns)
-        for p in sorted(Path(lake, "_runs").glob("dt=*/manifest.json"))
+        (p.parent.name, _mtime(p))
+        for p in sorted((storage.lake_path(lake) / "_runs").glob("dt=*/manifest.json"))
     )
+
+
+def _mtime(p: Path) -> float:
+    """Modification time (an object store gives the last PUT's time)."""
+    st = p.stat()
+    return getattr(st, "st_mtime_ns", None) or st.st_mtime
 
 
 def overview(lake: str | os.PathLike[str]) -> list[DayRow]:
     """One row per published day: counts from the manifests, stories and languages
     from one DuckDB pass over two columns of ``articles``."""
-    lake = Path(lake)
+    lake = storage.lake_path(lake)
     rows: dict[str, DayRow] = {}
     for day, m in manifests(lake).items():
         rows[day] = _row(day, m)
     if rows and _has(lake, "articles"):
-        agg = duckdb.sql(
-            f"""SELECT CAST(dt AS VARCHAR), count(DISTINCT story_id), count(DISTINCT language)
+        agg = (
+            storage.duckdb_connect(lake)
+            .sql(
+                f"""SELECT CAST(dt AS VARCHAR), count(DISTINCT story_id), count(DISTINCT language)
                 FROM read_parquet('{_glob(lake, "articles")}', hive_partitioning = true,
                                   hive_types = {{'dt': VARCHAR}})
                 GROUP BY dt"""
-        ).fetchall()
+            )
+            .fetchall()
+        )
         for day, stories, langs in agg:
             if day in rows:
                 rows[day].stories, rows[day].languages = int(stories), int(langs)
@@ -101,13 +111,13 @@ def overview(lake: str | os.PathLike[str]) -> list[DayRow]:
 
 def day_detail(lake: str | os.PathLike[str], day: str, *, top: int = 15) -> DayDetail:
     """Top entities and sources, languages and the rejects (with reasons) of one day."""
-    lake = Path(lake)
+    lake = storage.lake_path(lake)
     mpath = lake / "_runs" / f"dt={day}" / "manifest.json"
     if not mpath.exists():
         raise FileNotFoundError(f"no run for {day} in {lake} (missing {mpath})")
     m = json.loads(mpath.read_text())
     row = _day_row(lake, day, m)
-    con = duckdb.connect()
+    con = storage.duckdb_connect(lake)
     d = DayDetail(
         row=row,
         stage_seconds={s: float(v.get("seconds", 0)) for s, v in m.get("stages", {}).items()},
@@ -162,8 +172,12 @@ def _day_row(lake: Path, day: str, m: dict) -> DayRow:
     """The overview row of one day only (reads one partition, not the whole lake)."""
     row = _row(day, m)
     if _has(lake, "articles", day):
-        row.stories, row.languages = duckdb.sql(
-            f"""SELECT count(DISTINCT story_id), count(DISTINCT language)
+        row.stories, row.languages = (
+            storage.duckdb_connect(lake)
+            .sql(
+                f"""SELECT count(DISTINCT story_id), count(DISTINCT language)
                 FROM read_parquet('{_glob(lake, "articles", day)}', hive_partitioning = false)"""
-        ).fetchall()[0]
+            )
+            .fetchall()[0]
+        )
     return row

@@ -9,12 +9,16 @@ within a process (``run`` holds it while each stage takes it again).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from newsflow.lake import storage
 
 _held: dict[str, tuple[int, int]] = {}  # path -> (fd, depth)
 _guard = threading.RLock()
@@ -25,6 +29,12 @@ class LockTimeout(RuntimeError):
 
 
 def lock_path(lake: str | os.PathLike[str], day: str) -> Path:
+    """``LAKE/_state/locks/<day>.lock``; for a lake on an object store (no flock there)
+    a local file named after the lake's URL: runs on one machine take turns, and
+    Airflow's ``max_active_runs=1`` keeps runs on different workers apart."""
+    if storage.is_remote(lake):
+        key = hashlib.sha256(str(lake).rstrip("/").encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / "newsflow-locks" / key / f"{day}.lock"
     return Path(lake) / "_state" / "locks" / f"{day}.lock"
 
 

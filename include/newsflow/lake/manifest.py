@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import platform
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from newsflow import __version__
 from newsflow.config import Settings
+from newsflow.lake import storage
 from newsflow.lake.partition import file_sha256, partition_dir
 from newsflow.lake.schema import SCHEMA_VERSION
 
@@ -63,7 +61,7 @@ def write_manifest(
     for table, folder in written.items():
         for f in sorted(folder.glob("*.parquet")):
             files[f"{table}/dt={day}/{f.name}"] = {
-                "rows": pq.ParquetFile(f).metadata.num_rows,
+                "rows": storage.parquet_file(f).metadata.num_rows,
                 "bytes": f.stat().st_size,
                 "sha256": file_sha256(f),
             }
@@ -97,6 +95,6 @@ def write_manifest(
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / ".manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=False))
-    os.replace(tmp, out / "manifest.json")
+    storage.replace_file(tmp, out / "manifest.json")
     manifest["path"] = str(out / "manifest.json")
     return manifest

@@ -4,28 +4,28 @@ A partition is written into a temporary folder under ``ROOT/_tmp`` (same
 filesystem, outside every table, so no reader's glob can see it: DuckDB's ``*``
 matches hidden names too), then swapped in with renames. Readers see either the
 old or the new partition, never a half-written one. Re-running a day replaces the
-folder, so reruns leave no extra files.
+folder, so reruns leave no extra files. On an object store the swap copies objects
+instead of renaming folders (see ``storage``); the functions and layout are the same.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+
+from newsflow.lake import storage
 
 PART_NAME = "part-0.parquet"
 
 
 def partition_dir(root: str | os.PathLike[str], table: str, day: str) -> Path:
-    return Path(root) / table / f"dt={day}"
+    return storage.lake_path(root) / table / f"dt={day}"
 
 
 def _scratch(final: Path) -> tuple[Path, str]:
@@ -46,9 +46,8 @@ def recover(final: Path) -> None:
     # written folders that a publish journal still lists belong to finish_publish
     pending = [] if any(scratch.glob("publish.*.json")) else list(scratch.glob(f"{prefix}.tmp-*"))
     for stale in [*olds, *pending]:
-        shutil.rmtree(stale, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        scratch.rmdir()
+        storage.remove_tree(stale)
+    storage.remove_empty(scratch)
 
 
 def write_partition(
@@ -84,30 +83,27 @@ def write_partition(
                 if tables
                 else schema.empty_table()
             )
-            data = data.sort_by(sort_by)
-            pq.write_table(data, path, row_group_size=row_group_size, **opts)
-        else:
-            with pq.ParquetWriter(path, schema, **opts) as writer:
-                for b in batches:
-                    t = b if isinstance(b, pa.Table) else pa.Table.from_batches([b])
-                    if t.num_rows:
-                        writer.write_table(t.cast(schema), row_group_size=row_group_size)
-        _fsync(path)
+            batches = [data.sort_by(sort_by)]
+        with storage.parquet_writer(path, schema, **opts) as writer:
+            for b in batches:
+                t = b if isinstance(b, pa.Table) else pa.Table.from_batches([b])
+                if t.num_rows:
+                    writer.write_table(t.cast(schema), row_group_size=row_group_size)
+        storage.fsync(path)
         if not swap:
             return tmp
         swap_in(tmp, final)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        storage.remove_tree(tmp)
         raise
     finally:
         if swap:
-            with contextlib.suppress(OSError):
-                scratch.rmdir()
+            storage.remove_empty(scratch)
     return final
 
 
 def _journal(root: str | os.PathLike[str], day: str) -> Path:
-    return Path(root) / "_tmp" / f"publish.dt={day}.json"
+    return storage.lake_path(root) / "_tmp" / f"publish.dt={day}.json"
 
 
 def publish_atomically(
@@ -124,8 +120,8 @@ def publish_atomically(
     journal.parent.mkdir(parents=True, exist_ok=True)
     tmp = journal.with_suffix(".json.tmp")
     tmp.write_text(json.dumps([[str(a), str(b)] for a, b in swaps]))
-    _fsync(tmp)
-    os.replace(tmp, journal)
+    storage.fsync(tmp)
+    storage.replace_file(tmp, journal)
     finish_publish(root, day)
 
 
@@ -135,27 +131,30 @@ def finish_publish(root: str | os.PathLike[str], day: str) -> None:
     if not journal.is_file():
         return
     for a, b in json.loads(journal.read_text()):
-        src, final = Path(a), Path(b)
+        src, final = storage.lake_path(a), storage.lake_path(b)
         if not src.exists():
             continue  # swapped in before the crash
         final.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
             swap_in(src, final)
         else:
-            os.replace(src, final)
+            storage.replace_file(src, final)
     journal.unlink()
-    with contextlib.suppress(OSError):
-        journal.parent.rmdir()
+    storage.remove_empty(journal.parent)
 
 
 def swap_in(tmp: Path, final: Path) -> None:
-    """Replace ``final`` by ``tmp`` with two renames (each atomic on a POSIX filesystem)."""
+    """Replace ``final`` by ``tmp`` with two renames (each atomic on a POSIX filesystem);
+    on an object store, object by object (each object's replacement is atomic)."""
+    if storage.is_remote(final):
+        storage.replace_folder_objects(tmp, final)
+        return
     scratch, prefix = _scratch(final)
     old = scratch / f"{prefix}.old-{uuid.uuid4().hex}"
     if final.exists():
         final.rename(old)
     tmp.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    storage.remove_tree(old)
 
 
 def read_partition(root: str | os.PathLike[str], table: str, day: str) -> pa.Table:
@@ -165,23 +164,15 @@ def read_partition(root: str | os.PathLike[str], table: str, day: str) -> pa.Tab
     files = sorted(final.glob("*.parquet"))
     if not files:
         raise FileNotFoundError(f"no partition {final}: run the previous stage first")
-    return pa.concat_tables([pq.read_table(f, partitioning=None) for f in files])
+    return pa.concat_tables([storage.read_table(f, partitioning=None) for f in files])
 
 
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def iter_partition(
@@ -199,17 +190,15 @@ def iter_partition(
     if not files:
         raise FileNotFoundError(f"no partition {final}: run the previous stage first")
     for f in files:
-        yield from pq.ParquetFile(f).iter_batches(batch_size=batch_size, columns=columns)
+        yield from storage.parquet_file(f).iter_batches(batch_size=batch_size, columns=columns)
 
 
 def drop_partition(root: str | os.PathLike[str], table: str, day: str) -> None:
     """Remove a day's partition, and the table's folder (and root) once they are empty."""
     part = partition_dir(root, table, day)
-    shutil.rmtree(part, ignore_errors=True)
+    storage.remove_tree(part)
     for folder in (part.parent, part.parent.parent):
-        try:
-            folder.rmdir()
-        except OSError:
+        if not storage.remove_empty(folder):
             break  # not empty: other days still use it
 
 
@@ -237,15 +226,14 @@ def write_part(
     path = final / part_name(shard)
     tmp = final / f".{path.name}.tmp-{uuid.uuid4().hex}"
     try:
-        with pq.ParquetWriter(tmp, schema, compression="zstd", write_statistics=True) as w:
+        with storage.parquet_writer(tmp, schema, compression="zstd", write_statistics=True) as w:
             for b in batches:
                 t = b if isinstance(b, pa.Table) else pa.Table.from_batches([b])
                 if t.num_rows:
                     w.write_table(t.cast(schema))
-        _fsync(tmp)
-        os.replace(tmp, path)
+        storage.fsync(tmp)
+        storage.replace_file(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        storage.remove_tree(tmp)
         raise
     return path

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 from datetime import date, timedelta
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from newsflow.dedup.exact import Candidate
+from newsflow.lake import storage
 
 STATE = "_state"
 INDEX_BANDS = (
@@ -21,7 +20,7 @@ INDEX_SIGNATURES = "minhash_signatures"  # LAKE/_state/minhash_signatures/dt=D: 
 
 def _day_files(lake: str | os.PathLike[str], table: str, first: date, last: date) -> list[str]:
     """Parquet files of ``table`` for days in [first, last]."""
-    root = Path(lake) / table
+    root = storage.lake_path(lake) / table
     if not root.is_dir():
         return []
     out: list[str] = []
@@ -31,7 +30,7 @@ def _day_files(lake: str | os.PathLike[str], table: str, first: date, last: date
         except ValueError:
             continue
         if first <= d <= last:
-            out.extend(str(f) for f in sorted(part.glob("*.parquet")))
+            out.extend(storage.uri(f) for f in sorted(part.glob("*.parquet")))
     return out
 
 
@@ -55,7 +54,7 @@ def earlier_representatives(
     )
     if not files:
         return []
-    con = duckdb.connect()
+    con = storage.duckdb_connect(lake)
     con.register("u", pa.table({"k": pa.array(sorted(urls), pa.string())}))
     con.register("h", pa.table({"k": pa.array(sorted(hashes), pa.string())}))
     con.register("i", pa.table({"k": pa.array(sorted(ids), pa.string())}))
@@ -74,10 +73,12 @@ def story_of_earlier(lake: str | os.PathLike[str], article_ids: set[str]) -> dic
     """story_id of articles published on earlier days (for today's copies of them)."""
     if not article_ids:
         return {}
-    files = sorted(str(f) for f in Path(lake, "articles").glob("dt=*/*.parquet"))
+    files = sorted(
+        storage.uri(f) for f in (storage.lake_path(lake) / "articles").glob("dt=*/*.parquet")
+    )
     if not files:
         return {}
-    con = duckdb.connect()
+    con = storage.duckdb_connect(lake)
     con.execute("CREATE TEMP TABLE ids(k VARCHAR)")
     con.executemany("INSERT INTO ids VALUES (?)", [(a,) for a in article_ids])
     return dict(
@@ -104,7 +105,10 @@ def index_candidates(
     id, so the result is deterministic even for a bucket that many articles share).
     """
     files = _day_files(
-        Path(lake) / STATE, INDEX_BANDS, day - timedelta(days=horizon_days), day - timedelta(days=1)
+        storage.lake_path(lake) / STATE,
+        INDEX_BANDS,
+        day - timedelta(days=horizon_days),
+        day - timedelta(days=1),
     )
     if horizon_days <= 0 or not files or not bands.size:
         return np.empty(0, np.int64), []
@@ -116,7 +120,7 @@ def index_candidates(
             "bucket": bands.reshape(-1),
         }
     )
-    con = duckdb.connect()
+    con = storage.duckdb_connect(lake)
     con.register("t", today)
     rows = con.execute(
         """SELECT idx, article_id FROM (
@@ -144,14 +148,14 @@ def index_signatures(
     skipped: they cannot be compared.
     """
     files = _day_files(
-        Path(lake) / STATE,
+        storage.lake_path(lake) / STATE,
         INDEX_SIGNATURES,
         day - timedelta(days=horizon_days),
         day - timedelta(days=1),
     )
     if not ids or not files:
         return {}
-    con = duckdb.connect()
+    con = storage.duckdb_connect(lake)
     con.register("i", pa.table({"k": pa.array(sorted(ids), pa.string())}))
     rows = con.execute(
         """SELECT article_id, shingles, signature FROM read_parquet(?, hive_partitioning = false)
