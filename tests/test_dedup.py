@@ -56,6 +56,23 @@ def test_copy_of_an_earlier_days_article_points_to_it() -> None:
     assert dups[0].duplicate_of_dt == date(2024, 5, 10)
 
 
+def test_the_same_url_seen_again_on_a_later_day_is_a_copy_of_the_first_sighting() -> None:
+    """A feed still listing yesterday's article: same URL, so the same article_id. Today's
+    row must be a copy of yesterday's (not a second representative), and a near copy
+    of it today joins the same cluster."""
+    url = "https://ex.com/strike"
+    old = cand("u1", url=url, dt=date(2024, 5, 13))
+    again = cand("u1", url=url)
+    other = cand("u2", url="https://other.example/strike", text=TEXT + " More.")
+    assignment, dups = deduplicate([again, other], [old], day=DAY, near=[("u2", "u1")])
+    assert assignment["u1"] == ("u1", True, "u1")
+    assert assignment["u2"] == ("u1", True, "u1")
+    assert {(d.article_id, d.duplicate_of, d.duplicate_of_dt) for d in dups} == {
+        ("u1", "u1", date(2024, 5, 13)),
+        ("u2", "u1", date(2024, 5, 13)),
+    }
+
+
 def test_shingle_jaccard() -> None:
     assert shingle_jaccard(TEXT, TEXT) == 1.0
     assert shingle_jaccard(TEXT, "Nothing in common here at all, truly.") == 0.0

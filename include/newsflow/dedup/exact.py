@@ -73,22 +73,37 @@ def deduplicate(
     texts' shingle Jaccard when both texts are given). Returns ``{article_id: (dedup_cluster_id, is_duplicate, duplicate_of)}`` for today's
     articles and the rows of the ``duplicates`` table.
     """
-    by_id = {c.article_id: c for c in [*earlier, *today]}
+
+    # An earlier day's article can carry today's id (the same URL seen again, e.g. a feed
+    # still listing yesterday's story): it gets its own node, so today's row becomes a
+    # copy of the earlier one instead of replacing it.
+    def node(c: Candidate) -> str:
+        return c.article_id if c.dt is None else f"{c.article_id}@{c.dt.isoformat()}"
+
+    by_id = {node(c): c for c in [*earlier, *today]}
+    today_ids = {c.article_id for c in today}
+    earlier_node = {c.article_id: node(c) for c in earlier}
+
+    def resolve(a: str) -> str | None:
+        return a if a in today_ids else earlier_node.get(a)
+
     uf = UnionFind()
     first_seen: dict[tuple[str, str], str] = {}
     how: dict[str, str] = {}
     for c in sorted(by_id.values(), key=_rank):
-        uf.add(c.article_id)
+        n = node(c)
+        uf.add(n)
         for method, key in (("url", c.canonical_url), ("exact", c.content_hash)):
             if not key:
                 continue
-            other = first_seen.setdefault((method, key), c.article_id)
-            if other != c.article_id and uf.union(other, c.article_id):
-                how.setdefault(c.article_id, method)
+            other = first_seen.setdefault((method, key), n)
+            if other != n and uf.union(other, n):
+                how.setdefault(n, method)
     near_linked: list[str] = []
     for a, b in sorted(tuple(sorted(p)) for p in near):
-        if a in by_id and b in by_id and uf.union(a, b):
-            near_linked.append(a)
+        na, nb = resolve(a), resolve(b)
+        if na and nb and na != nb and uf.union(na, nb):
+            near_linked.append(na)
     near_roots = {uf.find(a) for a in near_linked}
 
     assignment: dict[str, tuple[str, bool, str | None]] = {}
@@ -99,7 +114,7 @@ def deduplicate(
             c = by_id[m]
             if c.dt is not None:
                 continue  # earlier days' rows are not rewritten
-            if m == rep.article_id:
+            if c is rep:
                 assignment[m] = (rep.article_id, False, None)
                 continue
             assignment[m] = (rep.article_id, True, rep.article_id)
