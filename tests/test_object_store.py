@@ -100,6 +100,12 @@ def test_analysts_read_it_with_duckdb_and_pandas(s3) -> None:
     assert len(df) == counts["counts"]["entities"]
     report = storage.lake_path(f"{LAKE}/_reports/dt={DAY}/report.html").read_text()
     assert DAY in report and "<html" in report.lower()
+    # what the Airflow UI plugin shows comes from the same functions
+    from newsflow.lake import figures
+
+    (row,) = [r for r in figures.overview(LAKE) if r.day == DAY]
+    assert (row.articles, row.rejects) == (n, counts["counts"]["rejects"]) and row.stories > 0
+    assert figures.fingerprint(LAKE) and figures.day_detail(LAKE, DAY).top_entities
 
 
 def test_rerun_leaves_the_same_objects(s3) -> None:
