@@ -17,6 +17,8 @@ from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_curren
 
 # the same pattern as newsflow.orchestration.LOCATION_PATTERN (not imported: parsing stays cheap)
 LOCATION_PATTERN = r"^(?!.*(?:^|/)\.\.(?:/|$))(?:(?:file|s3|memory)://.+|[^:]+)$"
+# and newsflow.orchestration.SOURCE_PATTERN: "[feed|sitemap|url] http(s)://..."
+SOURCE_PATTERN = r"^(?:(?:feed|sitemap|url|FEED|SITEMAP|URL)\s+)?https?://\S+$"
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
 ENTITIES = Asset(name="newsflow_entities", uri="newsflow://lake/entities")
 STAGES = ["ingest", "clean", "dedup", "tag", "publish"]
@@ -115,6 +117,22 @@ def _run_stage(stage: str, **kwargs) -> dict:
             minimum=0,
             title="Dedup horizon (days)",
             description="How many earlier days copies are looked for in. Empty: the configured value.",
+        ),
+        "sources": Param(
+            None,
+            type=["null", "array"],
+            items={"type": "string", "pattern": SOURCE_PATTERN},
+            title="Remote sources",
+            description="Feeds, news sitemaps and pages to fetch for the day, one per line: "
+            "'feed URL', 'sitemap URL' or 'url URL' (a bare URL is a page). Added to "
+            "INBOX/<day>/sources.txt. Empty: NEWSFLOW_SOURCES.",
+        ),
+        "refetch": Param(
+            False,
+            type="boolean",
+            title="Fetch again",
+            description="Fetch the remote sources again even if the day's raw WARC exists "
+            "(otherwise a rerun replays it: the same responses, no requests).",
         ),
     },
 )

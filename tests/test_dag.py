@@ -123,6 +123,20 @@ def test_location_params_refuse_escapes_at_trigger_time(dagbag) -> None:
                 param.resolve(bad)
 
 
+def test_sources_param_takes_the_sources_txt_lines(dagbag) -> None:
+    from airflow.sdk.definitions.param import ParamValidationError
+    from newsflow.orchestration import SOURCE_PATTERN
+
+    assert SOURCE_PATTERN in (REPO / "dags" / "news_daily.py").read_text()
+    param = dagbag.dags["news_daily"].params.get_param("sources")
+    good = ["feed https://a.example/rss.xml", "sitemap http://b.example/s.xml", "https://c/p"]
+    assert param.resolve(good) == good
+    assert param.resolve(None) is None
+    for bad in (["ftp://a/x"], ["feed"], ["rss https://a/x"], ["https://a/x y"], "https://a"):
+        with pytest.raises(ParamValidationError):
+            param.resolve(bad)
+
+
 def test_confine_to_roots(tmp_path) -> None:
     roots = [str(tmp_path / "inbox"), "s3://bucket/lake"]
     assert confine(str(tmp_path / "inbox" / "a"), roots, "inbox")

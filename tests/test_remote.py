@@ -153,3 +153,28 @@ def test_sources_and_allow_list_from_the_environment() -> None:
     assert s.sources == ["feed https://a.example/x.xml", "https://b.example/y"]
     assert s.fetch_allow_networks == ["127.0.0.1/32"]
     assert [x.kind for x in parse_sources(s.sources)] == ["feed", "url"]
+
+
+def test_sources_param_of_a_dag_run(server: FaultServer, tmp_path: Path, airflow_db, monkeypatch):
+    """The trigger form's "Remote sources" list reaches ingest; a rerun replays the WARC,
+    and "Fetch again" fetches anew."""
+    from airflow.dag_processing.dagbag import DagBag
+    from conftest import REPO
+
+    b = server.base
+    feed = server.route("/dag-feed.xml", _rss(b, [f"{b}/ok/5", f"{b}/ok/6"]), "application/rss+xml")
+    for k, v in {**FAST, "fetch_allow_networks": '["127.0.0.1/32"]'}.items():
+        monkeypatch.setenv(f"NEWSFLOW_{k.upper()}", str(v))
+    dag = DagBag(dag_folder=str(REPO / "dags")).dags["news_daily"]
+    lake = tmp_path / "lake"
+    conf = {"day": DAY, "inbox": str(tmp_path / "inbox"), "lake": str(lake)}
+    conf["sources"] = [f"feed {feed}", f"url {b}/ok/7"]
+    assert dag.test(run_conf=conf).state == "success"
+    got = sorted(pd.read_parquet(lake / "articles").source_uri)
+    assert got == [f"{b}/ok/{i}" for i in (5, 6, 7)]
+    hits = sum(server.hits.values())
+    assert dag.test(run_conf=conf).state == "success"  # replayed: no request
+    assert sum(server.hits.values()) == hits
+    assert dag.test(run_conf={**conf, "refetch": True}).state == "success"
+    assert sum(server.hits.values()) > hits
+    assert sorted(pd.read_parquet(lake / "articles").source_uri) == got

@@ -16,12 +16,14 @@ from newsflow.config import Settings, load_settings
 from newsflow.lake import storage
 
 # Params that map one-to-one onto Settings fields.
-SETTING_PARAMS = ("inbox", "lake", "min_words", "dedup_horizon_days")
+SETTING_PARAMS = ("inbox", "lake", "min_words", "dedup_horizon_days", "sources", "refetch")
 # Params naming a location: confined to the configured roots.
 LOCATION_PARAMS = ("inbox", "lake")
 # JSON-schema pattern for the location Params, checked by Airflow at trigger time: no `..`
 # segment, and either a plain path or a URL of a scheme the lake supports.
 LOCATION_PATTERN = r"^(?!.*(?:^|/)\.\.(?:/|$))(?:(?:file|s3|memory)://.+|[^:]+)$"
+# JSON-schema pattern of one remote source Param entry (the sources.txt line format).
+SOURCE_PATTERN = r"^(?:(?:feed|sitemap|url|FEED|SITEMAP|URL)\s+)?https?://\S+$"
 
 
 def resolve_day(
@@ -89,6 +91,8 @@ def settings_from_params(params: Mapping[str, Any]) -> Settings:
     base = load_settings()
     roots = allowed_roots(base)
     overrides = {k: params.get(k) for k in SETTING_PARAMS}
+    # an unticked "Fetch again" box means "as configured", not "never"
+    overrides["refetch"] = True if params.get("refetch") else None
     for k in LOCATION_PARAMS:
         if overrides.get(k):
             confine(str(overrides[k]), roots, k)
