@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from newsflow.ingest.fetch import Response
 from newsflow.ingest.warc import RawArchive
+from newsflow.lake.partition import read_partition
 
 DAY = "2024-05-14"
 TOPICS = [
@@ -227,3 +228,32 @@ def test_encodings_are_decoded(run: dict) -> None:
 def test_peak_memory_under_2_gib(run: dict) -> None:
     print(f"peak RSS of the CLI run: {run['peak_kib'] / 1024:.0f} MiB")
     assert 0 < run["peak_kib"] < 2 * 1024 * 1024
+
+
+def _ingest_peak_kib(root: Path, files: int) -> int:
+    """Peak RSS of `newsflow ingest` over ``files`` oversized random inputs (3 MiB each,
+    2 MiB kept per reject)."""
+    inbox = root / "inbox" / DAY
+    inbox.mkdir(parents=True)
+    chunk = os.urandom(3 << 20)
+    for i in range(files):
+        (inbox / f"big-{i:03d}.html").write_bytes(chunk[i:] + chunk[:i])
+    cmd = [sys.executable, "-m", "newsflow.cli", "ingest", "--day", DAY]
+    cmd += ["--inbox", str(root / "inbox"), "--lake", str(root / "lake")]
+    env = {**os.environ, "NEWSFLOW_MAX_INPUT_BYTES": str(2 << 20)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read().decode()[-2000:]
+    rejects = read_partition(root / "lake" / "_work", "rejects_ingest", DAY)
+    assert rejects.num_rows == files
+    assert sum(len(b) for b in rejects.column("bytes").to_pylist()) == files * (2 << 20)
+    return usage.ru_maxrss
+
+
+def test_rejects_bytes_stream_to_disk(tmp_path: Path) -> None:
+    """150 oversized inputs (300 MiB of kept reject bytes): ingest streams them to the
+    rejects partition a few at a time, so its memory grows by far less than their total
+    (holding them all took 1.7 GiB)."""
+    one = _ingest_peak_kib(tmp_path / "one", 1)
+    many = _ingest_peak_kib(tmp_path / "many", 150)
+    assert many - one < 150 * 1024, f"{one / 1024:.0f} MiB for 1 input, {many / 1024:.0f} for 150"

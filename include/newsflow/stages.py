@@ -25,9 +25,12 @@ import pyarrow as pa
 from newsflow.config import Settings
 from newsflow.lake import schema, storage
 from newsflow.lake.partition import (
+    PartWriter,
     drop_partition,
     iter_partition,
+    part_writer,
     partition_dir,
+    partition_writer,
     publish_atomically,
     read_partition,
     write_part,
@@ -154,7 +157,6 @@ def ingest(settings: Settings, day: str) -> StageResult:
 
     started = time.perf_counter()
     counts = {"inputs": 0, "documents": 0, "rejects": 0}
-    rejects: list[Reject] = []
     day_dir = settings.day_dir(day)
     if day_dir.is_dir():
         sources = day_sources(day_dir, settings.sources)
@@ -189,20 +191,23 @@ def ingest(settings: Settings, day: str) -> StageResult:
         yield from remote.run(sources)
         yield from remote.pages(feed_pages)
 
-    def docs() -> Iterator[dict]:
+    def docs(rejects: _RejectSink) -> Iterator[dict]:
         for item in items():
             counts["inputs"] += 1
             if isinstance(item, Reject):
                 counts["rejects"] += 1
-                rejects.append(item)
+                rejects.add(item)
                 continue
             counts["documents"] += 1
             yield _raw_row(item)
 
     work = _work(settings)
     try:
-        out = write_partition(work, "ingested", day, _batches(docs(), schema.RAW, 200), schema.RAW)
-        write_partition(work, "rejects_ingest", day, _reject_batches(rejects), schema.REJECTS)
+        with partition_writer(work, "rejects_ingest", day, schema.REJECTS) as rw:
+            sink = _RejectSink(rw)
+            rows = _batches(docs(sink), schema.RAW, 200)
+            out = write_partition(work, "ingested", day, rows, schema.RAW)
+            sink.flush()
         if archive is not None and archive.records:
             archive.commit()  # first the responses, then the validators that assume them
             fetcher.save_validators()
@@ -234,8 +239,25 @@ def _raw_row(doc: RawDoc) -> dict:
     }
 
 
-def _reject_batches(rejects: list[Reject]) -> Iterator[pa.RecordBatch]:
-    return _batches((r.row() for r in rejects), schema.REJECTS)
+class _RejectSink:
+    """Rejects go to their partition as they come, a few at a time, so their bytes (up to
+    ``max_input_bytes`` each) are never all held in memory at once."""
+
+    def __init__(self, writer: PartWriter, max_rows: int = 200, max_bytes: int = 8 << 20):
+        self._writer, self._max_rows, self._max_bytes = writer, max_rows, max_bytes
+        self._rows: list[dict] = []
+        self._bytes = 0
+
+    def add(self, reject: Reject) -> None:
+        self._rows.append(reject.row())
+        self._bytes += len(reject.raw)
+        if len(self._rows) >= self._max_rows or self._bytes >= self._max_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._rows:
+            self._writer.write(pa.RecordBatch.from_pylist(self._rows, schema=schema.REJECTS))
+        self._rows, self._bytes = [], 0
 
 
 @_locked
@@ -308,11 +330,10 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
 
     started = time.perf_counter()
     counts = {"documents": 0, "articles": 0, "rejects": 0}
-    rejects: list[Reject] = []
     taken: set[str] = set()
     the_day = _day(day)
 
-    def rows() -> Iterator[dict]:
+    def rows(rejects: _RejectSink) -> Iterator[dict]:
         for rec in _ingested_slice(settings, day, shard, shards):
             counts["documents"] += 1
             doc = RawDoc(**rec)
@@ -325,7 +346,7 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
                 )
             if isinstance(out, Reject):
                 counts["rejects"] += 1
-                rejects.append(out)
+                rejects.add(out)
                 continue
             if out["article_id"] in taken:
                 # the same URL or text twice in one day: keep ids unique; dedup links them
@@ -336,8 +357,11 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
             yield out
 
     work = _work(settings)
-    write_part(work, "cleaned", day, shard, _batches(rows(), schema.CLEANED, 200), schema.CLEANED)
-    write_part(work, "rejects_clean", day, shard, _reject_batches(rejects), schema.REJECTS)
+    with part_writer(work, "rejects_clean", day, shard, schema.REJECTS) as rw:
+        sink = _RejectSink(rw)
+        batches = _batches(rows(sink), schema.CLEANED, 200)
+        write_part(work, "cleaned", day, shard, batches, schema.CLEANED)
+        sink.flush()
     out = partition_dir(work, "cleaned", day)
     return _finish(StageResult("clean", day, str(out), counts, shard=shard), started, settings)
 

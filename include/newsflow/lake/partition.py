@@ -10,11 +10,12 @@ instead of renaming folders (see ``storage``); the functions and layout are the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -50,6 +51,70 @@ def recover(final: Path) -> None:
     storage.remove_empty(scratch)
 
 
+OPTIONS = {"compression": "zstd", "write_statistics": True}
+
+
+def _as_table(batch: pa.RecordBatch | pa.Table, schema: pa.Schema) -> pa.Table:
+    t = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+    return t.cast(schema)
+
+
+@contextlib.contextmanager
+def partition_writer(
+    root: str | os.PathLike[str],
+    table: str,
+    day: str,
+    schema: pa.Schema,
+    *,
+    row_group_size: int = 10_000,
+    swap: bool = True,
+) -> Iterator[PartWriter]:
+    """Stream batches into ``root/table/dt=day/part-0.parquet``: written in scratch, swapped
+    in atomically when the block ends without an error, removed if it fails.
+
+    For a stage that produces two tables in one pass (documents and rejects) without
+    holding either in memory. ``swap=False`` leaves the folder in scratch
+    (``writer.folder``) for ``publish_atomically``.
+    """
+    final = partition_dir(root, table, day)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    recover(final)
+    scratch, prefix = _scratch(final)
+    tmp = scratch / f"{prefix}.tmp-{uuid.uuid4().hex}"
+    tmp.mkdir(parents=True)
+    try:
+        path = tmp / PART_NAME
+        with storage.parquet_writer(path, schema, **OPTIONS) as pw:
+            writer = PartWriter(pw, schema, row_group_size, tmp)
+            yield writer
+        storage.fsync(path)
+        if swap:
+            swap_in(tmp, final)
+            writer.folder = final
+    except BaseException:
+        storage.remove_tree(tmp)
+        raise
+    finally:
+        if swap:
+            storage.remove_empty(scratch)
+
+
+class PartWriter:
+    """What ``partition_writer`` and ``part_writer`` yield: ``write(batch)`` appends
+    (empty batches are skipped); ``rows`` counts what was written; ``folder`` is where the
+    partition is (scratch until it is swapped in)."""
+
+    def __init__(self, writer, schema: pa.Schema, row_group_size: int, folder: Path) -> None:
+        self._writer, self._schema, self._rg = writer, schema, row_group_size
+        self.folder = folder
+        self.rows = 0
+
+    def write(self, batch: pa.RecordBatch | pa.Table) -> None:
+        if batch.num_rows:
+            self._writer.write_table(_as_table(batch, self._schema), row_group_size=self._rg)
+            self.rows += batch.num_rows
+
+
 def write_partition(
     root: str | os.PathLike[str],
     table: str,
@@ -67,39 +132,16 @@ def write_partition(
     batches stream to disk as they come. ``swap=False`` leaves the written folder in
     scratch and returns it, for ``publish_atomically`` to swap several in together.
     """
-    final = partition_dir(root, table, day)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    recover(final)
-    scratch, prefix = _scratch(final)
-    tmp = scratch / f"{prefix}.tmp-{uuid.uuid4().hex}"
-    tmp.mkdir(parents=True)
-    try:
-        path = tmp / PART_NAME
-        opts = dict(compression="zstd", write_statistics=True)
-        if sort_by:
-            tables = [b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in batches]
-            data = (
-                pa.concat_tables([t.cast(schema) for t in tables])
-                if tables
-                else schema.empty_table()
-            )
-            batches = [data.sort_by(sort_by)]
-        with storage.parquet_writer(path, schema, **opts) as writer:
-            for b in batches:
-                t = b if isinstance(b, pa.Table) else pa.Table.from_batches([b])
-                if t.num_rows:
-                    writer.write_table(t.cast(schema), row_group_size=row_group_size)
-        storage.fsync(path)
-        if not swap:
-            return tmp
-        swap_in(tmp, final)
-    except BaseException:
-        storage.remove_tree(tmp)
-        raise
-    finally:
-        if swap:
-            storage.remove_empty(scratch)
-    return final
+    if sort_by:
+        tables = [_as_table(b, schema) for b in batches]
+        data = pa.concat_tables(tables) if tables else schema.empty_table()
+        batches = [data.sort_by(sort_by)]
+    with partition_writer(
+        root, table, day, schema, row_group_size=row_group_size, swap=swap
+    ) as writer:
+        for b in batches:
+            writer.write(b)
+    return writer.folder
 
 
 def _journal(root: str | os.PathLike[str], day: str) -> Path:
@@ -207,15 +249,11 @@ def part_name(shard: int) -> str:
     return f"part-{shard:05d}.parquet"
 
 
-def write_part(
-    root: str | os.PathLike[str],
-    table: str,
-    day: str,
-    shard: int,
-    batches: Iterable[pa.RecordBatch | pa.Table],
-    schema: pa.Schema,
-) -> Path:
-    """Write one shard's file of a day's partition, atomically (temp file + rename).
+@contextlib.contextmanager
+def part_writer(
+    root: str | os.PathLike[str], table: str, day: str, shard: int, schema: pa.Schema
+) -> Iterator[PartWriter]:
+    """Stream one shard's file of a day's partition, atomically (temp file + rename).
 
     Parallel tasks (Airflow mapped tasks) each write their own file into the same folder;
     readers glob ``*.parquet`` and see a shard's file whole or not at all. Whoever plans
@@ -226,14 +264,26 @@ def write_part(
     path = final / part_name(shard)
     tmp = final / f".{path.name}.tmp-{uuid.uuid4().hex}"
     try:
-        with storage.parquet_writer(tmp, schema, compression="zstd", write_statistics=True) as w:
-            for b in batches:
-                t = b if isinstance(b, pa.Table) else pa.Table.from_batches([b])
-                if t.num_rows:
-                    w.write_table(t.cast(schema))
+        with storage.parquet_writer(tmp, schema, **OPTIONS) as pw:
+            writer = PartWriter(pw, schema, 10_000, final)
+            yield writer
         storage.fsync(tmp)
         storage.replace_file(tmp, path)
     except BaseException:
         storage.remove_tree(tmp)
         raise
-    return path
+
+
+def write_part(
+    root: str | os.PathLike[str],
+    table: str,
+    day: str,
+    shard: int,
+    batches: Iterable[pa.RecordBatch | pa.Table],
+    schema: pa.Schema,
+) -> Path:
+    """Write one shard's file of a day's partition (see ``part_writer``)."""
+    with part_writer(root, table, day, shard, schema) as writer:
+        for b in batches:
+            writer.write(b)
+    return partition_dir(root, table, day) / part_name(shard)
