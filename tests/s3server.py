@@ -23,6 +23,10 @@ def s3_server(bucket: str = "news") -> Iterator[dict[str, str]]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    # moto keeps its buckets in process-wide state: start every server empty
+    import httpx
+
+    httpx.post(f"http://{host}:{port}/moto-api/reset", timeout=10).raise_for_status()
     env = {
         "AWS_ACCESS_KEY_ID": "newsflow-test",
         "AWS_SECRET_ACCESS_KEY": "newsflow-test-secret",
