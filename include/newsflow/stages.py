@@ -206,7 +206,9 @@ def ingest(settings: Settings, day: str) -> StageResult:
         with partition_writer(work, "rejects_ingest", day, schema.REJECTS) as rw:
             sink = _RejectSink(rw)
             rows = _batches(docs(sink), schema.RAW, 200)
-            out = write_partition(work, "ingested", day, rows, schema.RAW)
+            # small row groups: readers stream a row group at a time, and raw pages are
+            # large (10,000 rows of 70 KB pages made 1.4 GB row groups in clean's memory)
+            out = write_partition(work, "ingested", day, rows, schema.RAW, row_group_size=200)
             sink.flush()
         if archive is not None and archive.records:
             archive.commit()  # first the responses, then the validators that assume them

@@ -81,10 +81,14 @@ def is_remote(path: Pathish) -> bool:
 
 
 def parquet_file(path: Path) -> pq.ParquetFile:
-    """Open a Parquet file for reading footers and streaming batches."""
+    """Open a Parquet file for reading footers and streaming batches.
+
+    ``pre_buffer`` is off: with it, ``iter_batches`` keeps every row group it has read
+    buffered until the reader is done, so streaming a day's raw pages grew by ~35 KB per
+    document (3 GB per clean worker at 100k pages)."""
     if is_remote(path):
-        return pq.ParquetFile(path.open("rb"))
-    return pq.ParquetFile(path)
+        return pq.ParquetFile(path.open("rb"), pre_buffer=False)
+    return pq.ParquetFile(path, pre_buffer=False)
 
 
 def read_table(path: Path, **kwargs: Any):
