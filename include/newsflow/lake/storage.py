@@ -71,13 +71,9 @@ def _is_upath(obj: object) -> bool:
 
 
 def is_remote(path: Pathish) -> bool:
-    """True when ``path`` is on an object store (no rename, no fsync, no flock)."""
-    return (
-        _is_upath(path)
-        and not isinstance(path, PurePath)
-        or is_url(path)
-        and not str(path).startswith("file://")
-    )
+    """True when ``path`` is on an object store (no rename, no fsync, no flock):
+    a ``UPath`` or a URL other than ``file://``."""
+    return is_url(path) and not str(path).startswith("file://")
 
 
 def parquet_file(path: Path) -> pq.ParquetFile:
