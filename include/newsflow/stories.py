@@ -25,12 +25,13 @@ The defaults were fitted (logistic regression, then the threshold) on the odd-nu
 topics of ECB+ and checked on the even ones (``benchmarks/stories.py``). Every
 weight is a ``Settings`` field (``story_*``).
 
-Scale: pair scores are computed only where two articles share a word or an entity
-(sparse products, in row chunks, their similarities read from those products), and
-single-linkage components of the linked pairs bound the average-linkage runs (an
-average-linkage cluster never spans two components). A component larger than
-``max_component`` (a chain, not one event) is split again at a stricter link threshold,
-so memory stays bounded by ``max_component``^2 floats whatever the day's size.
+Scale: only candidate pairs are scored: pairs sharing one of each other's heaviest
+TF-IDF terms or people keys (blocking; terms that many articles share block nothing),
+so the pairs grow linearly with the day, not quadratically. Single-linkage components
+of the linked pairs bound the average-linkage runs (an average-linkage cluster never
+spans two components). A component larger than ``max_component`` (a chain, not one
+event) is split again at a stricter link threshold, so memory stays bounded by
+``max_component``^2 floats whatever the day's size.
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ class StoryParams:
     cross_language_text: float = 0.2
     window_days: int = 3
     max_component: int = 5_000
+    block_terms: int = 50
+    block_people: int = 5
+    max_posting: int = 1_000
 
 
 def story_key(entity_key: str, label: str, country: str | None) -> str | None:
@@ -144,7 +148,10 @@ def _features(articles: Sequence[StoryInput]) -> dict[str, sparse.csr_matrix]:
         out[kind] = TfidfVectorizer(
             analyzer=lambda ks: ks, dtype=np.float32, lowercase=False
         ).fit_transform(docs)
-    return {k: _rows_normalised(sparse.csr_matrix(v)) for k, v in out.items()}
+    feats = {k: _rows_normalised(sparse.csr_matrix(v)) for k, v in out.items()}
+    for m in feats.values():
+        m.sort_indices()  # row products (``_pair_dots``) merge sorted rows
+    return feats
 
 
 class _Scorer:
@@ -198,39 +205,95 @@ class _Scorer:
         z = self._logits(sims, idx[:, None], idx[None, :])
         return 1.0 / (1.0 + np.exp(-z))
 
-    def linked_pairs(
-        self, idx: np.ndarray, threshold: float, chunk_cells: int = 4_000_000
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pairs (i < j) of positions in ``idx`` sharing a word or an entity whose link
-        probability reaches ``threshold``, with their logits.
-
-        Rows are taken in chunks of about ``chunk_cells / len(idx)`` so one chunk's
-        products stay bounded; each pair's similarities are read from those products.
-        """
-        n = len(idx)
+    def linked_pairs(self, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The candidate pairs (i < j, ``_candidates``) whose link probability reaches
+        ``threshold``, with their logits; each candidate's similarities are exact
+        row-wise dot products."""
         cut = math.log(threshold / (1 - threshold))
-        feats = {k: self.f[k][idx] for k, w in self.weights.items() if w > 0 and k in self.f}
-        step = max(1, chunk_cells // max(n, 1))
-        out_i, out_j, out_z = [], [], []
-        for s in range(0, n, step):
-            prods = {k: sparse.csr_matrix(m[s : s + step] @ m.T) for k, m in feats.items()}
-            overlap = sum(prods.values())
-            coo = sparse.triu(sparse.csr_matrix(overlap), k=s + 1).tocoo()
-            li, j = coo.row.astype(np.int64), coo.col.astype(np.int64)
-            i = li + s
-            keep = j > i
-            li, i, j = li[keep], i[keep], j[keep]
-            if not len(i):
-                continue
-            sims = {k: np.asarray(m[li, j]).ravel() for k, m in prods.items()}
-            z = self._logits(sims, idx[i], idx[j])
-            ok = z >= cut
-            out_i.append(i[ok])
-            out_j.append(j[ok])
-            out_z.append(z[ok])
-        if not out_i:
-            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
-        return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_z)
+        i, j = self._candidates()
+        if not len(i):
+            return i, j, np.empty(0)
+        sims = {
+            k: _pair_dots(self.f[k], i, j) for k, w in self.weights.items() if w and k in self.f
+        }
+        z = self._logits(sims, i, j)
+        ok = z >= cut
+        if self.p.bias + self.weights["text"] * self.p.cross_language_text >= cut:
+            # the text constant alone would link any two languages: require a shared key
+            # of the most weighted entity kind, so the result does not depend on which
+            # candidates the bounds happened to bring
+            la, lb = self.lang[i], self.lang[j]
+            cross = (la > 0) & (lb > 0) & (la != lb)
+            ents = {k: w for k, w in self.weights.items() if k != "text" and k in sims}
+            shared = sims[max(ents, key=ents.__getitem__)] > 0 if ents else False
+            ok &= ~cross | shared
+        return i[ok], j[ok], z[ok]
+
+    def _candidates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs (i < j): those sharing one of each other's ``block_terms``
+        heaviest TF-IDF text terms or ``block_people`` heaviest people keys.
+
+        Scoring every pair is quadratic, and no exact bound prunes it: a link needs a
+        text cosine of only ~0.1 when people match, which long texts reach through
+        common words. Two reports of one event share their rare words (names, places,
+        numbers) and their main people, which are what weigh most in each vector, so
+        the heaviest few find them. A term or key among the heaviest of more than
+        ``max_posting`` articles names no single event and blocks nothing: pairs per
+        article are then bounded, and the cost grows linearly with the day.
+        """
+        p, n = self.p, len(self.year)
+        parts = []
+        for kind, k in (("text", p.block_terms), ("people", p.block_people)):
+            if k > 0 and kind in self.f and self.f[kind].nnz:
+                top = _heaviest(self.f[kind], k, p.max_posting)
+                parts.extend(_sharing(top))
+        return _unique_pairs(parts, n)
+
+
+def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int) -> sparse.csr_matrix:
+    """``m`` with only each row's ``k`` largest entries, and without the columns that
+    more than ``max_posting`` rows keep."""
+    n = m.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(m.indptr))
+    order = np.lexsort((-m.data, rows))
+    rank = np.empty(m.nnz, np.int64)
+    rank[order] = np.arange(m.nnz) - m.indptr[:-1][rows[order]]
+    keep = rank < k
+    posting = np.bincount(m.indices[keep], minlength=m.shape[1])
+    keep &= posting[m.indices] <= max_posting
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=n))])
+    return sparse.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
+
+
+def _sharing(m: sparse.csr_matrix, chunk_rows: int = 5_000) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Pairs of rows of ``m`` sharing a column, from ``m @ m.T`` in row chunks."""
+    mt = sparse.csr_matrix(m.T)
+    out = []
+    for s in range(0, m.shape[0], chunk_rows):
+        coo = (m[s : s + chunk_rows] @ mt).tocoo()
+        i, j = coo.row.astype(np.int64) + s, coo.col.astype(np.int64)
+        out.append((i[i < j], j[i < j]))
+    return out
+
+
+def _unique_pairs(parts: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs (i < j) among ``parts``' (i, j) arrays (either orientation)."""
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    i = np.concatenate([p[0] for p in parts])
+    j = np.concatenate([p[1] for p in parts])
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    code = np.unique((lo * n + hi)[lo != hi])
+    return code // n, code % n
+
+
+def _pair_dots(m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 50_000):
+    """Row dot products ``m[i[k]] . m[j[k]]`` for each pair, in bounded chunks."""
+    out = np.empty(len(i), np.float64)
+    for s in range(0, len(i), chunk):
+        a, b = m[i[s : s + chunk]], m[j[s : s + chunk]]
+        out[s : s + chunk] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return out
 
 
 def _components(
@@ -276,7 +339,7 @@ def cluster_stories(
         # cluster never spans two components). A component too large for a dense block
         # is chained, not one event: it is split again at a stricter link threshold
         # (the pairs are scored once; a stricter cut only filters them).
-        pairs = scorer.linked_pairs(np.arange(n), p.threshold)
+        pairs = scorer.linked_pairs(p.threshold)
         todo = [(np.arange(n), p.threshold)]
         while todo:
             idx, threshold = todo.pop()
