@@ -237,8 +237,14 @@ def report(results: list[dict], out: Path) -> str:
         f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}. "
         "Command: `.venv/bin/python benchmarks/pipeline.py --sizes "
         + " ".join(str(r["n"]) for r in results)
+        + (
+            f" --naive-max {max(r['n'] for r in results if not r['b'].get('extrapolated'))}"
+            if any(r["b"].get("extrapolated") for r in results)
+            else ""
+        )
         + "`. Each system runs in its own process on the same generated pages; "
-        "`load` is the mean 1-min load average during the run (2.0 = both cores busy).",
+        "`load` is the mean 1-min load average during the run (2.0 = both cores busy); peak RSS "
+        "is summed over the process tree (pages shared by forked workers count once per process).",
         "",
         "| docs | system | wall s | CPU s | docs/s | docs/s/core | peak RSS MiB | load "
         "| pipeline ÷ this (wall) | (CPU) |",

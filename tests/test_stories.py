@@ -143,7 +143,7 @@ def test_blocking_keeps_the_links_and_drops_most_pairs() -> None:
         assert got <= want
         np.testing.assert_allclose(zz, z[i, j], rtol=1e-5, atol=1e-5)
         recall = len(got) / len(want)
-        candidates = len(scorer._candidates()[0])
+        candidates = sum(len(ci) for ci, _ in scorer.candidates())
         if params.max_posting >= 1_000:
             assert len(want) > 300 and recall >= 0.95, (params, recall)
             assert candidates < n * (n - 1) / 2 / 5, (params, candidates)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -206,13 +206,23 @@ class _Scorer:
         return 1.0 / (1.0 + np.exp(-z))
 
     def linked_pairs(self, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The candidate pairs (i < j, ``_candidates``) whose link probability reaches
+        """The candidate pairs (i < j, ``candidates``) whose link probability reaches
         ``threshold``, with their logits; each candidate's similarities are exact
-        row-wise dot products."""
+        row-wise dot products. Candidates are scored a chunk at a time and only the
+        linked ones kept, so memory follows the links, not the candidates."""
         cut = math.log(threshold / (1 - threshold))
-        i, j = self._candidates()
-        if not len(i):
-            return i, j, np.empty(0)
+        found = [(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))]
+        for i, j in self.candidates():
+            if len(i):
+                ok, z = self._links(i, j, cut)
+                found.append((i[ok], j[ok], z[ok]))
+        i, j, z = (np.concatenate(x) for x in zip(*found, strict=True))
+        # a pair can come from both blocks (text and people): keep it once
+        _, first = np.unique(i * len(self.year) + j, return_index=True)
+        return i[first], j[first], z[first]
+
+    def _links(self, i: np.ndarray, j: np.ndarray, cut: float) -> tuple[np.ndarray, np.ndarray]:
+        """(linked?, logit) of the pairs (i, j)."""
         sims = {
             k: _pair_dots(self.f[k], i, j) for k, w in self.weights.items() if w and k in self.f
         }
@@ -221,17 +231,18 @@ class _Scorer:
         if self.p.bias + self.weights["text"] * self.p.cross_language_text >= cut:
             # the text constant alone would link any two languages: require a shared key
             # of the most weighted entity kind, so the result does not depend on which
-            # candidates the bounds happened to bring
+            # candidates the blocking happened to bring
             la, lb = self.lang[i], self.lang[j]
             cross = (la > 0) & (lb > 0) & (la != lb)
             ents = {k: w for k, w in self.weights.items() if k != "text" and k in sims}
             shared = sims[max(ents, key=ents.__getitem__)] > 0 if ents else False
             ok &= ~cross | shared
-        return i[ok], j[ok], z[ok]
+        return ok, z
 
-    def _candidates(self) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate pairs (i < j): those sharing one of each other's ``block_terms``
-        heaviest TF-IDF text terms or ``block_people`` heaviest people keys.
+    def candidates(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Candidate pairs (i < j), in chunks: those sharing one of each other's
+        ``block_terms`` heaviest TF-IDF text terms or ``block_people`` heaviest people keys
+        (a pair sharing both comes twice).
 
         Scoring every pair is quadratic, and no exact bound prunes it: a link needs a
         text cosine of only ~0.1 when people match, which long texts reach through
@@ -241,13 +252,10 @@ class _Scorer:
         ``max_posting`` articles names no single event and blocks nothing: pairs per
         article are then bounded, and the cost grows linearly with the day.
         """
-        p, n = self.p, len(self.year)
-        parts = []
+        p = self.p
         for kind, k in (("text", p.block_terms), ("people", p.block_people)):
             if k > 0 and kind in self.f and self.f[kind].nnz:
-                top = _heaviest(self.f[kind], k, p.max_posting)
-                parts.extend(_sharing(top))
-        return _unique_pairs(parts, n)
+                yield from _sharing(_heaviest(self.f[kind], k, p.max_posting))
 
 
 def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int) -> sparse.csr_matrix:
@@ -265,29 +273,20 @@ def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int) -> sparse.csr_matr
     return sparse.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
 
 
-def _sharing(m: sparse.csr_matrix, chunk_rows: int = 5_000) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Pairs of rows of ``m`` sharing a column, from ``m @ m.T`` in row chunks."""
+def _sharing(
+    m: sparse.csr_matrix, chunk_rows: int = 2_000
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Pairs (i < j) of rows of ``m`` sharing a column, from ``m @ m.T`` in row chunks."""
     mt = sparse.csr_matrix(m.T)
-    out = []
     for s in range(0, m.shape[0], chunk_rows):
         coo = (m[s : s + chunk_rows] @ mt).tocoo()
         i, j = coo.row.astype(np.int64) + s, coo.col.astype(np.int64)
-        out.append((i[i < j], j[i < j]))
-    return out
+        yield i[i < j], j[i < j]
 
 
-def _unique_pairs(parts: list, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct pairs (i < j) among ``parts``' (i, j) arrays (either orientation)."""
-    if not parts:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    i = np.concatenate([p[0] for p in parts])
-    j = np.concatenate([p[1] for p in parts])
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    code = np.unique((lo * n + hi)[lo != hi])
-    return code // n, code % n
-
-
-def _pair_dots(m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 50_000):
+def _pair_dots(
+    m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 20_000
+) -> np.ndarray:
     """Row dot products ``m[i[k]] . m[j[k]]`` for each pair, in bounded chunks."""
     out = np.empty(len(i), np.float64)
     for s in range(0, len(i), chunk):
