@@ -88,6 +88,7 @@ class StoryParams:
     block_terms: int = 50
     block_people: int = 5
     max_posting: int = 1_000
+    max_candidates: int = 200
 
 
 def story_key(entity_key: str, label: str, country: str | None) -> str | None:
@@ -249,23 +250,35 @@ class _Scorer:
         common words. Two reports of one event share their rare words (names, places,
         numbers) and their main people, which are what weigh most in each vector, so
         the heaviest few find them. A term or key among the heaviest of more than
-        ``max_posting`` articles names no single event and blocks nothing: pairs per
-        article are then bounded, and the cost grows linearly with the day.
+        ``max_posting`` articles names no single event and blocks nothing. Each article
+        keeps at most ``max_candidates`` partners per block, those sharing the most
+        weight: on a day where many articles reuse the same passages every article shares
+        rare words with hundreds of others, and without this cap the pairs grow with the
+        square of the day. Stories bigger than the cap still join up through chains of
+        links (clusters start from connected components).
         """
         p = self.p
         for kind, k in (("text", p.block_terms), ("people", p.block_people)):
             if k > 0 and kind in self.f and self.f[kind].nnz:
-                yield from _sharing(_heaviest(self.f[kind], k, p.max_posting))
+                top = _heaviest(self.f[kind], k, p.max_posting)
+                yield from _sharing(top, p.max_candidates)
+
+
+def _row_ranks(m: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """(row of each stored entry, its rank in its row by value, largest first)."""
+    n = m.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(m.indptr))
+    order = np.lexsort((-m.data, rows))
+    rank = np.empty(m.nnz, np.int64)
+    rank[order] = np.arange(m.nnz) - m.indptr[:-1][rows[order]]
+    return rows, rank
 
 
 def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int) -> sparse.csr_matrix:
     """``m`` with only each row's ``k`` largest entries, and without the columns that
     more than ``max_posting`` rows keep."""
     n = m.shape[0]
-    rows = np.repeat(np.arange(n), np.diff(m.indptr))
-    order = np.lexsort((-m.data, rows))
-    rank = np.empty(m.nnz, np.int64)
-    rank[order] = np.arange(m.nnz) - m.indptr[:-1][rows[order]]
+    rows, rank = _row_ranks(m)
     keep = rank < k
     posting = np.bincount(m.indices[keep], minlength=m.shape[1])
     keep &= posting[m.indices] <= max_posting
@@ -274,14 +287,19 @@ def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int) -> sparse.csr_matr
 
 
 def _sharing(
-    m: sparse.csr_matrix, chunk_rows: int = 2_000
+    m: sparse.csr_matrix, per_row: int, chunk_rows: int = 2_000
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Pairs (i < j) of rows of ``m`` sharing a column, from ``m @ m.T`` in row chunks."""
+    """Pairs (i < j) of rows of ``m`` sharing a column, each row keeping the ``per_row``
+    others it shares the most weight with (``m @ m.T`` in row chunks)."""
     mt = sparse.csr_matrix(m.T)
     for s in range(0, m.shape[0], chunk_rows):
-        coo = (m[s : s + chunk_rows] @ mt).tocoo()
-        i, j = coo.row.astype(np.int64) + s, coo.col.astype(np.int64)
-        yield i[i < j], j[i < j]
+        prod = sparse.csr_matrix(m[s : s + chunk_rows] @ mt)
+        prod.setdiag(0, k=s)
+        prod.eliminate_zeros()
+        rows, rank = _row_ranks(prod)
+        keep = rank < per_row
+        i, j = rows[keep] + s, prod.indices[keep].astype(np.int64)
+        yield np.minimum(i, j), np.maximum(i, j)
 
 
 def _pair_dots(
