@@ -276,7 +276,7 @@ def clean_shards(settings: Settings, day: str) -> list[int]:
         raise FileNotFoundError(
             f"no partition {partition_dir(work, 'ingested', day)}: run the previous stage first"
         )
-    docs = sum(storage.parquet_file(f).metadata.num_rows for f in files)
+    docs = _rows(partition_dir(work, "ingested", day))
     n = max(1, min(settings.clean_shards, -(-docs // settings.shard_min_docs)))
     for table in ("cleaned", "rejects_clean"):
         drop_partition(work, table, day)

@@ -101,18 +101,16 @@ def partition_writer(
 
 class PartWriter:
     """What ``partition_writer`` and ``part_writer`` yield: ``write(batch)`` appends
-    (empty batches are skipped); ``rows`` counts what was written; ``folder`` is where the
-    partition is (scratch until it is swapped in)."""
+    (empty batches are skipped); ``folder`` is where the partition is (scratch until it is
+    swapped in)."""
 
     def __init__(self, writer, schema: pa.Schema, row_group_size: int, folder: Path) -> None:
         self._writer, self._schema, self._rg = writer, schema, row_group_size
         self.folder = folder
-        self.rows = 0
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> None:
         if batch.num_rows:
             self._writer.write_table(_as_table(batch, self._schema), row_group_size=self._rg)
-            self.rows += batch.num_rows
 
 
 def write_partition(
