@@ -1,5 +1,8 @@
 """news_daily: ingest -> clean -> dedup -> tag -> publish for one day; news_report after it.
 
+clean and tag (the CPU-bound stages) are mapped over shards of the day, so they spread
+over every Celery worker.
+
 Thin wiring only: every task calls a stage function of the ``newsflow`` package and
 passes the partition path on in XCom. Heavy imports happen inside the tasks so the
 scheduler parses this file in milliseconds. ``publish`` updates the ``newsflow_articles``
@@ -61,6 +64,23 @@ def _run_stage(stage: str, **kwargs) -> dict:
         for asset in (ARTICLES, ENTITIES):
             ctx["outlet_events"][asset].extra = {"day": day, "lake": settings.lake}
     return result.to_dict()
+
+
+def _plan(stage: str) -> list[list[int]]:
+    """[shard, shards] for each mapped task of a sharded stage (clean, tag): the day's
+    rows in contiguous slices. A stage not among params.stages gets one no-op task."""
+    from newsflow import stages
+    from newsflow.orchestration import resolve_day, selected, settings_from_params
+
+    ctx = get_current_context()
+    params = ctx["params"]
+    if not selected(params, stage):
+        return [[0, 1]]
+    day = resolve_day(
+        params, ctx.get("data_interval_start"), getattr(ctx["dag_run"], "run_after", None)
+    )
+    plan = stages.SHARD_PLANS[stage](settings_from_params(params), day)
+    return [[s, len(plan)] for s in plan]
 
 
 @dag(
@@ -143,19 +163,7 @@ def news_daily():
 
     @task(trigger_rule="none_failed", execution_timeout=timedelta(minutes=5))
     def plan_clean(_prev: dict) -> list[list[int]]:
-        """[shard, shards] for each clean task: the day's documents in contiguous slices."""
-        from newsflow import stages
-        from newsflow.orchestration import resolve_day, selected, settings_from_params
-
-        ctx = get_current_context()
-        params = ctx["params"]
-        if not selected(params, "clean"):
-            return [[0, 1]]
-        day = resolve_day(
-            params, ctx.get("data_interval_start"), getattr(ctx["dag_run"], "run_after", None)
-        )
-        plan = stages.clean_shards(settings_from_params(params), day)
-        return [[s, len(plan)] for s in plan]
+        return _plan("clean")
 
     @task(trigger_rule="none_failed", execution_timeout=TIMEOUTS["clean"])
     def clean(shard: list[int]) -> dict:
@@ -165,9 +173,13 @@ def news_daily():
     def dedup(_prev: dict) -> dict:
         return _run_stage("dedup")
 
+    @task(trigger_rule="none_failed", execution_timeout=timedelta(minutes=5))
+    def plan_tag(_prev: dict) -> list[list[int]]:
+        return _plan("tag")
+
     @task(trigger_rule="none_failed", execution_timeout=TIMEOUTS["tag"])
-    def tag(_prev: dict) -> dict:
-        return _run_stage("tag")
+    def tag(shard: list[int]) -> dict:
+        return _run_stage("tag", shard=shard[0], shards=shard[1])
 
     @task(
         trigger_rule="none_failed",
@@ -177,8 +189,8 @@ def news_daily():
     def publish(_prev: dict) -> dict:
         return _run_stage("publish")
 
-    shards = plan_clean(ingest())
-    publish(tag(dedup(clean.expand(shard=shards))))
+    cleaned = clean.expand(shard=plan_clean(ingest()))
+    publish(tag.expand(shard=plan_tag(dedup(cleaned))))
 
 
 news_daily()

@@ -42,15 +42,16 @@ def test_dag_file_parses_fast() -> None:
 
 def test_tasks_in_order_without_cycles(dagbag) -> None:
     dag = dagbag.dags["news_daily"]
-    order = ["ingest", "plan_clean", "clean", "dedup", "tag", "publish"]
+    order = ["ingest", "plan_clean", "clean", "dedup", "plan_tag", "tag", "publish"]
     assert sorted(dag.task_ids) == sorted(order)
     for up, down in zip(order, order[1:], strict=False):
         assert dag.get_task(down).upstream_task_ids == {up}
     assert [t.task_id for t in dag.topological_sort()] == order
-    # clean is mapped over the shards plan_clean returns (dynamic task mapping)
+    # clean and tag are mapped over the shards plan_* return (dynamic task mapping)
     from airflow.sdk.definitions.mappedoperator import MappedOperator
 
     assert isinstance(dag.get_task("clean"), MappedOperator)
+    assert isinstance(dag.get_task("tag"), MappedOperator)
 
 
 def test_schedule_params_retries(dagbag) -> None:

@@ -42,6 +42,7 @@ def _deployment(tmp: Path, executor: str, **env: str) -> AirflowStack:
             "NEWSFLOW_PARAM_ROOTS": str(tmp / "data"),
             "NEWSFLOW_RETRY_DELAY_SECONDS": "1",
             "NEWSFLOW_SHARD_MIN_DOCS": "1",
+            "NEWSFLOW_TAG_SHARD_MIN_ARTICLES": "1",
             **env,
         },
     )
@@ -97,15 +98,17 @@ def _common_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
     conf = {"day": SEED_DAY, "inbox": str(inbox), "lake": str(lake)}
     run, tis = _run_ok(stack, conf)
     figures["time_to_first_success_s"] = round(time.monotonic() - stack.started_at, 1)
-    # two seed texts, NEWSFLOW_SHARD_MIN_DOCS=1: clean is mapped over two shards
+    # two seed texts, one a shard: clean and tag are each mapped over two shards
     assert sorted((t["task_id"], t["map_index"]) for t in tis) == [
         ("clean", 0),
         ("clean", 1),
         ("dedup", -1),
         ("ingest", -1),
         ("plan_clean", -1),
+        ("plan_tag", -1),
         ("publish", -1),
-        ("tag", -1),
+        ("tag", 0),
+        ("tag", 1),
     ]
     assert all(t["state"] == "success" and t["try_number"] == 1 for t in tis)
     assert next(t for t in tis if t["task_id"] == "ingest")["pool"] == "newsflow_fetch"

@@ -1,4 +1,4 @@
-"""Clean in shards (the DAG's mapped clean tasks): any shard count gives the same lake."""
+"""Clean and tag in shards (the DAG's mapped tasks): any shard count gives the same lake."""
 
 import json
 import shutil
@@ -15,7 +15,16 @@ TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")
 
 
 def _run(inbox: Path, lake: Path, shards: int) -> dict[str, pd.DataFrame]:
-    s = load_settings(inbox=str(inbox), lake=str(lake), clean_shards=shards, shard_min_docs=1)
+    s = load_settings(
+        inbox=str(inbox),
+        lake=str(lake),
+        clean_shards=shards,
+        shard_min_docs=1,
+        tag_shards=shards,
+        tag_shard_min_articles=1,
+        # several shards: tag them in two worker processes, as a big day does
+        ner_processes=1 if shards == 1 else 2,
+    )
     stages.run(s, DAY)
     return {t: pd.read_parquet(lake / t / f"dt={DAY}") for t in TABLES}
 
@@ -47,6 +56,9 @@ def test_three_shards_equal_one(one_and_three) -> None:
     assert len(same) == 2 and same.article_id.nunique() == 2
     m = json.loads((lakes / "three" / "_runs" / f"dt={DAY}" / "manifest.json").read_text())
     assert m["stages"]["clean"]["shards"] == 3
+    assert m["stages"]["tag"]["shards"] == 3
+    tagged = m["stages"]["tag"]["counts"]["articles_tagged"]
+    assert tagged == (~a.is_duplicate).sum()  # every original once, no duplicate
     assert (
         m["stages"]["clean"]["counts"]["documents"] == m["stages"]["ingest"]["counts"]["documents"]
     )
@@ -67,6 +79,23 @@ def test_plan_clears_stale_shards(tmp_path: Path) -> None:
     s1 = s.model_copy(update={"clean_shards": 1})
     assert stages.clean_shards(s1, DAY) == [0]
     assert not cleaned.exists()  # the old shards are gone before the new clean runs
+
+
+def test_tag_plan_clears_stale_shards(tmp_path: Path) -> None:
+    s = load_settings(
+        inbox=str(SAMPLE / "inbox"), lake=str(tmp_path), tag_shards=8, tag_shard_min_articles=15
+    )
+    stages.run(s, DAY, stages=("ingest", "clean", "dedup"))
+    plan = stages.tag_shards(s, DAY)
+    assert plan == [0, 1, 2]  # 45 deduped rows, at least 15 a shard
+    for shard in plan:
+        stages.tag(s, DAY, shard, len(plan))
+    entities = tmp_path / "_work" / "entities" / f"dt={DAY}"
+    stats = tmp_path / "_work" / "stats" / f"dt={DAY}"
+    assert len(list(entities.glob("*.parquet"))) == 3
+    assert len(list(stats.glob("tag-*.json"))) == 3
+    assert stages.tag_shards(s.model_copy(update={"tag_shards": 1}), DAY) == [0]
+    assert not entities.exists() and not list(stats.glob("tag*.json"))
 
 
 def test_clean_before_ingest_is_a_clear_error(tmp_path: Path) -> None:

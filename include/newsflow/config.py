@@ -163,13 +163,22 @@ class Settings(BaseModel):
     ner_processes: int = Field(
         0,
         ge=0,
-        description="spaCy worker processes for NER; 0 = one per core on days with at least "
-        "ner_parallel_min_articles articles to tag, else 1",
+        description="Processes for the CLI's tag shards; 0 = one per core on days with at "
+        "least ner_parallel_min_articles articles, else 1",
     )
     ner_parallel_min_articles: int = Field(
         2_000, gt=0, description="Days this large tag with several processes when ner_processes=0"
     )
     ner_max_chars: int = Field(100_000, gt=0, description="Texts are tagged up to this length")
+    # tag shards (Airflow dynamic task mapping, like clean's)
+    tag_shards: int = Field(
+        8, ge=1, description="At most this many tag (NER) tasks run in parallel for one day"
+    )
+    tag_shard_min_articles: int = Field(
+        1_000,
+        ge=1,
+        description="Rows (duplicates included) per tag shard at least (each loads the model: ~1 s)",
+    )
 
     # parquet
     row_group_size: int = Field(10_000, gt=0)

@@ -285,23 +285,56 @@ def clean_shards(settings: Settings, day: str) -> list[int]:
     return list(range(n))
 
 
-def _ingested_slice(settings: Settings, day: str, shard: int, shards: int) -> Iterator[dict]:
-    """Rows ``[N*shard/shards, N*(shard+1)/shards)`` of the day's ingested documents."""
+def _slice(
+    settings: Settings,
+    day: str,
+    table: str,
+    shard: int,
+    shards: int,
+    *,
+    columns: list[str] | None = None,
+    batch_size: int = 200,
+) -> Iterator[pa.RecordBatch]:
+    """Rows ``[N*shard/shards, N*(shard+1)/shards)`` of a day's work partition."""
     files = [
         storage.parquet_file(f)
-        for f in sorted(partition_dir(_work(settings), "ingested", day).glob("*.parquet"))
+        for f in sorted(partition_dir(_work(settings), table, day).glob("*.parquet"))
     ]
     total = sum(f.metadata.num_rows for f in files)
     start, stop = total * shard // shards, total * (shard + 1) // shards
     offset = 0
     for f in files:
-        for batch in f.iter_batches(batch_size=200):
+        for batch in f.iter_batches(batch_size=batch_size, columns=columns):
             lo, hi = max(start - offset, 0), min(stop - offset, batch.num_rows)
             offset += batch.num_rows
             if lo < hi:
-                yield from batch.slice(lo, hi - lo).to_pylist()
+                yield batch.slice(lo, hi - lo)
             if offset >= stop:
                 return
+
+
+def _in_shards(
+    settings: Settings,
+    day: str,
+    stage: str,
+    plan: Callable[[Settings, str], list[int]],
+    one: Callable[[tuple[Settings, str, int, int]], StageResult],
+    workers: int,
+) -> StageResult:
+    """A sharded stage for the whole day in this process, exactly as the DAG's mapped
+    tasks run it (so the CLI and Airflow give the same rows): plan the shards under the
+    day lock, then run them in up to ``workers`` worker processes."""
+    from newsflow.lake.lock import day_lock
+    from newsflow.parallel import map_ordered
+
+    started = time.perf_counter()
+    with day_lock(settings.lake, day, settings.lock_timeout_seconds):
+        shards = plan(settings, day)
+        jobs = [(settings, day, s, len(shards)) for s in shards]
+        parts = list(map_ordered(one, jobs, workers=min(len(shards), workers)))
+    counts = {k: sum(p.counts[k] for p in parts) for k in parts[0].counts}
+    seconds = round(time.perf_counter() - started, 3)
+    return StageResult(stage, day, parts[0].path, counts, seconds)
 
 
 def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 1) -> StageResult:
@@ -313,19 +346,11 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
     same time (``clean_shards`` planned them under the lock, each writes only its own file).
     """
     if shard is None:
-        from newsflow.lake.lock import day_lock
-        from newsflow.parallel import effective_workers, map_ordered
+        from newsflow.parallel import effective_workers
 
-        started = time.perf_counter()
-        with day_lock(settings.lake, day, settings.lock_timeout_seconds):
-            plan = clean_shards(settings, day)
-            # extraction is CPU-bound: shards run in worker processes, one per core
-            workers = min(len(plan), effective_workers(settings.workers))
-            jobs = [(settings, day, s, len(plan)) for s in plan]
-            parts = list(map_ordered(_clean_shard, jobs, workers=workers))
-        counts = {k: sum(p.counts[k] for p in parts) for k in parts[0].counts}
-        seconds = round(time.perf_counter() - started, 3)
-        return StageResult("clean", day, parts[0].path, counts, seconds)
+        # extraction is CPU-bound: shards run in worker processes, one per core
+        workers = effective_workers(settings.workers)
+        return _in_shards(settings, day, "clean", clean_shards, _clean_shard, workers)
 
     from newsflow.clean import clean_document
     from newsflow.ids import stable_id
@@ -336,7 +361,8 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
     the_day = _day(day)
 
     def rows(rejects: _RejectSink) -> Iterator[dict]:
-        for rec in _ingested_slice(settings, day, shard, shards):
+        batches = _slice(settings, day, "ingested", shard, shards)
+        for rec in (r for b in batches for r in b.to_pylist()):
             counts["documents"] += 1
             doc = RawDoc(**rec)
             try:
@@ -587,24 +613,51 @@ def minhash_params(settings: Settings):
 
 
 @_locked
-def tag(settings: Settings, day: str) -> StageResult:
-    """``_work/deduped`` -> ``_work/entities``; duplicates are not tagged again."""
+@_locked
+def tag_shards(settings: Settings, day: str) -> list[int]:
+    """Plan the day's tag shards and clear what an earlier run of tag left.
+
+    A shard is a contiguous slice of ``_work/deduped`` rows; the DAG maps one tag task
+    over each, so NER (the costly stage) spreads over every Celery worker. At most
+    ``tag_shards`` shards of at least ``tag_shard_min_articles`` rows.
+    """
+    work = _work(settings)
+    folder = partition_dir(work, "deduped", day)
+    if not any(folder.glob("*.parquet")):
+        raise FileNotFoundError(f"no partition {folder}: run the previous stage first")
+    n = max(1, min(settings.tag_shards, _rows(folder) // settings.tag_shard_min_articles))
+    drop_partition(work, "entities", day)
+    for f in partition_dir(work, "stats", day).glob("tag*.json"):
+        f.unlink()
+    return list(range(n))
+
+
+def tag(settings: Settings, day: str, shard: int | None = None, shards: int = 1) -> StageResult:
+    """``_work/deduped`` -> ``_work/entities``, one file per shard; duplicates are not
+    tagged again.
+
+    ``shard=None`` tags the whole day here, its shards in worker processes (one per core
+    on a day of at least ``ner_parallel_min_articles``); one shard takes no lock, so the
+    DAG's mapped tag tasks run at the same time, on one worker or many.
+    """
+    if shard is None:
+        from newsflow.entities.tagger import processes
+
+        deduped = _rows(partition_dir(_work(settings), "deduped", day))
+        workers = processes(
+            settings.ner_processes, deduped, min_articles=settings.ner_parallel_min_articles
+        )
+        return _in_shards(settings, day, "tag", tag_shards, _tag_shard, workers)
+
     from newsflow.entities import Mention, normalise
     from newsflow.entities import tag as ner
-    from newsflow.entities.tagger import processes
 
     started = time.perf_counter()
     counts = {"articles_tagged": 0, "mentions": 0, "normalise_errors": 0}
-    n_process = processes(
-        settings.ner_processes,
-        _rows(partition_dir(_work(settings), "deduped", day)),
-        min_articles=settings.ner_parallel_min_articles,
-    )
+    cols = ["article_id", "text", "is_duplicate"]
 
     def texts() -> Iterator[tuple[str, str]]:
-        for batch in iter_partition(
-            _work(settings), "deduped", day, columns=["article_id", "text", "is_duplicate"]
-        ):
+        for batch in _slice(settings, day, "deduped", shard, shards, columns=cols):
             for r in batch.to_pylist():
                 if not r["is_duplicate"]:
                     yield r["article_id"], r["text"]
@@ -624,7 +677,6 @@ def tag(settings: Settings, day: str) -> StageResult:
             feed(),
             model=settings.spacy_model,
             batch_size=settings.ner_batch_size,
-            n_process=n_process,
             max_chars=settings.ner_max_chars,
         )
         for n, spans in enumerate(spans_iter):
@@ -649,10 +701,24 @@ def tag(settings: Settings, day: str) -> StageResult:
                     "country": m.country,
                 }
 
-    out = write_partition(
-        _work(settings), "entities", day, _batches(rows(), schema.ENTITIES, 2_000), schema.ENTITIES
+    work = _work(settings)
+    write_part(
+        work, "entities", day, shard, _batches(rows(), schema.ENTITIES, 2_000), schema.ENTITIES
     )
-    return _finish(StageResult("tag", day, str(out), counts), started, settings)
+    out = partition_dir(work, "entities", day)
+    return _finish(StageResult("tag", day, str(out), counts, shard=shard), started, settings)
+
+
+def _tag_shard(job: tuple[Settings, str, int, int]) -> StageResult:
+    """One tag shard (runs in a worker process of ``tag(shard=None)``)."""
+    settings, day, shard, shards = job
+    return tag(settings, day, shard, shards)
+
+
+SHARD_PLANS: dict[str, Callable[[Settings, str], list[int]]] = {
+    "clean": clean_shards,
+    "tag": tag_shards,
+}
 
 
 def _rows(folder: Path) -> int:
@@ -756,6 +822,7 @@ def publish(settings: Settings, day: str) -> StageResult:
                 ("articles", "descending"),
                 ("mentions", "descending"),
                 ("entity_key", "ascending"),
+                ("label", "ascending"),  # a total order: the same rows, the same bytes
             ],
         ),
     }
