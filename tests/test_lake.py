@@ -68,7 +68,38 @@ def test_a_write_in_progress_is_invisible_to_readers(tmp_path: Path) -> None:
     assert pl.scan_parquet(glob, hive_partitioning=True).collect().height == 10
 
 
-def test_sorted_write(tmp_path: Path) -> None:
-    t = pa.table({"k": ["b", "a", "c"], "v": [2, 1, 3]}, schema=SCHEMA)
-    write_partition(tmp_path, "t", "2024-05-14", [t], SCHEMA, sort_by=[("k", "ascending")])
-    assert read_partition(tmp_path, "t", "2024-05-14").column("k").to_pylist() == ["a", "b", "c"]
+def test_query_streams_a_sorted_day(tmp_path: Path, monkeypatch) -> None:
+    """publish's sorts: every row in order, in batches, timestamps in UTC, and DuckDB's
+    temporary folder gone afterwards (how far past memory_mb it spills is measured in
+    benchmarks, not here)."""
+    import tempfile
+
+    import numpy as np
+    from newsflow.lake.storage import query_batches
+
+    n = 60_000
+    keys = [f"{k:08d}" for k in np.random.default_rng(1).permutation(n)]
+    sch = pa.schema(
+        [("k", pa.string()), ("t", pa.large_string()), ("ts", pa.timestamp("us", "UTC"))]
+    )
+    table = pa.table(
+        {"k": keys, "t": ["x" * 2_000] * n, "ts": np.arange(n) * 1_000_000}, schema=sch
+    )  # ~120 MB of text
+    folder = write_partition(tmp_path, "t", "2024-05-14", table.to_batches(5_000), sch)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    out: list[str] = []
+    for b in query_batches(
+        tmp_path,
+        "SELECT k, t, ts FROM read_parquet($f) ORDER BY k",
+        {"f": [str(folder / "part-0.parquet")]},
+        batch_size=7_000,
+        memory_mb=256,
+    ):
+        assert b.num_rows <= 7_000
+        assert b.schema.field("ts").type == pa.timestamp("us", "UTC")
+        assert any(temp.iterdir())  # DuckDB's temp folder, for spilling
+        out.extend(b.column("k").to_pylist())
+    assert out == sorted(keys)
+    assert not any(temp.iterdir())

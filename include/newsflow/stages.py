@@ -11,6 +11,7 @@ passes in XCom.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import os
@@ -32,7 +33,7 @@ from newsflow.lake.partition import (
     partition_dir,
     partition_writer,
     publish_atomically,
-    read_partition,
+    recover,
     write_part,
     write_partition,
 )
@@ -726,23 +727,22 @@ def _rows(folder: Path) -> int:
     return sum(storage.parquet_file(f).metadata.num_rows for f in folder.glob("*.parquet"))
 
 
-@_locked
-def publish(settings: Settings, day: str) -> StageResult:
-    """Stories, then the public tables and the manifest, each swapped in atomically."""
-    from newsflow.lake.manifest import write_manifest
+def _story_ids(settings: Settings, day: str) -> dict[str, str]:
+    """``{article_id: story_id}`` for every article of the day.
+
+    Originals are clustered (``stories.cluster_stories``); a copy joins its original's
+    story, from today or from the day the original was published; an article in no
+    story gets one of its own. Only the originals' texts and story keys are held, and
+    rows become Python objects a batch at a time (a whole day's entities as dicts would
+    take gigabytes at 100k articles).
+    """
     from newsflow.lake.query import story_of_earlier
     from newsflow.stories import StoryInput, cluster_stories, story_key
 
-    started = time.perf_counter()
-    work, lake = _work(settings), settings.lake
-    articles = read_partition(work, "deduped", day)
-    entities = read_partition(work, "entities", day)
-
-    # rows become Python objects a batch at a time: a whole day's entities as dicts
-    # would take gigabytes at 100k articles
+    work = _work(settings)
     keys: dict[str, set[str]] = {}
     ent_cols = ["article_id", "entity_key", "label", "country"]
-    for batch in entities.select(ent_cols).to_batches(max_chunksize=50_000):
+    for batch in iter_partition(work, "entities", day, columns=ent_cols, batch_size=50_000):
         for r in batch.to_pylist():
             k = story_key(r["entity_key"], r["label"], r["country"])
             if k:
@@ -756,84 +756,107 @@ def publish(settings: Settings, day: str) -> StageResult:
             r["text"],
             r["language"],
         )
-        for batch in articles.select(cols).to_batches(max_chunksize=5_000)
+        for batch in iter_partition(work, "deduped", day, columns=cols, batch_size=5_000)
         for r in batch.to_pylist()
         if not r["is_duplicate"]
     ]
     del keys
     story = cluster_stories(reps, story_params(settings))
     del reps
-    dup_of = articles.column("duplicate_of").to_pylist()
-    missing = {d for d in dup_of if d and d not in story}
-    story.update(story_of_earlier(lake, missing))
-    ids = articles.column("article_id").to_pylist()
-    story_ids = [story.get(d) if d else story.get(a) for a, d in zip(ids, dup_of, strict=True)]
-    story_ids = [s or stable_story(a) for s, a in zip(story_ids, ids, strict=True)]
-    articles = articles.append_column("story_id", pa.array(story_ids, pa.string()))
-    articles = articles.select(schema.ARTICLES.names)
+    ids: list[str] = []
+    dup_of: list[str | None] = []
+    cols = ["article_id", "duplicate_of"]
+    for batch in iter_partition(work, "deduped", day, columns=cols, batch_size=50_000):
+        ids.extend(batch.column("article_id").to_pylist())
+        dup_of.extend(batch.column("duplicate_of").to_pylist())
+    story.update(story_of_earlier(settings.lake, {d for d in dup_of if d and d not in story}))
+    return {
+        a: (story.get(d) if d else story.get(a)) or stable_story(a)
+        for a, d in zip(ids, dup_of, strict=True)
+    }
 
-    rejects = pa.concat_tables(
-        [read_partition(work, "rejects_ingest", day), read_partition(work, "rejects_clean", day)]
+
+# The published tables that are a sorted or aggregated view of the work files, as DuckDB
+# queries: DuckDB sorts out of core, so publish never holds a day's texts or entities.
+_ARTICLES_SQL = """
+    SELECT {columns} FROM read_parquet($deduped, hive_partitioning = false) d
+    LEFT JOIN stories s USING (article_id)
+    ORDER BY d.source, d.published_at, d.article_id"""
+_ENTITIES_SQL = """
+    SELECT * FROM read_parquet($entities, hive_partitioning = false)
+    ORDER BY article_id, start"""
+_ENTITY_COUNTS_SQL = """
+    SELECT entity_key, label, count(DISTINCT article_id)::BIGINT AS articles,
+           count(*)::BIGINT AS mentions
+    FROM read_parquet($entities, hive_partitioning = false)
+    WHERE article_id NOT IN (
+        SELECT article_id FROM read_parquet($deduped, hive_partitioning = false)
+        WHERE is_duplicate)
+    GROUP BY entity_key, label
+    ORDER BY articles DESC, mentions DESC, entity_key, label  -- a total order: same bytes"""
+
+
+def _work_files(settings: Settings, table: str, day: str) -> list[str]:
+    folder = partition_dir(_work(settings), table, day)
+    recover(folder)
+    files = sorted(storage.uri(f) for f in folder.glob("*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"no partition {folder}: run the previous stage first")
+    return files
+
+
+@_locked
+def publish(settings: Settings, day: str) -> StageResult:
+    """Stories, then the public tables and the manifest, each swapped in atomically.
+
+    Memory is bounded by the story step (the originals' texts and keys) and DuckDB's
+    ``publish_memory_mb``: the tables stream from the work files to the lake.
+    """
+    from newsflow.lake.manifest import write_manifest
+
+    started = time.perf_counter()
+    work, lake = _work(settings), settings.lake
+    story_of = _story_ids(settings, day)
+    stories = pa.table(
+        {"article_id": list(story_of), "story_id": list(story_of.values())},
+        schema=pa.schema([("article_id", pa.string()), ("story_id", pa.string())]),
     )
-    duplicates = read_partition(work, "duplicates", day)
-    dup_ids = set(articles.filter(articles.column("is_duplicate")).column("article_id").to_pylist())
-    counts_tbl = entity_counts(entities, dup_ids)
-
+    files = {"deduped": _work_files(settings, "deduped", day)}
+    files["entities"] = _work_files(settings, "entities", day)
     rg = settings.row_group_size
+
+    def query(sql: str) -> Iterator[pa.RecordBatch]:
+        return storage.query_batches(
+            lake,
+            sql,
+            {k: v for k, v in files.items() if f"${k}" in sql},  # DuckDB wants exactly these
+            tables={"stories": stories},
+            batch_size=rg,
+            memory_mb=settings.publish_memory_mb,
+        )
+
+    columns = ", ".join(
+        "s.story_id" if c == "story_id" else f'd."{c}"' for c in schema.ARTICLES.names
+    )
+    rejects = itertools.chain(
+        iter_partition(work, "rejects_ingest", day, batch_size=50),
+        iter_partition(work, "rejects_clean", day, batch_size=50),
+    )
+    duplicates = iter_partition(work, "duplicates", day, batch_size=rg)
+    out = {
+        "articles": (query(_ARTICLES_SQL.format(columns=columns)), schema.ARTICLES),
+        "entities": (query(_ENTITIES_SQL), schema.ENTITIES),
+        "duplicates": (duplicates, schema.DUPLICATES),
+        "rejects": (rejects, schema.REJECTS),
+        "entity_counts": (query(_ENTITY_COUNTS_SQL), schema.ENTITY_COUNTS),
+    }
     written = {
-        "articles": write_partition(
-            lake,
-            "articles",
-            day,
-            [articles],
-            schema.ARTICLES,
-            row_group_size=rg,
-            swap=False,
-            sort_by=[
-                ("source", "ascending"),
-                ("published_at", "ascending"),
-                ("article_id", "ascending"),
-            ],
-        ),
-        "entities": write_partition(
-            lake,
-            "entities",
-            day,
-            [entities],
-            schema.ENTITIES,
-            row_group_size=rg,
-            swap=False,
-            sort_by=[("article_id", "ascending"), ("start", "ascending")],
-        ),
-        "duplicates": write_partition(
-            lake, "duplicates", day, [duplicates], schema.DUPLICATES, row_group_size=rg, swap=False
-        ),
-        "rejects": write_partition(
-            lake, "rejects", day, [rejects], schema.REJECTS, row_group_size=rg, swap=False
-        ),
-        "entity_counts": write_partition(
-            lake,
-            "entity_counts",
-            day,
-            [counts_tbl],
-            schema.ENTITY_COUNTS,
-            swap=False,
-            sort_by=[
-                ("articles", "descending"),
-                ("mentions", "descending"),
-                ("entity_key", "ascending"),
-                ("label", "ascending"),  # a total order: the same rows, the same bytes
-            ],
-        ),
+        table: write_partition(lake, table, day, batches, sch, row_group_size=rg, swap=False)
+        for table, (batches, sch) in out.items()
     }
     index_swaps = publish_index(settings, day)
-    counts = {
-        "articles": articles.num_rows,
-        "duplicates": duplicates.num_rows,
-        "stories": len(set(story_ids)),
-        "entities": entities.num_rows,
-        "rejects": rejects.num_rows,
-    }
+    counts = {t: _rows(written[t]) for t in ("articles", "duplicates", "entities", "rejects")}
+    counts["stories"] = len(set(story_of.values()))
     result = StageResult("publish", day, str(partition_dir(lake, "articles", day)), counts)
     _finish(result, started, settings)
     # every table and the manifest go live together (a crash mid-way is rolled forward)
@@ -895,25 +918,6 @@ def stable_story(article_id: str) -> str:
     from newsflow.ids import stable_id
 
     return stable_id("story", article_id)
-
-
-def entity_counts(entities: pa.Table, exclude: set[str]) -> pa.Table:
-    """Per (entity_key, label): articles naming it and mentions, duplicates excluded."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.register("e", entities)
-    con.register("x", pa.table({"article_id": pa.array(sorted(exclude), pa.string())}))
-    return (
-        con.sql(
-            """SELECT entity_key, label, count(DISTINCT article_id)::BIGINT AS articles,
-                  count(*)::BIGINT AS mentions
-           FROM e WHERE article_id NOT IN (SELECT article_id FROM x)
-           GROUP BY entity_key, label"""
-        )
-        .to_arrow_table()
-        .cast(schema.ENTITY_COUNTS)
-    )
 
 
 STAGE_FUNCS: dict[str, Callable[[Settings, str], StageResult]] = {

@@ -121,19 +121,12 @@ def write_partition(
     schema: pa.Schema,
     *,
     row_group_size: int = 10_000,
-    sort_by: list[tuple[str, str]] | None = None,
     swap: bool = True,
 ) -> Path:
-    """Write ``batches`` as ``root/table/dt=day/part-0.parquet`` and swap it in atomically.
-
-    ``sort_by`` sorts the whole partition (it is then held in memory once); without it
-    batches stream to disk as they come. ``swap=False`` leaves the written folder in
-    scratch and returns it, for ``publish_atomically`` to swap several in together.
+    """Stream ``batches`` into ``root/table/dt=day/part-0.parquet`` and swap it in
+    atomically. ``swap=False`` leaves the written folder in scratch and returns it, for
+    ``publish_atomically`` to swap several in together.
     """
-    if sort_by:
-        tables = [_as_table(b, schema) for b in batches]
-        data = pa.concat_tables(tables) if tables else schema.empty_table()
-        batches = [data.sort_by(sort_by)]
     with partition_writer(
         root, table, day, schema, row_group_size=row_group_size, swap=swap
     ) as writer:

@@ -24,9 +24,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path, PurePath
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 Pathish = str | os.PathLike[str]
@@ -181,6 +183,36 @@ def duckdb_connect(lake: Pathish):
     if is_remote(path):
         con.register_filesystem(path.fs)
     return con
+
+
+def query_batches(
+    lake: Pathish,
+    sql: str,
+    params: dict[str, Any] | None = None,
+    *,
+    tables: dict[str, Any] | None = None,
+    batch_size: int = 10_000,
+    memory_mb: int = 1_024,
+) -> Iterator[pa.RecordBatch]:
+    """Stream a DuckDB query over the lake's files in record batches, in bounded memory.
+
+    Past ``memory_mb`` DuckDB spills (a sort of a whole day's articles, a join) to a
+    temporary local folder instead of growing; ``tables`` are Arrow tables the query
+    can name. Timestamps come back in UTC, as the lake stores them.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="newsflow-duckdb-") as tmp:
+        con = duckdb_connect(lake)
+        try:
+            con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+            con.execute(f"SET temp_directory = '{tmp}'")
+            con.execute("SET TimeZone = 'UTC'")
+            for name, table in (tables or {}).items():
+                con.register(name, table)
+            yield from con.sql(sql, params=params or {}).to_arrow_reader(batch_size)
+        finally:
+            con.close()
 
 
 def uri(path: Path) -> str:
