@@ -269,8 +269,9 @@ def report(results: list[dict], out: Path) -> str:
             )
     lines += [
         "",
-        "Per stage (from the run manifest). `seconds` is the stage's time; for clean it is "
-        "summed over its shards (they run in one process per core), so it is process-seconds. "
+        "Per stage (from the run manifest). `seconds` is the stage's time; for clean and tag "
+        "it is summed over their shards (they run in one process per core), so it is "
+        "process-seconds. "
         "`ms/doc·process` divides process-seconds by the pages in (for tag: by the articles "
         "tagged, duplicates are skipped), the figure the cluster calculation in "
         "[docs/scaling.md](../../docs/scaling.md) uses.",
@@ -282,13 +283,11 @@ def report(results: list[dict], out: Path) -> str:
         for stage, s in sorted(r["stages"].items(), key=lambda kv: ORDER.index(kv[0])):
             secs = s["seconds"]
             units = r["n"]
-            if stage == "clean":
+            if stage == "tag":
+                units = s.get("counts", {}).get("articles_tagged", r["n"])
+            if stage in ("clean", "tag"):  # sharded: seconds are summed over the shards
                 procs, proc_secs = min(s.get("shards", 1), cores), secs
                 wall = secs / procs
-            elif stage == "tag":
-                units = s.get("counts", {}).get("articles_tagged", r["n"])
-                procs = cores if units >= 2_000 else 1  # Settings.ner_parallel_min_articles
-                wall, proc_secs = secs, secs * procs
             else:
                 procs, wall, proc_secs = 1, secs, secs
             dps = r["n"] / wall if wall else float("inf")

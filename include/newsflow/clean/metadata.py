@@ -162,11 +162,18 @@ def clean_authors(raw: list[str] | str | None) -> list[str]:
     return out
 
 
+# py3langid walks its n-gram automaton byte by byte in Python: it was a third of the
+# clean stage's time on 5,000 characters. On the 250 ground-truth texts of the eval
+# sets (9 languages) the first 1,000 characters give the same language as 5,000, for all.
+LANGID_CHARS = 1_000
+
+
 def detect_language(text: str) -> str | None:
-    """ISO 639-1 code from py3langid (a fast, offline n-gram classifier)."""
+    """ISO 639-1 code from py3langid (a fast, offline n-gram classifier), from the
+    text's first ``LANGID_CHARS`` characters."""
     import py3langid
 
     if not text.strip():
         return None
-    lang, _score = py3langid.classify(text[:5000])
+    lang, _score = py3langid.classify(text[:LANGID_CHARS])
     return lang
