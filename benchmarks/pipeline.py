@@ -9,6 +9,7 @@ times, each in its own subprocess with its peak RSS (process tree) sampled:
   (b)        the naive script a user would write: trafilatura.extract, the same spaCy
              model on each text, one pandas to_parquet, one process
   datatrove  its Trafilatura extractor + MinHash dedup (LocalPipelineExecutor, 2 workers)
+  scope      newsflow ingest + clean + dedup alone: the part of the pipeline datatrove's does
 and writes benchmarks/results/pipeline.md (per-stage docs/s from the run manifest,
 the ratios pipeline/(a), pipeline/(b), pipeline/datatrove, and the machine).
 """
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -222,7 +224,18 @@ def run_size(
         }
     if datatrove:
         res["datatrove"] = measure([py, __file__, "_datatrove", str(pages), str(root / "dt.json")])
-    for k in ("pipeline", "a", "b", "datatrove"):
+        # datatrove's scope in newsflow: ingest, clean (extraction) and dedup, no NER or stories
+        scope = root / "lake-scope"
+        shutil.rmtree(scope, ignore_errors=True)
+        steps = [
+            [newsflow, "ingest", "--inbox", str(inbox)],
+            [newsflow, "clean"],
+            [newsflow, "dedup"],
+        ]
+        script = " && ".join(shlex.join([*c, "--lake", str(scope), "--day", DAY]) for c in steps)
+        res["scope"] = measure(["sh", "-c", script])
+        shutil.rmtree(scope, ignore_errors=True)
+    for k in ("pipeline", "a", "b", "datatrove", "scope"):
         if k in res:
             res[k].pop("out", None)
     return res
@@ -251,7 +264,8 @@ def report(results: list[dict], out: Path) -> str:
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     names = {"pipeline": "newsflow run (all stages)", "a": "(a) trafilatura.extract alone",
-             "b": "(b) naive extract+spaCy+to_parquet", "datatrove": "datatrove trafilatura+MinHash"}  # fmt: skip
+             "b": "(b) naive extract+spaCy+to_parquet", "datatrove": "datatrove trafilatura+MinHash",
+             "scope": "newsflow ingest+clean+dedup (datatrove's scope)"}  # fmt: skip
     for r in results:
         p, pc = r["pipeline"]["seconds"], r["pipeline"].get("cpu_seconds", float("nan"))
         for k, label in names.items():
@@ -267,6 +281,22 @@ def report(results: list[dict], out: Path) -> str:
                 f"{dps / cores:.1f} | {m['peak_rss_mb']:.0f} | {m['load']:.2f} | "
                 f"{p / m['seconds']:.2f} | {pc / cpu:.2f} |"
             )
+    scoped = [r for r in results if "scope" in r and "datatrove" in r]
+    if scoped:
+        lines += [
+            "",
+            "Like for like with datatrove (extraction + MinHash dedup, no NER, no stories): "
+            + "; ".join(
+                f"{r['n']:,} pages: newsflow ingest+clean+dedup "
+                f"{r['scope']['seconds']:.1f} s wall / {r['scope']['cpu_seconds']:.1f} s CPU, "
+                f"datatrove {r['datatrove']['seconds']:.1f} / "
+                f"{r['datatrove']['cpu_seconds']:.1f}, ratio "
+                f"{r['scope']['seconds'] / r['datatrove']['seconds']:.2f} wall / "
+                f"{r['scope']['cpu_seconds'] / r['datatrove']['cpu_seconds']:.2f} CPU"
+                for r in scoped
+            )
+            + " (below 1: newsflow faster).",
+        ]
     lines += [
         "",
         "Per stage (from the run manifest). `seconds` is the stage's time; for clean and tag "
