@@ -1,8 +1,8 @@
 """A real Airflow 3 deployment as local processes: the production topology without containers.
 
 ``AirflowStack`` migrates a metadata database, then starts the api-server, scheduler,
-dag-processor and (for the CeleryExecutor) a Celery worker as separate processes, each in
-its own process group, and talks to them over the REST API like a user would. ``stop()``
+dag-processor and (for the CeleryExecutor) two Celery workers (``WORKERS``, one slot each,
+told apart by ``tests/worker_name.py``) as separate processes, each in its own process group, and talks to them over the REST API like a user would. ``stop()``
 (also on any error, and from ``with``) terminates every process group and waits for it,
 so a test never leaves processes behind.
 
@@ -28,6 +28,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PG = "postgres@127.0.0.1:5432"
+WORKERS = ("worker-a", "worker-b")
 REDIS = "127.0.0.1:6379"
 
 
@@ -107,8 +108,7 @@ class AirflowStack:
                     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{pg}",
                     "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS}/{self._redis_db}",
                     "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{pg}",
-                    "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
-                    "AIRFLOW__CELERY__WORKER_LOG_SERVER_PORT": str(self._log_port),
+                    "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
                 }
             )
         else:
@@ -122,7 +122,6 @@ class AirflowStack:
         (self.home / "logs").mkdir(exist_ok=True)
         self._secret = secrets.token_hex(32)
         self._redis_db = secrets.randbelow(14) + 1
-        self._log_port = free_port()
         if self.executor == "CeleryExecutor" and self.database is None:
             self.database = f"newsflow_ci_{secrets.token_hex(4)}"
 
@@ -138,11 +137,11 @@ class AirflowStack:
             cwd=self.home,
         )
 
-    def _spawn(self, name: str, *args: str) -> None:
+    def _spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
         log = open(self.home / "logs" / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
         self.procs[name] = subprocess.Popen(
             [str(BIN / "airflow"), *args],
-            env=self.env(),
+            env={**self.env(), **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -164,7 +163,26 @@ class AirflowStack:
             self._spawn("scheduler", "scheduler")
             self._spawn("dag-processor", "dag-processor")
             if self.executor == "CeleryExecutor":
-                self._spawn("worker", "celery", "worker", "--concurrency", "2")
+                # two workers of one slot each, as two machines would be: mapped shards
+                # spread over both (each its own name and log-server port)
+                for name in WORKERS:
+                    self._spawn(
+                        name,
+                        "celery",
+                        "worker",
+                        "--concurrency",
+                        "1",
+                        "--celery-hostname",
+                        f"{name}@%h",
+                        env={
+                            "NEWSFLOW_TEST_WORKER": name,
+                            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "worker_name.hostname",
+                            "AIRFLOW__CELERY__WORKER_LOG_SERVER_PORT": str(free_port()),
+                            "PYTHONPATH": os.pathsep.join(
+                                filter(None, [str(REPO / "tests"), os.environ.get("PYTHONPATH")])
+                            ),
+                        },
+                    )
             self.wait_ready()
         except BaseException:
             self.stop()

@@ -1,7 +1,7 @@
 """news_daily on a real Airflow deployment, driven over the REST API like a user would.
 
 The production topology without containers: ``airflow db migrate`` on a fresh Postgres
-database, then api-server, scheduler, dag-processor and a Celery worker (Redis broker) as
+database, then api-server, scheduler, dag-processor and two Celery workers (Redis broker) as
 separate processes; and once more with the LocalExecutor on SQLite, the set-up of a
 developer without services. Every process is stopped at the end (checked).
 
@@ -113,6 +113,12 @@ def _common_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
     assert all(t["state"] == "success" and t["try_number"] == 1 for t in tis)
     assert next(t for t in tis if t["task_id"] == "ingest")["pool"] == "newsflow_fetch"
     figures["tasks_per_run"] = len(tis)
+    # the mapped shards spread over both Celery workers (one slot each)
+    from airflow_stack import WORKERS
+
+    assert {t["hostname"] for t in tis} == set(WORKERS), [
+        (t["task_id"], t["hostname"]) for t in tis
+    ]
     _check_seed_day(lake)
 
     # the same day again: same files, same rows
