@@ -614,7 +614,6 @@ def minhash_params(settings: Settings):
 
 
 @_locked
-@_locked
 def tag_shards(settings: Settings, day: str) -> list[int]:
     """Plan the day's tag shards and clear what an earlier run of tag left.
 
