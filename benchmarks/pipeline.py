@@ -369,12 +369,21 @@ def main() -> None:
         action="store_true",
         help="rewrite the table from the results JSON next to --out, running nothing",
     )
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other sizes' results from the JSON next to --out (e.g. 100k run "
+        "apart, with --skip-datatrove, after 1k and 10k)",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "results" / "pipeline.md")
     args = ap.parse_args()
+    saved = args.out.with_suffix(".json")
     if args.report_only:
-        print(report(json.loads(args.out.with_suffix(".json").read_text()), args.out))
+        print(report(json.loads(saved.read_text()), args.out))
         return
     results: list[dict] = []
+    if args.merge and saved.exists():
+        results = [r for r in json.loads(saved.read_text()) if r["n"] not in args.sizes]
     for n in sorted(args.sizes):
         results.append(
             run_size(
@@ -385,6 +394,7 @@ def main() -> None:
                 measured=results,
             )
         )
+        results.sort(key=lambda r: r["n"])
         report(results, args.out)  # a long run leaves its finished sizes behind
     print(report(results, args.out))
 
