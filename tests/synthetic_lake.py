@@ -17,7 +17,27 @@ from newsflow.config import Settings
 from newsflow.lake import schema
 from newsflow.lake.manifest import write_manifest
 from newsflow.lake.partition import write_partition
-from newsflow.stages import entity_counts
+
+
+def entity_counts(entities: pa.Table, duplicates: set[str]) -> pa.Table:
+    """What publish's entity_counts query gives: per (entity_key, label), the articles
+    naming it and the mentions, copies left out."""
+    import pyarrow.compute as pc
+
+    dups = pa.array(sorted(duplicates), pa.string())
+    kept = entities.filter(pc.invert(pc.is_in(entities["article_id"], value_set=dups)))
+    g = kept.group_by(["entity_key", "label"]).aggregate(
+        [("article_id", "count_distinct"), ("article_id", "count")]
+    )
+    return pa.table(
+        {
+            "entity_key": g["entity_key"],
+            "label": g["label"],
+            "articles": g["article_id_count_distinct"],
+            "mentions": g["article_id_count"],
+        }
+    ).cast(schema.ENTITY_COUNTS)
+
 
 SOURCES = [f"Source {chr(65 + i)}" for i in range(20)]
 LANGS = ["en"] * 12 + ["de", "fr", "es", "it", "nl", "pt"]
@@ -111,7 +131,7 @@ def make_lake(
         sort = [("source", "ascending"), ("published_at", "ascending"), ("article_id", "ascending")]
         written = {
             "articles": write_partition(
-                lake, "articles", day, [articles], schema.ARTICLES, sort_by=sort
+                lake, "articles", day, [articles.sort_by(sort)], schema.ARTICLES
             ),
             "entities": write_partition(lake, "entities", day, [entities], schema.ENTITIES),
             "duplicates": write_partition(
