@@ -40,13 +40,11 @@ ORDER = ["ingest", "clean", "dedup", "tag", "publish"]
 def measure(cmd: list[str], env: dict | None = None) -> dict:
     """Wall time, CPU time and peak RSS (summed over the process tree) of a command.
 
-    CPU time is user + system of the whole tree (every process the command started is
-    waited for, so its time lands in our children's rusage): on a machine shared with
-    other work it is the steadier figure.
+    CPU time is user + system of every process of the tree, sampled with the RSS (a
+    process's last sample counts; one that lives under 0.2 s between samples may be
+    missed). ``RUSAGE_CHILDREN`` is not enough: worker processes started by a fork
+    server are its children, not ours, and their time never reaches our rusage.
     """
-    import resource
-
-    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -54,27 +52,48 @@ def measure(cmd: list[str], env: dict | None = None) -> dict:
     ps = psutil.Process(proc.pid)
     peak = 0
     loads = []
+    cpu: dict[tuple[int, float], float] = {}  # (pid, start time) -> user + system seconds
+    out = bytearray()
+
+    def drain() -> None:  # keep the pipe from filling up
+        while chunk := proc.stdout.read1(65536):
+            out.extend(chunk)
+
+    import threading
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     while proc.poll() is None:
-        try:
-            rss = ps.memory_info().rss + sum(
-                c.memory_info().rss for c in ps.children(recursive=True)
-            )
-            peak = max(peak, rss)
-        except psutil.Error:
-            pass
+        rss = 0
+        for p in [ps, *_children(ps)]:
+            try:
+                with p.oneshot():
+                    rss += p.memory_info().rss
+                    t = p.cpu_times()
+                    cpu[(p.pid, p.create_time())] = t.user + t.system
+            except psutil.Error:
+                pass
+        peak = max(peak, rss)
         loads.append(os.getloadavg()[0])
         time.sleep(0.2)
-    out = proc.stdout.read().decode("utf-8", "replace")
-    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    reader.join()
     if proc.returncode != 0:
-        raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{out[-3000:]}")
+        text = out.decode("utf-8", "replace")
+        raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{text[-3000:]}")
     return {
         "seconds": time.perf_counter() - start,
-        "cpu_seconds": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
+        "cpu_seconds": sum(cpu.values()),
         "peak_rss_mb": peak / 2**20,
         "load": sum(loads) / max(1, len(loads)),
-        "out": out,
+        "out": out.decode("utf-8", "replace"),
     }
+
+
+def _children(ps: psutil.Process) -> list[psutil.Process]:
+    try:
+        return ps.children(recursive=True)
+    except psutil.Error:
+        return []
 
 
 # --- baselines, run as subprocesses: `python benchmarks/pipeline.py _a|_b|_datatrove DIR OUT`
