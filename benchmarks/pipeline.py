@@ -24,6 +24,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -58,8 +59,6 @@ def measure(cmd: list[str], env: dict | None = None) -> dict:
     def drain() -> None:  # keep the pipe from filling up
         while chunk := proc.stdout.read1(65536):
             out.extend(chunk)
-
-    import threading
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
