@@ -32,9 +32,9 @@ from newsflow.lake.partition import (
     iter_partition,
     part_writer,
     partition_dir,
+    partition_files,
     partition_writer,
     publish_atomically,
-    recover,
     write_part,
     write_partition,
 )
@@ -748,28 +748,28 @@ def _story_ids(settings: Settings, day: str) -> dict[str, str]:
             if k:
                 # one string per distinct key, not one per mention (~0.1 GB at 100k)
                 keys.setdefault(r["article_id"], set()).add(sys.intern(k))
-    cols = ["article_id", "published_at", "is_duplicate", "text", "language"]
-    reps = [
-        StoryInput(
-            r["article_id"],
-            r["published_at"],
-            frozenset(keys.get(r["article_id"], ())),
-            r["text"],
-            r["language"],
-        )
-        for batch in iter_partition(work, "deduped", day, columns=cols, batch_size=5_000)
-        for r in batch.to_pylist()
-        if not r["is_duplicate"]
-    ]
+    # one pass: the originals become story inputs; every row's id and original is kept
+    ids: list[str] = []
+    dup_of: list[str | None] = []
+    reps: list[StoryInput] = []
+    cols = ["article_id", "published_at", "is_duplicate", "duplicate_of", "text", "language"]
+    for batch in iter_partition(work, "deduped", day, columns=cols, batch_size=5_000):
+        for r in batch.to_pylist():
+            ids.append(r["article_id"])
+            dup_of.append(r["duplicate_of"])
+            if not r["is_duplicate"]:
+                reps.append(
+                    StoryInput(
+                        r["article_id"],
+                        r["published_at"],
+                        frozenset(keys.get(r["article_id"], ())),
+                        r["text"],
+                        r["language"],
+                    )
+                )
     del keys
     story = cluster_stories(reps, story_params(settings))
     del reps
-    ids: list[str] = []
-    dup_of: list[str | None] = []
-    cols = ["article_id", "duplicate_of"]
-    for batch in iter_partition(work, "deduped", day, columns=cols, batch_size=50_000):
-        ids.extend(batch.column("article_id").to_pylist())
-        dup_of.extend(batch.column("duplicate_of").to_pylist())
     story.update(story_of_earlier(settings.lake, {d for d in dup_of if d and d not in story}))
     return {
         a: (story.get(d) if d else story.get(a)) or stable_story(a)
@@ -797,15 +797,6 @@ _ENTITY_COUNTS_SQL = """
     ORDER BY articles DESC, mentions DESC, entity_key, label  -- a total order: same bytes"""
 
 
-def _work_files(settings: Settings, table: str, day: str) -> list[str]:
-    folder = partition_dir(_work(settings), table, day)
-    recover(folder)
-    files = sorted(storage.uri(f) for f in folder.glob("*.parquet"))
-    if not files:
-        raise FileNotFoundError(f"no partition {folder}: run the previous stage first")
-    return files
-
-
 @_locked
 def publish(settings: Settings, day: str) -> StageResult:
     """Stories, then the public tables and the manifest, each swapped in atomically.
@@ -822,8 +813,9 @@ def publish(settings: Settings, day: str) -> StageResult:
         {"article_id": list(story_of), "story_id": list(story_of.values())},
         schema=pa.schema([("article_id", pa.string()), ("story_id", pa.string())]),
     )
-    files = {"deduped": _work_files(settings, "deduped", day)}
-    files["entities"] = _work_files(settings, "entities", day)
+    files = {
+        t: [storage.uri(f) for f in partition_files(work, t, day)] for t in ("deduped", "entities")
+    }
     rg = settings.row_group_size
 
     def query(sql: str) -> Iterator[pa.RecordBatch]:

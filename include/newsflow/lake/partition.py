@@ -190,13 +190,20 @@ def swap_in(tmp: Path, final: Path) -> None:
     storage.remove_tree(old)
 
 
-def read_partition(root: str | os.PathLike[str], table: str, day: str) -> pa.Table:
-    """Read one day's partition of a table (as the previous stage left it)."""
+def partition_files(root: str | os.PathLike[str], table: str, day: str) -> list[Path]:
+    """The Parquet files of one day's partition, in order, after rolling forward a swap a
+    crash interrupted; a clear error when the previous stage has not written it."""
     final = partition_dir(root, table, day)
     recover(final)
     files = sorted(final.glob("*.parquet"))
     if not files:
         raise FileNotFoundError(f"no partition {final}: run the previous stage first")
+    return files
+
+
+def read_partition(root: str | os.PathLike[str], table: str, day: str) -> pa.Table:
+    """Read one day's partition of a table (as the previous stage left it)."""
+    files = partition_files(root, table, day)
     return pa.concat_tables([storage.read_table(f, partitioning=None) for f in files])
 
 
@@ -217,12 +224,7 @@ def iter_partition(
     batch_size: int = 1_000,
 ) -> Iterable[pa.RecordBatch]:
     """Stream one day's partition in record batches (bounded memory)."""
-    final = partition_dir(root, table, day)
-    recover(final)
-    files = sorted(final.glob("*.parquet"))
-    if not files:
-        raise FileNotFoundError(f"no partition {final}: run the previous stage first")
-    for f in files:
+    for f in partition_files(root, table, day):
         yield from storage.parquet_file(f).iter_batches(batch_size=batch_size, columns=columns)
 
 
