@@ -7,8 +7,8 @@ from pydantic import ValidationError
 
 def test_defaults() -> None:
     s = load_settings(environ={})
-    assert s.inbox == "./data/inbox"
-    assert s.lake == "./data/lake"
+    assert s.inbox == str(Path("data/inbox").resolve())  # normalised: one spelling
+    assert s.lake == str(Path("data/lake").resolve())
     assert s.dedup_horizon_days == 30
 
 

@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from pydantic import ValidationError
+
     from newsflow import report, stages
     from newsflow.config import load_settings
 
@@ -140,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{result.stage} {result.day}: {result.counts} in {result.seconds:.2f}s -> {result.path}"
             )
         return 0
+    except ValidationError as e:  # settings that cannot work (overlapping inbox and lake)
+        print(f"newsflow: error: {'; '.join(err['msg'] for err in e.errors())}", file=sys.stderr)
+        return 2
     except (OSError, ValueError, RuntimeError) as e:  # OSError: missing inbox, unwritable lake
         print(f"newsflow: error: {e}", file=sys.stderr)
         return 1

@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ENV_PREFIX = "NEWSFLOW_"
 
@@ -24,8 +24,16 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    inbox: str = Field("./data/inbox", description="Folder (or fsspec URL) holding INBOX/<day>/")
-    lake: str = Field("./data/lake", description="Folder (or fsspec URL) of the Parquet lake")
+    inbox: str = Field(
+        "./data/inbox",
+        description="Folder (or fsspec URL) holding INBOX/<day>/",
+        validate_default=True,
+    )
+    lake: str = Field(
+        "./data/lake",
+        description="Folder (or fsspec URL) of the Parquet lake",
+        validate_default=True,
+    )
     param_roots: str = Field(
         "",
         description="Comma-separated folders/URLs under which a DAG run's inbox/lake Params may "
@@ -188,8 +196,38 @@ class Settings(BaseModel):
         description="DuckDB's memory for publish's sorts; past it, it spills to disk",
     )
 
+    @field_validator("inbox", "lake")  # defaults too (validate_default below)
+    @classmethod
+    def _one_spelling(cls, value: str) -> str:
+        """Normalised once here, so the day lock, partitions and queries all see one
+        spelling of a place (``file:///x`` and ``/x`` once took different locks)."""
+        from newsflow.lake.storage import normalise_location
+
+        return normalise_location(value)
+
+    @model_validator(mode="after")
+    def _roots_apart(self) -> Settings:
+        """A lake inside the inbox (or the inbox inside the lake) would be ingested by
+        the next run: refuse overlapping roots."""
+        if overlaps(self.inbox, self.lake):
+            raise ValueError(
+                f"the lake {self.lake} and the inbox {self.inbox} overlap: neither may be "
+                "inside the other (the next run would ingest the lake); choose separate folders"
+            )
+        return self
+
     def day_dir(self, day: str) -> Path:
         return Path(self.inbox) / day
+
+
+def overlaps(a: str, b: str) -> bool:
+    """Whether two normalised locations (see ``storage.normalise_location``) are the same
+    place or one lies inside the other: resolved local paths, or scheme + path of URLs."""
+
+    def inside(x: str, root: str) -> bool:
+        return x == root or x.startswith(root.rstrip("/") + "/")
+
+    return inside(a, b) or inside(b, a)
 
 
 def _read_file(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -32,10 +32,11 @@ def lock_path(lake: str | os.PathLike[str], day: str) -> Path:
     """``LAKE/_state/locks/<day>.lock``; for a lake on an object store (no flock there)
     a local file named after the lake's URL: runs on one machine take turns, and
     Airflow's ``max_active_runs=1`` keeps runs on different workers apart."""
-    if storage.is_remote(lake):
-        key = hashlib.sha256(str(lake).rstrip("/").encode()).hexdigest()[:16]
+    where = storage.normalise_location(lake)  # one lock per place, however it is spelt
+    if storage.is_remote(where):
+        key = hashlib.sha256(where.encode()).hexdigest()[:16]
         return Path(tempfile.gettempdir()) / "newsflow-locks" / key / f"{day}.lock"
-    return Path(lake) / "_state" / "locks" / f"{day}.lock"
+    return Path(where) / "_state" / "locks" / f"{day}.lock"
 
 
 @contextmanager

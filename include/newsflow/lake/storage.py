@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import shutil
 from collections.abc import Iterator
 from pathlib import Path, PurePath
@@ -46,6 +47,26 @@ _OPTIONS: dict[str, dict[str, Any]] = {
 def is_url(location: Pathish) -> bool:
     """True for ``scheme://...`` (an object store or another fsspec filesystem)."""
     return not isinstance(location, PurePath) and "://" in str(location)
+
+
+def normalise_location(location: Pathish) -> str:
+    """The one spelling of a lake or inbox location, so that every consumer (the day
+    lock, partitions, queries, root checks) sees the same place whatever was typed.
+
+    A local path (or ``file://`` URL) becomes absolute and resolved: ``file:///x``,
+    ``/x``, ``/x/``, ``/x/../x`` and ``x`` run from ``/`` are all ``/x``. Any other URL
+    keeps its scheme (lower-cased) with ``.``, ``..``, doubled and trailing slashes
+    folded: ``S3://b/x/../y/`` is ``s3://b/y``.
+    """
+    text = str(location) if _is_upath(location) else os.fspath(location)
+    if not is_url(text):
+        return str(Path(text).resolve())
+    scheme, rest = text.split("://", 1)
+    scheme = scheme.lower()
+    if scheme == "file":
+        return str(Path(rest or "/").resolve())
+    folded = posixpath.normpath("/" + rest)[1:]  # keeps one leading "/" (memory:///x)
+    return f"{scheme}://{folded.rstrip('/') or folded}"
 
 
 def lake_path(location: Pathish) -> Path:
