@@ -209,14 +209,12 @@ news_daily()
 def news_report():
     @task(execution_timeout=timedelta(minutes=10))
     def report() -> list[str]:
-        from newsflow.orchestration import write_report
+        from newsflow.orchestration import report_request, write_report
 
         events = get_current_context()["triggering_asset_events"]
-        return [
-            write_report(ev.extra["lake"], ev.extra["day"])
-            for ev in events.get(ARTICLES, [])
-            if ev.extra and "day" in ev.extra
-        ]
+        # an event's extra is checked as a run's Params are (API users can post events)
+        requests = [report_request(ev.extra) for ev in events.get(ARTICLES, [])]
+        return [write_report(lake, day) for lake, day in filter(None, requests)]
 
     report()
 

@@ -35,11 +35,20 @@ def resolve_day(
     the run's ``run_after`` (manual runs over REST may have no logical date)."""
     day = params.get("day")
     if day:
-        return date.fromisoformat(str(day)).isoformat()
+        return parse_day(day)
     for moment in (data_interval_start, run_after):
         if moment is not None:
             return moment.date().isoformat()
     raise ValueError("cannot tell which day to process: no params.day, data interval or run_after")
+
+
+def parse_day(value: object) -> str:
+    """A day given by a run's Params or an Asset event, as ``YYYY-MM-DD``: always the
+    canonical form of a real date, so it is safe inside a path (``dt=<day>``)."""
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ValueError(f"day {str(value)[:80]!r} is not a day like 2024-05-14") from None
 
 
 def _split(location: str) -> tuple[str, str]:
@@ -97,6 +106,23 @@ def settings_from_params(params: Mapping[str, Any]) -> Settings:
         if overrides.get(k):
             confine(str(overrides[k]), roots, k)
     return load_settings(**overrides)
+
+
+def report_request(extra: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """(lake, day) that a ``newsflow_articles`` Asset event asks ``news_report`` to report
+    on; None for an event that names no day.
+
+    Anyone allowed to post Asset events over the API controls ``extra``, so it is checked
+    exactly as a run's Params are (``parse_day``, ``settings_from_params``): a real day,
+    and a lake inside the configured roots. A refused event raises ValueError.
+    """
+    if not extra or "day" not in extra:
+        return None
+    day = parse_day(extra["day"])
+    lake = extra.get("lake")
+    if lake is not None and not isinstance(lake, str):
+        raise ValueError(f"Asset event extra.lake must be a string, not {type(lake).__name__}")
+    return settings_from_params({"lake": lake}).lake, day
 
 
 def write_report(lake: str, day: str) -> str:
