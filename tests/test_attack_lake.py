@@ -161,3 +161,180 @@ def test_news_report_refuses_events_outside_the_roots(
     assert report_request({"note": "no day"}) is None
     (path,) = _run_report(report_task, {"day": DAY, "lake": str(lake)})
     assert path == str(lake / "_runs" / f"dt={DAY}" / "report.txt") and Path(path).is_file()
+
+
+# -- item 16: crash windows of publish -------------------------------------------------------
+
+TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")
+
+# Runs the real CLI in a child that SIGKILLs itself at a chosen point of publish: on the
+# KILL_AT-th swap of a journal entry (between publish's renames), or when the cleanup
+# reaches _work/deduped.
+_KILLER = """
+import os, signal, sys
+from newsflow.lake import partition, storage
+
+mode, day = sys.argv[1], sys.argv[2]
+swap_in, remove_tree, swaps = partition.swap_in, storage.remove_tree, []
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def killing_swap_in(tmp, final):
+    if mode == "swap" and "_work" not in str(final):  # publish's swaps of the lake's tables
+        swaps.append(final)
+        if len(swaps) == 2:
+            die()
+    return swap_in(tmp, final)
+
+def killing_remove_tree(path):
+    if mode == "cleanup" and str(path).endswith(f"/_work/deduped/dt={day}"):
+        die()
+    return remove_tree(path)
+
+partition.swap_in, storage.remove_tree = killing_swap_in, killing_remove_tree
+from newsflow.cli import main
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def _consistent(lake: Path) -> dict:
+    """The published day matches its manifest byte for byte; returns the manifest."""
+    import hashlib
+
+    manifest = json.loads((lake / "_runs" / f"dt={DAY}" / "manifest.json").read_text())
+    on_disk = {
+        p.relative_to(lake).as_posix()
+        for t in TABLES
+        for p in (lake / t / f"dt={DAY}").glob("*.parquet")
+    }
+    assert on_disk == set(manifest["files"])
+    for rel, meta in manifest["files"].items():
+        assert hashlib.sha256((lake / rel).read_bytes()).hexdigest() == meta["sha256"], rel
+    return manifest
+
+
+@pytest.fixture(scope="module")
+def small_day(tmp_path_factory) -> tuple[Path, Path]:
+    """A published day of 12 sample texts, and an inbox with one more for the next run."""
+    import shutil
+
+    from conftest import SAMPLE
+
+    root = tmp_path_factory.mktemp("small")
+    inbox, lake = root / "inbox", root / "lake"
+    (inbox / DAY).mkdir(parents=True)
+    for f in sorted((SAMPLE / "inbox" / DAY).glob("*.txt"))[:12]:
+        shutil.copy(f, inbox / DAY / f.name)
+    r = _newsflow("run", "--inbox", str(inbox), "--lake", str(lake), "--day", DAY)
+    assert r.returncode == 0, r.stderr
+    extra = (SAMPLE / "inbox" / DAY / "chile-rate-cut.txt").read_text() + "\nA late line."
+    (inbox / DAY / "late-addition.txt").write_text(extra)
+    return inbox, lake
+
+
+def _killed_run(small_day, tmp_path: Path, mode: str) -> Path:
+    """A copy of the small lake on which a run of the next version was killed in publish."""
+    import shutil
+
+    inbox, published = small_day
+    lake = tmp_path / "lake"
+    shutil.copytree(published, lake)
+    args = ["run", "--inbox", str(inbox), "--lake", str(lake), "--day", DAY]
+    r = subprocess.run(
+        [sys.executable, "-c", _KILLER, mode, DAY, *args], capture_output=True, timeout=600
+    )
+    assert r.returncode == -signal.SIGKILL, r.stderr.decode()[-2000:]
+    return lake
+
+
+def test_readers_never_see_a_half_swapped_day(small_day, tmp_path: Path) -> None:
+    import shutil
+
+    import pyarrow.parquet as pq
+    from newsflow.lake import figures, partition, query
+
+    crashed = _killed_run(small_day, tmp_path, "swap")
+    journal = crashed / "_tmp" / f"publish.dt={DAY}.json"
+    assert journal.is_file()
+    with pytest.raises(AssertionError):
+        _consistent(crashed)  # the kill left a half-swapped day on disk
+    old = json.loads((crashed / "_runs" / f"dt={DAY}" / "manifest.json").read_text())
+
+    def copy(name: str) -> Path:
+        shutil.copytree(crashed, tmp_path / name)
+        return tmp_path / name
+
+    # the CLI's report is the first reader: it sees (and leaves) the new day, whole
+    lake = copy("report")
+    r = _newsflow("report", "--lake", str(lake), "--day", DAY)
+    assert r.returncode == 0, r.stderr
+    new = _consistent(lake)
+    assert new["inputs"] == old["inputs"] + 1
+    assert f"inputs {new['inputs']}  articles {new['counts']['articles']}" in r.stdout
+    assert not (lake / "_tmp").exists() and not (lake / "_work").exists()
+    # the plugin's figures, the library readers and the cross-day queries, each first
+    readers = {
+        "figures": lambda lake: figures.day_detail(lake, DAY),
+        "overview": lambda lake: figures.overview(lake),
+        "read_partition": lambda lake: partition.read_partition(lake, "entities", DAY),
+        "query": lambda lake: query.story_of_earlier(lake, {"x"}),
+    }
+    for name, read in readers.items():
+        lake = copy(name)
+        read(lake)
+        assert _consistent(lake) == new, name
+    # the plugin, as the api-server runs it
+    lake = copy("plugin")
+    sys.path.insert(0, str(Path(__file__).parents[1] / "plugins"))
+    try:
+        import newsflow_lake
+
+        _, detail, _ = newsflow_lake._figures(str(lake), DAY)
+    finally:
+        sys.path.pop(0)
+    assert (
+        detail.row.articles
+        == new["counts"]["articles"]
+        == pq.read_metadata(lake / "articles" / f"dt={DAY}" / "part-0.parquet").num_rows
+    )
+    _consistent(lake)
+
+
+def test_a_reader_waits_for_the_writer_holding_the_day(small_day, tmp_path: Path) -> None:
+    """While another process holds the day (it is publishing), a reader does not touch
+    the journal: it waits for it to go, or times out without changing a file."""
+    from newsflow.lake.partition import settle
+
+    lake = _killed_run(small_day, tmp_path, "swap")
+    before = sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*") if p.is_file())
+    code = (
+        "import sys,time; from newsflow.lake.lock import day_lock\n"
+        "with day_lock(sys.argv[1], sys.argv[2]):\n print('held', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code, str(lake), DAY], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        with pytest.raises(LockTimeout, match="being published"):
+            settle(lake, DAY, timeout=0.5)
+        after = sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*") if p.is_file())
+        assert after == before
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()
+    settle(lake, DAY)  # the holder is gone: the reader rolls the publish forward
+    _consistent(lake)
+
+
+def test_publish_killed_during_cleanup_is_done(small_day, tmp_path: Path) -> None:
+    lake = _killed_run(small_day, tmp_path, "cleanup")
+    r = _newsflow("publish", "--lake", str(lake), "--day", DAY)
+    assert r.returncode == 0, r.stderr
+    assert "'no_op': 1" in r.stdout, r.stdout
+    manifest = _consistent(lake)
+    assert manifest["inputs"] == 13 and manifest["checks"]["inputs_accounted_for"]
+    assert not (lake / "_work").exists() and not (lake / "_tmp").exists()
+    # publishing a published day again is the same no-op
+    r = _newsflow("-v", "publish", "--lake", str(lake), "--day", DAY)
+    assert r.returncode == 0 and "nothing to do (no-op)" in r.stderr, r.stderr
+    assert _consistent(lake) == manifest

@@ -808,6 +808,9 @@ def publish(settings: Settings, day: str) -> StageResult:
 
     started = time.perf_counter()
     work, lake = _work(settings), settings.lake
+    done = _already_published(settings, day)
+    if done is not None:
+        return done
     story_of = _story_ids(settings, day)
     stories = pa.table(
         {"article_id": list(story_of), "story_id": list(story_of.values())},
@@ -860,13 +863,25 @@ def publish(settings: Settings, day: str) -> StageResult:
     swaps = [(tmp, partition_dir(lake, t, day)) for t, tmp in written.items()]
     swaps.extend(index_swaps)
     swaps.append((manifest_tmp, partition_dir(lake, "_runs", day) / "manifest.json"))
-    publish_atomically(lake, day, swaps)
-    for table in WORK_TABLES:
-        drop_partition(work, table, day)
+    # the work files go in the same journal: a kill while removing them is rolled forward
+    publish_atomically(lake, day, swaps, drop=[partition_dir(work, t, day) for t in WORK_TABLES])
     _write_report(settings, day)
     if not manifest["checks"]["inputs_accounted_for"]:
         raise RuntimeError(f"{day}: inputs != articles + rejects; see {manifest['path']}")
     return result
+
+
+def _already_published(settings: Settings, day: str) -> StageResult | None:
+    """A no-op result when ``day`` is published and no work files wait for publish (a
+    repeated publish, or one after a kill during the work files' cleanup); else None."""
+    work = _work(settings)
+    manifest = partition_dir(settings.lake, "_runs", day) / "manifest.json"
+    if any(partition_dir(work, t, day).exists() for t in WORK_TABLES) or not manifest.is_file():
+        return None
+    counts = dict(json.loads(manifest.read_text())["counts"])
+    counts["no_op"] = 1
+    log.info("publish %s: already published and no work files: nothing to do (no-op)", day)
+    return StageResult("publish", day, str(partition_dir(settings.lake, "articles", day)), counts)
 
 
 def _write_report(settings: Settings, day: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsflow.lake import storage
+from newsflow.lake.partition import settle
 
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "EVENT", "NORP")
 
@@ -64,6 +65,7 @@ def _has(lake: Path, table: str, day: str = "*") -> bool:
 
 def manifests(lake: str | os.PathLike[str]) -> dict[str, dict]:
     """Every run manifest of the lake by day, oldest first."""
+    settle(lake)  # never show a day whose publish a crash interrupted half-way
     out = {}
     for p in sorted((storage.lake_path(lake) / "_runs").glob("dt=*/manifest.json")):
         out[p.parent.name[3:]] = json.loads(p.read_text())
@@ -73,6 +75,7 @@ def manifests(lake: str | os.PathLike[str]) -> dict[str, dict]:
 def fingerprint(lake: str | os.PathLike[str]) -> tuple:
     """Changes whenever a run is (re)published: the manifests' names and mtimes.
     Publish writes the manifest last, so a cache keyed on this is never stale."""
+    settle(lake)
     return tuple(
         (p.parent.name, _mtime(p))
         for p in sorted((storage.lake_path(lake) / "_runs").glob("dt=*/manifest.json"))
@@ -111,6 +114,7 @@ def overview(lake: str | os.PathLike[str]) -> list[DayRow]:
 
 def day_detail(lake: str | os.PathLike[str], day: str, *, top: int = 15) -> DayDetail:
     """Top entities and sources, languages and the rejects (with reasons) of one day."""
+    settle(lake, day)
     lake = storage.lake_path(lake)
     mpath = lake / "_runs" / f"dt={day}" / "manifest.json"
     if not mpath.exists():

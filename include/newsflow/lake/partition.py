@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -23,6 +25,7 @@ import pyarrow as pa
 from newsflow.lake import storage
 
 PART_NAME = "part-0.parquet"
+log = logging.getLogger("newsflow")
 
 
 def partition_dir(root: str | os.PathLike[str], table: str, day: str) -> Path:
@@ -139,41 +142,106 @@ def _journal(root: str | os.PathLike[str], day: str) -> Path:
     return storage.lake_path(root) / "_tmp" / f"publish.dt={day}.json"
 
 
-def publish_atomically(
-    root: str | os.PathLike[str], day: str, swaps: list[tuple[Path, Path]]
-) -> None:
-    """Swap in several written folders (or files) as one step that survives a crash.
+def _relative(root: str | os.PathLike[str], path: Path) -> str:
+    """``path`` relative to the lake root when it is under it (the journal then still
+    works for a lake that was moved or copied), else as given."""
+    base = str(storage.lake_path(root)).rstrip("/") + "/"
+    text = str(path)
+    return text[len(base) :] if text.startswith(base) else text
 
-    A journal listing every (scratch, final) pair is written and fsynced first; a crash
-    during the renames is then rolled forward by ``finish_publish`` before the day is
-    next read or written, so a day's tables and manifest never disagree for longer than
-    the renames take.
+
+def _absolute(root: str | os.PathLike[str], entry: str) -> Path:
+    if storage.is_url(entry) or os.path.isabs(entry):
+        return storage.lake_path(entry)
+    return storage.lake_path(root) / entry
+
+
+def publish_atomically(
+    root: str | os.PathLike[str],
+    day: str,
+    swaps: list[tuple[Path, Path]],
+    drop: list[Path] = (),  # type: ignore[assignment]
+) -> None:
+    """Swap in several written folders (or files) as one step that survives a crash, then
+    remove the ``drop`` folders (the day's work files, which the publish consumed).
+
+    A journal listing every (scratch, final) pair and every folder to drop is written and
+    fsynced first; a crash during the renames or the removals is then rolled forward by
+    ``finish_publish`` (a stage taking the day, or ``settle`` for a reader) before the day
+    is next read or written, so a day's tables and manifest never disagree for a reader,
+    and a publish killed while it cleaned up still counts as done.
     """
     journal = _journal(root, day)
     journal.parent.mkdir(parents=True, exist_ok=True)
     tmp = journal.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps([[str(a), str(b)] for a, b in swaps]))
+    entries = {
+        "swaps": [[_relative(root, a), _relative(root, b)] for a, b in swaps],
+        "drop": [_relative(root, d) for d in drop],
+    }
+    tmp.write_text(json.dumps(entries))
     storage.fsync(tmp)
     storage.replace_file(tmp, journal)
     finish_publish(root, day)
 
 
 def finish_publish(root: str | os.PathLike[str], day: str) -> None:
-    """Roll forward a publish of ``day`` that a crash interrupted (no-op otherwise)."""
+    """Roll forward a publish of ``day`` that a crash interrupted (no-op otherwise).
+
+    The caller holds the day's lock (a stage), or goes through ``settle`` (a reader)."""
     journal = _journal(root, day)
     if not journal.is_file():
         return
-    for a, b in json.loads(journal.read_text()):
-        src, final = storage.lake_path(a), storage.lake_path(b)
+    entries = json.loads(journal.read_text())
+    if isinstance(entries, list):  # a journal of swaps only
+        entries = {"swaps": entries, "drop": []}
+    for a, b in entries["swaps"]:
+        src, final = _absolute(root, a), _absolute(root, b)
         if not src.exists():
             continue  # swapped in before the crash
         final.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
             swap_in(src, final)
+            recover(final)  # an .old-* folder a crash between the two renames left
         else:
             storage.replace_file(src, final)
+    for folder in entries.get("drop", []):
+        _drop(_absolute(root, folder))
     journal.unlink()
     storage.remove_empty(journal.parent)
+
+
+def settle(root: str | os.PathLike[str], day: str | None = None, *, timeout: float = 60.0) -> None:
+    """Make sure no reader sees a half-published day: roll forward the publish journal of
+    ``day`` (of every day when None) that a crash left, as the next stage would.
+
+    Safe against a concurrent writer: the roll-forward runs under the day's lock. While
+    another process holds it, that process is publishing the day (every stage finishes a
+    pending journal as soon as it takes the lock), so the reader waits until the journal
+    is gone, at most ``timeout`` seconds. Costs one listing when nothing is pending. A
+    lake the reader may not write (read-only) is read as it is.
+    """
+    from newsflow.lake.lock import LockTimeout, day_lock
+
+    if day is None:
+        pending = sorted((storage.lake_path(root) / "_tmp").glob("publish.dt=*.json"))
+        days = [p.name[len("publish.dt=") : -len(".json")] for p in pending]
+    else:
+        days = [day] if _journal(root, day).is_file() else []
+    for d in days:
+        deadline = time.monotonic() + timeout
+        while _journal(root, d).is_file():
+            try:
+                with day_lock(root, d, timeout=0):
+                    finish_publish(root, d)
+            except LockTimeout:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"{d} is still being published by another run after {timeout:.0f} s"
+                    ) from None
+                time.sleep(0.05)
+            except OSError as e:  # a read-only lake: no lock file, no renames
+                log.warning("cannot finish the interrupted publish of %s (%s): reading as is", d, e)
+                break
 
 
 def swap_in(tmp: Path, final: Path) -> None:
@@ -193,6 +261,7 @@ def swap_in(tmp: Path, final: Path) -> None:
 def partition_files(root: str | os.PathLike[str], table: str, day: str) -> list[Path]:
     """The Parquet files of one day's partition, in order, after rolling forward a swap a
     crash interrupted; a clear error when the previous stage has not written it."""
+    settle(root, day)  # a publish a crash interrupted is finished first
     final = partition_dir(root, table, day)
     recover(final)
     files = sorted(final.glob("*.parquet"))
@@ -230,7 +299,11 @@ def iter_partition(
 
 def drop_partition(root: str | os.PathLike[str], table: str, day: str) -> None:
     """Remove a day's partition, and the table's folder (and root) once they are empty."""
-    part = partition_dir(root, table, day)
+    _drop(partition_dir(root, table, day))
+
+
+def _drop(part: Path) -> None:
+    """Remove a partition folder, then its table folder and root if that left them empty."""
     storage.remove_tree(part)
     for folder in (part.parent, part.parent.parent):
         if not storage.remove_empty(folder):

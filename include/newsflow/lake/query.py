@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from newsflow.dedup.exact import Candidate
 from newsflow.lake import storage
+from newsflow.lake.partition import settle
 
 STATE = "_state"
 INDEX_BANDS = (
@@ -19,7 +20,7 @@ INDEX_SIGNATURES = "minhash_signatures"  # LAKE/_state/minhash_signatures/dt=D: 
 
 
 def _day_files(lake: str | os.PathLike[str], table: str, first: date, last: date) -> list[str]:
-    """Parquet files of ``table`` for days in [first, last]."""
+    """Parquet files of ``table`` for days in [first, last] (the caller settled the lake)."""
     root = storage.lake_path(lake) / table
     if not root.is_dir():
         return []
@@ -46,6 +47,7 @@ def earlier_representatives(
     """Representatives of earlier days (within the horizon) sharing a URL or a text hash
     with today's articles, or named in ``ids`` (near-duplicate matches of the index):
     the originals today's copies may point to."""
+    settle(lake)  # an earlier day's publish a crash interrupted is finished first
     ids = ids or set()
     if horizon_days <= 0 or not (urls or hashes or ids):
         return []
@@ -71,6 +73,7 @@ def earlier_representatives(
 
 def story_of_earlier(lake: str | os.PathLike[str], article_ids: set[str]) -> dict[str, str]:
     """story_id of articles published on earlier days (for today's copies of them)."""
+    settle(lake)  # an earlier day's publish a crash interrupted is finished first
     if not article_ids:
         return {}
     files = sorted(
@@ -104,6 +107,7 @@ def index_candidates(
     article_id) pairs, at most ``per_document`` per row (those sharing most bands, ties by
     id, so the result is deterministic even for a bucket that many articles share).
     """
+    settle(lake)  # an earlier day's publish a crash interrupted is finished first
     files = _day_files(
         storage.lake_path(lake) / STATE,
         INDEX_BANDS,
@@ -147,6 +151,7 @@ def index_signatures(
     Signatures of another length (the index was built with other MinHash settings) are
     skipped: they cannot be compared.
     """
+    settle(lake)  # an earlier day's publish a crash interrupted is finished first
     files = _day_files(
         storage.lake_path(lake) / STATE,
         INDEX_SIGNATURES,
