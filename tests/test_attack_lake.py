@@ -338,3 +338,141 @@ def test_publish_killed_during_cleanup_is_done(small_day, tmp_path: Path) -> Non
     r = _newsflow("-v", "publish", "--lake", str(lake), "--day", DAY)
     assert r.returncode == 0 and "nothing to do (no-op)" in r.stderr, r.stderr
     assert _consistent(lake) == manifest
+
+
+# -- item 5: cross-day links survive a rerun of the original's day; ids are lake-unique -------
+
+D0, D1, D2 = "2024-05-07", "2024-05-08", "2024-05-09"
+
+
+def _sql(lake: Path, sql: str) -> list[tuple]:
+    """DuckDB over the whole multi-day lake, as docs/analysts.md reads it."""
+    import duckdb
+
+    art = f"read_parquet('{lake}/articles/dt=*/*.parquet')"
+    dup = f"read_parquet('{lake}/duplicates/dt=*/*.parquet', hive_partitioning = true)"
+    ent = f"read_parquet('{lake}/entities/dt=*/*.parquet', hive_partitioning = true)"
+    return duckdb.sql(sql.format(articles=art, duplicates=dup, entities=ent)).fetchall()
+
+
+def _links_resolve(lake: Path) -> None:
+    """Every copy's duplicate_of names exactly one article, a representative (in articles
+    and in duplicates), and the key analysts join on is unique across the lake."""
+    assert _sql(lake, "SELECT article_id FROM {articles} GROUP BY 1 HAVING count(*) > 1") == []
+    dangling = _sql(
+        lake,
+        """SELECT c.ingest_date, c.article_id, c.duplicate_of FROM {articles} c
+           LEFT JOIN {articles} o ON o.article_id = c.duplicate_of
+           WHERE c.duplicate_of IS NOT NULL AND (o.article_id IS NULL OR o.is_duplicate)""",
+    )
+    assert dangling == []
+    assert (
+        _sql(
+            lake,
+            """SELECT d.article_id FROM {duplicates} d
+           LEFT JOIN {articles} o ON o.article_id = d.duplicate_of
+                                  AND o.ingest_date = d.duplicate_of_dt AND NOT o.is_duplicate
+           WHERE o.article_id IS NULL""",
+        )
+        == []
+    )
+    # articles and duplicates agree on who is a copy
+    assert (
+        _sql(
+            lake,
+            """SELECT a.article_id FROM {articles} a FULL JOIN {duplicates} d USING (article_id)
+           WHERE a.is_duplicate IS DISTINCT FROM (d.article_id IS NOT NULL)
+              OR a.duplicate_of IS DISTINCT FROM d.duplicate_of""",
+        )
+        == []
+    )
+    for day in (D0, D1, D2):
+        (lake / "_runs" / f"dt={day}" / "manifest.json").is_file() and _consistent_day(lake, day)
+
+
+def _consistent_day(lake: Path, day: str) -> None:
+    import hashlib
+
+    manifest = json.loads((lake / "_runs" / f"dt={day}" / "manifest.json").read_text())
+    on_disk = {
+        p.relative_to(lake).as_posix()
+        for t in TABLES
+        for p in (lake / t / f"dt={day}").glob("*.parquet")
+    }
+    assert on_disk == set(manifest["files"])
+    for rel, meta in manifest["files"].items():
+        assert hashlib.sha256((lake / rel).read_bytes()).hexdigest() == meta["sha256"], rel
+    arts = _sql(lake, f"SELECT count(*) FROM {{articles}} WHERE ingest_date = '{day}'")[0][0]
+    assert manifest["counts"]["articles"] == arts
+
+
+def test_rerun_without_the_original_repairs_later_days(tmp_path: Path) -> None:
+    from newsflow.cli import main
+    from test_dedup_index import article, syndicated, write_inbox
+
+    inbox, lake = tmp_path / "inbox", tmp_path / "lake"
+    original = (
+        "Prime Minister Fumio Kishida met President Vo Van Thuong in Tokyo on Monday.\n"
+        + article(1)
+    )
+    other = "Chancellor Olaf Scholz spoke in Berlin.\n" + article(2)
+    wire = "https://wire.example/a"
+    write_inbox(
+        inbox, D0, [{"url": wire, "text": original}, {"url": "https://b.example/", "text": other}]
+    )
+    write_inbox(
+        inbox,
+        D1,
+        [
+            {"url": "https://farm.example/x", "text": original},  # an exact copy
+            {"url": wire, "text": original},  # the same URL again (a feed still lists it)
+            {"url": "https://farm.example/y", "text": syndicated(original)},  # a near copy
+        ],
+    )
+    write_inbox(inbox, D2, [{"url": "https://farm2.example/z", "text": original}])
+
+    def run(day: str) -> None:
+        assert main(["run", "--inbox", str(inbox), "--lake", str(lake), "--day", day]) == 0
+
+    for day in (D0, D1, D2):
+        run(day)
+    _links_resolve(lake)  # the same URL on two days is two articles, one id each
+    assert _sql(lake, "SELECT count(*) FROM {articles} WHERE is_duplicate") == [(4,)]
+    # the original's day is rebuilt without it
+    write_inbox(inbox, D0, [{"url": "https://b.example/", "text": other}])
+    run(D0)
+    _links_resolve(lake)
+    # the later day's copies now have a representative of their own, tagged with NER
+    reps = _sql(
+        lake,
+        f"SELECT article_id, url FROM {{articles}} WHERE ingest_date = '{D1}' AND NOT is_duplicate",
+    )
+    assert len(reps) == 1, reps
+    ((rep_id, _),) = reps
+    tagged = _sql(
+        lake, f"SELECT DISTINCT entity_key FROM {{entities}} WHERE article_id = '{rep_id}'"
+    )
+    assert {"Fumio Kishida", "Tokyo"} <= {k for (k,) in tagged}, tagged
+    counts = pd_counts = _sql(
+        lake,
+        f"""SELECT entity_key FROM read_parquet('{lake}/entity_counts/dt={D1}/*.parquet')""",
+    )
+    assert ("Fumio Kishida",) in pd_counts, counts
+    # the day after points at the new representative (or is one itself), never at the gap
+    (z,) = _sql(
+        lake, f"SELECT is_duplicate, duplicate_of FROM {{articles}} WHERE ingest_date = '{D2}'"
+    )
+    assert z == (True, rep_id)
+    assert (
+        _sql(lake, f"SELECT duplicate_of_dt FROM {{duplicates}} WHERE dt = '{D2}'")[0][
+            0
+        ].isoformat()
+        == D1
+    )
+    # the promoted copy joins the cross-day index: a later copy of it is still found
+    sig = lake / "_state" / "minhash_signatures" / f"dt={D1}"
+    assert rep_id in _sql(lake, f"SELECT article_id FROM read_parquet('{sig}/*.parquet')")[0]
+    # reruns are idempotent
+    files = {p: p.read_bytes() for p in lake.rglob("*.parquet")}
+    run(D0)
+    assert {p: p.read_bytes() for p in lake.rglob("*.parquet")} == files

@@ -27,3 +27,13 @@ def normalise_for_hash(text: str) -> str:
 
 def content_hash(text: str) -> str:
     return stable_id(normalise_for_hash(text))
+
+
+def article_id(canonical_url: str | None, text_hash: str, day: str) -> str:
+    """An article's id: its canonical URL (or, without one, its text's hash) on its ingest
+    day. The day is part of it so that ``article_id`` alone is unique across the lake:
+    the same URL or text on two days is two rows (the later a copy of the earlier), and
+    analysts join any two tables on ``article_id`` without a day."""
+    return (
+        stable_id("url", canonical_url, day) if canonical_url else stable_id("text", text_hash, day)
+    )

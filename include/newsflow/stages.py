@@ -650,9 +650,6 @@ def tag(settings: Settings, day: str, shard: int | None = None, shards: int = 1)
         )
         return _in_shards(settings, day, "tag", tag_shards, _tag_shard, workers)
 
-    from newsflow.entities import Mention, normalise
-    from newsflow.entities import tag as ner
-
     started = time.perf_counter()
     counts = {"articles_tagged": 0, "mentions": 0, "normalise_errors": 0}
     cols = ["article_id", "text", "is_duplicate"]
@@ -664,43 +661,7 @@ def tag(settings: Settings, day: str, shard: int | None = None, shards: int = 1)
                     yield r["article_id"], r["text"]
 
     def rows() -> Iterator[dict]:
-        pairs = texts()
-        ids: list[str] = []
-        text_by_id: dict[str, str] = {}
-
-        def feed() -> Iterator[str]:
-            for aid, text in pairs:
-                ids.append(aid)
-                text_by_id[aid] = text
-                yield text
-
-        spans_iter = ner(
-            feed(),
-            model=settings.spacy_model,
-            batch_size=settings.ner_batch_size,
-            max_chars=settings.ner_max_chars,
-        )
-        for n, spans in enumerate(spans_iter):
-            aid = ids[n]
-            text = text_by_id.pop(aid)
-            counts["articles_tagged"] += 1
-            try:
-                mentions = normalise(text, spans)
-            except Exception as e:  # one odd text must not end the run: keep the raw spans
-                log.warning("normalise failed for %s: %s", aid, e, exc_info=True)
-                counts["normalise_errors"] += 1
-                mentions = [Mention(s, e_, text[s:e_], lb, text[s:e_]) for s, e_, lb in spans]
-            for m in mentions:
-                counts["mentions"] += 1
-                yield {
-                    "article_id": aid,
-                    "start": m.start,
-                    "end": m.end,
-                    "text": m.text,
-                    "label": m.label,
-                    "entity_key": m.entity_key,
-                    "country": m.country,
-                }
+        return mention_rows(settings, texts(), counts)
 
     work = _work(settings)
     write_part(
@@ -708,6 +669,52 @@ def tag(settings: Settings, day: str, shard: int | None = None, shards: int = 1)
     )
     out = partition_dir(work, "entities", day)
     return _finish(StageResult("tag", day, str(out), counts, shard=shard), started, settings)
+
+
+def mention_rows(
+    settings: Settings, pairs: Iterator[tuple[str, str]], counts: dict[str, int]
+) -> Iterator[dict]:
+    """Entity rows (``schema.ENTITIES``) of ``(article_id, text)`` pairs: NER, then the
+    entity keys; tag and the repair of a later day's promoted copies share it."""
+    from newsflow.entities import Mention, normalise
+    from newsflow.entities import tag as ner
+
+    ids: list[str] = []
+    text_by_id: dict[str, str] = {}
+
+    def feed() -> Iterator[str]:
+        for aid, text in pairs:
+            ids.append(aid)
+            text_by_id[aid] = text
+            yield text
+
+    spans_iter = ner(
+        feed(),
+        model=settings.spacy_model,
+        batch_size=settings.ner_batch_size,
+        max_chars=settings.ner_max_chars,
+    )
+    for n, spans in enumerate(spans_iter):
+        aid = ids[n]
+        text = text_by_id.pop(aid)
+        counts["articles_tagged"] += 1
+        try:
+            mentions = normalise(text, spans)
+        except Exception as e:  # one odd text must not end the run: keep the raw spans
+            log.warning("normalise failed for %s: %s", aid, e, exc_info=True)
+            counts["normalise_errors"] += 1
+            mentions = [Mention(s, e_, text[s:e_], lb, text[s:e_]) for s, e_, lb in spans]
+        for m in mentions:
+            counts["mentions"] += 1
+            yield {
+                "article_id": aid,
+                "start": m.start,
+                "end": m.end,
+                "text": m.text,
+                "label": m.label,
+                "entity_key": m.entity_key,
+                "country": m.country,
+            }
 
 
 def _tag_shard(job: tuple[Settings, str, int, int]) -> StageResult:
@@ -865,6 +872,7 @@ def publish(settings: Settings, day: str) -> StageResult:
     swaps.append((manifest_tmp, partition_dir(lake, "_runs", day) / "manifest.json"))
     # the work files go in the same journal: a kill while removing them is rolled forward
     publish_atomically(lake, day, swaps, drop=[partition_dir(work, t, day) for t in WORK_TABLES])
+    _repair_later_days(settings, day)
     _write_report(settings, day)
     if not manifest["checks"]["inputs_accounted_for"]:
         raise RuntimeError(f"{day}: inputs != articles + rejects; see {manifest['path']}")
@@ -881,7 +889,16 @@ def _already_published(settings: Settings, day: str) -> StageResult | None:
     counts = dict(json.loads(manifest.read_text())["counts"])
     counts["no_op"] = 1
     log.info("publish %s: already published and no work files: nothing to do (no-op)", day)
+    _repair_later_days(settings, day)  # in case a kill came between the swap and the repair
     return StageResult("publish", day, str(partition_dir(settings.lake, "articles", day)), counts)
+
+
+def _repair_later_days(settings: Settings, day: str) -> None:
+    """Later days' copies of articles ``day`` no longer has are promoted or relinked: the
+    one deliberate edit of other days' partitions (see ``newsflow.repair``)."""
+    from newsflow.repair import repair_later_days
+
+    repair_later_days(settings, day)
 
 
 def _write_report(settings: Settings, day: str) -> None:

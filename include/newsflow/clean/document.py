@@ -19,7 +19,7 @@ from newsflow.clean.metadata import (
 )
 from newsflow.clean.urls import canonical_url, domain
 from newsflow.dates import parse_datetime
-from newsflow.ids import content_hash, stable_id
+from newsflow.ids import article_id, content_hash
 from newsflow.records import RawDoc, Reject
 
 STAGE = "clean"
@@ -68,7 +68,7 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
     canon = canonical_url(doc.url)
     chash = content_hash(body)
     return {
-        "article_id": stable_id("url", canon) if canon else stable_id("text", chash),
+        "article_id": article_id(canon, chash, day.isoformat()),
         "source_uri": doc.source_uri,
         "url": doc.url,
         "canonical_url": canon,
