@@ -168,8 +168,8 @@ def test_news_report_refuses_events_outside_the_roots(
 TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")
 
 # Runs the real CLI in a child that SIGKILLs itself at a chosen point of publish: on the
-# KILL_AT-th swap of a journal entry (between publish's renames), or when the cleanup
-# reaches _work/deduped.
+# second swap of a journal entry (between publish's renames), when the cleanup reaches
+# _work/deduped, or when the repair of a later day starts.
 _KILLER = """
 import os, signal, sys
 from newsflow.lake import partition, storage
@@ -192,7 +192,14 @@ def killing_remove_tree(path):
         die()
     return remove_tree(path)
 
+def killing_repair_day(*args):
+    if mode == "repair":  # as the first later day is about to be repaired
+        die()
+    return repair_day(*args)
+
 partition.swap_in, storage.remove_tree = killing_swap_in, killing_remove_tree
+import newsflow.repair as repair
+repair_day, repair._repair_day = repair._repair_day, killing_repair_day
 from newsflow.cli import main
 sys.exit(main(sys.argv[3:]))
 """
@@ -406,7 +413,9 @@ def _consistent_day(lake: Path, day: str) -> None:
     assert manifest["counts"]["articles"] == arts
 
 
-def test_rerun_without_the_original_repairs_later_days(tmp_path: Path) -> None:
+def _three_days(tmp_path: Path):
+    """D0 has an original; D1 an exact copy, the same URL again and a near copy; D2 one
+    more copy. Returns (inbox, lake, run(day), the inbox of D0 without the original)."""
     from newsflow.cli import main
     from test_dedup_index import article, syndicated, write_inbox
 
@@ -438,8 +447,17 @@ def test_rerun_without_the_original_repairs_later_days(tmp_path: Path) -> None:
         run(day)
     _links_resolve(lake)  # the same URL on two days is two articles, one id each
     assert _sql(lake, "SELECT count(*) FROM {articles} WHERE is_duplicate") == [(4,)]
-    # the original's day is rebuilt without it
-    write_inbox(inbox, D0, [{"url": "https://b.example/", "text": other}])
+    return (
+        inbox,
+        lake,
+        run,
+        lambda: write_inbox(inbox, D0, [{"url": "https://b.example/", "text": other}]),
+    )
+
+
+def test_rerun_without_the_original_repairs_later_days(tmp_path: Path) -> None:
+    inbox, lake, run, drop_original = _three_days(tmp_path)
+    drop_original()  # the original's day is rebuilt without it
     run(D0)
     _links_resolve(lake)
     # the later day's copies now have a representative of their own, tagged with NER
@@ -476,3 +494,21 @@ def test_rerun_without_the_original_repairs_later_days(tmp_path: Path) -> None:
     files = {p: p.read_bytes() for p in lake.rglob("*.parquet")}
     run(D0)
     assert {p: p.read_bytes() for p in lake.rglob("*.parquet")} == files
+
+
+def test_a_kill_before_the_repair_leaves_no_dangling_link(tmp_path: Path) -> None:
+    """The later days are repaired before the rebuilt day is swapped in: killed as the
+    repair starts, the lake still has the original (at worst, had the repair gone on, a
+    copy promoted early), never a link to nothing; the next run finishes the job."""
+    inbox, lake, run, drop_original = _three_days(tmp_path)
+    drop_original()
+    args = ["run", "--inbox", str(inbox), "--lake", str(lake), "--day", D0]
+    r = subprocess.run(
+        [sys.executable, "-c", _KILLER, "repair", D0, *args], capture_output=True, timeout=600
+    )
+    assert r.returncode == -signal.SIGKILL, r.stderr.decode()[-2000:]
+    _links_resolve(lake)
+    assert _sql(lake, f"SELECT count(*) FROM {{articles}} WHERE ingest_date = '{D0}'") == [(2,)]
+    run(D0)
+    _links_resolve(lake)
+    assert _sql(lake, f"SELECT count(*) FROM {{articles}} WHERE ingest_date = '{D0}'") == [(1,)]

@@ -6,7 +6,8 @@ earlier day D. When D is rebuilt without that article (its input was removed) or
 article is no longer a representative, E's link would dangle and E's copy would never be
 tagged (copies are not). So publishing D ends with :func:`repair_later_days`: every later
 day with such links is rewritten, under that day's lock and through the same publish
-journal as a publish (atomic, rolled forward after a crash):
+journal as a publish (atomic, rolled forward after a crash), before D itself is swapped in
+(so a crash in between leaves a copy promoted early, never a dangling link):
 
 - the copies of one lost original on the first later day become a cluster of their own:
   the best ranked (earliest published, longest, smallest id: dedup's rule) is promoted
@@ -73,10 +74,10 @@ def _published_after(lake: str, day: str) -> list[str]:
     return [d for d in days if d > day]
 
 
-def _broken(settings: Settings, later: str, day: str) -> dict[str, str]:
-    """``{copy: lost original}``: ``later``'s copies of ``day``'s articles that ``day`` no
-    longer has as representatives."""
-    dups, arts = _files(settings.lake, "duplicates", later), _files(settings.lake, "articles", day)
+def _broken(settings: Settings, later: str, day: str, arts: list[str]) -> dict[str, str]:
+    """``{copy: lost original}``: ``later``'s copies of ``day``'s articles that ``day``'s
+    articles (the files ``arts``) no longer have as representatives."""
+    dups = _files(settings.lake, "duplicates", later)
     if not dups:
         return {}
     con = storage.duckdb_connect(settings.lake)
@@ -95,20 +96,30 @@ def _broken(settings: Settings, later: str, day: str) -> dict[str, str]:
     return dict(rows)
 
 
-def repair_later_days(settings: Settings, day: str) -> dict[str, dict]:
-    """After ``day`` was published: re-link or promote later days' copies whose original
-    ``day`` no longer has (see the module's docstring). The caller holds ``day``'s lock;
-    each later day is rewritten under its own. Returns ``{later day: repair}``."""
+def repair_later_days(
+    settings: Settings, day: str, articles: Path | None = None
+) -> dict[str, dict]:
+    """Re-link or promote later days' copies whose original ``day``'s articles no longer
+    have (see the module's docstring). ``articles`` is the folder of the day's new
+    articles, still in scratch: publish repairs the later days *before* swapping the day
+    in, so no instant (and no crash) leaves a dangling link, at worst a copy promoted
+    early. None: the day's published articles. The caller holds ``day``'s lock; each
+    later day is rewritten under its own. Returns ``{later day: repair}``."""
     from newsflow.lake.lock import day_lock
 
     lake, done = settings.lake, {}
+    arts = (
+        [storage.uri(f) for f in sorted(articles.glob("*.parquet"))]
+        if articles is not None
+        else _files(lake, "articles", day)
+    )
     new_rep: dict[str, _Row] = {}  # lost original -> its copies' new representative
     for later in _published_after(lake, day):
-        if not _broken(settings, later, day):
+        if not _broken(settings, later, day, arts):
             continue
         with day_lock(lake, later, settings.lock_timeout_seconds):
             finish_publish(lake, later)
-            broken = _broken(settings, later, day)  # again: the day may have changed
+            broken = _broken(settings, later, day, arts)  # again: the day may have changed
             if broken:
                 done[later] = _repair_day(settings, later, day, broken, new_rep)
     return done
@@ -186,7 +197,7 @@ def _repair_day(
     swaps += _index(settings, later, promoted)
     repair = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "because": f"dt={day} was published again without the originals of these copies",
+        "because": f"dt={day} was rebuilt without the originals of these copies",
         "promoted": sorted(r.article_id for r in promoted),
         "relinked": sorted(points_to),
         "mentions": counts["mentions"],

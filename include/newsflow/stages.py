@@ -871,8 +871,8 @@ def publish(settings: Settings, day: str) -> StageResult:
     swaps.extend(index_swaps)
     swaps.append((manifest_tmp, partition_dir(lake, "_runs", day) / "manifest.json"))
     # the work files go in the same journal: a kill while removing them is rolled forward
+    _repair_later_days(settings, day, written["articles"])  # before the day goes live
     publish_atomically(lake, day, swaps, drop=[partition_dir(work, t, day) for t in WORK_TABLES])
-    _repair_later_days(settings, day)
     _write_report(settings, day)
     if not manifest["checks"]["inputs_accounted_for"]:
         raise RuntimeError(f"{day}: inputs != articles + rejects; see {manifest['path']}")
@@ -889,16 +889,16 @@ def _already_published(settings: Settings, day: str) -> StageResult | None:
     counts = dict(json.loads(manifest.read_text())["counts"])
     counts["no_op"] = 1
     log.info("publish %s: already published and no work files: nothing to do (no-op)", day)
-    _repair_later_days(settings, day)  # in case a kill came between the swap and the repair
+    _repair_later_days(settings, day)  # cheap when nothing points at a lost article
     return StageResult("publish", day, str(partition_dir(settings.lake, "articles", day)), counts)
 
 
-def _repair_later_days(settings: Settings, day: str) -> None:
+def _repair_later_days(settings: Settings, day: str, articles: Path | None = None) -> None:
     """Later days' copies of articles ``day`` no longer has are promoted or relinked: the
     one deliberate edit of other days' partitions (see ``newsflow.repair``)."""
     from newsflow.repair import repair_later_days
 
-    repair_later_days(settings, day)
+    repair_later_days(settings, day, articles)
 
 
 def _write_report(settings: Settings, day: str) -> None:
