@@ -218,7 +218,7 @@ def _read_file(
     inner = _inner_name(rel)
     ext = Path(inner).suffix.lower()
     if ext == ".warc":
-        what = "no HTML or text response record"
+        what = "HTML or text response record"
         yield from _or_empty(iter_warc_file(path, rel, max_bytes), rel, what, b"")
         return
     try:
