@@ -37,6 +37,12 @@ class Settings(BaseModel):
     max_input_bytes: int = Field(
         20 * 1024 * 1024, gt=0, description="Larger single inputs are rejected"
     )
+    sidecar_max_bytes: int = Field(
+        1024 * 1024,
+        gt=0,
+        description="Larger sidecar .json files are not read: their page is ingested "
+        "without them and the sidecar is a 'sidecar_too_large' reject",
+    )
 
     # ingest: remote sources and polite HTTP (README "Ingestion and reliability")
     sources: list[str] = Field(

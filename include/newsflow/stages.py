@@ -188,6 +188,7 @@ def ingest(settings: Settings, day: str) -> StageResult:
             yield from iter_inbox(
                 day_dir,
                 max_bytes=settings.max_input_bytes,
+                sidecar_max_bytes=settings.sidecar_max_bytes,
                 feed_items=lambda found, where: remote.items(found, where, feed_pages),
             )
         yield from remote.run(sources)

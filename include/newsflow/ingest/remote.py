@@ -66,9 +66,16 @@ def parse_sources(lines: Iterable[str], where: str = "sources") -> list[Source]:
 
 
 def day_sources(day_dir: Path, configured: list[str]) -> list[Source]:
-    """The configured sources, then those of ``day_dir/sources.txt``, without repeats."""
+    """The configured sources, then those of ``day_dir/sources.txt``, without repeats.
+    A day folder or sources list that is a symbolic link is refused unread (its lines
+    would be echoed in the error of a bad line: ``/etc/shadow``'s, for one)."""
     found = parse_sources(configured, "setting 'sources'")
     f = day_dir / SOURCES_FILE
+    for link in (day_dir, f):
+        if link.is_symlink():
+            raise SourceError(
+                f"{link} is a symbolic link: refused, the inbox's links are not followed"
+            )
     if f.is_file():
         found += parse_sources(f.read_text("utf-8", errors="replace").splitlines(), str(f))
     return list(dict.fromkeys(found))
