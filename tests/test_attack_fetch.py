@@ -1,0 +1,213 @@
+"""Issue 15, the fetch side: an attacker's responses and an operator's refetch against the
+real fetcher and the real ingest stage, with HTTP servers on 127.0.0.1.
+
+- refetch must not send saved validators, and an all-"304" run never empties a published
+  day (item 1);
+- the SSRF guard judges the IPv4 address every IPv6 form embeds (item 9);
+- compressed bodies are capped once decoded, and only the codings asked for are taken
+  (item 11, peak RSS of the CLI measured in a subprocess);
+- one ``max_source_urls`` budget for the day, whatever the route (item 15);
+- a killed fetch's temp WARC is cleaned by the next ingest of the day (item 16).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from httpfaults import FaultServer, page
+from newsflow.config import load_settings
+from newsflow.ingest.fetch import Fetcher, FetchError, check_address
+from newsflow.lake.partition import read_partition
+
+DAY = "2024-05-14"
+FAST = dict(
+    fetch_allow_networks=["127.0.0.1/32"],
+    http_timeout_seconds=2.0,
+    http_deadline_seconds=20.0,
+    http_retries=0,
+    http_backoff_seconds=0.05,
+    per_host_delay_seconds=0.0,
+    min_words=5,
+)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FaultServer() as srv:
+        yield srv
+
+
+def _code(fetcher: Fetcher, url: str, **kw: object) -> str:
+    with pytest.raises(FetchError) as e:
+        fetcher.fetch(url, **kw)
+    assert e.value.message and "Traceback" not in e.value.message
+    return e.value.code
+
+
+# --- item 9: the SSRF guard and IPv6 forms that embed an IPv4 address -------------------
+
+EMBEDDED = [
+    "64:ff9b::a9fe:a9fe",  # NAT64 of the metadata address 169.254.169.254
+    "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+    "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+    "64:ff9b:1::a9fe:a9fe",  # local-use NAT64 prefix (RFC 8215)
+    "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254
+    "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+    "2002:c0a8:101::",  # 6to4 of 192.168.1.1
+    "::a9fe:a9fe",  # IPv4-compatible ::169.254.169.254
+    "::7f00:1",  # IPv4-compatible ::127.0.0.1
+    "::ac10:1",  # IPv4-compatible ::172.16.0.1
+    "::ffff:a9fe:a9fe",  # IPv4-mapped 169.254.169.254
+    "::ffff:7f00:1",  # IPv4-mapped 127.0.0.1
+    "::ffff:a00:1",  # IPv4-mapped 10.0.0.1
+    "::ffff:0:a9fe:a9fe",  # IPv4-translated (SIIT) 169.254.169.254
+    "::ffff:c000:1",  # IPv4-mapped 192.0.0.1
+    "64:ff9b::c000:aa",  # NAT64 of 192.0.0.170
+]
+V4_SPECIAL = ["192.0.0.1", "192.0.0.8", "192.0.0.170", "192.0.0.200", "192.0.0.255"]
+
+
+@pytest.mark.parametrize("host", [f"[{a}]" for a in EMBEDDED] + V4_SPECIAL)
+def test_ssrf_guard_refuses_embedded_and_special_addresses(host: str) -> None:
+    with pytest.raises(FetchError) as e:
+        check_address(f"http://{host}/latest/meta-data/", [])
+    assert e.value.code == "blocked_address"
+
+
+@pytest.mark.parametrize("host", ["[64:ff9b::808:808]", "[2002:808:808::1]", "8.8.8.8"])
+def test_ssrf_guard_lets_public_embedded_addresses_pass(host: str) -> None:
+    """NAT64 and 6to4 of a public address reach a public host: not refused."""
+    check_address(f"http://{host}/", [])
+
+
+def test_ssrf_guard_applies_to_every_redirect_hop(server: FaultServer, tmp_path: Path) -> None:
+    """The allow-listed 127.0.0.1 redirects to each embedded form: every hop is refused
+    before a connection is made. (``::ffff:127.0.0.1`` is the allow-listed host itself;
+    NAT64 or 6to4 of it goes through a translator elsewhere, so is refused.)"""
+    with Fetcher(load_settings(environ={}, **FAST), state_dir=tmp_path) as f:
+        for n, addr in enumerate(a for a in EMBEDDED if a != "::ffff:7f00:1"):
+            url = server.route(
+                f"/hop-{n}", b"", status=302, Location=f"http://[{addr}]/latest/meta-data/"
+            )
+            assert _code(f, url) == "blocked_address", addr
+
+
+# --- item 11: compressed bodies are capped once decoded; only asked-for codings --------
+
+GIB = 1 << 30
+
+
+def gzip_bomb(size: int) -> bytes:
+    """A valid gzip body of ``size`` zero bytes (2 GiB: 2 MB), built in a second: a block
+    compressed after a full flush does not refer back, so it can be repeated."""
+    block = bytes(1 << 24)
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    head = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    seg = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    end = c.flush()[:-8]  # final block; the trailer is rewritten for the whole body
+    crc = 0
+    for _ in range(size // len(block)):
+        crc = zlib.crc32(block, crc)
+    return head + seg * (size // len(block) - 1) + end + struct.pack("<II", crc, size % (1 << 32))
+
+
+def brotli_bomb(size: int) -> bytes:
+    """``size`` zero bytes as brotli (2 GiB: 3 KB), compressed a chunk at a time."""
+    import brotli
+
+    c, block = brotli.Compressor(quality=5), bytes(1 << 22)
+    return b"".join([c.process(block) for _ in range(size // len(block))] + [c.finish()])
+
+
+@pytest.fixture(scope="module")
+def bombs(server: FaultServer) -> dict[str, str]:
+    html = "text/html; charset=utf-8"
+    body = page("encoded")
+    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return {
+        "gzip_bomb": server.route("/bomb-gzip", gzip_bomb(2 * GIB), html, Content_Encoding="gzip"),
+        "br_bomb": server.route("/bomb-br", brotli_bomb(2 * GIB), html, Content_Encoding="br"),
+        "gzip": server.route("/enc-gzip", gzip.compress(body), html, Content_Encoding="gzip"),
+        "gzip2": server.route(
+            "/enc-gzip-members",
+            gzip.compress(body[:50]) + gzip.compress(body[50:]),
+            html,
+            Content_Encoding="x-gzip",
+        ),
+        "deflate": server.route(
+            "/enc-deflate", zlib.compress(body), html, Content_Encoding="deflate"
+        ),
+        "raw_deflate": server.route(
+            "/enc-raw-deflate",
+            raw_deflate.compress(body) + raw_deflate.flush(),
+            html,
+            Content_Encoding="deflate",
+        ),
+        "identity": server.route("/enc-identity", body, html, Content_Encoding="identity"),
+        "stacked": server.route(
+            "/enc-stacked",
+            gzip.compress(gzip.compress(body)),
+            html,
+            Content_Encoding="gzip, gzip",
+        ),
+        "zstd": server.route("/enc-zstd", b"(\xb5/\xfd" + body, html, Content_Encoding="zstd"),
+        "bad_gzip": server.route(
+            "/enc-bad-gzip", b"\x1f\x8b" + b"junk" * 50, html, Content_Encoding="gzip"
+        ),
+    }
+
+
+def test_codings_asked_for_are_decoded_others_refused(bombs: dict, tmp_path: Path) -> None:
+    s = load_settings(environ={}, **{**FAST, "http_max_bytes": 1 << 20})
+    with Fetcher(s, state_dir=tmp_path) as f:
+        for name in ("gzip", "gzip2", "deflate", "raw_deflate", "identity"):
+            assert f.fetch(bombs[name]).body == page("encoded"), name
+        assert _code(f, bombs["gzip_bomb"]) == "too_large"
+        for name in ("br_bomb", "stacked", "zstd", "bad_gzip"):
+            assert _code(f, bombs[name]) == "bad_encoding", name
+        with pytest.raises(FetchError, match="'br'.*only 'gzip, deflate' was asked for"):
+            f.fetch(bombs["br_bomb"])
+
+
+def _ingest_child(root: Path, urls: list[str]) -> tuple[int, int, str]:
+    """`newsflow ingest` of a day listing ``urls``, in a subprocess: its exit code, its
+    own peak RSS (KiB, from the kernel) and its stderr."""
+    inbox = root / "inbox" / DAY
+    inbox.mkdir(parents=True)
+    (inbox / "sources.txt").write_text("".join(f"url {u}\n" for u in urls))
+    env = {**os.environ}
+    env.update({f"NEWSFLOW_{k.upper()}": str(v) for k, v in FAST.items()})
+    env["NEWSFLOW_FETCH_ALLOW_NETWORKS"] = '["127.0.0.1/32"]'
+    cmd = [sys.executable, "-m", "newsflow.cli", "ingest", "--day", DAY]
+    cmd += ["--inbox", str(root / "inbox"), "--lake", str(root / "lake")]
+    with open(root / "err.txt", "wb") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+    return os.waitstatus_to_exitcode(status), usage.ru_maxrss, (root / "err.txt").read_text()
+
+
+def test_decompression_bombs_cost_no_memory(server: FaultServer, bombs: dict, tmp_path) -> None:
+    """A 2 MB gzip body expanding to 2 GiB and a 3 KB br body expanding to 2 GiB (br not
+    asked for) become rejects, and the ingest's peak RSS stays within 64 MiB of the same
+    ingest of one plain page (the br one alone peaked at 4.3 GB before)."""
+    plain = f"{server.base}/ok/plain"
+    rc, base_kib, err = _ingest_child(tmp_path / "base", [plain])
+    assert rc == 0, err[-2000:]
+    rc, peak_kib, err = _ingest_child(
+        tmp_path / "bombs", [bombs["gzip_bomb"], bombs["br_bomb"], plain]
+    )
+    assert rc == 0, err[-2000:]
+    print(f"peak RSS: {base_kib / 1024:.0f} MiB plain, {peak_kib / 1024:.0f} MiB with the bombs")
+    assert peak_kib - base_kib < 64 * 1024
+    rejects = read_partition(tmp_path / "bombs" / "lake" / "_work", "rejects_ingest", DAY)
+    codes = {r["source_uri"]: r["reason"] for r in rejects.to_pylist()}
+    assert codes[bombs["gzip_bomb"]].startswith("too_large: ")
+    assert "gzip-decoded" in codes[bombs["gzip_bomb"]]
+    assert codes[bombs["br_bomb"]].startswith("bad_encoding: ")
