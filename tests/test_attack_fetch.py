@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import gzip
 import os
+import signal
 import struct
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from httpfaults import FaultServer, page
+from newsflow import stages
 from newsflow.config import load_settings
 from newsflow.ingest.fetch import Fetcher, FetchError, check_address
 from newsflow.lake.partition import read_partition
@@ -211,3 +215,143 @@ def test_decompression_bombs_cost_no_memory(server: FaultServer, bombs: dict, tm
     assert codes[bombs["gzip_bomb"]].startswith("too_large: ")
     assert "gzip-decoded" in codes[bombs["gzip_bomb"]]
     assert codes[bombs["br_bomb"]].startswith("bad_encoding: ")
+
+
+# --- item 1: a refetch fetches; an all-304 run never empties a published day -----------
+
+
+def _rss(base: str, paths: list[str]) -> bytes:
+    items = "".join(
+        f"<item><title>Story {p}</title><link>{base}{p}</link>"
+        f"<description>Summary of {p}</description></item>"
+        for p in paths
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Quay Post</title>'
+        f"<link>{base}/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def _feed_day(server: FaultServer, tmp_path: Path, name: str, **kw: object):
+    """A day whose only source is a feed with an ETag (its two pages on the server),
+    run through every stage: 2 articles published."""
+    feed = server.route(
+        f"/{name}.xml",
+        _rss(server.base, [f"/ok/{name}-1", f"/ok/{name}-2"]),
+        "application/rss+xml",
+        ETag=f'"{name}-v1"',
+    )
+    inbox = tmp_path / "inbox" / DAY
+    inbox.mkdir(parents=True)
+    (inbox / "sources.txt").write_text(f"feed {feed}\n")
+    opts = dict(inbox=str(tmp_path / "inbox"), lake=str(tmp_path / "lake"), **FAST, **kw)
+    s = load_settings(environ={}, **opts)
+    stages.run(s, DAY)
+    assert len(pd.read_parquet(tmp_path / "lake" / "articles")) == 2
+    return feed, opts
+
+
+def _warc(tmp_path: Path) -> Path:
+    return tmp_path / "lake" / "_raw" / "fetch" / f"dt={DAY}" / "fetch.warc.gz"
+
+
+def test_refetch_ignores_saved_validators(server: FaultServer, tmp_path: Path) -> None:
+    """NEWSFLOW_REFETCH=true fetched with the saved ETag, got 304 and published an empty
+    day over the good one; now it fetches the feed and its pages anew."""
+    feed, opts = _feed_day(server, tmp_path, "refetch")
+    hits = server.hits["/refetch.xml"]
+    again = load_settings(environ={"NEWSFLOW_REFETCH": "true"}, **opts)
+    assert again.refetch
+    res = stages.run(again, DAY)
+    assert server.hits["/refetch.xml"] == hits + 1
+    assert res[0].counts["inputs"] == 2 and "unchanged" not in res[0].counts
+    assert len(pd.read_parquet(tmp_path / "lake" / "articles")) == 2
+    # the new raw WARC holds the pages: a plain rerun replays them, no request
+    replay = stages.run(load_settings(environ={}, **opts), DAY)
+    assert replay[0].counts["replayed"] == 1 and replay[0].counts["requests"] == 0
+    assert len(pd.read_parquet(tmp_path / "lake" / "articles")) == 2
+
+
+def test_all_not_modified_never_empties_a_published_day(
+    server: FaultServer, tmp_path: Path
+) -> None:
+    """The day's raw WARC is gone, so a rerun asks the feed again with its saved ETag:
+    304. Ingest fails naming the day and the fix; the published day and the work files
+    are untouched; refetch=true then restores the day and its raw WARC."""
+    feed, opts = _feed_day(server, tmp_path, "lost")
+    lake = tmp_path / "lake"
+    before = pd.read_parquet(lake / "articles")
+    _warc(tmp_path).unlink()
+    s = load_settings(environ={}, **opts)
+    with pytest.raises(RuntimeError, match=f"{DAY}.*304 Not Modified.*refetch=true"):
+        stages.run(s, DAY)
+    pd.testing.assert_frame_equal(pd.read_parquet(lake / "articles"), before)
+    assert not _warc(tmp_path).exists()  # no WARC of 304s was swapped in
+    assert not list((lake / "_raw" / "fetch").glob("_tmp/*"))
+    stages.run(load_settings(environ={}, **{**opts, "refetch": True}), DAY)
+    assert len(pd.read_parquet(lake / "articles")) == 2 and _warc(tmp_path).is_file()
+
+
+def test_refetch_answered_304_keeps_the_day_and_its_raw_warc(
+    server: FaultServer, tmp_path: Path
+) -> None:
+    """A server that answers 304 even to a plain GET: the refetch fails, and the previous
+    raw WARC (the only copy of the pages) is kept, byte for byte."""
+    feed, opts = _feed_day(server, tmp_path, "stuck")
+    lake = tmp_path / "lake"
+    before, warc = pd.read_parquet(lake / "articles"), _warc(tmp_path).read_bytes()
+    server.route("/stuck.xml", b"", "application/rss+xml", status=304)
+    with pytest.raises(RuntimeError, match="not replacing"):
+        stages.run(load_settings(environ={}, **{**opts, "refetch": True}), DAY)
+    assert _warc(tmp_path).read_bytes() == warc
+    pd.testing.assert_frame_equal(pd.read_parquet(lake / "articles"), before)
+    # and the untouched WARC still replays the day
+    stages.run(load_settings(environ={}, **opts), DAY)
+    pd.testing.assert_frame_equal(pd.read_parquet(lake / "articles"), before)
+
+
+def test_new_day_with_nothing_new_is_still_fine(server: FaultServer, tmp_path: Path) -> None:
+    """The guard protects published days only: the next day's 304 is "nothing new"."""
+    feed, opts = _feed_day(server, tmp_path, "nextday")
+    nxt = "2024-05-15"
+    (tmp_path / "inbox" / nxt).mkdir()
+    (tmp_path / "inbox" / nxt / "sources.txt").write_text(f"feed {feed}\n")
+    r = stages.ingest(load_settings(environ={}, **opts), nxt)
+    assert r.counts["inputs"] == 0 and r.counts["unchanged"] == 1
+
+
+# --- item 16: a killed fetch's temp WARC is cleaned by the next ingest of the day ------
+
+
+def test_killed_fetch_leaves_no_temp_warc(server: FaultServer, tmp_path: Path) -> None:
+    """SIGKILL while a page is still dripping in: the temp WARC stays behind. The next
+    ingest of that day removes it (under the day's lock); another day's temp file, which
+    may belong to a live run, is left alone."""
+    inbox, lake = tmp_path / "inbox", tmp_path / "lake"
+    (inbox / DAY).mkdir(parents=True)
+    (inbox / DAY / "sources.txt").write_text(f"url {server.base}/ok/k1\nurl {server.base}/drip\n")
+    env = {**os.environ, "NEWSFLOW_FETCH_ALLOW_NETWORKS": '["127.0.0.1/32"]'}
+    env.update({"NEWSFLOW_PER_HOST_DELAY_SECONDS": "0", "NEWSFLOW_HTTP_DEADLINE_SECONDS": "60"})
+    cmd = [sys.executable, "-m", "newsflow.cli", "ingest", "--day", DAY]
+    cmd += ["--inbox", str(inbox), "--lake", str(lake)]
+    tmp_dir = lake / "_raw" / "fetch" / "_tmp"
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp_dir.glob(f"dt={DAY}.*.warc.gz")) and time.monotonic() < deadline:
+            assert proc.poll() is None, "the ingest ended before it was killed"
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    stale = list(tmp_dir.glob(f"dt={DAY}.*.warc.gz"))
+    assert len(stale) == 1 and not (lake / "_raw" / "fetch" / f"dt={DAY}").exists()
+    other = tmp_dir / "dt=2024-05-13.0123abcd.warc.gz"  # another day's run, in flight
+    other.write_bytes(b"in flight")
+
+    (inbox / DAY / "sources.txt").write_text(f"url {server.base}/ok/k1\n")
+    s = load_settings(environ={}, inbox=str(inbox), lake=str(lake), **FAST)
+    assert stages.ingest(s, DAY).counts["documents"] == 1
+    assert not stale[0].exists() and other.read_bytes() == b"in flight"
+    assert list(tmp_dir.iterdir()) == [other]
+    assert _warc(tmp_path).is_file()
