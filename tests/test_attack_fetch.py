@@ -355,3 +355,81 @@ def test_killed_fetch_leaves_no_temp_warc(server: FaultServer, tmp_path: Path) -
     assert not stale[0].exists() and other.read_bytes() == b"in flight"
     assert list(tmp_dir.iterdir()) == [other]
     assert _warc(tmp_path).is_file()
+
+
+# --- item 15: one max_source_urls budget for the day, whatever the route ---------------
+
+
+def _ingest_day(tmp_path: Path, **kw: object):
+    s = load_settings(
+        environ={}, inbox=str(tmp_path / "inbox"), lake=str(tmp_path / "lake"), **FAST, **kw
+    )
+    res = stages.ingest(s, DAY)
+    rejects = read_partition(tmp_path / "lake" / "_work", "rejects_ingest", DAY).to_pylist()
+    return res.counts, {r["source_uri"]: r["reason"] for r in rejects}
+
+
+def test_inbox_feed_file_draws_from_the_budget(tmp_path: Path) -> None:
+    """An inbox feed of 3,000 items (a 19 MiB one gave 400,000 inputs) with a budget of
+    50: 50 documents and one reject saying how many items were left out."""
+    inbox = tmp_path / "inbox" / DAY
+    inbox.mkdir(parents=True)
+    (inbox / "huge.rss").write_bytes(_rss("http://127.0.0.1:9", [f"/a/{i}" for i in range(3000)]))
+    c, rejects = _ingest_day(tmp_path, max_source_urls=50, fetch_pages=False)
+    assert c["inputs"] == 51 and c["documents"] == 50 and c["over_budget"] == 2950
+    assert list(rejects) == ["huge.rss#over_budget"]
+    assert rejects["huge.rss#over_budget"].startswith("too_many_urls: 2950 items of huge.rss")
+
+
+def test_inbox_feed_and_remote_feed_share_one_budget(server: FaultServer, tmp_path) -> None:
+    """30 items in an inbox feed, 30 in a remote feed, a budget of 40: the inbox feed's 30
+    pages, the remote feed itself and 9 of its pages are fetched; 21 are one reject."""
+    inbox = tmp_path / "inbox" / DAY
+    inbox.mkdir(parents=True)
+    (inbox / "local.rss").write_bytes(_rss(server.base, [f"/ok/in-{i}" for i in range(30)]))
+    feed = server.route(
+        "/budget-feed.xml",
+        _rss(server.base, [f"/ok/rf-{i}" for i in range(30)]),
+        "application/rss+xml",
+    )
+    (inbox / "sources.txt").write_text(f"feed {feed}\n")
+    c, rejects = _ingest_day(tmp_path, max_source_urls=40)
+    assert c["pages_fetched"] == 39 and c["over_budget"] == 21
+    assert c["inputs"] == 40 == c["documents"] + c["rejects"]
+    assert rejects == {
+        f"{feed}#over_budget": rejects[f"{feed}#over_budget"],
+    } and rejects[f"{feed}#over_budget"].startswith(f"too_many_urls: 21 items of {feed}")
+    assert sum(server.hits[f"/ok/rf-{i}"] for i in range(30)) == 9
+
+
+def _index(base: str, paths: list[str]) -> bytes:
+    entries = "".join(f"<sitemap><loc>{base}{p}</loc></sitemap>" for p in paths)
+    return (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{entries}</sitemapindex>"
+    ).encode()
+
+
+def test_nested_sitemap_indexes_draw_from_the_budget(server: FaultServer, tmp_path) -> None:
+    """Sitemap indexes 6 wide, nested past the depth limit: 43 sitemap requests and 216
+    rejects before, with a budget of 20. Now every nested sitemap draws from the budget
+    (20 requests in all), and each list cut or too deep is one reject."""
+    k, base = 6, server.base
+    for a in range(k):
+        for b in range(k):
+            leaves = [f"/nest/{a}/{b}/{c}.xml" for c in range(k)]  # depth 3: never fetched
+            server.route(f"/nest/{a}/{b}.xml", _index(base, leaves), "application/xml")
+        server.route(
+            f"/nest/{a}.xml", _index(base, [f"/nest/{a}/{b}.xml" for b in range(k)]), "text/xml"
+        )
+    root = server.route("/nest.xml", _index(base, [f"/nest/{a}.xml" for a in range(k)]), "text/xml")
+    inbox = tmp_path / "inbox" / DAY
+    inbox.mkdir(parents=True)
+    (inbox / "sources.txt").write_text(f"sitemap {root}\n")
+    c, rejects = _ingest_day(tmp_path, max_source_urls=20)
+    sitemap_hits = sum(n for path, n in server.hits.items() if path.startswith("/nest"))
+    assert sitemap_hits == c["sitemaps"] == 20  # root, 3 indexes, 16 of their sitemaps
+    assert c["over_budget"] == 3 + 2  # 3 indexes of the root, 2 sitemaps of the third
+    deep = [u for u, r in rejects.items() if r.startswith("sitemap_too_deep: 6 nested")]
+    assert len(deep) == 16 and len(rejects) == 18 == c["inputs"]
+    assert rejects[f"{root}#nested"].startswith("too_many_urls: 3 nested sitemaps")
