@@ -154,6 +154,10 @@ def bombs(server: FaultServer) -> dict[str, str]:
             html,
             Content_Encoding="deflate",
         ),
+        # 2 MB on the wire that decode to nothing: the wire is capped too
+        "empty_members": server.route(
+            "/enc-empty-members", gzip.compress(b"") * 100_000, html, Content_Encoding="gzip"
+        ),
         "identity": server.route("/enc-identity", body, html, Content_Encoding="identity"),
         "stacked": server.route(
             "/enc-stacked",
@@ -174,6 +178,7 @@ def test_codings_asked_for_are_decoded_others_refused(bombs: dict, tmp_path: Pat
         for name in ("gzip", "gzip2", "deflate", "raw_deflate", "identity"):
             assert f.fetch(bombs[name]).body == page("encoded"), name
         assert _code(f, bombs["gzip_bomb"]) == "too_large"
+        assert _code(f, bombs["empty_members"]) == "too_large"
         for name in ("br_bomb", "stacked", "zstd", "bad_gzip"):
             assert _code(f, bombs[name]) == "bad_encoding", name
         with pytest.raises(FetchError, match="'br'.*only 'gzip, deflate' was asked for"):

@@ -201,21 +201,22 @@ def _decoded(chunks: Iterable[bytes], coding: str | None, url: str) -> Iterator[
         yield from chunks
         return
     wbits = _CODINGS[coding]
-    z, first, done = zlib.decompressobj(wbits), True, False
+    z, first = zlib.decompressobj(wbits), True
     try:
         for data in chunks:
             if first and coding == "deflate" and data and not _zlib_header(data):
                 z = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send
             first, pending = False, False
-            while not done and (data or pending):
+            while data or pending:
                 out = z.decompress(data, _DECODE_STEP)
                 data = z.unconsumed_tail
                 pending = len(out) == _DECODE_STEP  # zlib may hold more output for input it took
                 if out:
                     yield out
-                if z.eof:  # gzip may hold several members; other trailing bytes are ignored
+                if z.eof:  # gzip may hold several members; other trailing bytes end the body
                     data, pending = z.unused_data, False
-                    done = coding == "deflate" or not data.startswith(b"\x1f\x8b")
+                    if coding == "deflate" or not data.startswith(b"\x1f\x8b"):
+                        return
                     z = zlib.decompressobj(wbits)
     except zlib.error as e:
         raise FetchError("bad_encoding", f"{url}: undecodable {coding} body ({e})") from None
@@ -399,6 +400,30 @@ class Fetcher:
                 e.error.code, f"{e.error.message} (after {attempts} attempts)", e.error.status
             ) from None
 
+    def _body(self, r: httpx.Response, url: str, encoding: str, deadline: float) -> bytes:
+        """The decoded body, cut off once more than ``http_max_bytes`` came on the wire or
+        came out of the decoder (whichever first), or at the deadline."""
+        cap = self.s.http_max_bytes
+        coding = _coding(encoding, url)
+
+        def limited(chunks: Iterable[bytes], what: str) -> Iterator[bytes]:
+            size = 0
+            for chunk in chunks:
+                size += len(chunk)
+                if size > cap:
+                    raise FetchError(
+                        "too_large", f"{url} sent more than {cap} bytes{what}; cut off"
+                    )
+                if time.monotonic() > deadline:
+                    raise FetchError(
+                        "timeout", f"{url} took longer than {self.s.http_deadline_seconds} s in all"
+                    )
+                yield chunk
+
+        wire = limited(r.iter_raw(), "")
+        decoded = limited(_decoded(wire, coding, url), f" once {coding}-decoded" if coding else "")
+        return b"".join(decoded)
+
     def _once(self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None) -> Response:
         host = urlsplit(url).netloc
         deadline = time.monotonic() + self.s.http_deadline_seconds
@@ -438,23 +463,8 @@ class Fetcher:
                         raise FetchError(
                             "too_large", f"{url} is {length} bytes, over the {cap} limit"
                         )
-                    coding = _coding(hdrs.get("content-encoding", ""), url)
-                    chunks, size = [], 0
-                    for chunk in _decoded(r.iter_raw(), coding, url):
-                        size += len(chunk)
-                        if size > cap:
-                            raise FetchError(
-                                "too_large",
-                                f"{url} sent more than {cap} bytes"
-                                f"{f' once {coding}-decoded' if coding else ''}; cut off",
-                            )
-                        if time.monotonic() > deadline:
-                            raise FetchError(
-                                "timeout",
-                                f"{url} took longer than {self.s.http_deadline_seconds} s in all",
-                            )
-                        chunks.append(chunk)
-                    return Response(url, str(r.url), status, hdrs, b"".join(chunks))
+                    body = self._body(r, url, hdrs.get("content-encoding", ""), deadline)
+                    return Response(url, str(r.url), status, hdrs, body)
             except httpx.TimeoutException:
                 raise _Retryable(
                     FetchError(
