@@ -201,23 +201,26 @@ def _decoded(chunks: Iterable[bytes], coding: str | None, url: str) -> Iterator[
         yield from chunks
         return
     wbits = _CODINGS[coding]
-    z, first = zlib.decompressobj(wbits), True
+    z, started, carry = None, False, b""
     try:
-        for data in chunks:
-            if first and coding == "deflate" and data and not _zlib_header(data):
-                z = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send
-            first, pending = False, False
+        for chunk in chunks:
+            data, pending, carry = carry + chunk, False, b""
             while data or pending:
+                if z is None:  # the start of the body, or of a further gzip member
+                    if len(data) < 2:
+                        carry = data  # too short to tell: wait for the next chunk
+                        break
+                    if started and (coding == "deflate" or not data.startswith(b"\x1f\x8b")):
+                        return  # bytes after the body end it
+                    raw = coding == "deflate" and not _zlib_header(data)
+                    z, started = zlib.decompressobj(-zlib.MAX_WBITS if raw else wbits), True
                 out = z.decompress(data, _DECODE_STEP)
                 data = z.unconsumed_tail
                 pending = len(out) == _DECODE_STEP  # zlib may hold more output for input it took
                 if out:
                     yield out
-                if z.eof:  # gzip may hold several members; other trailing bytes end the body
-                    data, pending = z.unused_data, False
-                    if coding == "deflate" or not data.startswith(b"\x1f\x8b"):
-                        return
-                    z = zlib.decompressobj(wbits)
+                if z.eof:
+                    data, pending, z = z.unused_data, False, None
     except zlib.error as e:
         raise FetchError("bad_encoding", f"{url}: undecodable {coding} body ({e})") from None
 
