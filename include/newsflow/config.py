@@ -86,7 +86,11 @@ class Settings(BaseModel):
         description="IP networks (CIDR) exempt from the SSRF guard, e.g. 127.0.0.1/32 for tests",
     )
     max_source_urls: int = Field(
-        5_000, gt=0, description="Items taken from one feed or sitemap (incl. nested sitemaps)"
+        5_000,
+        gt=0,
+        description="URLs one day takes in all: sources, nested sitemaps, article pages and "
+        "feed items (remote feeds and inbox feed files); the rest is one too_many_urls reject "
+        "per list cut",
     )
     lock_timeout_seconds: float = Field(
         3_600.0, ge=0, description="How long a run waits for another run of the same day"

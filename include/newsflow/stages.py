@@ -167,6 +167,8 @@ def ingest(settings: Settings, day: str) -> StageResult:
     else:
         raise FileNotFoundError(f"inbox folder {day_dir} does not exist and no sources are set")
     raw_path = raw_archive_path(settings, day)
+    for stale in RawArchive.remove_stale(raw_path):  # a killed fetch's temp WARC
+        log.info("removed %s, left by an interrupted fetch of %s", stale, day)
     replay = raw_path.is_file() and not settings.refetch
     archive = None if replay else RawArchive(raw_path)
     fetcher = (
@@ -203,6 +205,8 @@ def ingest(settings: Settings, day: str) -> StageResult:
                 continue
             counts["documents"] += 1
             yield _raw_row(item)
+        # before anything is swapped in: the previous work files and raw WARC stay
+        _keep_published_day(settings, day, counts["documents"], remote.counts["unchanged"])
 
     work = _work(settings)
     try:
@@ -228,6 +232,26 @@ def ingest(settings: Settings, day: str) -> StageResult:
     counts["requests"] = fetcher.requests
     counts["replayed"] = int(replay)
     return _finish(StageResult("ingest", day, str(out), counts), started, settings)
+
+
+def _keep_published_day(settings: Settings, day: str, documents: int, unchanged: int) -> None:
+    """Refuse to replace a published day that had articles with an empty one only because
+    its sources answered 304 Not Modified: their documents were fetched before (the raw
+    WARC that held them is gone, or a server ignores validators), not absent."""
+    if documents or not unchanged:
+        return
+    manifest = partition_dir(settings.lake, "_runs", day) / "manifest.json"
+    try:
+        published = json.loads(manifest.read_text())["counts"]["articles"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # not published (or no readable manifest): nothing to protect
+    if published:
+        raise RuntimeError(
+            f"ingest {day}: {unchanged} remote source(s) answered 304 Not Modified and nothing "
+            f"else was found, but {day} is published with {published} articles; not replacing "
+            "them with an empty day. Fetch the sources anew with refetch=true (the DAG's "
+            "'refetch' Param, or NEWSFLOW_REFETCH=true)"
+        )
 
 
 def _raw_row(doc: RawDoc) -> dict:

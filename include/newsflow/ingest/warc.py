@@ -14,6 +14,7 @@ file, so re-running a day re-cleans it without a single request.
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import json
 import logging
@@ -140,18 +141,35 @@ class RawArchive:
 
     def __init__(self, final: Path) -> None:
         self.final = final
-        name = f"{final.parent.name}.{uuid.uuid4().hex}.warc.gz"
-        # written locally, then renamed (local lake) or uploaded (object store) at commit
-        scratch = (
-            Path(tempfile.gettempdir()) / "newsflow"
-            if storage.is_remote(final)
-            else final.parent.parent / "_tmp"
-        )
-        self._tmp = scratch / name
+        self._tmp = self._scratch(final) / f"{final.parent.name}.{uuid.uuid4().hex}.warc.gz"
         self._f: io.BufferedWriter | None = None  # opened at the first record
         self._w: WARCWriter | None = None
         self._lock = threading.Lock()  # pages are fetched (and recorded) by several threads
         self.records = 0
+
+    @staticmethod
+    def _scratch(final: Path) -> Path:
+        """Where the WARC is written: locally, then renamed (local lake) or uploaded
+        (object store) at commit."""
+        if storage.is_remote(final):
+            return Path(tempfile.gettempdir()) / "newsflow"
+        return final.parent.parent / "_tmp"
+
+    @classmethod
+    def remove_stale(cls, final: Path) -> list[Path]:
+        """Remove the temp WARCs that killed fetches of this day left; call it under the
+        day's lock, so no live run of the day is writing one. Other days' temp files may
+        be in flight and are not touched; on an object store the scratch folder is local
+        and may be shared by other lakes, so nothing is removed there."""
+        if storage.is_remote(final):
+            return []
+        scratch = cls._scratch(final)
+        stale = sorted(scratch.glob(f"{glob.escape(final.parent.name)}.*.warc.gz"))
+        for f in stale:
+            f.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            scratch.rmdir()
+        return stale
 
     def record(self, url: str, outcome: Response | FetchError) -> None:
         """Keep a response, or the error that stood in for one."""
