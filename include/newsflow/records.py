@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newsflow.lake.raw_rejects import RawSource
 
 
 @dataclass(slots=True)
@@ -23,13 +27,17 @@ class RawDoc:
 
 @dataclass(slots=True)
 class Reject:
-    """An input that a stage could not turn into an article, kept with its bytes."""
+    """An input that a stage could not turn into an article, kept with its bytes.
+
+    ``raw_source``, when set, reads the whole input again as a stream (an input too large
+    to hold in memory): the rejects sink copies it into the lake, ``raw`` stays empty."""
 
     source_uri: str
     stage: str
     code: str
     message: str
     raw: bytes = b""
+    raw_source: RawSource | None = None
 
     @property
     def reason(self) -> str:

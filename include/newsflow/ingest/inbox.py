@@ -29,6 +29,7 @@ from newsflow.ingest.feeds import (
 )
 from newsflow.ingest.remote import SOURCES_FILE
 from newsflow.ingest.warc import iter_warc_file
+from newsflow.lake.raw_rejects import FileRange
 from newsflow.records import RawDoc, Reject
 
 log = logging.getLogger(__name__)
@@ -77,14 +78,12 @@ def iter_inbox(
         except Exception as e:  # noqa: BLE001 - one unreadable file must not end the run
             log.warning("cannot read %s", rel, exc_info=True)
             detail = (str(e).splitlines() or [""])[0][:300]
-            with open(path, "rb") as f:
-                raw = f.read(max_bytes)
             yield Reject(
                 f"{rel}#rest" if n else rel,
                 STAGE,
                 "read_error",
                 f"cannot read the file ({type(e).__name__}: {detail})",
-                raw,
+                raw_source=FileRange(path),  # the whole file, streamed by the rejects sink
             )
 
 
@@ -125,13 +124,11 @@ def _read_file(
         return
     try:
         raw = _read_bytes(path, max_bytes)
-    except TooLarge as e:
-        with open(path, "rb") as f:  # the first max_bytes are kept, never the whole file
-            yield Reject(rel, STAGE, "too_large", str(e), f.read(max_bytes))
+    except TooLarge as e:  # the whole file is kept, streamed by the rejects sink
+        yield Reject(rel, STAGE, "too_large", str(e), raw_source=FileRange(path))
         return
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
-        with open(path, "rb") as f:
-            yield Reject(rel, STAGE, "bad_gzip", f"cannot decompress: {e}", f.read(max_bytes))
+        yield Reject(rel, STAGE, "bad_gzip", f"cannot decompress: {e}", raw_source=FileRange(path))
         return
     if ext in JSONL_EXT:
         yield from _read_jsonl(raw, rel)
