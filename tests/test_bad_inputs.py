@@ -4,6 +4,7 @@ reject with a code and a readable message, nothing is lost, and the subprocess's
 peak memory (its own rusage) stays under 2 GiB."""
 
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -213,7 +214,12 @@ def test_run_exits_0_and_accounts_for_every_input(run: dict) -> None:
     assert codes["cut crawl.warc.gz#2"] == "bad_warc"
     assert codes["nested.html"] == "no_text"
     by_uri = rej.set_index("source_uri")
-    assert len(by_uri.loc["big.html"].bytes) == 20 * 1024 * 1024  # kept, up to the cap
+    big, bomb = by_uri.loc["big.html"], by_uri.loc["gzip bomb.html.gz"]
+    for name, r in (("big.html", big), ("gzip bomb.html.gz", bomb)):  # kept whole, as is
+        data = (lake.parent / "inbox" / DAY / name).read_bytes()
+        assert r["size"] == len(data) and r["sha256"] == hashlib.sha256(data).hexdigest()
+        assert (r.bytes if pd.isna(r.raw_uri) else (lake / r.raw_uri).read_bytes()) == data
+    assert big.bytes is None and big["size"] > 50 * 1024 * 1024  # out of the row
     assert by_uri.loc["feed.jsonl#L2"].bytes == b"{not json"
 
 
@@ -232,7 +238,7 @@ def test_peak_memory_under_2_gib(run: dict) -> None:
 
 def _ingest_peak_kib(root: Path, files: int) -> int:
     """Peak RSS of `newsflow ingest` over ``files`` oversized random inputs (3 MiB each,
-    2 MiB kept per reject)."""
+    over the 2 MiB limit, each kept whole in LAKE/_raw/rejects)."""
     inbox = root / "inbox" / DAY
     inbox.mkdir(parents=True)
     chunk = os.urandom(3 << 20)
@@ -246,14 +252,16 @@ def _ingest_peak_kib(root: Path, files: int) -> int:
     assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read().decode()[-2000:]
     rejects = read_partition(root / "lake" / "_work", "rejects_ingest", DAY)
     assert rejects.num_rows == files
-    assert sum(len(b) for b in rejects.column("bytes").to_pylist()) == files * (2 << 20)
+    assert rejects.column("size").to_pylist() == [3 << 20] * files
+    for uri in rejects.column("raw_uri").to_pylist():
+        assert (root / "lake" / uri).stat().st_size == 3 << 20
     return usage.ru_maxrss
 
 
 def test_rejects_bytes_stream_to_disk(tmp_path: Path) -> None:
-    """150 oversized inputs (300 MiB of kept reject bytes): ingest streams them to the
-    rejects partition a few at a time, so its memory grows by far less than their total
-    (holding them all took 1.7 GiB)."""
+    """150 oversized inputs (450 MiB of kept reject bytes): ingest streams them to the
+    lake a chunk at a time, so its memory grows by far less than their total (holding
+    them all took 1.7 GiB)."""
     one = _ingest_peak_kib(tmp_path / "one", 1)
     many = _ingest_peak_kib(tmp_path / "many", 150)
     assert many - one < 150 * 1024, f"{one / 1024:.0f} MiB for 1 input, {many / 1024:.0f} for 150"

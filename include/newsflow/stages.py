@@ -837,9 +837,9 @@ def publish(settings: Settings, day: str) -> StageResult:
     columns = ", ".join(
         "s.story_id" if c == "story_id" else f'd."{c}"' for c in schema.ARTICLES.names
     )
-    rejects = itertools.chain(
-        _byte_batches(work, "rejects_ingest", day, settings.reject_batch_bytes),
-        _byte_batches(work, "rejects_clean", day, settings.reject_batch_bytes),
+    rejects = itertools.chain.from_iterable(
+        _byte_batches(work, t, day, settings.reject_batch_bytes, rg)
+        for t in ("rejects_ingest", "rejects_clean")
     )
     duplicates = iter_partition(work, "duplicates", day, batch_size=rg)
     out = {
@@ -876,9 +876,28 @@ def publish(settings: Settings, day: str) -> StageResult:
     return result
 
 
-def _byte_batches(root: Path, table: str, day: str, max_bytes: int) -> Iterator[pa.RecordBatch]:
-    """A partition in batches of about ``max_bytes`` (by its row groups' sizes), read one
-    row group at a time: a fixed number of rows is unbounded in bytes when rows are large."""
+def _byte_batches(
+    root: Path, table: str, day: str, max_bytes: int, max_rows: int
+) -> Iterator[pa.Table]:
+    """A partition in pieces of at most about ``max_bytes`` and ``max_rows`` (each becomes
+    one row group of the published file), read one row group at a time: a fixed number
+    of rows is unbounded in bytes when rows are large, and small row groups are merged."""
+    pending: list[pa.RecordBatch] = []
+    for batch in _row_group_batches(root, table, day, max_bytes):
+        size, rows = sum(b.nbytes for b in pending), sum(b.num_rows for b in pending)
+        if pending and (size + batch.nbytes > max_bytes or rows + batch.num_rows > max_rows):
+            yield pa.Table.from_batches(pending)
+            pending = []
+        pending.append(batch)
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+def _row_group_batches(
+    root: Path, table: str, day: str, max_bytes: int
+) -> Iterator[pa.RecordBatch]:
+    """The partition's rows, one row group at a time, in batches of about ``max_bytes``
+    (from the row groups' sizes in the footer)."""
     for f in partition_files(root, table, day):
         pf = storage.parquet_file(f)
         for i in range(pf.metadata.num_row_groups):
