@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from newsflow import stages
 from newsflow.config import load_settings
@@ -207,3 +208,21 @@ def test_publish_of_many_large_rejects_stays_under_1_gib(tmp_path: Path) -> None
     rejects = read_partition(tmp_path / "lake", "rejects", DAY)
     assert rejects.num_rows == files
     assert pc.sum(rejects.column("size")).as_py() == files * (20 * MIB + 1)
+
+
+def test_rejects_row_groups_are_bounded_by_bytes(tmp_path: Path) -> None:
+    """Item 13: a reader loads a row group whole, so the published rejects' row groups are
+    bounded in bytes (``reject_batch_bytes`` plus one row), however many rows fit (publish
+    made groups of 50 rows whatever their size: 50 rows of 20 MiB = 1 GB)."""
+    d = tmp_path / "inbox" / DAY
+    d.mkdir(parents=True)
+    for i in range(40):  # 40 rejects of 900 kB: each in its row (under the 1 MiB limit)
+        (d / f"blob-{i:02d}.bin").write_bytes(os.urandom(900_000))
+    stages.run(
+        load_settings(environ={}, inbox=str(tmp_path / "inbox"), lake=str(tmp_path / "lake")), DAY
+    )
+    (f,) = (tmp_path / "lake" / "rejects" / f"dt={DAY}").glob("*.parquet")
+    meta = pq.ParquetFile(f).metadata
+    sizes = [meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)]
+    assert sum(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) == 40
+    assert max(sizes) <= 9 * MIB + 64 * 1024, sizes
