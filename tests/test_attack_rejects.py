@@ -226,3 +226,12 @@ def test_rejects_row_groups_are_bounded_by_bytes(tmp_path: Path) -> None:
     sizes = [meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)]
     assert sum(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) == 40
     assert max(sizes) <= 9 * MIB + 64 * 1024, sizes
+
+
+def test_an_input_gone_before_its_bytes_are_kept_is_still_one_reject(tmp_path: Path) -> None:
+    """Item 4: an input that cannot be read again when its bytes are copied (removed since
+    it was listed) is a reject with null bytes, size and sha256, not a failed run."""
+    from newsflow.lake.raw_rejects import FileRange, RawRejects
+
+    cols = RawRejects(tmp_path / "lake", DAY, 10).columns(b"", FileRange(tmp_path / "gone"))
+    assert cols == {"bytes": None, "size": None, "sha256": None, "raw_uri": None}

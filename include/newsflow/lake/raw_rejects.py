@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import logging
 import os
 import tempfile
 import uuid
@@ -27,6 +28,7 @@ from typing import BinaryIO, Protocol
 from newsflow.lake import storage
 from newsflow.lake.partition import partition_dir
 
+log = logging.getLogger(__name__)
 RAW_ROOT = "_raw"
 TABLE = "rejects"
 CHUNK = 1 << 20
@@ -99,7 +101,12 @@ class RawRejects:
         if source is None and len(raw) <= self.inline_bytes:
             return _inline(raw)
         opened = source.open() if source is not None else contextlib.nullcontext(io.BytesIO(raw))
-        with opened as stream:
+        with contextlib.ExitStack() as stack:
+            try:
+                stream = stack.enter_context(opened)
+            except OSError as e:  # gone or unreadable since it was listed: one reject, no crash
+                log.warning("cannot read the bytes of a reject from %s: %s", source, e)
+                return {"bytes": None, "size": None, "sha256": None, "raw_uri": None}
             head = _read(stream, self.inline_bytes + 1)
             if len(head) <= self.inline_bytes:
                 return _inline(head)
