@@ -29,6 +29,7 @@ from newsflow import stages
 from newsflow.config import load_settings
 from newsflow.ingest.fetch import Fetcher, FetchError, check_address
 from newsflow.lake.partition import read_partition
+from peak_rss import run_peak
 
 DAY = "2024-05-14"
 FAST = dict(
@@ -217,9 +218,8 @@ def _ingest_child(root: Path, urls: list[str]) -> tuple[int, int, str]:
     cmd = [sys.executable, "-m", "newsflow.cli", "ingest", "--day", DAY]
     cmd += ["--inbox", str(root / "inbox"), "--lake", str(root / "lake")]
     with open(root / "err.txt", "wb") as err:
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss, (root / "err.txt").read_text()
+        rc, peak_kib = run_peak(cmd, env=env, stderr=err)
+    return rc, peak_kib, (root / "err.txt").read_text()
 
 
 def test_decompression_bombs_cost_no_memory(server: FaultServer, bombs: dict, tmp_path) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -25,6 +24,7 @@ from newsflow.ingest.feeds import parse_feed, parse_sitemap
 from newsflow.lake import schema
 from newsflow.lake.partition import read_partition
 from newsflow.records import RawDoc, Reject
+from peak_rss import run_peak
 
 DAY = "2024-05-14"
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -77,13 +77,8 @@ def cli(root: Path, command: str, **env: str) -> tuple[int, int, str]:
     cmd += ["--inbox", str(root / "inbox"), "--lake", str(root / "lake")]
     full_env = {**os.environ, "NEWSFLOW_FETCH_PAGES": "false", **env}
     with open(root / "err.txt", "wb") as err:
-        proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=err)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss, (root / "err.txt").read_text()
+        rc, peak_kib = run_peak(cmd, env=full_env, stderr=err)
+    return rc, peak_kib, (root / "err.txt").read_text()
 
 
 def work(root: Path, table: str) -> pd.DataFrame:

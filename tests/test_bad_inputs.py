@@ -6,10 +6,10 @@ lone surrogates, a JSON line nested 100,000 deep, a sitemap index, an empty JSON
 links and a FIFO in the inbox, a 2 GiB (sparse) sidecar."""
 
 import gzip
+import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pytest
 from newsflow.ingest.fetch import Response
 from newsflow.ingest.warc import RawArchive
 from newsflow.lake.partition import read_partition
+from peak_rss import run_peak
 
 DAY = "2024-05-14"
 TOPICS = [
@@ -274,11 +275,10 @@ def run(tmp_path_factory) -> dict:
     # environment must not reach the lake through a link to /proc/self/environ
     env = {**os.environ, "NEWSFLOW_FETCH_PAGES": "false", "NEWSFLOW_TEST_SECRET": "TOPSECRET-env"}
     with open(root / "out.txt", "wb") as out, open(root / "err.txt", "wb") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)  # the child's own peak RSS, from the kernel
+        rc, peak_kib = run_peak(cmd, stdout=out, stderr=err, env=env)
     return {
-        "rc": os.waitstatus_to_exitcode(status),
-        "peak_kib": usage.ru_maxrss,
+        "rc": rc,
+        "peak_kib": peak_kib,
         "err": (root / "err.txt").read_text(),
         "lake": lake,
         "good": good,
@@ -308,7 +308,12 @@ def test_run_exits_0_and_accounts_for_every_input(run: dict) -> None:
     assert codes["cut crawl.warc.gz#2"] == "bad_warc"
     assert codes["nested.html"] == "no_text"
     by_uri = rej.set_index("source_uri")
-    assert len(by_uri.loc["big.html"].bytes) == 20 * 1024 * 1024  # kept, up to the cap
+    big, bomb = by_uri.loc["big.html"], by_uri.loc["gzip bomb.html.gz"]
+    for name, r in (("big.html", big), ("gzip bomb.html.gz", bomb)):  # kept whole, as is
+        data = (lake.parent / "inbox" / DAY / name).read_bytes()
+        assert r["size"] == len(data) and r["sha256"] == hashlib.sha256(data).hexdigest()
+        assert (r.bytes if pd.isna(r.raw_uri) else (lake / r.raw_uri).read_bytes()) == data
+    assert big.bytes is None and big["size"] > 50 * 1024 * 1024  # out of the row
     assert by_uri.loc["feed.jsonl#L2"].bytes == b"{not json"
     # issue 15
     assert codes["deep.jsonl#L2"] == "bad_json"
@@ -347,7 +352,7 @@ def test_peak_memory_under_2_gib(run: dict) -> None:
 
 def _ingest_peak_kib(root: Path, files: int) -> int:
     """Peak RSS of `newsflow ingest` over ``files`` oversized random inputs (3 MiB each,
-    2 MiB kept per reject)."""
+    over the 2 MiB limit, each kept whole in LAKE/_raw/rejects)."""
     inbox = root / "inbox" / DAY
     inbox.mkdir(parents=True)
     chunk = os.urandom(3 << 20)
@@ -356,19 +361,21 @@ def _ingest_peak_kib(root: Path, files: int) -> int:
     cmd = [sys.executable, "-m", "newsflow.cli", "ingest", "--day", DAY]
     cmd += ["--inbox", str(root / "inbox"), "--lake", str(root / "lake")]
     env = {**os.environ, "NEWSFLOW_MAX_INPUT_BYTES": str(2 << 20)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read().decode()[-2000:]
+    with open(root / "err.txt", "wb") as err:
+        rc, peak_kib = run_peak(cmd, env=env, stderr=err)
+    assert rc == 0, (root / "err.txt").read_text()[-2000:]
     rejects = read_partition(root / "lake" / "_work", "rejects_ingest", DAY)
     assert rejects.num_rows == files
-    assert sum(len(b) for b in rejects.column("bytes").to_pylist()) == files * (2 << 20)
-    return usage.ru_maxrss
+    assert rejects.column("size").to_pylist() == [3 << 20] * files
+    for uri in rejects.column("raw_uri").to_pylist():
+        assert (root / "lake" / uri).stat().st_size == 3 << 20
+    return peak_kib
 
 
 def test_rejects_bytes_stream_to_disk(tmp_path: Path) -> None:
-    """150 oversized inputs (300 MiB of kept reject bytes): ingest streams them to the
-    rejects partition a few at a time, so its memory grows by far less than their total
-    (holding them all took 1.7 GiB)."""
+    """150 oversized inputs (450 MiB of kept reject bytes): ingest streams them to the
+    lake a chunk at a time, so its memory grows by far less than their total (holding
+    them all took 1.7 GiB)."""
     one = _ingest_peak_kib(tmp_path / "one", 1)
     many = _ingest_peak_kib(tmp_path / "many", 150)
     assert many - one < 150 * 1024, f"{one / 1024:.0f} MiB for 1 input, {many / 1024:.0f} for 150"

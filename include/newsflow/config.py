@@ -43,6 +43,21 @@ class Settings(BaseModel):
         description="Larger sidecar .json files are not read: their page is ingested "
         "without them and the sidecar is a 'sidecar_too_large' reject",
     )
+    # 1 MiB: nearly every reject (a page, a feed item, a JSONL line: tens of KB) keeps its
+    # bytes in the row, while a Parquet reader (which loads a row group whole) never meets
+    # a row of more than 1 MiB; larger inputs go to LAKE/_raw/rejects, streamed
+    reject_inline_bytes: int = Field(
+        1024 * 1024,
+        ge=0,
+        description="A reject's bytes up to this size are kept in its row, larger ones in "
+        "LAKE/_raw/rejects/dt=D/<sha256> (raw_uri)",
+    )
+    reject_batch_bytes: int = Field(
+        8 * 1024 * 1024,
+        gt=0,
+        description="Rejects are written and published in batches (Parquet row groups) of "
+        "about this many bytes",
+    )
 
     # ingest: remote sources and polite HTTP (README "Ingestion and reliability")
     sources: list[str] = Field(

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newsflow.lake.raw_rejects import RawSource
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _NAME_FIELDS = frozenset({"source_uri"})
@@ -55,13 +59,17 @@ class RawDoc(Storable):
 
 @dataclass(slots=True)
 class Reject(Storable):
-    """An input that a stage could not turn into an article, kept with its bytes."""
+    """An input that a stage could not turn into an article, kept with its bytes.
+
+    ``raw_source``, when set, reads the whole input again as a stream (an input too large
+    to hold in memory): the rejects sink copies it into the lake, ``raw`` stays empty."""
 
     source_uri: str
     stage: str
     code: str
     message: str
     raw: bytes = b""
+    raw_source: RawSource | None = None
 
     @property
     def reason(self) -> str:

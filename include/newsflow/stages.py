@@ -211,7 +211,7 @@ def ingest(settings: Settings, day: str) -> StageResult:
     work = _work(settings)
     try:
         with partition_writer(work, "rejects_ingest", day, schema.REJECTS) as rw:
-            sink = _RejectSink(rw)
+            sink = _RejectSink(rw, settings, day)
             rows = _batches(docs(sink), schema.RAW, 200)
             # small row groups: readers stream a row group at a time, and raw pages are
             # large (10,000 rows of 70 KB pages made 1.4 GB row groups in clean's memory)
@@ -269,17 +269,23 @@ def _raw_row(doc: RawDoc) -> dict:
 
 
 class _RejectSink:
-    """Rejects go to their partition as they come, a few at a time, so their bytes (up to
-    ``max_input_bytes`` each) are never all held in memory at once."""
+    """Rejects go to their partition as they come, a few at a time (one row group per
+    ``reject_batch_bytes``), so their bytes are never all held in memory at once; bytes
+    over ``reject_inline_bytes`` are streamed to ``LAKE/_raw/rejects`` instead of the row."""
 
-    def __init__(self, writer: PartWriter, max_rows: int = 200, max_bytes: int = 8 << 20):
-        self._writer, self._max_rows, self._max_bytes = writer, max_rows, max_bytes
+    def __init__(self, writer: PartWriter, settings: Settings, day: str, max_rows: int = 200):
+        from newsflow.lake.raw_rejects import RawRejects
+
+        self._writer, self._max_rows = writer, max_rows
+        self._max_bytes = settings.reject_batch_bytes
+        self._raw = RawRejects(settings.lake, day, settings.reject_inline_bytes)
         self._rows: list[dict] = []
         self._bytes = 0
 
     def add(self, reject: Reject) -> None:
-        self._rows.append(reject.row())
-        self._bytes += len(reject.raw)
+        row = reject.row() | self._raw.columns(reject.raw, reject.raw_source)
+        self._rows.append(row)
+        self._bytes += len(row["bytes"] or b"")
         if len(self._rows) >= self._max_rows or self._bytes >= self._max_bytes:
             self.flush()
 
@@ -413,7 +419,7 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
 
     work = _work(settings)
     with part_writer(work, "rejects_clean", day, shard, schema.REJECTS) as rw:
-        sink = _RejectSink(rw)
+        sink = _RejectSink(rw, settings, day)
         batches = _batches(rows(sink), schema.CLEANED, 200)
         write_part(work, "cleaned", day, shard, batches, schema.CLEANED)
         sink.flush()
@@ -856,9 +862,9 @@ def publish(settings: Settings, day: str) -> StageResult:
     columns = ", ".join(
         "s.story_id" if c == "story_id" else f'd."{c}"' for c in schema.ARTICLES.names
     )
-    rejects = itertools.chain(
-        iter_partition(work, "rejects_ingest", day, batch_size=50),
-        iter_partition(work, "rejects_clean", day, batch_size=50),
+    rejects = itertools.chain.from_iterable(
+        _byte_batches(work, t, day, settings.reject_batch_bytes, rg)
+        for t in ("rejects_ingest", "rejects_clean")
     )
     duplicates = iter_partition(work, "duplicates", day, batch_size=rg)
     out = {
@@ -886,12 +892,58 @@ def publish(settings: Settings, day: str) -> StageResult:
     swaps.extend(index_swaps)
     swaps.append((manifest_tmp, partition_dir(lake, "_runs", day) / "manifest.json"))
     publish_atomically(lake, day, swaps)
+    _prune_raw_rejects(settings, day)
     for table in WORK_TABLES:
         drop_partition(work, table, day)
     _write_report(settings, day)
     if not manifest["checks"]["inputs_accounted_for"]:
         raise RuntimeError(f"{day}: inputs != articles + rejects; see {manifest['path']}")
     return result
+
+
+def _byte_batches(
+    root: Path, table: str, day: str, max_bytes: int, max_rows: int
+) -> Iterator[pa.Table]:
+    """A partition in pieces of at most about ``max_bytes`` and ``max_rows`` (each becomes
+    one row group of the published file), read one row group at a time: a fixed number
+    of rows is unbounded in bytes when rows are large, and small row groups are merged."""
+    pending: list[pa.RecordBatch] = []
+    for batch in _row_group_batches(root, table, day, max_bytes):
+        size, rows = sum(b.nbytes for b in pending), sum(b.num_rows for b in pending)
+        if pending and (size + batch.nbytes > max_bytes or rows + batch.num_rows > max_rows):
+            yield pa.Table.from_batches(pending)
+            pending = []
+        pending.append(batch)
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+def _row_group_batches(
+    root: Path, table: str, day: str, max_bytes: int
+) -> Iterator[pa.RecordBatch]:
+    """The partition's rows, one row group at a time, in batches of about ``max_bytes``
+    (from the row groups' sizes in the footer)."""
+    for f in partition_files(root, table, day):
+        pf = storage.parquet_file(f)
+        for i in range(pf.metadata.num_row_groups):
+            rg = pf.metadata.row_group(i)
+            rows = max(1, rg.num_rows * max_bytes // max(rg.total_byte_size, 1))
+            yield from pf.iter_batches(batch_size=rows, row_groups=[i])
+
+
+def _prune_raw_rejects(settings: Settings, day: str) -> None:
+    """Remove the day's raw reject files that its published rejects no longer name."""
+    from newsflow.lake.raw_rejects import prune
+
+    keep = {
+        uri.rsplit("/", 1)[-1]
+        for b in iter_partition(settings.lake, "rejects", day, columns=["raw_uri"])
+        for uri in b.column("raw_uri").to_pylist()
+        if uri
+    }
+    removed = prune(settings.lake, day, keep)
+    if removed:
+        log.info("publish %s: removed %d raw reject files no longer referenced", day, removed)
 
 
 def _write_report(settings: Settings, day: str) -> None:

@@ -24,7 +24,6 @@ import stat
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from newsflow.dates import parse_datetime
 from newsflow.ingest.decode import DecodeError, decode_bytes
@@ -39,6 +38,7 @@ from newsflow.ingest.feeds import (
 )
 from newsflow.ingest.remote import SOURCES_FILE
 from newsflow.ingest.warc import iter_warc_file
+from newsflow.lake.raw_rejects import FileRange, open_regular
 from newsflow.records import RawDoc, Reject
 
 log = logging.getLogger(__name__)
@@ -99,14 +99,12 @@ def iter_inbox(
         except Exception as e:  # noqa: BLE001 - one unreadable file must not end the run
             log.warning("cannot read %s", rel, exc_info=True)
             detail = (str(e).splitlines() or [""])[0][:300]
-            with _open_file(path) as f:
-                raw = f.read(max_bytes)
             yield Reject(
                 f"{rel}#rest" if n else rel,
                 STAGE,
                 "read_error",
                 f"cannot read the file ({type(e).__name__}: {detail})",
-                raw,
+                raw_source=FileRange(path),  # the whole file, streamed by the rejects sink
             )
 
 
@@ -174,21 +172,6 @@ def _refused(path: Path, rel: str, kind: str) -> Reject:
     return Reject(rel, STAGE, "read_error", "the folder cannot be listed")
 
 
-def _open_file(path: Path) -> BinaryIO:
-    """``path`` opened for reading only if it is a regular file, never through a link
-    (O_NOFOLLOW) and never blocking (O_NONBLOCK: a FIFO put in its place after the walk
-    would hang the run)."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-    fd = os.open(path, flags)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path.name} is not a regular file")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
 def _inner_name(rel: str) -> str:
     return rel[:-3] if rel.lower().endswith(".gz") else rel
 
@@ -202,7 +185,7 @@ def _is_sidecar(rel: str, names: set[str]) -> bool:
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, gunzipped if needed; never more than ``max_bytes`` in memory."""
-    with _open_file(path) as f:
+    with open_regular(path) as f:
         magic = f.read(2)
         f.seek(0)
         stream = gzip.GzipFile(fileobj=f) if magic == b"\x1f\x8b" else f
@@ -223,13 +206,11 @@ def _read_file(
         return
     try:
         raw = _read_bytes(path, max_bytes)
-    except TooLarge as e:
-        with _open_file(path) as f:  # the first max_bytes are kept, never the whole file
-            yield Reject(rel, STAGE, "too_large", str(e), f.read(max_bytes))
+    except TooLarge as e:  # the whole file is kept, streamed by the rejects sink
+        yield Reject(rel, STAGE, "too_large", str(e), raw_source=FileRange(path))
         return
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
-        with _open_file(path) as f:
-            yield Reject(rel, STAGE, "bad_gzip", f"cannot decompress: {e}", f.read(max_bytes))
+        yield Reject(rel, STAGE, "bad_gzip", f"cannot decompress: {e}", raw_source=FileRange(path))
         return
     if ext in JSONL_EXT:
         yield from _or_empty(_read_jsonl(raw, rel), rel, "JSON line", raw)
@@ -313,7 +294,7 @@ def _apply_sidecar(doc: RawDoc, path: Path, rel: str, max_bytes: int) -> Reject 
         )
     data = b""
     try:
-        with _open_file(sidecar) as f:
+        with open_regular(sidecar) as f:
             data = f.read(max_bytes)
         meta = json.loads(data.decode("utf-8-sig"))
     except (ValueError, OSError, RecursionError) as e:

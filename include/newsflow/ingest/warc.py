@@ -33,6 +33,7 @@ from warcio.warcwriter import WARCWriter
 from newsflow.ingest.decode import DecodeError, decode_bytes
 from newsflow.ingest.fetch import FetchError, Response
 from newsflow.lake import storage
+from newsflow.lake.raw_rejects import FileRange
 from newsflow.records import RawDoc, Reject
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,12 @@ def iter_warc_file(path: Path, rel: str, max_bytes: int) -> Iterator[RawDoc | Re
                         body = _read_capped(rec.content_stream(), max_bytes + 1)
                         doc = _record_doc(f"{rel}#{n}", uri, body, ctype, max_bytes, rec)
                 # (the offset only after the read: asking for it skips the payload)
-                end = it.get_record_offset() + it.get_record_length()
+                start = it.get_record_offset()
+                end = start + it.get_record_length()
+                if isinstance(doc, Reject) and doc.code == "too_large":
+                    # the whole record as it is in the file (bounded by the file's size,
+                    # unlike its decoded payload), streamed by the rejects sink
+                    doc.raw, doc.raw_source = b"", FileRange(path, start, end)
                 if doc is not None:
                     yield doc
         except Exception as e:  # noqa: BLE001 - warcio fails in many ways on damaged files
@@ -85,7 +91,7 @@ def iter_warc_file(path: Path, rel: str, max_bytes: int) -> Iterator[RawDoc | Re
                 log.warning("unexpected error reading %s", rel, exc_info=True)
             error = str(e).splitlines()[0] if str(e) else type(e).__name__
         f.seek(end)
-        rest = f.read(max_bytes)
+        rest = f.read(max_bytes)  # enough to tell a damaged tail from padding
     if error or rest.strip(b"\r\n\x00 "):
         yield Reject(
             f"{rel}#rest",
@@ -93,7 +99,7 @@ def iter_warc_file(path: Path, rel: str, max_bytes: int) -> Iterator[RawDoc | Re
             "bad_warc",
             f"the WARC file is damaged after {n} document records "
             f"(byte {end} of {size}): {error or 'truncated or unreadable tail'}",
-            rest,
+            raw_source=FileRange(path, end),  # the whole tail, streamed by the rejects sink
         )
 
 
@@ -116,10 +122,8 @@ def _record_doc(
     max_bytes: int,
     rec: object,
 ) -> RawDoc | Reject:
-    if len(body) > max_bytes:
-        return Reject(
-            sid, STAGE, "too_large", f"record over the {max_bytes} byte limit", body[:max_bytes]
-        )
+    if len(body) > max_bytes:  # its bytes: the record as stored (see iter_warc_file)
+        return Reject(sid, STAGE, "too_large", f"record over the {max_bytes} byte limit")
     # a record whose payload ends before its declared length was truncated
     consumed = getattr(rec, "raw_stream", None)
     if consumed is not None and getattr(consumed, "limit", 0) > 0:
