@@ -12,15 +12,19 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import lake_files
 from newsflow.clean.guard import BoundedCleaner, too_complex
+from newsflow.cli import main
 from newsflow.config import Settings
 from newsflow.records import RawDoc
 
@@ -177,3 +181,119 @@ def test_overrun_kills_the_child_and_the_next_document_is_cleaned() -> None:
         out = clean(good, day=date(2024, 5, 14))
         assert isinstance(out, dict) and out["title"].startswith("Tram line 1")
         assert clean._proc is not None and clean._proc.pid != first.pid
+
+
+# ------------------------------------------------------------------ item 17: small ones
+
+MATH_SOURCE = r"$\foo{x}$ Gazette"
+
+
+@pytest.fixture(scope="module")
+def small_lake(tmp_path_factory) -> Path:
+    """A published day whose articles come from a source named like mathtext, and one
+    with a lone dollar sign and a backslash."""
+    root = tmp_path_factory.mktemp("small")
+    day_dir = root / "inbox" / DAY
+    day_dir.mkdir(parents=True)
+    for i, source in enumerate([MATH_SOURCE, MATH_SOURCE, r"Price \$5 Daily $"]):
+        (day_dir / f"page-{i}.html").write_bytes(good_html(i))
+        (day_dir / f"page-{i}.json").write_text(json.dumps({"source": source}))
+    lake = root / "lake"
+    assert main(["run", "--inbox", str(root / "inbox"), "--lake", str(lake), "--day", DAY]) == 0
+    return lake
+
+
+def test_report_draws_a_mathtext_source_literally(small_lake: Path, capsys) -> None:
+    report = small_lake / "_reports" / f"dt={DAY}" / "report.html"
+    report.unlink(missing_ok=True)  # written by the run only if the charts render
+    assert main(["report", "--lake", str(small_lake), "--day", DAY]) == 0, capsys.readouterr()
+    html = report.read_text()
+    assert MATH_SOURCE in html and r"Price \$5 Daily $" in html
+    assert (report.parent / "sources.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2262-01-01", "9999-12-31"])
+@pytest.mark.parametrize("command", ["run", "ingest", "clean", "dedup", "tag", "publish", "report"])
+def test_an_out_of_range_day_is_a_usage_error(command: str, day: str, tmp_path, capsys) -> None:
+    argv = [command, "--lake", str(tmp_path / "lake"), "--day", day]
+    argv += ["--inbox", str(tmp_path / "inbox")] if command in ("run", "ingest") else []
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].endswith(
+        f"argument --day: '{day}' is out of range: days from 1900-01-01 to 2261-12-31"
+    )
+    assert "Traceback" not in err
+
+
+def test_day_0001_01_01_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    """The real CLI in a subprocess, with an inbox for that day (dedup's horizon
+    arithmetic raised OverflowError before)."""
+    day_dir = tmp_path / "inbox" / "0001-01-01"
+    day_dir.mkdir(parents=True)
+    (day_dir / "a.html").write_bytes(good_html(1))
+    cmd = [sys.executable, "-m", "newsflow.cli", "run", "--inbox", str(tmp_path / "inbox")]
+    cmd += ["--lake", str(tmp_path / "lake"), "--day", "0001-01-01"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "'0001-01-01' is out of range" in proc.stderr.splitlines()[-1]
+
+
+def test_report_on_an_unwritable_lake_prints_the_summary(
+    small_lake: Path, tmp_path, capsys
+) -> None:
+    """Where the report cannot be written (here a file stands where its folder goes),
+    ``newsflow report`` still prints the summary, warns, and exits 0."""
+    lake = tmp_path / "lake"
+    shutil.copytree(small_lake, lake)
+    shutil.rmtree(lake / "_reports")
+    (lake / "_reports").write_text("not a folder")
+    assert main(["report", "--lake", str(lake), "--day", DAY]) == 0
+    out, err = capsys.readouterr()
+    assert "inputs == articles + rejects: True" in out
+    assert (
+        err.startswith("newsflow: warning: HTML report not written:") and len(err.splitlines()) == 1
+    )
+
+
+# the CLI as user nobody (tests run as root, for whom nothing is read-only)
+AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def test_report_on_a_read_only_lake_prints_the_summary_and_exits_0(small_lake: Path) -> None:
+    """``chmod -R a-w`` on the lake, then ``newsflow report`` as user nobody (tests run
+    as root, for whom nothing is read-only): summary printed, warning, exit 0, and the
+    lake unchanged."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run the CLI as another user")
+    base = Path(tempfile.mkdtemp(prefix="newsflow-ro-"))
+    try:
+        base.chmod(0o755)
+        lake = base / "lake"
+        shutil.copytree(small_lake, lake)
+        subprocess.run(["chmod", "-R", "a-w,a+rX", str(lake)], check=True)
+        before = lake_files(lake)
+        (base / "home").mkdir(mode=0o777)
+        (base / "home").chmod(0o777)
+        env = {**os.environ, "HOME": str(base / "home"), "MPLCONFIGDIR": str(base / "home")}
+        probe = subprocess.run(
+            [*AS_NOBODY, sys.executable, "-c", f"open({str(lake / 'x')!r}, 'w')"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if "PermissionError" not in probe.stderr:
+            pytest.skip(f"user nobody cannot run the tests' Python here: {probe.stderr[-300:]}")
+        cmd = [*AS_NOBODY, sys.executable, "-m", "newsflow.cli", "report", "--lake", str(lake)]
+        proc = subprocess.run(
+            [*cmd, "--day", DAY], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "inputs == articles + rejects: True" in proc.stdout
+        assert "HTML report not written" in proc.stderr and "Traceback" not in proc.stderr
+        assert lake_files(lake) == before
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(base)], check=True)
+        shutil.rmtree(base)
