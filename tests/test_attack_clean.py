@@ -13,9 +13,11 @@ import gzip
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -297,3 +299,22 @@ def test_report_on_a_read_only_lake_prints_the_summary_and_exits_0(small_lake: P
     finally:
         subprocess.run(["chmod", "-R", "u+w", str(base)], check=True)
         shutil.rmtree(base)
+
+
+def test_a_crashed_child_costs_one_document_and_is_replaced() -> None:
+    """A child killed by a signal mid-document (as a crash in a C extension or the OOM
+    killer would) makes that document a ``clean_error`` reject; a child that dies
+    between documents costs nothing; the documents after are cleaned as usual."""
+    slow = RawDoc("slow.html", "html", p_run(3 * 190_000).decode(), b"slow bytes")
+    good = RawDoc("good.html", "html", good_html(2).decode(), b"good bytes")
+    day = date(2024, 5, 14)
+    with BoundedCleaner(Settings(clean_timeout_seconds=60)) as clean:
+        assert clean._proc is not None
+        threading.Timer(0.5, clean._proc.send_signal, [signal.SIGSEGV]).start()
+        out = clean(slow, day=day)
+        assert (out.code, out.raw) == ("clean_error", b"slow bytes")
+        assert out.message == "the cleaning process died (signal 11)"
+        assert isinstance(clean(good, day=day), dict)
+        clean._proc.kill()  # dies while idle
+        clean._proc.wait()
+        assert isinstance(clean(good, day=day), dict)

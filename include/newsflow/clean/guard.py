@@ -19,6 +19,7 @@ timeout. Two guards, both making the document a reject with its bytes:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import logging
@@ -121,11 +122,9 @@ class BoundedCleaner:
             conn.send(job)
             done = conn.poll(self.timeout)
             outcome = conn.recv() if done else None
-        except (EOFError, OSError):
-            self.close()
-            return Reject(
-                doc.source_uri, STAGE, "clean_error", "the cleaning process died", doc.raw
-            )
+        except (EOFError, OSError):  # the child crashed (a C extension, the OOM killer)
+            why = f"the cleaning process died ({_exit_status(self.close(grace=1))})"
+            return Reject(doc.source_uri, STAGE, "clean_error", why, doc.raw)
         if outcome is None:
             self.close()  # killed mid-document; the next document starts a new child
             log.warning("clean of %s took over %gs: rejected", doc.source_uri, self.timeout)
@@ -146,8 +145,9 @@ class BoundedCleaner:
     def _child(self) -> Connection:
         """The running child's connection, starting a child (and waiting until it has
         imported the extractors, which is not part of any document's budget) if needed."""
-        if self._conn is not None:
+        if self._conn is not None and self._proc is not None and self._proc.poll() is None:
             return self._conn
+        self.close()  # a child that died between documents is replaced before the next
         ours, theirs = socket.socketpair()
         with theirs:
             self._proc = subprocess.Popen(
@@ -157,21 +157,36 @@ class BoundedCleaner:
                 stdin=subprocess.DEVNULL,
             )
         self._conn = Connection(ours.detach())
-        if not self._conn.poll(_START_TIMEOUT):
-            self.close()
-            raise RuntimeError("the cleaning process did not start")
-        self._conn.recv()  # "ready"
+        try:
+            if not self._conn.poll(_START_TIMEOUT):
+                raise EOFError
+            self._conn.recv()  # "ready"
+        except EOFError:
+            status = _exit_status(self.close(grace=1))
+            raise RuntimeError(f"the cleaning process did not start ({status})") from None
         return self._conn
 
-    def close(self) -> None:
-        """Stop the child (killed: it may be stuck in a C call) and reap it."""
+    def close(self, grace: float = 0.0) -> int | None:
+        """Stop the child (killed: it may be stuck in a C call) and reap it. Returns its
+        own exit code if it ended within ``grace`` seconds (a crashed child), else None."""
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        code = None
         if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self._proc.wait(grace) if grace else self._proc.poll()
+            if code is None:
+                self._proc.kill()
+                self._proc.wait()
             self._proc = None
+        return code
+
+
+def _exit_status(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    return f"signal {-code}" if code < 0 else f"exit code {code}"
 
 
 _WARM_UP = (
