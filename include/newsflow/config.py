@@ -58,6 +58,18 @@ class Settings(BaseModel):
         description="Rejects are written and published in batches (Parquet row groups) of "
         "about this many bytes",
     )
+    clean_timeout_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="Longest time one document may take to clean (it runs in a child process "
+        "that is killed on overrun: reject 'too_slow'); 0 cleans in process, unbounded",
+    )
+    clean_max_elements: int = Field(
+        200_000, gt=0, description="HTML with more elements is rejected ('too_complex')"
+    )
+    clean_max_attributes: int = Field(
+        1_000, gt=0, description="HTML with an element with more attributes is rejected"
+    )
 
     # ingest: remote sources and polite HTTP (README "Ingestion and reliability")
     sources: list[str] = Field(

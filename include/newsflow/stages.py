@@ -385,7 +385,7 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
         workers = effective_workers(settings.workers)
         return _in_shards(settings, day, "clean", clean_shards, _clean_shard, workers)
 
-    from newsflow.clean import clean_document
+    from newsflow.clean.guard import BoundedCleaner
     from newsflow.ids import stable_id
 
     started = time.perf_counter()
@@ -393,13 +393,13 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
     taken: set[str] = set()
     the_day = _day(day)
 
-    def rows(rejects: _RejectSink) -> Iterator[dict]:
+    def rows(rejects: _RejectSink, clean_document: BoundedCleaner) -> Iterator[dict]:
         batches = _slice(settings, day, "ingested", shard, shards)
         for rec in (r for b in batches for r in b.to_pylist()):
             counts["documents"] += 1
             doc = RawDoc(**rec)
             try:
-                out = clean_document(doc, day=the_day, min_words=settings.min_words)
+                out = clean_document(doc, day=the_day)
             except Exception as e:  # one bad document must not end the run
                 log.warning("clean failed for %s: %s", doc.source_uri, e, exc_info=True)
                 out = Reject(
@@ -418,9 +418,12 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
             yield out
 
     work = _work(settings)
-    with part_writer(work, "rejects_clean", day, shard, schema.REJECTS) as rw:
+    with (
+        part_writer(work, "rejects_clean", day, shard, schema.REJECTS) as rw,
+        BoundedCleaner(settings) as cleaner,
+    ):
         sink = _RejectSink(rw, settings, day)
-        batches = _batches(rows(sink), schema.CLEANED, 200)
+        batches = _batches(rows(sink, cleaner), schema.CLEANED, 200)
         write_part(work, "cleaned", day, shard, batches, schema.CLEANED)
         sink.flush()
     out = partition_dir(work, "cleaned", day)
