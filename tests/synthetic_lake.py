@@ -6,6 +6,7 @@ entities and rejects have realistic shapes (Zipf-like entity popularity, ~15% co
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import tempfile
@@ -122,6 +123,9 @@ def make_lake(
                 "stage": "ingest",
                 "reason": rng.choice(REASONS),
                 "bytes": b"\x00" * j,
+                "size": j,
+                "sha256": hashlib.sha256(b"\x00" * j).hexdigest(),
+                "raw_uri": None,
             }
             for j in range(rng.randint(0, max(1, articles_per_day // 30)))
         ]

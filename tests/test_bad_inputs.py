@@ -1,13 +1,15 @@
 """The bad-input suite: a day of hostile and broken files run through the real CLI in
 a subprocess. The run exits 0, every good document is an article, every bad one a
 reject with a code and a readable message, nothing is lost, and the subprocess's
-peak memory (its own rusage) stays under 2 GiB."""
+peak memory (its own rusage) stays under 2 GiB. Issue 15's inputs are part of the day:
+lone surrogates, a JSON line nested 100,000 deep, a sitemap index, an empty JSONL file,
+links and a FIFO in the inbox, a 2 GiB (sparse) sidecar."""
 
 import gzip
+import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 from newsflow.ingest.fetch import Response
 from newsflow.ingest.warc import RawArchive
 from newsflow.lake.partition import read_partition
+from peak_rss import run_peak
 
 DAY = "2024-05-14"
 TOPICS = [
@@ -46,6 +49,19 @@ def prose(i: int) -> str:
         f"residents, businesses and unions. A spokesperson added that further details about "
         f"the {key} would be published next week, and that public meetings were planned "
         f"in every district before the final vote in the autumn session."
+    )
+
+
+PLACES = ["Lyon", "Oslo", "Porto", "Graz", "Turku", "Brno", "Cork", "Ghent", "Split", "Bergen"]
+
+
+def story(i: int) -> str:
+    """Text of issue 15's documents, unlike ``prose`` so no copy of it is made."""
+    place = PLACES[i]
+    return (
+        f"In {place}, volunteers planted {i + 3} hundred trees along the canal on Saturday. "
+        f"The mayor of {place} thanked the crews and promised benches, lamps and a cycle "
+        f"path for the {place} waterfront before winter, paid from the {2010 + i} budget."
     )
 
 
@@ -158,7 +174,84 @@ def make_day(d: Path) -> tuple[set[str], set[str]]:
     good.discard("cut crawl.warc.gz")
     good.add("cut crawl.warc.gz#1")
     bad.add("cut crawl.warc.gz#2")  # the damaged record itself, with the bytes it has
+    issue_15_inputs(d, put, good, bad)
     return good, bad
+
+
+def issue_15_inputs(d: Path, put, good: set[str], bad: set[str]) -> None:
+    """Surrogates, deep JSON, a sitemap index, an empty JSONL file, links, a FIFO and a
+    2 GiB sidecar (issue 15, items 2, 3, 6, 12)."""
+    # lone surrogates: a JSON escape, a sidecar title, feed character references, and
+    # two file names that are not UTF-8 (stored as visible, distinct escapes)
+    put(
+        "surrogate.jsonl",
+        json.dumps({"text": story(0).replace("volunteers", "volun\ud800teers")}).encode(),
+        True,
+    )
+    good.discard("surrogate.jsonl")
+    good.add("surrogate.jsonl#L1")
+    put(
+        "side title.html",
+        f"<html><body><article><p>{story(1)}</p></article></body></html>".encode(),
+        True,
+    )
+    (d / "side title.json").write_text(json.dumps({"title": "Side \ud800"}))
+    put(
+        "refs.rss",
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>F &#xD800;</title>'
+        + b"".join(
+            b"<item><title>Item %d &#xD800;</title><link>https://ex.org/f%d</link>"
+            b"<description>%s &#55296;</description></item>" % (i, i, story(i).encode())
+            for i in (2, 3)
+        )
+        + b"</channel></rss>",
+        True,
+    )
+    good.discard("refs.rss")
+    good |= {"https://ex.org/f2", "https://ex.org/f3"}  # feed text, pages not fetched
+    for i, name in ((4, b"name-\xff.txt"), (5, b"name-\xfe.txt")):
+        with open(os.path.join(os.fsencode(d), name), "wb") as f:
+            f.write(story(i).encode())
+        good.add(name.decode("utf-8", "backslashreplace"))
+    # every line and every file is a row: a line nested 100,000 deep between good ones,
+    # an empty JSONL file, a sitemap index (not crawled from the inbox)
+    deep = '{"a":' * 100_000 + "1" + "}" * 100_000
+    put(
+        "deep.jsonl",
+        "\n".join([json.dumps({"text": story(6)}), deep, json.dumps({"text": story(7)})]).encode(),
+        True,
+    )
+    good.discard("deep.jsonl")
+    good |= {"deep.jsonl#L1", "deep.jsonl#L3"}
+    bad.add("deep.jsonl#L2")
+    put("empty.jsonl", b"", False)
+    put(
+        "index.xml",
+        b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<sitemap><loc>https://ex.org/s1.xml</loc></sitemap></sitemapindex>",
+        False,
+    )
+    # links (out of the inbox, into it, to the worker's environment) and a FIFO: refused
+    outside = d.parent.parent / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("TOPSECRET-file " + story(8))
+    for name, target in {
+        "environ.txt": "/proc/self/environ",
+        "shadow.txt": "/etc/shadow",
+        "outside.txt": str(outside / "secret.txt"),
+        "inside.txt": str(d / "good.html"),
+        "linked dir": str(outside),
+    }.items():
+        (d / name).symlink_to(target)
+        bad.add(name)
+    os.mkfifo(d / "fifo.txt")
+    bad.add("fifo.txt")
+    # a 2 GiB sidecar (sparse: cheap to make): not read, its page is still an article
+    page = f"<html><body><article><p>{story(9)}</p></article></body></html>"
+    put("huge sidecar.html", page.encode(), True)
+    with open(d / "huge sidecar.json", "wb") as f:
+        f.truncate(2 << 30)
+    bad.add("huge sidecar.json")
 
 
 @pytest.fixture(scope="module")
@@ -178,12 +271,14 @@ def run(tmp_path_factory) -> dict:
         "--day",
         DAY,
     ]
+    # feed items are documents of the feed's text (no network); a secret in the
+    # environment must not reach the lake through a link to /proc/self/environ
+    env = {**os.environ, "NEWSFLOW_FETCH_PAGES": "false", "NEWSFLOW_TEST_SECRET": "TOPSECRET-env"}
     with open(root / "out.txt", "wb") as out, open(root / "err.txt", "wb") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)  # the child's own peak RSS, from the kernel
+        rc, peak_kib = run_peak(cmd, stdout=out, stderr=err, env=env)
     return {
-        "rc": os.waitstatus_to_exitcode(status),
-        "peak_kib": usage.ru_maxrss,
+        "rc": rc,
+        "peak_kib": peak_kib,
         "err": (root / "err.txt").read_text(),
         "lake": lake,
         "good": good,
@@ -213,8 +308,33 @@ def test_run_exits_0_and_accounts_for_every_input(run: dict) -> None:
     assert codes["cut crawl.warc.gz#2"] == "bad_warc"
     assert codes["nested.html"] == "no_text"
     by_uri = rej.set_index("source_uri")
-    assert len(by_uri.loc["big.html"].bytes) == 20 * 1024 * 1024  # kept, up to the cap
+    big, bomb = by_uri.loc["big.html"], by_uri.loc["gzip bomb.html.gz"]
+    for name, r in (("big.html", big), ("gzip bomb.html.gz", bomb)):  # kept whole, as is
+        data = (lake.parent / "inbox" / DAY / name).read_bytes()
+        assert r["size"] == len(data) and r["sha256"] == hashlib.sha256(data).hexdigest()
+        assert (r.bytes if pd.isna(r.raw_uri) else (lake / r.raw_uri).read_bytes()) == data
+    assert big.bytes is None and big["size"] > 50 * 1024 * 1024  # out of the row
     assert by_uri.loc["feed.jsonl#L2"].bytes == b"{not json"
+    # issue 15
+    assert codes["deep.jsonl#L2"] == "bad_json"
+    assert codes["empty.jsonl"] == "empty"
+    assert codes["index.xml"] == "sitemap_index"
+    assert codes["huge sidecar.json"] == "sidecar_too_large"
+    assert codes["fifo.txt"] == "special_file"
+    links = ["environ.txt", "shadow.txt", "outside.txt", "inside.txt", "linked dir"]
+    assert {codes[u] for u in links} == {"symlink"}
+    assert all(by_uri.loc[u].bytes == b"" for u in [*links, "fifo.txt", "huge sidecar.json"])
+    cells = [v for frame in (arts, rej) for col in frame for v in frame[col]]
+    assert not [
+        v for v in cells if b"TOPSECRET" in (v if isinstance(v, bytes) else str(v).encode())
+    ]
+    by_art = arts.set_index("source_uri")
+    assert by_art.loc["side title.html"].title == "Side \ufffd"
+    assert "Item 3 \ufffd" in by_art.loc["https://ex.org/f3"].title
+    assert "volun\ufffdteers" in by_art.loc["surrogate.jsonl#L1"].text
+    mine = ["surrogate.jsonl#L1", "side title.html", "https://ex.org/f2", "https://ex.org/f3"]
+    mine += ["name-\\xff.txt", "name-\\xfe.txt", "deep.jsonl#L1", "deep.jsonl#L3"]
+    assert not by_art.loc[[*mine, "huge sidecar.html"]].is_duplicate.any()
 
 
 def test_encodings_are_decoded(run: dict) -> None:
@@ -232,7 +352,7 @@ def test_peak_memory_under_2_gib(run: dict) -> None:
 
 def _ingest_peak_kib(root: Path, files: int) -> int:
     """Peak RSS of `newsflow ingest` over ``files`` oversized random inputs (3 MiB each,
-    2 MiB kept per reject)."""
+    over the 2 MiB limit, each kept whole in LAKE/_raw/rejects)."""
     inbox = root / "inbox" / DAY
     inbox.mkdir(parents=True)
     chunk = os.urandom(3 << 20)
@@ -241,19 +361,21 @@ def _ingest_peak_kib(root: Path, files: int) -> int:
     cmd = [sys.executable, "-m", "newsflow.cli", "ingest", "--day", DAY]
     cmd += ["--inbox", str(root / "inbox"), "--lake", str(root / "lake")]
     env = {**os.environ, "NEWSFLOW_MAX_INPUT_BYTES": str(2 << 20)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read().decode()[-2000:]
+    with open(root / "err.txt", "wb") as err:
+        rc, peak_kib = run_peak(cmd, env=env, stderr=err)
+    assert rc == 0, (root / "err.txt").read_text()[-2000:]
     rejects = read_partition(root / "lake" / "_work", "rejects_ingest", DAY)
     assert rejects.num_rows == files
-    assert sum(len(b) for b in rejects.column("bytes").to_pylist()) == files * (2 << 20)
-    return usage.ru_maxrss
+    assert rejects.column("size").to_pylist() == [3 << 20] * files
+    for uri in rejects.column("raw_uri").to_pylist():
+        assert (root / "lake" / uri).stat().st_size == 3 << 20
+    return peak_kib
 
 
 def test_rejects_bytes_stream_to_disk(tmp_path: Path) -> None:
-    """150 oversized inputs (300 MiB of kept reject bytes): ingest streams them to the
-    rejects partition a few at a time, so its memory grows by far less than their total
-    (holding them all took 1.7 GiB)."""
+    """150 oversized inputs (450 MiB of kept reject bytes): ingest streams them to the
+    lake a chunk at a time, so its memory grows by far less than their total (holding
+    them all took 1.7 GiB)."""
     one = _ingest_peak_kib(tmp_path / "one", 1)
     many = _ingest_peak_kib(tmp_path / "many", 150)
     assert many - one < 150 * 1024, f"{one / 1024:.0f} MiB for 1 input, {many / 1024:.0f} for 150"

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
@@ -27,10 +26,12 @@ def sample_inbox() -> Path:
 
 
 def _day(value: str) -> str:
+    from newsflow.dates import parse_day
+
     try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a day like 2024-05-14") from None
+        return parse_day(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -130,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"no runs in {settings.lake}", file=sys.stderr)
                 return 1
             print(report.summary(settings.lake, day))
-            print(f"  HTML report: {report.write_report(settings.lake, day)}")
+            try:
+                print(f"  HTML report: {report.write_report(settings.lake, day)}")
+            except OSError as e:  # a read-only lake can still be summarised
+                print(f"newsflow: warning: HTML report not written: {e}", file=sys.stderr)
             return 0
         if args.command == "run":
             results = _run_with_progress(settings, args.day)

@@ -45,6 +45,39 @@ class Settings(BaseModel):
     max_input_bytes: int = Field(
         20 * 1024 * 1024, gt=0, description="Larger single inputs are rejected"
     )
+    sidecar_max_bytes: int = Field(
+        1024 * 1024,
+        gt=0,
+        description="Larger sidecar .json files are not read: their page is ingested "
+        "without them and the sidecar is a 'sidecar_too_large' reject",
+    )
+    # 1 MiB: nearly every reject (a page, a feed item, a JSONL line: tens of KB) keeps its
+    # bytes in the row, while a Parquet reader (which loads a row group whole) never meets
+    # a row of more than 1 MiB; larger inputs go to LAKE/_raw/rejects, streamed
+    reject_inline_bytes: int = Field(
+        1024 * 1024,
+        ge=0,
+        description="A reject's bytes up to this size are kept in its row, larger ones in "
+        "LAKE/_raw/rejects/dt=D/<sha256> (raw_uri)",
+    )
+    reject_batch_bytes: int = Field(
+        8 * 1024 * 1024,
+        gt=0,
+        description="Rejects are written and published in batches (Parquet row groups) of "
+        "about this many bytes",
+    )
+    clean_timeout_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="Longest time one document may take to clean (it runs in a child process "
+        "that is killed on overrun: reject 'too_slow'); 0 cleans in process, unbounded",
+    )
+    clean_max_elements: int = Field(
+        200_000, gt=0, description="HTML with more elements is rejected ('too_complex')"
+    )
+    clean_max_attributes: int = Field(
+        1_000, gt=0, description="HTML with an element with more attributes is rejected"
+    )
 
     # ingest: remote sources and polite HTTP (README "Ingestion and reliability")
     sources: list[str] = Field(
@@ -88,7 +121,11 @@ class Settings(BaseModel):
         description="IP networks (CIDR) exempt from the SSRF guard, e.g. 127.0.0.1/32 for tests",
     )
     max_source_urls: int = Field(
-        5_000, gt=0, description="Items taken from one feed or sitemap (incl. nested sitemaps)"
+        5_000,
+        gt=0,
+        description="URLs one day takes in all: sources, nested sitemaps, article pages and "
+        "feed items (remote feeds and inbox feed files); the rest is one too_many_urls reject "
+        "per list cut",
     )
     lock_timeout_seconds: float = Field(
         3_600.0, ge=0, description="How long a run waits for another run of the same day"

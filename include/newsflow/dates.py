@@ -4,6 +4,28 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+# The days a run may process. Day arithmetic (the dedup horizon before a day, two days
+# of time zones after it) must stay inside Python's dates (0001-01-01 failed in dedup
+# with OverflowError), and every tool reading the lake must represent the day's
+# timestamps (pandas' nanosecond timestamps end on 2262-04-11).
+MIN_DAY = date(1900, 1, 1)
+MAX_DAY = date(2261, 12, 31)
+
+
+def parse_day(value: object) -> str:
+    """``value`` as YYYY-MM-DD if it is a day a run may process; else a ValueError
+    with a one-line reason. The CLI, a run's Params and an Asset event's ``extra`` all
+    pass through here: the result is the canonical form of a real date in range, so it
+    is safe inside a path (``dt=<day>``)."""
+    text = str(value)[:80]
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a day like 2024-05-14") from None
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise ValueError(f"{text!r} is out of range: days from {MIN_DAY} to {MAX_DAY}")
+    return day.isoformat()
+
 
 def parse_datetime(value: object) -> datetime | None:
     """An aware UTC datetime from an ISO 8601 string, a date or a datetime; else None.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from newsflow.config import Settings, load_settings
+from newsflow.dates import parse_day
 from newsflow.lake import storage
 
 # Params that map one-to-one onto Settings fields.
@@ -40,15 +41,6 @@ def resolve_day(
         if moment is not None:
             return moment.date().isoformat()
     raise ValueError("cannot tell which day to process: no params.day, data interval or run_after")
-
-
-def parse_day(value: object) -> str:
-    """A day given by a run's Params or an Asset event, as ``YYYY-MM-DD``: always the
-    canonical form of a real date, so it is safe inside a path (``dt=<day>``)."""
-    try:
-        return date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise ValueError(f"day {str(value)[:80]!r} is not a day like 2024-05-14") from None
 
 
 def _split(location: str) -> tuple[str, str]:

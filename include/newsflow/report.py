@@ -119,11 +119,18 @@ def chart_volume(rows: list[DayRow]) -> bytes:
     return _png(fig)
 
 
+def _literal(label: str) -> str:
+    """``label`` as matplotlib draws it literally: a pair of "$" would start mathtext
+    (a source named "$\\foo{x}$ Gazette" failed the whole report); an escaped "\\$"
+    is drawn as "$"."""
+    return label.replace("$", r"\$")
+
+
 def chart_bars(pairs: list[tuple[str, int]], xlabel: str, color: str = "#4c78a8") -> bytes:
     """Horizontal bars, largest on top."""
     pairs = pairs[:15]
     fig, ax = _figure(3.9, 0.3 * max(len(pairs), 3) + 0.6)
-    labels = [p[0] if len(p[0]) <= 28 else p[0][:27] + "…" for p in pairs][::-1]
+    labels = [_literal(p[0] if len(p[0]) <= 28 else p[0][:27] + "…") for p in pairs][::-1]
     ax.barh(labels, [p[1] for p in pairs][::-1], color=color)
     ax.set_xlabel(xlabel)
     ax.tick_params(axis="y", labelsize=8)

@@ -167,6 +167,8 @@ def ingest(settings: Settings, day: str) -> StageResult:
     else:
         raise FileNotFoundError(f"inbox folder {day_dir} does not exist and no sources are set")
     raw_path = raw_archive_path(settings, day)
+    for stale in RawArchive.remove_stale(raw_path):  # a killed fetch's temp WARC
+        log.info("removed %s, left by an interrupted fetch of %s", stale, day)
     replay = raw_path.is_file() and not settings.refetch
     archive = None if replay else RawArchive(raw_path)
     fetcher = (
@@ -188,6 +190,7 @@ def ingest(settings: Settings, day: str) -> StageResult:
             yield from iter_inbox(
                 day_dir,
                 max_bytes=settings.max_input_bytes,
+                sidecar_max_bytes=settings.sidecar_max_bytes,
                 feed_items=lambda found, where: remote.items(found, where, feed_pages),
             )
         yield from remote.run(sources)
@@ -202,11 +205,13 @@ def ingest(settings: Settings, day: str) -> StageResult:
                 continue
             counts["documents"] += 1
             yield _raw_row(item)
+        # before anything is swapped in: the previous work files and raw WARC stay
+        _keep_published_day(settings, day, counts["documents"], remote.counts["unchanged"])
 
     work = _work(settings)
     try:
         with partition_writer(work, "rejects_ingest", day, schema.REJECTS) as rw:
-            sink = _RejectSink(rw)
+            sink = _RejectSink(rw, settings, day)
             rows = _batches(docs(sink), schema.RAW, 200)
             # small row groups: readers stream a row group at a time, and raw pages are
             # large (10,000 rows of 70 KB pages made 1.4 GB row groups in clean's memory)
@@ -229,6 +234,26 @@ def ingest(settings: Settings, day: str) -> StageResult:
     return _finish(StageResult("ingest", day, str(out), counts), started, settings)
 
 
+def _keep_published_day(settings: Settings, day: str, documents: int, unchanged: int) -> None:
+    """Refuse to replace a published day that had articles with an empty one only because
+    its sources answered 304 Not Modified: their documents were fetched before (the raw
+    WARC that held them is gone, or a server ignores validators), not absent."""
+    if documents or not unchanged:
+        return
+    manifest = partition_dir(settings.lake, "_runs", day) / "manifest.json"
+    try:
+        published = json.loads(manifest.read_text())["counts"]["articles"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # not published (or no readable manifest): nothing to protect
+    if published:
+        raise RuntimeError(
+            f"ingest {day}: {unchanged} remote source(s) answered 304 Not Modified and nothing "
+            f"else was found, but {day} is published with {published} articles; not replacing "
+            "them with an empty day. Fetch the sources anew with refetch=true (the DAG's "
+            "'refetch' Param, or NEWSFLOW_REFETCH=true)"
+        )
+
+
 def _raw_row(doc: RawDoc) -> dict:
     return {
         "source_uri": doc.source_uri,
@@ -244,17 +269,23 @@ def _raw_row(doc: RawDoc) -> dict:
 
 
 class _RejectSink:
-    """Rejects go to their partition as they come, a few at a time, so their bytes (up to
-    ``max_input_bytes`` each) are never all held in memory at once."""
+    """Rejects go to their partition as they come, a few at a time (one row group per
+    ``reject_batch_bytes``), so their bytes are never all held in memory at once; bytes
+    over ``reject_inline_bytes`` are streamed to ``LAKE/_raw/rejects`` instead of the row."""
 
-    def __init__(self, writer: PartWriter, max_rows: int = 200, max_bytes: int = 8 << 20):
-        self._writer, self._max_rows, self._max_bytes = writer, max_rows, max_bytes
+    def __init__(self, writer: PartWriter, settings: Settings, day: str, max_rows: int = 200):
+        from newsflow.lake.raw_rejects import RawRejects
+
+        self._writer, self._max_rows = writer, max_rows
+        self._max_bytes = settings.reject_batch_bytes
+        self._raw = RawRejects(settings.lake, day, settings.reject_inline_bytes)
         self._rows: list[dict] = []
         self._bytes = 0
 
     def add(self, reject: Reject) -> None:
-        self._rows.append(reject.row())
-        self._bytes += len(reject.raw)
+        row = reject.row() | self._raw.columns(reject.raw, reject.raw_source)
+        self._rows.append(row)
+        self._bytes += len(row["bytes"] or b"")
         if len(self._rows) >= self._max_rows or self._bytes >= self._max_bytes:
             self.flush()
 
@@ -354,7 +385,7 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
         workers = effective_workers(settings.workers)
         return _in_shards(settings, day, "clean", clean_shards, _clean_shard, workers)
 
-    from newsflow.clean import clean_document
+    from newsflow.clean.guard import BoundedCleaner
     from newsflow.ids import stable_id
 
     started = time.perf_counter()
@@ -362,13 +393,13 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
     taken: set[str] = set()
     the_day = _day(day)
 
-    def rows(rejects: _RejectSink) -> Iterator[dict]:
+    def rows(rejects: _RejectSink, clean_document: BoundedCleaner) -> Iterator[dict]:
         batches = _slice(settings, day, "ingested", shard, shards)
         for rec in (r for b in batches for r in b.to_pylist()):
             counts["documents"] += 1
             doc = RawDoc(**rec)
             try:
-                out = clean_document(doc, day=the_day, min_words=settings.min_words)
+                out = clean_document(doc, day=the_day)
             except Exception as e:  # one bad document must not end the run
                 log.warning("clean failed for %s: %s", doc.source_uri, e, exc_info=True)
                 out = Reject(
@@ -387,9 +418,12 @@ def clean(settings: Settings, day: str, shard: int | None = None, shards: int = 
             yield out
 
     work = _work(settings)
-    with part_writer(work, "rejects_clean", day, shard, schema.REJECTS) as rw:
-        sink = _RejectSink(rw)
-        batches = _batches(rows(sink), schema.CLEANED, 200)
+    with (
+        part_writer(work, "rejects_clean", day, shard, schema.REJECTS) as rw,
+        BoundedCleaner(settings) as cleaner,
+    ):
+        sink = _RejectSink(rw, settings, day)
+        batches = _batches(rows(sink, cleaner), schema.CLEANED, 200)
         write_part(work, "cleaned", day, shard, batches, schema.CLEANED)
         sink.flush()
     out = partition_dir(work, "cleaned", day)
@@ -841,9 +875,9 @@ def publish(settings: Settings, day: str) -> StageResult:
     columns = ", ".join(
         "s.story_id" if c == "story_id" else f'd."{c}"' for c in schema.ARTICLES.names
     )
-    rejects = itertools.chain(
-        iter_partition(work, "rejects_ingest", day, batch_size=50),
-        iter_partition(work, "rejects_clean", day, batch_size=50),
+    rejects = itertools.chain.from_iterable(
+        _byte_batches(work, t, day, settings.reject_batch_bytes, rg)
+        for t in ("rejects_ingest", "rejects_clean")
     )
     duplicates = iter_partition(work, "duplicates", day, batch_size=rg)
     out = {
@@ -873,6 +907,7 @@ def publish(settings: Settings, day: str) -> StageResult:
     # the work files go in the same journal: a kill while removing them is rolled forward
     _repair_later_days(settings, day, written["articles"])  # before the day goes live
     publish_atomically(lake, day, swaps, drop=[partition_dir(work, t, day) for t in WORK_TABLES])
+    _prune_raw_rejects(settings, day)
     _write_report(settings, day)
     if not manifest["checks"]["inputs_accounted_for"]:
         raise RuntimeError(f"{day}: inputs != articles + rejects; see {manifest['path']}")
@@ -899,6 +934,51 @@ def _repair_later_days(settings: Settings, day: str, articles: Path | None = Non
     from newsflow.repair import repair_later_days
 
     repair_later_days(settings, day, articles)
+
+
+def _byte_batches(
+    root: Path, table: str, day: str, max_bytes: int, max_rows: int
+) -> Iterator[pa.Table]:
+    """A partition in pieces of at most about ``max_bytes`` and ``max_rows`` (each becomes
+    one row group of the published file), read one row group at a time: a fixed number
+    of rows is unbounded in bytes when rows are large, and small row groups are merged."""
+    pending: list[pa.RecordBatch] = []
+    for batch in _row_group_batches(root, table, day, max_bytes):
+        size, rows = sum(b.nbytes for b in pending), sum(b.num_rows for b in pending)
+        if pending and (size + batch.nbytes > max_bytes or rows + batch.num_rows > max_rows):
+            yield pa.Table.from_batches(pending)
+            pending = []
+        pending.append(batch)
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+def _row_group_batches(
+    root: Path, table: str, day: str, max_bytes: int
+) -> Iterator[pa.RecordBatch]:
+    """The partition's rows, one row group at a time, in batches of about ``max_bytes``
+    (from the row groups' sizes in the footer)."""
+    for f in partition_files(root, table, day):
+        pf = storage.parquet_file(f)
+        for i in range(pf.metadata.num_row_groups):
+            rg = pf.metadata.row_group(i)
+            rows = max(1, rg.num_rows * max_bytes // max(rg.total_byte_size, 1))
+            yield from pf.iter_batches(batch_size=rows, row_groups=[i])
+
+
+def _prune_raw_rejects(settings: Settings, day: str) -> None:
+    """Remove the day's raw reject files that its published rejects no longer name."""
+    from newsflow.lake.raw_rejects import prune
+
+    keep = {
+        uri.rsplit("/", 1)[-1]
+        for b in iter_partition(settings.lake, "rejects", day, columns=["raw_uri"])
+        for uri in b.column("raw_uri").to_pylist()
+        if uri
+    }
+    removed = prune(settings.lake, day, keep)
+    if removed:
+        log.info("publish %s: removed %d raw reject files no longer referenced", day, removed)
 
 
 def _write_report(settings: Settings, day: str) -> None:

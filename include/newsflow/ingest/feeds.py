@@ -19,13 +19,20 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from newsflow.dates import parse_datetime
-from newsflow.records import RawDoc, Reject
+from newsflow.records import RawDoc, Reject, Storable
 
 log = logging.getLogger(__name__)
 STAGE = "ingest"
 FEED_EXT = {".xml", ".rss", ".atom", ".rdf"}
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(rss|feed|RDF|urlset|sitemapindex)[\s>/]")
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_CHARREF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")  # parsers take no ';' too
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 class FeedError(ValueError):
@@ -37,7 +44,7 @@ class FeedError(ValueError):
 
 
 @dataclass(slots=True)
-class FeedItem:
+class FeedItem(Storable):
     """One entry of a feed or sitemap: where the article is, and what the list says of it."""
 
     url: str | None
@@ -57,12 +64,7 @@ class FeedItem:
 def _ascii_view(raw: bytes) -> bytes:
     """The document's head as ASCII-compatible bytes (UTF-16/32 feeds re-encoded)."""
     head = raw[:65536]
-    for bom, enc in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
+    for bom, enc in _WIDE_BOMS:
         if head.startswith(bom):
             return head.decode(enc, errors="replace").encode("utf-8", errors="replace")
     return head
@@ -83,6 +85,28 @@ def _refuse_entities(raw: bytes) -> None:
             "the document declares XML entities (<!ENTITY>); refused unparsed, "
             "as entity expansion can exhaust memory",
         )
+
+
+def _valid_char(m: re.Match[str]) -> str:
+    hex_, dec = m.groups()
+    digits = (hex_ or dec).lstrip("0")
+    code = int(digits or "0", 16 if hex_ else 10) if len(digits) <= 8 else -1
+    bad = not 0 < code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF
+    return "&#xFFFD;" if bad else m.group(0)
+
+
+def _valid_charrefs(raw: bytes) -> bytes:
+    """``raw`` with character references to no character (``&#xD800;``, ``&#0;``,
+    ``&#x110000;``) replaced by U+FFFD's, as HTML5 parsers do. Left in, a surrogate
+    reference crashed feedparser's loose parser and lxml's text access, so one bad item
+    lost the whole feed."""
+    for bom, enc in _WIDE_BOMS:
+        if raw.startswith(bom):  # re-encoded as found (the codec writes the BOM back)
+            return _CHARREF.sub(_valid_char, raw.decode(enc, errors="replace")).encode(enc)
+    if b"&#" not in raw:
+        return raw
+    text = raw.decode("latin-1")  # byte-transparent: references are ASCII in any such feed
+    return _CHARREF.sub(_valid_char, text).encode("latin-1")
 
 
 def _when(entry: dict, *keys: str) -> datetime | None:
@@ -113,6 +137,7 @@ def parse_feed(raw: bytes, base_url: str | None = None) -> tuple[list[FeedItem],
     import feedparser
 
     _refuse_entities(raw)
+    raw = _valid_charrefs(raw)
     parsed = feedparser.parse(raw, response_headers={"content-location": base_url or ""})
     if parsed.bozo:
         log.info(
@@ -152,6 +177,7 @@ def parse_sitemap(raw: bytes, base_url: str | None = None) -> tuple[list[FeedIte
     from lxml import etree
 
     _refuse_entities(raw)
+    raw = _valid_charrefs(raw)
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, recover=True, huge_tree=False, load_dtd=False
     )

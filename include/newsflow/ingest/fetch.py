@@ -6,6 +6,9 @@ keeps per-host concurrency and spacing, sends a descriptive User-Agent, follows 
 most N redirects (each hop checked again), retries 429/5xx and network errors with
 exponential backoff (honouring Retry-After), streams the body under a size cap and
 a total deadline, and checks the content type before reading a body it cannot use.
+Bodies are decoded here, not by httpx, so that a compressed body is cut off as soon as
+its *decoded* size passes the cap (a 2 MB gzip bomb never becomes 2 GiB in memory), and
+only the codings asked for in Accept-Encoding are taken.
 Failures are ``FetchError`` with a short code and a readable message, never a
 traceback: they become reject rows.
 """
@@ -20,7 +23,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +54,22 @@ XML_TYPES = (
     "text/xml",
 )
 _REDIRECTS = {301, 302, 303, 307, 308}
+# Content-Encodings we ask for and decode ourselves (zlib wbits of each); anything else
+# (br, zstd, compress, stacked codings) is refused unread
+ACCEPT_ENCODING = "gzip, deflate"
+_CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+_DECODE_STEP = 1 << 16  # decoded bytes per zlib call: the most one step can overshoot the cap
+# Special-purpose ranges Python's is_global still counts as global (192.0.0.0/24 is IETF
+# protocol assignments: only .9 and .10 are global in RFC 6890, and no news site lives
+# there), and NAT64's local-use prefix (RFC 8215), which embeds an IPv4 at no fixed place
+_BLOCKED_NETS = [ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("64:ff9b:1::/48")]
+# IPv6 forms whose last 32 bits are an IPv4 address: NAT64 (RFC 6052), IPv4-compatible
+# (deprecated ::a.b.c.d) and IPv4-translated (SIIT, ::ffff:0:a.b.c.d)
+_LAST32_NETS = [
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("::/96"),
+    ipaddress.ip_network("::ffff:0:0:0/96"),
+]
 
 
 class FetchError(Exception):
@@ -104,9 +124,27 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, if it is one of the forms that carry
+    one (IPv4-mapped, 6to4, NAT64, IPv4-compatible, IPv4-translated): such an address
+    reaches that IPv4 host, so the guard must judge the IPv4 address, not the wrapper."""
+    if addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    if addr.sixtofour is not None:
+        return addr.sixtofour
+    if any(addr in net for net in _LAST32_NETS):
+        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    return None
+
+
+def _refused(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return not addr.is_global or addr.is_multicast or any(addr in net for net in _BLOCKED_NETS)
+
+
 def check_address(url: str, allow: list[ipaddress._BaseNetwork]) -> None:
     """Refuse non-http(s) URLs and hosts resolving to loopback, private, link-local,
-    metadata or otherwise non-global addresses, unless allow-listed."""
+    metadata or otherwise non-global addresses, unless allow-listed. An IPv6 address that
+    embeds an IPv4 one is judged by the IPv4 address it reaches."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError("bad_url", f"not an http(s) URL: {url[:200]!r}")
@@ -120,16 +158,71 @@ def check_address(url: str, allow: list[ipaddress._BaseNetwork]) -> None:
         raise FetchError("dns_error", f"cannot resolve {parts.hostname}: {e}") from None
     for info in infos:
         addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-            addr = addr.ipv4_mapped
-        if any(addr in net for net in allow):
+        v4 = embedded_ipv4(addr) if isinstance(addr, ipaddress.IPv6Address) else None
+        # the allow-list names hosts: an IPv4-mapped address is that host, while NAT64 or
+        # 6to4 of an allowed address goes through a translator somewhere else
+        same = addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) else None
+        if any(addr in net or (same is not None and same in net) for net in allow):
             continue
-        if not addr.is_global or addr.is_multicast:
+        if _refused(v4 or addr) or _refused(addr):
+            shown = f"{addr} (IPv4 {v4})" if v4 is not None else str(addr)
             raise FetchError(
                 "blocked_address",
-                f"{parts.hostname} resolves to {addr}, a loopback/private/link-local or "
+                f"{parts.hostname} resolves to {shown}, a loopback/private/link-local or "
                 "reserved address; refused (allow it with fetch_allow_networks)",
             )
+
+
+def _coding(value: str, url: str) -> str | None:
+    """The one Content-Encoding we asked for that the response uses (None: identity)."""
+    codings = [c.strip().lower() for c in value.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in _CODINGS:
+        return codings[0]
+    raise FetchError(
+        "bad_encoding",
+        f"{url} sent Content-Encoding {value.strip()[:100]!r}, but only {ACCEPT_ENCODING!r} "
+        "was asked for; refused unread",
+    )
+
+
+def _zlib_header(head: bytes) -> bool:
+    """Whether a "deflate" body starts with the zlib header the RFC asks for (RFC 1950)."""
+    return len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+
+
+def _decoded(chunks: Iterable[bytes], coding: str | None, url: str) -> Iterator[bytes]:
+    """The body, decoded as it streams in, at most ``_DECODE_STEP`` bytes at a time: the
+    caller stops as soon as the decoded size passes its cap, so a bomb is cut off after
+    decoding just past the cap, whatever its ratio."""
+    if coding is None:
+        yield from chunks
+        return
+    wbits = _CODINGS[coding]
+    z, started, carry = None, False, b""
+    try:
+        for chunk in chunks:
+            data, pending, carry = carry + chunk, False, b""
+            while data or pending:
+                if z is None:  # the start of the body, or of a further gzip member
+                    if len(data) < 2:
+                        carry = data  # too short to tell: wait for the next chunk
+                        break
+                    if started and (coding == "deflate" or not data.startswith(b"\x1f\x8b")):
+                        return  # bytes after the body end it
+                    raw = coding == "deflate" and not _zlib_header(data)
+                    z, started = zlib.decompressobj(-zlib.MAX_WBITS if raw else wbits), True
+                out = z.decompress(data, _DECODE_STEP)
+                data = z.unconsumed_tail
+                pending = len(out) == _DECODE_STEP  # zlib may hold more output for input it took
+                if out:
+                    yield out
+                if z.eof:
+                    data, pending, z = z.unused_data, False, None
+    except zlib.error as e:
+        raise FetchError("bad_encoding", f"{url}: undecodable {coding} body ({e})") from None
 
 
 class _HostGate:
@@ -166,7 +259,7 @@ class Fetcher:
             timeout=httpx.Timeout(settings.http_timeout_seconds),
             follow_redirects=False,
             trust_env=False,
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         )
         self._gate = _HostGate(settings.per_host_concurrency, settings.per_host_delay_seconds)
         self._robots: dict[str, RobotFileParser | bool] = {}
@@ -236,9 +329,12 @@ class Fetcher:
         self, url: str, *, accept: tuple[str, ...] | None = PAGE_TYPES, conditional: bool = False
     ) -> Response:
         """GET ``url`` politely. Returns the final response (status 200, or 304 for a
-        conditional request whose document did not change); raises FetchError."""
+        conditional request whose document did not change); raises FetchError.
+
+        With ``refetch`` the saved validators are not sent: a refetch wants the documents
+        themselves, and a 304 would leave it nothing to ingest."""
         headers = {}
-        if conditional and url in self._validators:
+        if conditional and url in self._validators and not self.s.refetch:
             v = self._validators[url]
             if v.get("etag"):
                 headers["If-None-Match"] = v["etag"]
@@ -307,6 +403,30 @@ class Fetcher:
                 e.error.code, f"{e.error.message} (after {attempts} attempts)", e.error.status
             ) from None
 
+    def _body(self, r: httpx.Response, url: str, encoding: str, deadline: float) -> bytes:
+        """The decoded body, cut off once more than ``http_max_bytes`` came on the wire or
+        came out of the decoder (whichever first), or at the deadline."""
+        cap = self.s.http_max_bytes
+        coding = _coding(encoding, url)
+
+        def limited(chunks: Iterable[bytes], what: str) -> Iterator[bytes]:
+            size = 0
+            for chunk in chunks:
+                size += len(chunk)
+                if size > cap:
+                    raise FetchError(
+                        "too_large", f"{url} sent more than {cap} bytes{what}; cut off"
+                    )
+                if time.monotonic() > deadline:
+                    raise FetchError(
+                        "timeout", f"{url} took longer than {self.s.http_deadline_seconds} s in all"
+                    )
+                yield chunk
+
+        wire = limited(r.iter_raw(), "")
+        decoded = limited(_decoded(wire, coding, url), f" once {coding}-decoded" if coding else "")
+        return b"".join(decoded)
+
     def _once(self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None) -> Response:
         host = urlsplit(url).netloc
         deadline = time.monotonic() + self.s.http_deadline_seconds
@@ -346,28 +466,14 @@ class Fetcher:
                         raise FetchError(
                             "too_large", f"{url} is {length} bytes, over the {cap} limit"
                         )
-                    chunks, size = [], 0
-                    for chunk in r.iter_bytes():
-                        size += len(chunk)
-                        if size > cap:
-                            raise FetchError(
-                                "too_large", f"{url} sent more than {cap} bytes; cut off"
-                            )
-                        if time.monotonic() > deadline:
-                            raise FetchError(
-                                "timeout",
-                                f"{url} took longer than {self.s.http_deadline_seconds} s in all",
-                            )
-                        chunks.append(chunk)
-                    return Response(url, str(r.url), status, hdrs, b"".join(chunks))
+                    body = self._body(r, url, hdrs.get("content-encoding", ""), deadline)
+                    return Response(url, str(r.url), status, hdrs, body)
             except httpx.TimeoutException:
                 raise _Retryable(
                     FetchError(
                         "timeout", f"no answer from {url} within {self.s.http_timeout_seconds} s"
                     )
                 ) from None
-            except httpx.DecodingError as e:
-                raise FetchError("bad_encoding", f"{url}: undecodable body ({e})") from None
             except (httpx.TransportError, httpx.StreamError) as e:
                 msg = str(e) or type(e).__name__
                 raise _Retryable(FetchError("network_error", f"{url}: {msg}")) from None

@@ -6,6 +6,12 @@ a comment. Each article URL found is one input: its fetched page becomes a docum
 or the fetch error becomes a reject. A feed or sitemap that cannot be fetched or read
 is one reject too. Feeds and sitemaps are fetched with conditional GET; a 304 means
 nothing new, and adds no input.
+
+One budget of ``max_source_urls`` URLs per day, whatever the route: every source,
+nested sitemap, article page and feed item (of a remote feed or of a feed file in the
+inbox) draws one from it. What the budget leaves out is one ``too_many_urls`` reject per
+list that was cut, saying how many were left (never one reject per URL); the lists
+themselves are kept (inbox files stay, fetched feeds are in the day's raw WARC).
 """
 
 from __future__ import annotations
@@ -66,9 +72,16 @@ def parse_sources(lines: Iterable[str], where: str = "sources") -> list[Source]:
 
 
 def day_sources(day_dir: Path, configured: list[str]) -> list[Source]:
-    """The configured sources, then those of ``day_dir/sources.txt``, without repeats."""
+    """The configured sources, then those of ``day_dir/sources.txt``, without repeats.
+    A day folder or sources list that is a symbolic link is refused unread (its lines
+    would be echoed in the error of a bad line: ``/etc/shadow``'s, for one)."""
     found = parse_sources(configured, "setting 'sources'")
     f = day_dir / SOURCES_FILE
+    for link in (day_dir, f):
+        if link.is_symlink():
+            raise SourceError(
+                f"{link} is a symbolic link: refused, the inbox's links are not followed"
+            )
     if f.is_file():
         found += parse_sources(f.read_text("utf-8", errors="replace").splitlines(), str(f))
     return list(dict.fromkeys(found))
@@ -117,8 +130,45 @@ class RemoteIngest:
         self.max_urls = max_urls
         self.fetch_pages = fetch_pages
         self.record = record or (lambda url, r: None)
-        self.counts = {"feeds": 0, "sitemaps": 0, "unchanged": 0, "pages_fetched": 0}
+        self.counts = {
+            "feeds": 0,
+            "sitemaps": 0,
+            "unchanged": 0,
+            "pages_fetched": 0,
+            "over_budget": 0,
+        }
+        self._left = max_urls  # the day's budget, shared by every route
         self._seen: set[str] = set()
+
+    def _take(self) -> bool:
+        """Draw one URL from the day's budget; False once it is spent."""
+        if self._left <= 0:
+            return False
+        self._left -= 1
+        return True
+
+    def _cut(self, uri: str, n: int, what: str) -> Reject:
+        """The one reject standing for the ``n`` URLs of a list the budget left out."""
+        self.counts["over_budget"] += n
+        return Reject(
+            uri,
+            STAGE,
+            "too_many_urls",
+            f"{n} {what} not taken: the day's budget of max_source_urls={self.max_urls} URLs "
+            "(sources, sitemaps, pages and feed items together) is spent",
+            b"",
+        )
+
+    def _queue(self, page: _Page, pages: list[_Page]) -> bool:
+        """Queue a page to fetch, drawn from the budget; False when the budget is spent.
+        A URL already queued (listed by two feeds) is one input: nothing is drawn."""
+        if page.url in self._seen:
+            return True
+        if not self._take():
+            return False
+        self._seen.add(page.url)
+        pages.append(page)
+        return True
 
     def _get(self, url: str, **kw: object) -> Response:
         try:
@@ -131,13 +181,18 @@ class RemoteIngest:
 
     def run(self, sources: list[Source]) -> Iterator[RawDoc | Reject]:
         pages: list[_Page] = []
+        left_out = 0
         for src in sources:
             if src.kind == "url":
-                pages.append(_Page(src.url, None))
+                left_out += not self._queue(_Page(src.url, None), pages)
+            elif not self._take():
+                left_out += 1
             elif src.kind == "feed":
                 yield from self._feed(src.url, pages)
             else:
                 yield from self._sitemap(src.url, pages, depth=0)
+        if left_out:
+            yield self._cut("sources#over_budget", left_out, "of the day's sources")
         yield from self.pages(pages)
 
     def _fetch_parsed(self, url: str, parse) -> Generator[Reject, None, tuple[list, list] | None]:
@@ -161,7 +216,7 @@ class RemoteIngest:
         self.counts["feeds"] += 1
         parsed = yield from self._fetch_parsed(url, parse_feed)
         if parsed is not None:
-            yield from self.items(parsed[0][: self.max_urls], url, pages)
+            yield from self.items(parsed[0], url, pages)
 
     def _sitemap(self, url: str, pages: list[_Page], depth: int) -> Iterator[Reject]:
         self.counts["sitemaps"] += 1
@@ -169,38 +224,47 @@ class RemoteIngest:
         if parsed is None:
             return
         items, nested = parsed
-        yield from self.items(items[: self.max_urls], url, pages)
-        for sub in nested:
-            if depth + 1 >= _MAX_SITEMAP_DEPTH:
-                yield Reject(
-                    sub,
-                    STAGE,
-                    "sitemap_too_deep",
-                    f"sitemap index nesting over {_MAX_SITEMAP_DEPTH}",
-                    b"",
-                )
-            elif len(pages) < self.max_urls:
-                yield from self._sitemap(sub, pages, depth + 1)
+        yield from self.items(items, url, pages)
+        if nested and depth + 1 >= _MAX_SITEMAP_DEPTH:
+            yield Reject(
+                f"{url}#nested",
+                STAGE,
+                "sitemap_too_deep",
+                f"{len(nested)} nested sitemaps not fetched: sitemap indexes nest deeper "
+                f"than {_MAX_SITEMAP_DEPTH} levels",
+                "\n".join(nested).encode(),
+            )
+            return
+        for k, sub in enumerate(nested):
+            if not self._take():
+                yield self._cut(f"{url}#nested", len(nested) - k, "nested sitemaps")
+                return
+            yield from self._sitemap(sub, pages, depth + 1)
 
     def items(
         self, items: list[FeedItem], where: str, pages: list[_Page]
     ) -> Iterator[RawDoc | Reject]:
-        """Queue the pages of feed items (or, not fetching, make documents of them)."""
+        """Queue the pages of feed items (or, not fetching, make documents of them), each
+        drawn from the day's budget; the items past it are one ``too_many_urls`` reject."""
         for n, item in enumerate(items, start=1):
-            if not self.fetch_pages or not item.url:
-                if not item.url and self.fetch_pages:
+            if self.fetch_pages and item.url:
+                if self._queue(_Page(item.url, item), pages):
+                    continue
+            elif self._take():
+                if self.fetch_pages:
                     yield Reject(
                         f"{where}#item{n}", STAGE, "no_url", "the feed item has no link", item.raw()
                     )
                 else:
                     yield item_document(item, item.url or f"{where}#item{n}")
                 continue
-            pages.append(_Page(item.url, item))
+            yield self._cut(f"{where}#over_budget", len(items) - n + 1, f"items of {where}")
+            return
 
     def pages(self, pages: list[_Page]) -> Iterator[RawDoc | Reject]:
-        """Fetch pages with a bounded window of requests in flight, yielding in order.
-        A URL listed twice (two feeds) is one input."""
-        todo = deque(p for p in pages if not (p.url in self._seen or self._seen.add(p.url)))
+        """Fetch pages (queued once each, see ``_queue``) with a bounded window of requests
+        in flight, yielding in order."""
+        todo = deque(pages)
         if not todo:
             return
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="fetch") as pool:

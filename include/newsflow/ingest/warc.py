@@ -14,6 +14,7 @@ file, so re-running a day re-cleans it without a single request.
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import json
 import logging
@@ -32,6 +33,7 @@ from warcio.warcwriter import WARCWriter
 from newsflow.ingest.decode import DecodeError, decode_bytes
 from newsflow.ingest.fetch import FetchError, Response
 from newsflow.lake import storage
+from newsflow.lake.raw_rejects import FileRange
 from newsflow.records import RawDoc, Reject
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,12 @@ def iter_warc_file(path: Path, rel: str, max_bytes: int) -> Iterator[RawDoc | Re
                         body = _read_capped(rec.content_stream(), max_bytes + 1)
                         doc = _record_doc(f"{rel}#{n}", uri, body, ctype, max_bytes, rec)
                 # (the offset only after the read: asking for it skips the payload)
-                end = it.get_record_offset() + it.get_record_length()
+                start = it.get_record_offset()
+                end = start + it.get_record_length()
+                if isinstance(doc, Reject) and doc.code == "too_large":
+                    # the whole record as it is in the file (bounded by the file's size,
+                    # unlike its decoded payload), streamed by the rejects sink
+                    doc.raw, doc.raw_source = b"", FileRange(path, start, end)
                 if doc is not None:
                     yield doc
         except Exception as e:  # noqa: BLE001 - warcio fails in many ways on damaged files
@@ -84,7 +91,7 @@ def iter_warc_file(path: Path, rel: str, max_bytes: int) -> Iterator[RawDoc | Re
                 log.warning("unexpected error reading %s", rel, exc_info=True)
             error = str(e).splitlines()[0] if str(e) else type(e).__name__
         f.seek(end)
-        rest = f.read(max_bytes)
+        rest = f.read(max_bytes)  # enough to tell a damaged tail from padding
     if error or rest.strip(b"\r\n\x00 "):
         yield Reject(
             f"{rel}#rest",
@@ -92,7 +99,7 @@ def iter_warc_file(path: Path, rel: str, max_bytes: int) -> Iterator[RawDoc | Re
             "bad_warc",
             f"the WARC file is damaged after {n} document records "
             f"(byte {end} of {size}): {error or 'truncated or unreadable tail'}",
-            rest,
+            raw_source=FileRange(path, end),  # the whole tail, streamed by the rejects sink
         )
 
 
@@ -115,10 +122,8 @@ def _record_doc(
     max_bytes: int,
     rec: object,
 ) -> RawDoc | Reject:
-    if len(body) > max_bytes:
-        return Reject(
-            sid, STAGE, "too_large", f"record over the {max_bytes} byte limit", body[:max_bytes]
-        )
+    if len(body) > max_bytes:  # its bytes: the record as stored (see iter_warc_file)
+        return Reject(sid, STAGE, "too_large", f"record over the {max_bytes} byte limit")
     # a record whose payload ends before its declared length was truncated
     consumed = getattr(rec, "raw_stream", None)
     if consumed is not None and getattr(consumed, "limit", 0) > 0:
@@ -140,18 +145,35 @@ class RawArchive:
 
     def __init__(self, final: Path) -> None:
         self.final = final
-        name = f"{final.parent.name}.{uuid.uuid4().hex}.warc.gz"
-        # written locally, then renamed (local lake) or uploaded (object store) at commit
-        scratch = (
-            Path(tempfile.gettempdir()) / "newsflow"
-            if storage.is_remote(final)
-            else final.parent.parent / "_tmp"
-        )
-        self._tmp = scratch / name
+        self._tmp = self._scratch(final) / f"{final.parent.name}.{uuid.uuid4().hex}.warc.gz"
         self._f: io.BufferedWriter | None = None  # opened at the first record
         self._w: WARCWriter | None = None
         self._lock = threading.Lock()  # pages are fetched (and recorded) by several threads
         self.records = 0
+
+    @staticmethod
+    def _scratch(final: Path) -> Path:
+        """Where the WARC is written: locally, then renamed (local lake) or uploaded
+        (object store) at commit."""
+        if storage.is_remote(final):
+            return Path(tempfile.gettempdir()) / "newsflow"
+        return final.parent.parent / "_tmp"
+
+    @classmethod
+    def remove_stale(cls, final: Path) -> list[Path]:
+        """Remove the temp WARCs that killed fetches of this day left; call it under the
+        day's lock, so no live run of the day is writing one. Other days' temp files may
+        be in flight and are not touched; on an object store the scratch folder is local
+        and may be shared by other lakes, so nothing is removed there."""
+        if storage.is_remote(final):
+            return []
+        scratch = cls._scratch(final)
+        stale = sorted(scratch.glob(f"{glob.escape(final.parent.name)}.*.warc.gz"))
+        for f in stale:
+            f.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            scratch.rmdir()
+        return stale
 
     def record(self, url: str, outcome: Response | FetchError) -> None:
         """Keep a response, or the error that stood in for one."""

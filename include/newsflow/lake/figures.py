@@ -151,8 +151,11 @@ def day_detail(lake: str | os.PathLike[str], day: str, *, top: int = 15) -> DayD
         d.reject_reasons = con.execute(
             f"SELECT split_part(reason, ':', 1) AS code, count(*) FROM {rej} GROUP BY code ORDER BY 2 DESC, 1"
         ).fetchall()
+        # ``size`` is the whole input's; a day published before it existed has only bytes
+        cols = {c[0] for c in con.execute(f"DESCRIBE SELECT * FROM {rej}").fetchall()}
+        size = "size" if "size" in cols else "octet_length(bytes)::BIGINT"
         d.rejects = con.execute(
-            f"""SELECT source_uri, stage, reason, octet_length(bytes)::BIGINT
+            f"""SELECT source_uri, stage, reason, {size}
                 FROM {rej} ORDER BY stage, source_uri LIMIT 500"""
         ).fetchall()
     return d

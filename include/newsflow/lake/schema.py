@@ -96,7 +96,10 @@ REJECTS = pa.schema(
         ("source_uri", pa.string()),
         ("stage", pa.string()),
         ("reason", pa.string()),  # "code: message"
-        ("bytes", pa.large_binary()),
+        ("bytes", pa.large_binary()),  # the whole input; null when it is in raw_uri
+        ("size", pa.int64()),  # bytes of the whole input
+        ("sha256", pa.string()),  # hex digest of the whole input
+        ("raw_uri", pa.string()),  # _raw/rejects/dt=D/<sha256> (lake-relative) or null
     ]
 )
 
