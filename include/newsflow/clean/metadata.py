@@ -119,12 +119,25 @@ def _site_tokens(name: str) -> set[str]:
     return {t for t in re.split(r"[\W_]+", name.casefold()) if t}
 
 
-def normalise_text(text: str) -> str:
-    """Mojibake fixed, Unicode composed, spaces unified, one paragraph per line."""
-    text = ftfy.fix_text(text, uncurl_quotes=False)
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    lines = (" ".join(line.split()) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+# whitespace that the line step turns into a space or a line break
+_ODD_SPACE = re.compile(r"[^\S \n]")
+
+
+def normalise_text(text: str, *, _passes: int = 3) -> str:
+    """Mojibake fixed, Unicode composed, spaces unified, one paragraph per line.
+
+    Idempotent, so a cleaned text cleans to itself: ftfy judges a text as a whole, and
+    unifying odd whitespace (a form feed, a tab, U+00A0) can turn the bytes around it
+    into mojibake ftfy would now fix ("á\x80\x0c" -> "á\x80 " -> "ဠ"), so such a text
+    goes through again (rare: one pass for almost every text, at most three).
+    """
+    fixed = ftfy.fix_text(text, uncurl_quotes=False)
+    fixed = unicodedata.normalize("NFC", fixed).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (" ".join(line.split()) for line in fixed.split("\n"))
+    out = "\n".join(line for line in lines if line)
+    if _passes > 1 and out != fixed and _ODD_SPACE.search(fixed):
+        return normalise_text(out, _passes=_passes - 1)
+    return out
 
 
 def dateline(text: str) -> tuple[str | None, str | None]:
