@@ -179,8 +179,8 @@ def make_day(d: Path) -> tuple[set[str], set[str]]:
 
 
 def issue_15_inputs(d: Path, put, good: set[str], bad: set[str]) -> None:
-    """Surrogates, deep JSON, a sitemap index, an empty JSONL file, links, a FIFO and a
-    2 GiB sidecar (issue 15, items 2, 3, 6, 12)."""
+    """Surrogates, deep JSON, a sitemap index, an empty JSONL file, links, a FIFO, a
+    2 GiB sidecar and pages that made clean quadratic (issue 15, items 2, 3, 6, 12, 14)."""
     # lone surrogates: a JSON escape, a sidecar title, feed character references, and
     # two file names that are not UTF-8 (stored as visible, distinct escapes)
     put(
@@ -252,6 +252,16 @@ def issue_15_inputs(d: Path, put, good: set[str], bad: set[str]) -> None:
     with open(d / "huge sidecar.json", "wb") as f:
         f.truncate(2 << 30)
     bad.add("huge sidecar.json")
+    # pages that made clean quadratic (item 14): one element with 25,000 attributes
+    # (1 MiB, 89 s before) and 8 MiB of <p> (26 s): refused before extraction
+    attrs = " ".join(f"data-a{i}='{i:020d}'" for i in range(25_000))
+    put(
+        "attributes.html",
+        f"<html><body><div {attrs}>{story(9)}</div></body></html>".encode(),
+        False,
+    )
+    paragraphs = "<p>word</p>" * (8 * 1024 * 1024 // 11)
+    put("paragraphs.html", f"<html><body>{paragraphs}</body></html>".encode(), False)
 
 
 @pytest.fixture(scope="module")
@@ -321,6 +331,7 @@ def test_run_exits_0_and_accounts_for_every_input(run: dict) -> None:
     assert codes["index.xml"] == "sitemap_index"
     assert codes["huge sidecar.json"] == "sidecar_too_large"
     assert codes["fifo.txt"] == "special_file"
+    assert codes["attributes.html"] == codes["paragraphs.html"] == "too_complex"
     links = ["environ.txt", "shadow.txt", "outside.txt", "inside.txt", "linked dir"]
     assert {codes[u] for u in links} == {"symlink"}
     assert all(by_uri.loc[u].bytes == b"" for u in [*links, "fifo.txt", "huge sidecar.json"])
