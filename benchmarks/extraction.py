@@ -450,7 +450,7 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
-README = REPO / "README.md"
+README = REPO / "docs" / "quality.md"  # the page with the extraction table
 README_START = "<!-- extraction-table:start -->"
 README_END = "<!-- extraction-table:end -->"
 

@@ -79,7 +79,7 @@ class Settings(BaseModel):
         1_000, gt=0, description="HTML with an element with more attributes is rejected"
     )
 
-    # ingest: remote sources and polite HTTP (README "Ingestion and reliability")
+    # ingest: remote sources and polite HTTP (docs/operations.md "Ingestion")
     sources: list[str] = Field(
         default_factory=list,
         description="Remote sources, one per entry: 'feed URL', 'sitemap URL' or 'url URL' "

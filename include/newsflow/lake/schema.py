@@ -1,6 +1,6 @@
 """Arrow schemas of the lake tables and of the stage hand-over files.
 
-These are the data contract of DESIGN.md in code: every writer casts to one of
+These are the data contract of docs/design.md in code: every writer casts to one of
 these schemas, so a column cannot silently change type between runs.
 """
 
@@ -55,7 +55,7 @@ _DEDUP = [
 CLEANED = pa.schema(_ARTICLE_CORE + _ARTICLE_TAIL)
 # Output of dedup.
 DEDUPED = pa.schema(_ARTICLE_CORE + _DEDUP + _ARTICLE_TAIL)
-# The published articles table, exactly as DESIGN.md lists it.
+# The published articles table, exactly as docs/design.md lists it.
 ARTICLES = pa.schema(_ARTICLE_CORE + _DEDUP + [("story_id", pa.string())] + _ARTICLE_TAIL)
 
 ENTITIES = pa.schema(
