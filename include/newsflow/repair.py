@@ -36,8 +36,8 @@ import pyarrow.compute as pc
 
 from newsflow.config import Settings
 from newsflow.lake import schema, storage
+from newsflow.lake.manifest import file_entries
 from newsflow.lake.partition import (
-    file_sha256,
     finish_publish,
     partition_dir,
     publish_atomically,
@@ -384,13 +384,8 @@ def _manifest(
     path = partition_dir(settings.lake, "_runs", later) / "manifest.json"
     manifest = json.loads(path.read_text())
     files = {k: v for k, v in manifest["files"].items() if k.split("/")[0] not in written}
-    for table, folder in written.items():
-        for f in sorted(folder.glob("*.parquet")):
-            files[f"{table}/dt={later}/{f.name}"] = {
-                "rows": storage.parquet_file(f).metadata.num_rows,
-                "bytes": f.stat().st_size,
-                "sha256": file_sha256(f),
-            }
+    files.update(file_entries(written, later))
+    for table in written:
         manifest["counts"][table] = sum(
             v["rows"] for k, v in files.items() if k.startswith(f"{table}/")
         )

@@ -57,14 +57,7 @@ def write_manifest(
             agg["counts"][k] = agg["counts"].get(k, 0) + v
         if s.get("shard") is not None:
             agg["shards"] = agg.get("shards", 0) + 1
-    files = {}
-    for table, folder in written.items():
-        for f in sorted(folder.glob("*.parquet")):
-            files[f"{table}/dt={day}/{f.name}"] = {
-                "rows": storage.parquet_file(f).metadata.num_rows,
-                "bytes": f.stat().st_size,
-                "sha256": file_sha256(f),
-            }
+    files = file_entries(written, day)
 
     def rows(table: str) -> int:
         return sum(v["rows"] for k, v in files.items() if k.startswith(table + "/"))
@@ -98,3 +91,17 @@ def write_manifest(
     storage.replace_file(tmp, out / "manifest.json")
     manifest["path"] = str(out / "manifest.json")
     return manifest
+
+
+def file_entries(written: dict[str, Path], day: str) -> dict[str, dict[str, object]]:
+    """The manifest's ``files`` entries (rows, bytes, sha256 by lake-relative path) of
+    the partitions ``written`` for ``day``: checksums of what readers will see."""
+    files: dict[str, dict[str, object]] = {}
+    for table, folder in written.items():
+        for f in sorted(folder.glob("*.parquet")):
+            files[f"{table}/dt={day}/{f.name}"] = {
+                "rows": storage.parquet_file(f).metadata.num_rows,
+                "bytes": f.stat().st_size,
+                "sha256": file_sha256(f),
+            }
+    return files
