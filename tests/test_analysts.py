@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO, lake_files
 from newsflow.cli import SAMPLE_DAY, main
 from newsflow.lake import schema
+from support import REPO, lake_files
 
 DOC = REPO / "docs" / "analysts.md"
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)

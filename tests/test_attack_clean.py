@@ -27,11 +27,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import lake_files
 from newsflow.clean.guard import BoundedCleaner, too_complex
 from newsflow.cli import main
 from newsflow.config import Settings
 from newsflow.records import RawDoc
+from support import lake_files
 
 DAY = "2024-05-14"
 MiB = 1024 * 1024

@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from httpfaults import FaultServer, Handler, page
 from newsflow import stages
 from newsflow.config import load_settings
 from newsflow.ingest.fetch import Fetcher, FetchError, check_address
 from newsflow.lake.partition import read_partition
-from peak_rss import run_peak
+from support.httpfaults import FaultServer, Handler, page
+from support.peak_rss import run_peak
 
 DAY = "2024-05-14"
 FAST = dict(

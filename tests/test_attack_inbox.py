@@ -24,7 +24,7 @@ from newsflow.ingest.feeds import parse_feed, parse_sitemap
 from newsflow.lake import schema
 from newsflow.lake.partition import read_partition
 from newsflow.records import RawDoc, Reject
-from peak_rss import run_peak
+from support.peak_rss import run_peak
 
 DAY = "2024-05-14"
 SURROGATE = re.compile("[\ud800-\udfff]")

@@ -106,7 +106,7 @@ def test_overlapping_roots_are_refused(tmp_path: Path) -> None:
 def report_task():
     """news_report's task, as the DAG file defines it."""
     from airflow.dag_processing.dagbag import DagBag
-    from conftest import REPO
+    from support import REPO
 
     return DagBag(dag_folder=str(REPO / "dags")).dags["news_report"].get_task("report")
 
@@ -226,7 +226,7 @@ def small_day(tmp_path_factory) -> tuple[Path, Path]:
     """A published day of 12 sample texts, and an inbox with one more for the next run."""
     import shutil
 
-    from conftest import SAMPLE
+    from support import SAMPLE
 
     root = tmp_path_factory.mktemp("small")
     inbox, lake = root / "inbox", root / "lake"

@@ -26,7 +26,7 @@ from newsflow import stages
 from newsflow.config import load_settings
 from newsflow.lake import schema, storage
 from newsflow.lake.partition import read_partition
-from peak_rss import run_peak
+from support.peak_rss import run_peak
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 

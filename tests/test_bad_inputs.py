@@ -18,7 +18,7 @@ import pytest
 from newsflow.ingest.fetch import Response
 from newsflow.ingest.warc import RawArchive
 from newsflow.lake.partition import read_partition
-from peak_rss import run_peak
+from support.peak_rss import run_peak
 
 DAY = "2024-05-14"
 TOPICS = [

@@ -2,7 +2,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import AP_FARM, KYODO, SEEDS
 from newsflow.clean import clean_document
 from newsflow.clean.chrome import strip_chrome, strip_page_chrome
 from newsflow.clean.metadata import (
@@ -14,6 +13,7 @@ from newsflow.clean.metadata import (
 )
 from newsflow.clean.urls import canonical_url
 from newsflow.records import RawDoc, Reject
+from support import AP_FARM, KYODO, SEEDS
 
 DAY = date(2024, 5, 14)
 FARM_CHROME = [
@@ -374,8 +374,8 @@ def test_language_from_the_prefix_is_the_language_of_the_text() -> None:
     import json
 
     import py3langid
-    from conftest import SHARED
     from newsflow.clean.metadata import LANGID_CHARS, detect_language
+    from support import SHARED
 
     texts = []
     for name in ("aeb", "trafilatura_eval"):

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE
 from newsflow.lake.lock import LockTimeout, day_lock
 from newsflow.lake.partition import finish_publish, publish_atomically, read_partition
+from support import SAMPLE
 
 DAY = "2024-05-14"
 TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")

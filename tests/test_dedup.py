@@ -84,9 +84,9 @@ def test_earlier_days_searched_when_today_has_no_urls(tmp_path) -> None:
     import shutil
 
     import pandas as pd
-    from conftest import KYODO, SEEDS
     from newsflow import stages
     from newsflow.config import load_settings
+    from support import KYODO, SEEDS
 
     inbox = tmp_path / "inbox"
     for day in ("2023-11-27", "2023-11-28"):

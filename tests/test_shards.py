@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE
 from newsflow import stages
 from newsflow.config import load_settings
+from support import SAMPLE
 
 DAY = "2024-05-14"
 TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")
