@@ -11,7 +11,18 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support import AP_FARM, FIGURES, HAS_SHARED, KYODO, NO_SHARED, REPO, SEEDS
+from support import (
+    AP_FARM,
+    FIGURES,
+    HAS_SHARED,
+    KYODO,
+    NO_SHARED,
+    PAIR,
+    REPO,
+    SAMPLE_DAY,
+    SAMPLE_INBOX,
+    SEEDS,
+)
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="newsflow-airflow-"))
 os.environ.update(
@@ -69,6 +80,18 @@ def seed_inbox(tmp_path: Path) -> tuple[Path, str]:
     for name in (KYODO, AP_FARM):
         shutil.copy(SEEDS / name, d / name)
     return tmp_path / "inbox", day
+
+
+@pytest.fixture
+def pair_inbox(tmp_path: Path) -> tuple[Path, str]:
+    """The seeds' self-written twin from the sample corpus, for tests that need realistic
+    news rather than those exact texts: an AP text on a content farm (chrome, a dateline)
+    and another paper's report of the same event (story S9), for the sample day."""
+    d = tmp_path / "inbox" / SAMPLE_DAY
+    d.mkdir(parents=True)
+    for name in PAIR:
+        shutil.copy(SAMPLE_INBOX / name, d / name)
+    return tmp_path / "inbox", SAMPLE_DAY
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -125,8 +125,8 @@ def test_report_command_rewrites_atomically(demo: Path, capsys) -> None:
     assert lake_files(lake) == before  # replaced in place, nothing left in _tmp
 
 
-def test_a_failing_report_does_not_fail_the_run(seed_inbox, tmp_path, caplog) -> None:
-    inbox, day = seed_inbox
+def test_a_failing_report_does_not_fail_the_run(pair_inbox, tmp_path, caplog) -> None:
+    inbox, day = pair_inbox
     lake = tmp_path / "lake"
     lake.mkdir()
     (lake / "_reports").write_text("a file where the reports folder should be")

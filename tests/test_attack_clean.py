@@ -31,7 +31,7 @@ from newsflow.clean.guard import BoundedCleaner, too_complex
 from newsflow.cli import main
 from newsflow.config import Settings
 from newsflow.records import RawDoc
-from support import lake_files
+from support import EVAL, lake_files
 
 DAY = "2024-05-14"
 MiB = 1024 * 1024
@@ -159,14 +159,13 @@ def test_good_documents_of_the_same_day_are_articles(hostile_day: dict) -> None:
     assert json.loads(manifest_path.read_text())["checks"]["inputs_accounted_for"]
 
 
+@pytest.mark.shared
 def test_real_pages_pass_the_precheck() -> None:
     """The structural limits are far above real pages: none of the 1,171 pages of the
     extraction benchmarks is too complex (the largest has 10,126 elements and an
     element with 70 attributes)."""
-    eval_root = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
-    pages = [p for p in eval_root.rglob("html/*") if p.is_file()]
-    if not pages:
-        pytest.skip("no benchmark pages in ../shared/eval")
+    pages = [p for p in EVAL.rglob("html/*") if p.is_file()]
+    assert len(pages) > 1000
     settings = Settings()
     for p in pages:
         data = p.read_bytes()

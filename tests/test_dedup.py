@@ -86,14 +86,14 @@ def test_earlier_days_searched_when_today_has_no_urls(tmp_path) -> None:
     import pandas as pd
     from newsflow import stages
     from newsflow.config import load_settings
-    from support import KYODO, SEEDS
+    from support import FARM, SAMPLE_INBOX
 
     inbox = tmp_path / "inbox"
-    for day in ("2023-11-27", "2023-11-28"):
+    for day in ("2024-05-14", "2024-05-15"):
         (inbox / day).mkdir(parents=True)
-        shutil.copy(SEEDS / KYODO, inbox / day / KYODO)
+        shutil.copy(SAMPLE_INBOX / FARM, inbox / day / FARM)
     s = load_settings(inbox=str(inbox), lake=str(tmp_path / "lake"))
-    stages.run(s, "2023-11-27")
-    stages.run(s, "2023-11-28")
-    a = pd.read_parquet(tmp_path / "lake" / "articles" / "dt=2023-11-28")
+    stages.run(s, "2024-05-14")
+    stages.run(s, "2024-05-15")
+    a = pd.read_parquet(tmp_path / "lake" / "articles" / "dt=2024-05-15")
     assert len(a) == 1 and a.url.isna().all()  # ran: no crash on the empty URL set

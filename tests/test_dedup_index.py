@@ -238,8 +238,16 @@ def test_near_edges_join_clusters_in_any_order() -> None:
     assert {r.method for r in rows} == {"near"}
 
 
-def test_seed_pair_one_story_two_clusters(seed_inbox, tmp_path: Path) -> None:
-    inbox, day = seed_inbox
-    run(inbox, tmp_path / "lake", day)
-    a = pd.read_parquet(tmp_path / "lake" / "articles")
+def _one_story_two_clusters(inbox: Path, day: str, lake: Path) -> None:
+    run(inbox, lake, day)
+    a = pd.read_parquet(lake / "articles")
     assert len(a) == 2 and a.story_id.nunique() == 1 and a.dedup_cluster_id.nunique() == 2
+
+
+def test_seed_pair_one_story_two_clusters(seed_inbox, tmp_path: Path) -> None:
+    _one_story_two_clusters(*seed_inbox, tmp_path / "lake")
+
+
+def test_sample_pair_one_story_two_clusters(pair_inbox, tmp_path: Path) -> None:
+    """The seeds' self-written twin: an AP farm copy and another paper's report."""
+    _one_story_two_clusters(*pair_inbox, tmp_path / "lake")

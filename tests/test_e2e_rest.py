@@ -22,6 +22,9 @@ from support import AP_FARM, FIGURES, KYODO, SEEDS, lake_files
 from support.airflow_stack import AirflowStack, reachable
 from support.s3server import s3_server
 
+# a real Airflow, on the seed texts of ../shared
+pytestmark = [pytest.mark.e2e, pytest.mark.shared]
+
 SEED_DAY = "2023-11-27"
 BACKFILL_DAYS = ["2023-11-28", "2023-11-29", "2023-11-30"]
 

@@ -11,6 +11,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "include" / "newsflow" / "sample"
+SAMPLE_DAY = "2024-05-14"
+SAMPLE_INBOX = SAMPLE / "inbox" / SAMPLE_DAY
+# the seeds' twin in the sample corpus (story S9): AP on a content farm, and a site's page
+FARM = "world-summit-ottawa.txt"
+PAIR = (FARM, "ottawa-summit-minerals.html.gz")
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
 EVAL = SHARED / "eval"
