@@ -48,6 +48,7 @@ def _rows(result, columns: list[str]) -> list[tuple]:
     ]
 
 
+@pytest.mark.slow
 def test_every_documented_query_runs_and_the_libraries_agree(demo: Path, monkeypatch) -> None:
     monkeypatch.chdir(demo)
     ns: dict = {}
@@ -98,6 +99,7 @@ def test_documented_columns_match_the_schemas() -> None:
         assert documented == [(f.name, str(f.type)) for f in sch], heading
 
 
+@pytest.mark.slow
 def test_publish_writes_a_self_contained_report(demo: Path) -> None:
     lake = demo / "data" / "lake"
     report = lake / "_reports" / f"dt={SAMPLE_DAY}" / "report.html"
@@ -116,6 +118,7 @@ def test_publish_writes_a_self_contained_report(demo: Path) -> None:
         assert reason.split(":")[0] in html
 
 
+@pytest.mark.slow
 def test_report_command_rewrites_atomically(demo: Path, capsys) -> None:
     lake = demo / "data" / "lake"
     before = lake_files(lake)

@@ -130,6 +130,7 @@ def _kept_bytes(row: pd.Series, lake: Path) -> bytes:
     return row["bytes"]
 
 
+@pytest.mark.slow
 def test_hostile_pages_are_rejected_within_the_bound(hostile_day: dict) -> None:
     assert hostile_day["rc"] == 0, hostile_day["err"][-3000:]
     print(f"hostile day: {hostile_day['seconds']:.1f} s")
@@ -147,6 +148,7 @@ def test_hostile_pages_are_rejected_within_the_bound(hostile_day: dict) -> None:
         assert _kept_bytes(rej.loc[uri], lake) == hostile_day["files"][uri]
 
 
+@pytest.mark.slow
 def test_good_documents_of_the_same_day_are_articles(hostile_day: dict) -> None:
     assert hostile_day["rc"] == 0, hostile_day["err"][-3000:]
     arts = pd.read_parquet(hostile_day["lake"] / "articles").set_index("source_uri")
@@ -174,6 +176,7 @@ def test_real_pages_pass_the_precheck() -> None:
         assert too_complex(doc, settings) is None, p
 
 
+@pytest.mark.slow
 def test_overrun_kills_the_child_and_the_next_document_is_cleaned() -> None:
     slow = RawDoc("slow.html", "html", p_run(3 * 190_000).decode(), b"slow bytes")
     good = RawDoc("good.html", "html", good_html(1).decode(), b"good bytes")
@@ -303,6 +306,7 @@ def test_report_on_a_read_only_lake_prints_the_summary_and_exits_0(small_lake: P
         shutil.rmtree(base)
 
 
+@pytest.mark.slow
 def test_a_crashed_child_costs_one_document_and_is_replaced() -> None:
     """A child killed by a signal mid-document (as a crash in a C extension or the OOM
     killer would) makes that document a ``clean_error`` reject; a child that dies

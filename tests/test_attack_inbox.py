@@ -141,6 +141,7 @@ def test_feed_and_sitemap_with_surrogate_references_keep_every_item(encoding: st
     assert [u.url for u in urls] == ["https://ex.org/a\ufffd", "https://ex.org/b"]
 
 
+@pytest.mark.slow
 def test_surrogates_anywhere_are_one_row_each_not_a_failed_day(tmp_path: Path) -> None:
     """The full CLI run: it used to exit 1 on every retry ("surrogates not allowed")."""
     d = tmp_path / "inbox" / DAY
@@ -271,6 +272,7 @@ def test_linked_sources_list_is_refused_without_echoing_it(tmp_path: Path) -> No
 # --- item 12: sidecars are capped ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_oversized_sidecar_is_not_read_and_the_page_is_kept(tmp_path: Path) -> None:
     """A sparse 2 GiB sidecar costs no memory; the page is ingested without it and the
     sidecar is a reject saying why; a broken sidecar likewise."""

@@ -121,6 +121,7 @@ def test_rejects_keep_the_whole_input(day: dict) -> None:
     assert manifest["checks"]["inputs_accounted_for"] and manifest["inputs"] == len(rows)
 
 
+@pytest.mark.slow
 def test_rerun_is_idempotent_and_drops_files_no_longer_referenced(day: dict) -> None:
     """Item 4: a rerun gives the same rows and files; a republished day keeps only the raw
     files its rejects name."""
@@ -154,7 +155,7 @@ def test_clean_rejects_keep_their_bytes_out_of_row(tmp_path: Path) -> None:
 def test_raw_rejects_on_an_object_store(day: dict) -> None:
     """Item 4: on an S3 lake the raw files are objects under the same key, and a rerun
     that no longer references one deletes it."""
-    from s3server import s3_server
+    from support.s3server import s3_server
 
     lake = "s3://news/rejects-lake"
     with s3_server("news"):
@@ -195,6 +196,7 @@ def large_rejects_day(inbox: Path, files: int, size: int = 20 * MIB + 1) -> None
             f.truncate(size)
 
 
+@pytest.mark.slow
 def test_publish_of_many_large_rejects_stays_under_1_gib(tmp_path: Path) -> None:
     """Item 13: 150 rejected inputs of 20 MiB: ``newsflow publish`` peaks under 1 GiB
     (it read them 50 rows at a time: 2,000 such inputs peaked at 4.7 GB)."""

@@ -20,6 +20,8 @@ from newsflow.ingest.warc import RawArchive
 from newsflow.lake.partition import read_partition
 from support.peak_rss import run_peak
 
+pytestmark = pytest.mark.slow  # the bad-input day through the real CLI, peak RSS measured (~20 s)
+
 DAY = "2024-05-14"
 TOPICS = [
     ("Genève", "The city council of Genève approved a new tram line on Monday after a long debate"),

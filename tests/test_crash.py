@@ -70,6 +70,7 @@ def _kill_when(cmd: list[str], ready, timeout: float = 300) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_sigkill_mid_stage_then_two_concurrent_runs(tmp_path: Path) -> None:
     inbox, lake = tmp_path / "inbox", tmp_path / "lake"
     (inbox / DAY).mkdir(parents=True)

@@ -1,6 +1,7 @@
 import random
 from datetime import UTC, date, datetime
 
+import pytest
 from newsflow.dedup import Candidate, deduplicate
 from newsflow.dedup.exact import shingle_jaccard
 from newsflow.ids import content_hash
@@ -78,6 +79,7 @@ def test_shingle_jaccard() -> None:
     assert shingle_jaccard(TEXT, "Nothing in common here at all, truly.") == 0.0
 
 
+@pytest.mark.slow
 def test_earlier_days_searched_when_today_has_no_urls(tmp_path) -> None:
     """Texts without URLs (only hashes) against a lake holding an earlier day: dedup's
     look-up of earlier days must not fail on the empty set of URLs."""

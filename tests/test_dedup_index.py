@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from newsflow.cli import main
 from newsflow.dedup import Candidate, deduplicate
 from newsflow.dedup.minhash import MinHashParams, band_hashes, estimate, signatures
@@ -101,6 +102,7 @@ ORIGINAL = article(1)
 OTHER = article(2)
 
 
+@pytest.mark.slow
 def test_copy_links_to_last_weeks_original_and_reruns_are_idempotent(tmp_path: Path) -> None:
     inbox, lake = tmp_path / "inbox", tmp_path / "lake"
     write_inbox(
@@ -161,6 +163,7 @@ def test_copy_links_to_last_weeks_original_and_reruns_are_idempotent(tmp_path: P
     assert not articles(lake, "2024-05-14").is_duplicate.any()
 
 
+@pytest.mark.slow
 def test_horizon_limits_the_index(tmp_path: Path, monkeypatch) -> None:
     inbox, lake = tmp_path / "inbox", tmp_path / "lake"
     write_inbox(inbox, "2024-05-01", [{"url": "https://wire.example/a", "text": ORIGINAL}])
@@ -174,6 +177,7 @@ def test_horizon_limits_the_index(tmp_path: Path, monkeypatch) -> None:
     assert articles(lake, "2024-05-14").is_duplicate.all()
 
 
+@pytest.mark.slow
 def test_same_day_result_does_not_depend_on_file_order(tmp_path: Path) -> None:
     docs = [{"url": f"https://s{i}.example/a", "text": syndicated(ORIGINAL)} for i in range(3)]
     docs += [{"url": "https://wire.example/a", "text": ORIGINAL, "published_at": "2024-05-14"}]

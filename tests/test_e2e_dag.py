@@ -27,6 +27,7 @@ def _tries(dag, conf: dict) -> tuple[str, dict[str, tuple[str, int]]]:
     return dr.state, {ti.task_id: (ti.state, ti.try_number) for ti in dr.get_task_instances()}
 
 
+@pytest.mark.slow
 def test_seeds_end_to_end_and_rerun(news_daily, seed_inbox, tmp_path: Path) -> None:
     inbox, day = seed_inbox
     lake = tmp_path / "lake"
@@ -90,6 +91,7 @@ def test_sample_pair_end_to_end_and_rerun(news_daily, pair_inbox, tmp_path: Path
     _rerun_changes_nothing(news_daily, conf, lake)
 
 
+@pytest.mark.slow
 def test_missing_inbox_fails_after_retries_and_writes_nothing(news_daily, tmp_path: Path) -> None:
     conf = {"day": "2024-01-01", "inbox": str(tmp_path / "none"), "lake": str(tmp_path / "lake")}
     state, tis = _tries(news_daily, conf)
@@ -99,6 +101,7 @@ def test_missing_inbox_fails_after_retries_and_writes_nothing(news_daily, tmp_pa
     assert not (tmp_path / "lake" / "articles").exists()
 
 
+@pytest.mark.slow
 def test_unwritable_lake_fails_publish_then_rerun_after_fix(
     news_daily, pair_inbox, tmp_path: Path
 ) -> None:
@@ -125,6 +128,7 @@ def test_unwritable_lake_fails_publish_then_rerun_after_fix(
     assert not (lake / "_work").exists()
 
 
+@pytest.mark.slow
 def test_params_outside_the_roots_are_refused(news_daily, pair_inbox, tmp_path: Path) -> None:
     inbox, day = pair_inbox
     state, tis = _tries(news_daily, {"day": day, "inbox": "/etc", "lake": str(tmp_path / "l")})

@@ -71,6 +71,7 @@ def test_429_honours_retry_after(server, fetcher) -> None:
     assert server.hits["/ratelimited-long"] == 1  # an hour is not waited for
 
 
+@pytest.mark.slow
 def test_slow_response_times_out(server, fetcher) -> None:
     t = time.monotonic()
     assert _code(fetcher, server.base + "/slow") == "timeout"
@@ -91,6 +92,7 @@ def test_endless_body_is_cut_at_the_cap(server, fetcher) -> None:
     assert _code(fetcher, server.base + "/endless") == "too_large"
 
 
+@pytest.mark.slow
 def test_dripping_body_hits_the_deadline(server, fetcher) -> None:
     t = time.monotonic()
     assert _code(fetcher, server.base + "/drip") == "timeout"

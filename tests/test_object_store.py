@@ -17,6 +17,8 @@ from newsflow.lake import partition, schema, storage
 from support import REPO, SAMPLE
 from support.s3server import s3_server
 
+pytestmark = pytest.mark.slow  # a moto S3 server and several runs (~60 s)
+
 DAY = json.loads((SAMPLE / "expected.json").read_text())["day"]
 NEXT = (date.fromisoformat(DAY) + timedelta(days=1)).isoformat()
 LAKE = "s3://news/lake"

@@ -65,6 +65,7 @@ def test_sources_file_format() -> None:
         parse_sources(["rss ftp://x"])
 
 
+@pytest.mark.slow
 def test_feeds_sitemap_pages_and_replay(server: FaultServer, tmp_path: Path) -> None:
     b = server.base
     feed = server.route(
@@ -155,6 +156,7 @@ def test_sources_and_allow_list_from_the_environment() -> None:
     assert [x.kind for x in parse_sources(s.sources)] == ["feed", "url"]
 
 
+@pytest.mark.slow
 def test_sources_param_of_a_dag_run(server: FaultServer, tmp_path: Path, airflow_db, monkeypatch):
     """The trigger form's "Remote sources" list reaches ingest; a rerun replays the WARC,
     and "Fetch again" fetches anew."""
