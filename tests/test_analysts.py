@@ -128,6 +128,7 @@ def test_report_command_rewrites_atomically(demo: Path, capsys) -> None:
     assert lake_files(lake) == before  # replaced in place, nothing left in _tmp
 
 
+@pytest.mark.slow
 def test_a_failing_report_does_not_fail_the_run(pair_inbox, tmp_path, caplog) -> None:
     inbox, day = pair_inbox
     lake = tmp_path / "lake"

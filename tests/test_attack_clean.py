@@ -162,6 +162,7 @@ def test_good_documents_of_the_same_day_are_articles(hostile_day: dict) -> None:
 
 
 @pytest.mark.shared
+@pytest.mark.slow
 def test_real_pages_pass_the_precheck() -> None:
     """The structural limits are far above real pages: none of the 1,171 pages of the
     extraction benchmarks is too complex (the largest has 10,126 elements and an
@@ -210,6 +211,7 @@ def small_lake(tmp_path_factory) -> Path:
     return lake
 
 
+@pytest.mark.slow
 def test_report_draws_a_mathtext_source_literally(small_lake: Path, capsys) -> None:
     report = small_lake / "_reports" / f"dt={DAY}" / "report.html"
     report.unlink(missing_ok=True)  # written by the run only if the charts render
@@ -248,6 +250,7 @@ def test_day_0001_01_01_exits_2_without_a_traceback(tmp_path: Path) -> None:
     assert "'0001-01-01' is out of range" in proc.stderr.splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_report_on_an_unwritable_lake_prints_the_summary(
     small_lake: Path, tmp_path, capsys
 ) -> None:
@@ -269,6 +272,7 @@ def test_report_on_an_unwritable_lake_prints_the_summary(
 AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
 
+@pytest.mark.slow
 def test_report_on_a_read_only_lake_prints_the_summary_and_exits_0(small_lake: Path) -> None:
     """``chmod -R a-w`` on the lake, then ``newsflow report`` as user nobody (tests run
     as root, for whom nothing is read-only): summary printed, warning, exit 0, and the

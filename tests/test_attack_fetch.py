@@ -339,6 +339,7 @@ def test_refetch_answered_304_keeps_the_day_and_its_raw_warc(
     pd.testing.assert_frame_equal(pd.read_parquet(lake / "articles"), before)
 
 
+@pytest.mark.slow
 def test_new_day_with_nothing_new_is_still_fine(server: FaultServer, tmp_path: Path) -> None:
     """The guard protects published days only: the next day's 304 is "nothing new"."""
     feed, opts = _feed_day(server, tmp_path, "nextday")

@@ -212,6 +212,7 @@ def test_deep_jsonl_lines_empty_files_and_sitemap_indexes_are_rows(tmp_path: Pat
 # --- item 6: links and special files -----------------------------------------------
 
 
+@pytest.mark.slow
 def test_links_and_special_files_are_refused_unread(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

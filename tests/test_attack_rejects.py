@@ -91,6 +91,7 @@ def _run(inbox: Path, lake: str | Path) -> None:
     stages.run(settings, DAY)
 
 
+@pytest.mark.slow
 def test_rejects_keep_the_whole_input(day: dict) -> None:
     """Item 4: no input is cut to max_input_bytes; size and sha256 are of the whole input,
     the bytes in the row when small, else in one file named by their sha256."""
@@ -139,6 +140,7 @@ def test_rerun_is_idempotent_and_drops_files_no_longer_referenced(day: dict) -> 
     assert raw[_sha(b"y" * 300_000)] == b"y" * 300_000
 
 
+@pytest.mark.slow
 def test_clean_rejects_keep_their_bytes_out_of_row(tmp_path: Path) -> None:
     """Item 4: an input clean rejects (too short) keeps its whole bytes as well."""
     d = tmp_path / "inbox" / DAY
@@ -152,6 +154,7 @@ def test_clean_rejects_keep_their_bytes_out_of_row(tmp_path: Path) -> None:
     assert (tmp_path / "lake" / r["raw_uri"]).read_bytes() == page
 
 
+@pytest.mark.slow
 def test_raw_rejects_on_an_object_store(day: dict) -> None:
     """Item 4: on an S3 lake the raw files are objects under the same key, and a rerun
     that no longer references one deletes it."""
@@ -214,6 +217,7 @@ def test_publish_of_many_large_rejects_stays_under_1_gib(tmp_path: Path) -> None
     assert pc.sum(rejects.column("size")).as_py() == files * (20 * MIB + 1)
 
 
+@pytest.mark.slow
 def test_rejects_row_groups_are_bounded_by_bytes(tmp_path: Path) -> None:
     """Item 13: a reader loads a row group whole, so the published rejects' row groups are
     bounded in bytes (``reject_batch_bytes`` plus one row), however many rows fit (publish

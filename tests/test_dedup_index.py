@@ -248,6 +248,7 @@ def _one_story_two_clusters(inbox: Path, day: str, lake: Path) -> None:
     assert len(a) == 2 and a.story_id.nunique() == 1 and a.dedup_cluster_id.nunique() == 2
 
 
+@pytest.mark.slow
 def test_seed_pair_one_story_two_clusters(seed_inbox, tmp_path: Path) -> None:
     _one_story_two_clusters(*seed_inbox, tmp_path / "lake")
 

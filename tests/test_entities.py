@@ -194,6 +194,7 @@ def test_two_processes_tag_like_one() -> None:
 
 
 @pytest.mark.shared
+@pytest.mark.slow
 def test_tag_stage_tables_on_the_seeds(tmp_path) -> None:
     """The real pipeline over the two seeds and an exact copy of one: entities rows
     point into articles.text, and entity_counts counts each article once, copies never."""

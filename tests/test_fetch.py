@@ -166,6 +166,7 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after("soon") is None
 
 
+@pytest.mark.slow
 def test_per_host_concurrency_and_delay(server, tmp_path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
