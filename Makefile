@@ -18,7 +18,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := false
 # a run's inbox/lake Params may point inside the checkout (the demo's sample inbox and lake)
 export NEWSFLOW_PARAM_ROOTS ?= $(CURDIR)
 
-.PHONY: venv demo test lint lock clean
+.PHONY: venv demo test test-fast lint lock clean
 
 # The venv: exact pins with hashes from requirements.lock, then the package itself.
 # (--python is explicit: `python -m uv` would otherwise target the interpreter running it.)
@@ -44,6 +44,11 @@ test: venv
 	ruff check dags include plugins tests benchmarks
 	ruff format --check dags include plugins tests benchmarks
 	python -m pytest -q
+
+# The quick loop while working: unit tests and dag.test(), without the real Airflow
+# deployments (e2e), the browser and the slow tests; CI runs `make test`.
+test-fast: venv
+	python -m pytest -q -m "not e2e and not browser and not slow"
 
 # Recompile the locks after changing dependencies in pyproject.toml: requirements.lock (dev,
 # bench, s3: the venv) and requirements-prod.lock (s3 only: the Docker image).

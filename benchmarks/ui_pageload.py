@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/ui_pageload.py [--days 100] [--articles 300] [--pages 10]
 
-Builds the lake with the real schemas and writers (tests/synthetic_lake.py), starts a
+Builds the lake with the real schemas and writers (tests/support/synthetic_lake.py), starts a
 real api-server with the plugin (temp AIRFLOW_HOME, SQLite), then measures:
 
 - the first page after start (cold: imports of DuckDB and matplotlib),
@@ -34,9 +34,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import httpx  # noqa: E402
-from api_server import api_server  # noqa: E402
-from browser import chromium_binary, chromium_page  # noqa: E402
-from synthetic_lake import make_lake  # noqa: E402
+from support.api_server import api_server  # noqa: E402
+from support.browser import chromium_binary, chromium_page  # noqa: E402
+from support.synthetic_lake import make_lake  # noqa: E402
 
 START = date(2024, 1, 1)
 

@@ -1,6 +1,6 @@
 """Take docs/trigger-form.png: news_daily's trigger form in the Airflow 3 UI.
 
-Starts a throw-away Airflow (LocalExecutor, SQLite; tests/airflow_stack.py) with every
+Starts a throw-away Airflow (LocalExecutor, SQLite; tests/support/airflow_stack.py) with every
 user an admin (no login page), opens the DAG in headless Chromium, clicks "Trigger" and
 captures the form, driving Chromium over the DevTools protocol. Needs Debian's
 `chromium` (apt-get install chromium).
@@ -26,7 +26,7 @@ from websockets.sync.client import connect
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from airflow_stack import AirflowStack, free_port  # noqa: E402
+from support.airflow_stack import AirflowStack, free_port  # noqa: E402
 
 CLICK_TRIGGER = """
 (() => {

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO, lake_files
 from newsflow.cli import SAMPLE_DAY, main
 from newsflow.lake import schema
+from support import REPO, lake_files
 
 DOC = REPO / "docs" / "analysts.md"
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
@@ -48,6 +48,7 @@ def _rows(result, columns: list[str]) -> list[tuple]:
     ]
 
 
+@pytest.mark.slow
 def test_every_documented_query_runs_and_the_libraries_agree(demo: Path, monkeypatch) -> None:
     monkeypatch.chdir(demo)
     ns: dict = {}
@@ -98,6 +99,7 @@ def test_documented_columns_match_the_schemas() -> None:
         assert documented == [(f.name, str(f.type)) for f in sch], heading
 
 
+@pytest.mark.slow
 def test_publish_writes_a_self_contained_report(demo: Path) -> None:
     lake = demo / "data" / "lake"
     report = lake / "_reports" / f"dt={SAMPLE_DAY}" / "report.html"
@@ -116,6 +118,7 @@ def test_publish_writes_a_self_contained_report(demo: Path) -> None:
         assert reason.split(":")[0] in html
 
 
+@pytest.mark.slow
 def test_report_command_rewrites_atomically(demo: Path, capsys) -> None:
     lake = demo / "data" / "lake"
     before = lake_files(lake)
@@ -125,8 +128,9 @@ def test_report_command_rewrites_atomically(demo: Path, capsys) -> None:
     assert lake_files(lake) == before  # replaced in place, nothing left in _tmp
 
 
-def test_a_failing_report_does_not_fail_the_run(seed_inbox, tmp_path, caplog) -> None:
-    inbox, day = seed_inbox
+@pytest.mark.slow
+def test_a_failing_report_does_not_fail_the_run(pair_inbox, tmp_path, caplog) -> None:
+    inbox, day = pair_inbox
     lake = tmp_path / "lake"
     lake.mkdir()
     (lake / "_reports").write_text("a file where the reports folder should be")

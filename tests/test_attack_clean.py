@@ -27,11 +27,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import lake_files
 from newsflow.clean.guard import BoundedCleaner, too_complex
 from newsflow.cli import main
 from newsflow.config import Settings
 from newsflow.records import RawDoc
+from support import EVAL, lake_files
 
 DAY = "2024-05-14"
 MiB = 1024 * 1024
@@ -130,6 +130,7 @@ def _kept_bytes(row: pd.Series, lake: Path) -> bytes:
     return row["bytes"]
 
 
+@pytest.mark.slow
 def test_hostile_pages_are_rejected_within_the_bound(hostile_day: dict) -> None:
     assert hostile_day["rc"] == 0, hostile_day["err"][-3000:]
     print(f"hostile day: {hostile_day['seconds']:.1f} s")
@@ -147,6 +148,7 @@ def test_hostile_pages_are_rejected_within_the_bound(hostile_day: dict) -> None:
         assert _kept_bytes(rej.loc[uri], lake) == hostile_day["files"][uri]
 
 
+@pytest.mark.slow
 def test_good_documents_of_the_same_day_are_articles(hostile_day: dict) -> None:
     assert hostile_day["rc"] == 0, hostile_day["err"][-3000:]
     arts = pd.read_parquet(hostile_day["lake"] / "articles").set_index("source_uri")
@@ -159,14 +161,14 @@ def test_good_documents_of_the_same_day_are_articles(hostile_day: dict) -> None:
     assert json.loads(manifest_path.read_text())["checks"]["inputs_accounted_for"]
 
 
+@pytest.mark.shared
+@pytest.mark.slow
 def test_real_pages_pass_the_precheck() -> None:
     """The structural limits are far above real pages: none of the 1,171 pages of the
     extraction benchmarks is too complex (the largest has 10,126 elements and an
     element with 70 attributes)."""
-    eval_root = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
-    pages = [p for p in eval_root.rglob("html/*") if p.is_file()]
-    if not pages:
-        pytest.skip("no benchmark pages in ../shared/eval")
+    pages = [p for p in EVAL.rglob("html/*") if p.is_file()]
+    assert len(pages) > 1000
     settings = Settings()
     for p in pages:
         data = p.read_bytes()
@@ -175,6 +177,7 @@ def test_real_pages_pass_the_precheck() -> None:
         assert too_complex(doc, settings) is None, p
 
 
+@pytest.mark.slow
 def test_overrun_kills_the_child_and_the_next_document_is_cleaned() -> None:
     slow = RawDoc("slow.html", "html", p_run(3 * 190_000).decode(), b"slow bytes")
     good = RawDoc("good.html", "html", good_html(1).decode(), b"good bytes")
@@ -208,6 +211,7 @@ def small_lake(tmp_path_factory) -> Path:
     return lake
 
 
+@pytest.mark.slow
 def test_report_draws_a_mathtext_source_literally(small_lake: Path, capsys) -> None:
     report = small_lake / "_reports" / f"dt={DAY}" / "report.html"
     report.unlink(missing_ok=True)  # written by the run only if the charts render
@@ -246,6 +250,7 @@ def test_day_0001_01_01_exits_2_without_a_traceback(tmp_path: Path) -> None:
     assert "'0001-01-01' is out of range" in proc.stderr.splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_report_on_an_unwritable_lake_prints_the_summary(
     small_lake: Path, tmp_path, capsys
 ) -> None:
@@ -267,6 +272,7 @@ def test_report_on_an_unwritable_lake_prints_the_summary(
 AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
 
+@pytest.mark.slow
 def test_report_on_a_read_only_lake_prints_the_summary_and_exits_0(small_lake: Path) -> None:
     """``chmod -R a-w`` on the lake, then ``newsflow report`` as user nobody (tests run
     as root, for whom nothing is read-only): summary printed, warning, exit 0, and the
@@ -304,6 +310,7 @@ def test_report_on_a_read_only_lake_prints_the_summary_and_exits_0(small_lake: P
         shutil.rmtree(base)
 
 
+@pytest.mark.slow
 def test_a_crashed_child_costs_one_document_and_is_replaced() -> None:
     """A child killed by a signal mid-document (as a crash in a C extension or the OOM
     killer would) makes that document a ``clean_error`` reject; a child that dies

@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from httpfaults import FaultServer, Handler, page
 from newsflow import stages
 from newsflow.config import load_settings
 from newsflow.ingest.fetch import Fetcher, FetchError, check_address
 from newsflow.lake.partition import read_partition
-from peak_rss import run_peak
+from support.httpfaults import FaultServer, Handler, page
+from support.peak_rss import run_peak
 
 DAY = "2024-05-14"
 FAST = dict(
@@ -222,6 +222,7 @@ def _ingest_child(root: Path, urls: list[str]) -> tuple[int, int, str]:
     return rc, peak_kib, (root / "err.txt").read_text()
 
 
+@pytest.mark.slow
 def test_decompression_bombs_cost_no_memory(server: FaultServer, bombs: dict, tmp_path) -> None:
     """A 2 MB gzip body expanding to 2 GiB and a 3 KB br body expanding to 2 GiB (br not
     asked for) become rejects, and the ingest's peak RSS stays within 64 MiB of the same
@@ -280,6 +281,7 @@ def _warc(tmp_path: Path) -> Path:
     return tmp_path / "lake" / "_raw" / "fetch" / f"dt={DAY}" / "fetch.warc.gz"
 
 
+@pytest.mark.slow
 def test_refetch_ignores_saved_validators(server: FaultServer, tmp_path: Path) -> None:
     """NEWSFLOW_REFETCH=true fetched with the saved ETag, got 304 and published an empty
     day over the good one; now it fetches the feed and its pages anew."""
@@ -297,6 +299,7 @@ def test_refetch_ignores_saved_validators(server: FaultServer, tmp_path: Path) -
     assert len(pd.read_parquet(tmp_path / "lake" / "articles")) == 2
 
 
+@pytest.mark.slow
 def test_all_not_modified_never_empties_a_published_day(
     server: FaultServer, tmp_path: Path
 ) -> None:
@@ -317,6 +320,7 @@ def test_all_not_modified_never_empties_a_published_day(
     assert len(pd.read_parquet(lake / "articles")) == 2 and _warc(tmp_path).is_file()
 
 
+@pytest.mark.slow
 def test_refetch_answered_304_keeps_the_day_and_its_raw_warc(
     server: FaultServer, tmp_path: Path
 ) -> None:
@@ -335,6 +339,7 @@ def test_refetch_answered_304_keeps_the_day_and_its_raw_warc(
     pd.testing.assert_frame_equal(pd.read_parquet(lake / "articles"), before)
 
 
+@pytest.mark.slow
 def test_new_day_with_nothing_new_is_still_fine(server: FaultServer, tmp_path: Path) -> None:
     """The guard protects published days only: the next day's 304 is "nothing new"."""
     feed, opts = _feed_day(server, tmp_path, "nextday")

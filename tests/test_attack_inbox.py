@@ -24,7 +24,7 @@ from newsflow.ingest.feeds import parse_feed, parse_sitemap
 from newsflow.lake import schema
 from newsflow.lake.partition import read_partition
 from newsflow.records import RawDoc, Reject
-from peak_rss import run_peak
+from support.peak_rss import run_peak
 
 DAY = "2024-05-14"
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -141,6 +141,7 @@ def test_feed_and_sitemap_with_surrogate_references_keep_every_item(encoding: st
     assert [u.url for u in urls] == ["https://ex.org/a\ufffd", "https://ex.org/b"]
 
 
+@pytest.mark.slow
 def test_surrogates_anywhere_are_one_row_each_not_a_failed_day(tmp_path: Path) -> None:
     """The full CLI run: it used to exit 1 on every retry ("surrogates not allowed")."""
     d = tmp_path / "inbox" / DAY
@@ -211,6 +212,7 @@ def test_deep_jsonl_lines_empty_files_and_sitemap_indexes_are_rows(tmp_path: Pat
 # --- item 6: links and special files -----------------------------------------------
 
 
+@pytest.mark.slow
 def test_links_and_special_files_are_refused_unread(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -271,6 +273,7 @@ def test_linked_sources_list_is_refused_without_echoing_it(tmp_path: Path) -> No
 # --- item 12: sidecars are capped ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_oversized_sidecar_is_not_read_and_the_page_is_kept(tmp_path: Path) -> None:
     """A sparse 2 GiB sidecar costs no memory; the page is ingested without it and the
     sidecar is a reject saying why; a broken sidecar likewise."""

@@ -36,6 +36,7 @@ def _newsflow(*args: str, cwd: Path | None = None, timeout: float = 600):
 # -- item 7: the day lock is the same whatever the lake's spelling ---------------------------
 
 
+@pytest.mark.slow
 def test_one_day_lock_whatever_the_spelling(tmp_path: Path, monkeypatch) -> None:
     lake = tmp_path / "lake"
     elsewhere = tmp_path / "elsewhere"  # the holder runs from another folder
@@ -74,6 +75,7 @@ def test_one_day_lock_whatever_the_spelling(tmp_path: Path, monkeypatch) -> None
 # -- item 10: the lake and the inbox must not overlap ----------------------------------------
 
 
+@pytest.mark.slow
 def test_overlapping_roots_are_refused(tmp_path: Path) -> None:
     from newsflow.orchestration import settings_from_params
 
@@ -106,7 +108,7 @@ def test_overlapping_roots_are_refused(tmp_path: Path) -> None:
 def report_task():
     """news_report's task, as the DAG file defines it."""
     from airflow.dag_processing.dagbag import DagBag
-    from conftest import REPO
+    from support import REPO
 
     return DagBag(dag_folder=str(REPO / "dags")).dags["news_report"].get_task("report")
 
@@ -130,6 +132,7 @@ def _published_day(lake: Path, day: str = DAY) -> Path:
     return runs
 
 
+@pytest.mark.slow
 def test_news_report_refuses_events_outside_the_roots(
     report_task, tmp_path: Path, monkeypatch
 ) -> None:
@@ -226,7 +229,7 @@ def small_day(tmp_path_factory) -> tuple[Path, Path]:
     """A published day of 12 sample texts, and an inbox with one more for the next run."""
     import shutil
 
-    from conftest import SAMPLE
+    from support import SAMPLE
 
     root = tmp_path_factory.mktemp("small")
     inbox, lake = root / "inbox", root / "lake"
@@ -255,6 +258,7 @@ def _killed_run(small_day, tmp_path: Path, mode: str) -> Path:
     return lake
 
 
+@pytest.mark.slow
 def test_readers_never_see_a_half_swapped_day(small_day, tmp_path: Path) -> None:
     import shutil
 
@@ -308,6 +312,7 @@ def test_readers_never_see_a_half_swapped_day(small_day, tmp_path: Path) -> None
     _consistent(lake)
 
 
+@pytest.mark.slow
 def test_a_reader_waits_for_the_writer_holding_the_day(small_day, tmp_path: Path) -> None:
     """While another process holds the day (it is publishing), a reader does not touch
     the journal: it waits for it to go, or times out without changing a file."""
@@ -333,6 +338,7 @@ def test_a_reader_waits_for_the_writer_holding_the_day(small_day, tmp_path: Path
     _consistent(lake)
 
 
+@pytest.mark.slow
 def test_publish_killed_during_cleanup_is_done(small_day, tmp_path: Path) -> None:
     lake = _killed_run(small_day, tmp_path, "cleanup")
     r = _newsflow("publish", "--lake", str(lake), "--day", DAY)
@@ -455,6 +461,7 @@ def _three_days(tmp_path: Path):
     )
 
 
+@pytest.mark.slow
 def test_rerun_without_the_original_repairs_later_days(tmp_path: Path) -> None:
     inbox, lake, run, drop_original = _three_days(tmp_path)
     drop_original()  # the original's day is rebuilt without it
@@ -496,6 +503,7 @@ def test_rerun_without_the_original_repairs_later_days(tmp_path: Path) -> None:
     assert {p: p.read_bytes() for p in lake.rglob("*.parquet")} == files
 
 
+@pytest.mark.slow
 def test_a_kill_before_the_repair_leaves_no_dangling_link(tmp_path: Path) -> None:
     """The later days are repaired before the rebuilt day is swapped in: killed as the
     repair starts, the lake still has the original (at worst, had the repair gone on, a

@@ -26,7 +26,7 @@ from newsflow import stages
 from newsflow.config import load_settings
 from newsflow.lake import schema, storage
 from newsflow.lake.partition import read_partition
-from peak_rss import run_peak
+from support.peak_rss import run_peak
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -91,6 +91,7 @@ def _run(inbox: Path, lake: str | Path) -> None:
     stages.run(settings, DAY)
 
 
+@pytest.mark.slow
 def test_rejects_keep_the_whole_input(day: dict) -> None:
     """Item 4: no input is cut to max_input_bytes; size and sha256 are of the whole input,
     the bytes in the row when small, else in one file named by their sha256."""
@@ -121,6 +122,7 @@ def test_rejects_keep_the_whole_input(day: dict) -> None:
     assert manifest["checks"]["inputs_accounted_for"] and manifest["inputs"] == len(rows)
 
 
+@pytest.mark.slow
 def test_rerun_is_idempotent_and_drops_files_no_longer_referenced(day: dict) -> None:
     """Item 4: a rerun gives the same rows and files; a republished day keeps only the raw
     files its rejects name."""
@@ -138,6 +140,7 @@ def test_rerun_is_idempotent_and_drops_files_no_longer_referenced(day: dict) -> 
     assert raw[_sha(b"y" * 300_000)] == b"y" * 300_000
 
 
+@pytest.mark.slow
 def test_clean_rejects_keep_their_bytes_out_of_row(tmp_path: Path) -> None:
     """Item 4: an input clean rejects (too short) keeps its whole bytes as well."""
     d = tmp_path / "inbox" / DAY
@@ -151,10 +154,11 @@ def test_clean_rejects_keep_their_bytes_out_of_row(tmp_path: Path) -> None:
     assert (tmp_path / "lake" / r["raw_uri"]).read_bytes() == page
 
 
+@pytest.mark.slow
 def test_raw_rejects_on_an_object_store(day: dict) -> None:
     """Item 4: on an S3 lake the raw files are objects under the same key, and a rerun
     that no longer references one deletes it."""
-    from s3server import s3_server
+    from support.s3server import s3_server
 
     lake = "s3://news/rejects-lake"
     with s3_server("news"):
@@ -195,6 +199,7 @@ def large_rejects_day(inbox: Path, files: int, size: int = 20 * MIB + 1) -> None
             f.truncate(size)
 
 
+@pytest.mark.slow
 def test_publish_of_many_large_rejects_stays_under_1_gib(tmp_path: Path) -> None:
     """Item 13: 150 rejected inputs of 20 MiB: ``newsflow publish`` peaks under 1 GiB
     (it read them 50 rows at a time: 2,000 such inputs peaked at 4.7 GB)."""
@@ -212,6 +217,7 @@ def test_publish_of_many_large_rejects_stays_under_1_gib(tmp_path: Path) -> None
     assert pc.sum(rejects.column("size")).as_py() == files * (20 * MIB + 1)
 
 
+@pytest.mark.slow
 def test_rejects_row_groups_are_bounded_by_bytes(tmp_path: Path) -> None:
     """Item 13: a reader loads a row group whole, so the published rejects' row groups are
     bounded in bytes (``reject_batch_bytes`` plus one row), however many rows fit (publish

@@ -18,7 +18,9 @@ import pytest
 from newsflow.ingest.fetch import Response
 from newsflow.ingest.warc import RawArchive
 from newsflow.lake.partition import read_partition
-from peak_rss import run_peak
+from support.peak_rss import run_peak
+
+pytestmark = pytest.mark.slow  # the bad-input day through the real CLI, peak RSS measured (~20 s)
 
 DAY = "2024-05-14"
 TOPICS = [

@@ -2,7 +2,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import AP_FARM, KYODO, SEEDS
 from newsflow.clean import clean_document
 from newsflow.clean.chrome import strip_chrome, strip_page_chrome
 from newsflow.clean.metadata import (
@@ -14,6 +13,7 @@ from newsflow.clean.metadata import (
 )
 from newsflow.clean.urls import canonical_url
 from newsflow.records import RawDoc, Reject
+from support import AP_FARM, FARM, KYODO, SAMPLE, SAMPLE_INBOX, SEEDS
 
 DAY = date(2024, 5, 14)
 FARM_CHROME = [
@@ -35,6 +35,7 @@ def _seed(name: str) -> RawDoc:
     return RawDoc(name, "text", raw.decode("utf-8"), raw)
 
 
+@pytest.mark.shared
 def test_content_farm_copy_keeps_the_ap_body_and_drops_the_chrome() -> None:
     art = clean_document(_seed(AP_FARM), day=DAY)
     text = art["text"]
@@ -49,6 +50,23 @@ def test_content_farm_copy_keeps_the_ap_body_and_drops_the_chrome() -> None:
     assert art["language"] == "en"
 
 
+def test_sample_farm_copy_keeps_the_ap_body_and_drops_the_chrome() -> None:
+    """The seeds' self-written twin: the sample corpus's AP text on a content farm."""
+    import json
+
+    truth = json.loads((SAMPLE / "expected.json").read_text())["content_farm_txt"]
+    raw = (SAMPLE_INBOX / FARM).read_bytes()
+    art = clean_document(RawDoc(FARM, "text", raw.decode("utf-8"), raw), day=DAY)
+    text = art["text"]
+    assert text.startswith("OTTAWA (AP) — Canada and Mexico agreed Monday")
+    assert all(keep in text for keep in truth["must_keep"])
+    assert not any(drop in text for drop in truth["must_drop"])
+    assert art["title"] == "Canada and Mexico agree critical minerals pact at Ottawa summit"
+    assert (art["source"], art["published_at"]) == ("AP", None)
+    assert art["language"] == "en"
+
+
+@pytest.mark.shared
 def test_kyodo_text_loses_caption_and_related_block() -> None:
     art = clean_document(_seed(KYODO), day=DAY)
     text = art["text"]
@@ -368,18 +386,19 @@ def test_title_loses_the_site_name(
     assert clean_title(title, sitename, url) == clean
 
 
+@pytest.mark.shared
 def test_language_from_the_prefix_is_the_language_of_the_text() -> None:
     """detect_language reads LANGID_CHARS characters: on every ground-truth text of the
     extraction eval sets (several languages) that gives the whole text's language."""
     import json
 
     import py3langid
-    from conftest import SHARED
     from newsflow.clean.metadata import LANGID_CHARS, detect_language
+    from support import EVAL
 
     texts = []
     for name in ("aeb", "trafilatura_eval"):
-        truth = json.loads((SHARED / "eval" / name / "ground-truth.json").read_text())
+        truth = json.loads((EVAL / name / "ground-truth.json").read_text())
         for v in truth.values():
             body = v.get("articleBody") if isinstance(v, dict) else None
             if isinstance(body, str) and len(body) > 3 * LANGID_CHARS:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE
 from newsflow.lake.lock import LockTimeout, day_lock
 from newsflow.lake.partition import finish_publish, publish_atomically, read_partition
+from support import SAMPLE
 
 DAY = "2024-05-14"
 TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")
@@ -70,6 +70,7 @@ def _kill_when(cmd: list[str], ready, timeout: float = 300) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_sigkill_mid_stage_then_two_concurrent_runs(tmp_path: Path) -> None:
     inbox, lake = tmp_path / "inbox", tmp_path / "lake"
     (inbox / DAY).mkdir(parents=True)

@@ -4,7 +4,6 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from conftest import REPO
 from newsflow.config import load_settings
 from newsflow.orchestration import (
     LOCATION_PATTERN,
@@ -14,6 +13,7 @@ from newsflow.orchestration import (
     selected,
     settings_from_params,
 )
+from support import REPO
 
 
 @pytest.fixture(scope="module")

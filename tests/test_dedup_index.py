@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from conftest import lake_files
+import pytest
 from newsflow.cli import main
 from newsflow.dedup import Candidate, deduplicate
 from newsflow.dedup.minhash import MinHashParams, band_hashes, estimate, signatures
 from newsflow.dedup.near import NearRule, pairs_within
+from support import lake_files
 
 WORDS = [
     "council",
@@ -101,6 +102,7 @@ ORIGINAL = article(1)
 OTHER = article(2)
 
 
+@pytest.mark.slow
 def test_copy_links_to_last_weeks_original_and_reruns_are_idempotent(tmp_path: Path) -> None:
     inbox, lake = tmp_path / "inbox", tmp_path / "lake"
     write_inbox(
@@ -161,6 +163,7 @@ def test_copy_links_to_last_weeks_original_and_reruns_are_idempotent(tmp_path: P
     assert not articles(lake, "2024-05-14").is_duplicate.any()
 
 
+@pytest.mark.slow
 def test_horizon_limits_the_index(tmp_path: Path, monkeypatch) -> None:
     inbox, lake = tmp_path / "inbox", tmp_path / "lake"
     write_inbox(inbox, "2024-05-01", [{"url": "https://wire.example/a", "text": ORIGINAL}])
@@ -174,6 +177,7 @@ def test_horizon_limits_the_index(tmp_path: Path, monkeypatch) -> None:
     assert articles(lake, "2024-05-14").is_duplicate.all()
 
 
+@pytest.mark.slow
 def test_same_day_result_does_not_depend_on_file_order(tmp_path: Path) -> None:
     docs = [{"url": f"https://s{i}.example/a", "text": syndicated(ORIGINAL)} for i in range(3)]
     docs += [{"url": "https://wire.example/a", "text": ORIGINAL, "published_at": "2024-05-14"}]
@@ -238,8 +242,17 @@ def test_near_edges_join_clusters_in_any_order() -> None:
     assert {r.method for r in rows} == {"near"}
 
 
-def test_seed_pair_one_story_two_clusters(seed_inbox, tmp_path: Path) -> None:
-    inbox, day = seed_inbox
-    run(inbox, tmp_path / "lake", day)
-    a = pd.read_parquet(tmp_path / "lake" / "articles")
+def _one_story_two_clusters(inbox: Path, day: str, lake: Path) -> None:
+    run(inbox, lake, day)
+    a = pd.read_parquet(lake / "articles")
     assert len(a) == 2 and a.story_id.nunique() == 1 and a.dedup_cluster_id.nunique() == 2
+
+
+@pytest.mark.slow
+def test_seed_pair_one_story_two_clusters(seed_inbox, tmp_path: Path) -> None:
+    _one_story_two_clusters(*seed_inbox, tmp_path / "lake")
+
+
+def test_sample_pair_one_story_two_clusters(pair_inbox, tmp_path: Path) -> None:
+    """The seeds' self-written twin: an AP farm copy and another paper's report."""
+    _one_story_two_clusters(*pair_inbox, tmp_path / "lake")

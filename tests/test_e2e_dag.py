@@ -1,10 +1,12 @@
-"""news_daily end to end with dag.test() (a real Airflow, in-process) on the seed texts."""
+"""news_daily end to end with dag.test() (a real Airflow, in-process) on the seed texts
+and on their self-written twin from the sample corpus."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import AP_FARM, KYODO, REPO, lake_files
+from support import AP_FARM, FARM, KYODO, PAIR, REPO, SAMPLE, lake_files
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +27,7 @@ def _tries(dag, conf: dict) -> tuple[str, dict[str, tuple[str, int]]]:
     return dr.state, {ti.task_id: (ti.state, ti.try_number) for ti in dr.get_task_instances()}
 
 
+@pytest.mark.slow
 def test_seeds_end_to_end_and_rerun(news_daily, seed_inbox, tmp_path: Path) -> None:
     inbox, day = seed_inbox
     lake = tmp_path / "lake"
@@ -49,14 +52,46 @@ def test_seeds_end_to_end_and_rerun(news_daily, seed_inbox, tmp_path: Path) -> N
     asean = e[e.entity_key == "ASEAN"].article_id.unique().tolist()
     assert asean == [a.loc[KYODO, "article_id"]]
 
+    _rerun_changes_nothing(news_daily, conf, lake)
+
+
+def _rerun_changes_nothing(dag, conf: dict, lake: Path) -> None:
     files = lake_files(lake)
     before = {t: pd.read_parquet(lake / t) for t in ("articles", "entities", "rejects")}
-    assert _run(news_daily, conf) == "success"
+    assert _run(dag, conf) == "success"
     assert lake_files(lake) == files
     for t, df in before.items():
         pd.testing.assert_frame_equal(pd.read_parquet(lake / t), df)
 
 
+def test_sample_pair_end_to_end_and_rerun(news_daily, pair_inbox, tmp_path: Path) -> None:
+    """The seeds' test on their self-written twin (runs without ../shared too): the farm's
+    chrome goes, its crawl date is not the article's, one story, two texts."""
+    inbox, day = pair_inbox
+    lake = tmp_path / "lake"
+    conf = {"day": day, "inbox": str(inbox), "lake": str(lake)}
+    assert _run(news_daily, conf) == "success"
+
+    a = pd.read_parquet(lake / "articles").set_index("source_uri")
+    assert sorted(a.index) == sorted(PAIR)
+    farm = a.loc[FARM]
+    truth = json.loads((SAMPLE / "expected.json").read_text())["content_farm_txt"]
+    assert farm.text.startswith("OTTAWA (AP) —")
+    assert all(keep in farm.text for keep in truth["must_keep"])
+    assert not any(drop in farm.text for drop in truth["must_drop"])
+    assert farm.source == "AP" and pd.isna(farm.published_at)
+    assert a.story_id.nunique() == 1  # one event
+    assert a.dedup_cluster_id.nunique() == 2  # two different texts
+    assert str(a.ingest_date.iloc[0]) == day
+
+    e = pd.read_parquet(lake / "entities")
+    for art_id in a.article_id:
+        keys = set(e[e.article_id == art_id].entity_key)
+        assert {"Daniel Fortier", "Mariana Ochoa", "Canada", "Mexico", "Ottawa"} <= keys, keys
+    _rerun_changes_nothing(news_daily, conf, lake)
+
+
+@pytest.mark.slow
 def test_missing_inbox_fails_after_retries_and_writes_nothing(news_daily, tmp_path: Path) -> None:
     conf = {"day": "2024-01-01", "inbox": str(tmp_path / "none"), "lake": str(tmp_path / "lake")}
     state, tis = _tries(news_daily, conf)
@@ -66,13 +101,14 @@ def test_missing_inbox_fails_after_retries_and_writes_nothing(news_daily, tmp_pa
     assert not (tmp_path / "lake" / "articles").exists()
 
 
+@pytest.mark.slow
 def test_unwritable_lake_fails_publish_then_rerun_after_fix(
-    news_daily, seed_inbox, tmp_path: Path
+    news_daily, pair_inbox, tmp_path: Path
 ) -> None:
     """The articles table's folder cannot be created (a file sits there, like a read-only or
     full disk would refuse it): publish fails after its retries, no partition and no
     manifest appear; once the obstacle is gone the same run succeeds."""
-    inbox, day = seed_inbox
+    inbox, day = pair_inbox
     lake = tmp_path / "lake"
     lake.mkdir()
     blocker = lake / "articles"
@@ -92,8 +128,9 @@ def test_unwritable_lake_fails_publish_then_rerun_after_fix(
     assert not (lake / "_work").exists()
 
 
-def test_params_outside_the_roots_are_refused(news_daily, seed_inbox, tmp_path: Path) -> None:
-    inbox, day = seed_inbox
+@pytest.mark.slow
+def test_params_outside_the_roots_are_refused(news_daily, pair_inbox, tmp_path: Path) -> None:
+    inbox, day = pair_inbox
     state, tis = _tries(news_daily, {"day": day, "inbox": "/etc", "lake": str(tmp_path / "l")})
     assert state == "failed" and tis["ingest"][0] == "failed"
     assert not (tmp_path / "l").exists()

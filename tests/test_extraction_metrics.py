@@ -5,7 +5,7 @@ import importlib.util
 import sys
 
 import pytest
-from conftest import REPO
+from support import REPO
 
 _spec = importlib.util.spec_from_file_location("extraction", REPO / "benchmarks" / "extraction.py")
 bench = importlib.util.module_from_spec(_spec)

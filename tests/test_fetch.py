@@ -9,9 +9,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from httpfaults import FaultServer
 from newsflow.config import load_settings
 from newsflow.ingest.fetch import Fetcher, FetchError, check_address, parse_retry_after
+from support.httpfaults import FaultServer
 
 FAST = dict(
     fetch_allow_networks=["127.0.0.1/32"],
@@ -71,6 +71,7 @@ def test_429_honours_retry_after(server, fetcher) -> None:
     assert server.hits["/ratelimited-long"] == 1  # an hour is not waited for
 
 
+@pytest.mark.slow
 def test_slow_response_times_out(server, fetcher) -> None:
     t = time.monotonic()
     assert _code(fetcher, server.base + "/slow") == "timeout"
@@ -91,6 +92,7 @@ def test_endless_body_is_cut_at_the_cap(server, fetcher) -> None:
     assert _code(fetcher, server.base + "/endless") == "too_large"
 
 
+@pytest.mark.slow
 def test_dripping_body_hits_the_deadline(server, fetcher) -> None:
     t = time.monotonic()
     assert _code(fetcher, server.base + "/drip") == "timeout"
@@ -164,6 +166,7 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after("soon") is None
 
 
+@pytest.mark.slow
 def test_per_host_concurrency_and_delay(server, tmp_path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

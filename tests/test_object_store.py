@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from conftest import REPO, SAMPLE
 from newsflow.lake import partition, schema, storage
-from s3server import s3_server
+from support import REPO, SAMPLE
+from support.s3server import s3_server
+
+pytestmark = pytest.mark.slow  # a moto S3 server and several runs (~60 s)
 
 DAY = json.loads((SAMPLE / "expected.json").read_text())["day"]
 NEXT = (date.fromisoformat(DAY) + timedelta(days=1)).isoformat()

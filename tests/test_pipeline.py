@@ -8,9 +8,9 @@ import pandas as pd
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from conftest import SAMPLE, lake_files
 from newsflow.cli import main
 from newsflow.lake import schema
+from support import SAMPLE, lake_files
 
 EXPECTED = json.loads((SAMPLE / "expected.json").read_text())
 DAY = EXPECTED["day"]

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from httpfaults import FaultServer
 from newsflow import stages
 from newsflow.config import load_settings
 from newsflow.ingest.remote import SourceError, parse_sources
 from newsflow.lake.partition import read_partition
+from support.httpfaults import FaultServer
 
 DAY = "2024-05-14"
 FAST = dict(
@@ -65,6 +65,7 @@ def test_sources_file_format() -> None:
         parse_sources(["rss ftp://x"])
 
 
+@pytest.mark.slow
 def test_feeds_sitemap_pages_and_replay(server: FaultServer, tmp_path: Path) -> None:
     b = server.base
     feed = server.route(
@@ -155,11 +156,12 @@ def test_sources_and_allow_list_from_the_environment() -> None:
     assert [x.kind for x in parse_sources(s.sources)] == ["feed", "url"]
 
 
+@pytest.mark.slow
 def test_sources_param_of_a_dag_run(server: FaultServer, tmp_path: Path, airflow_db, monkeypatch):
     """The trigger form's "Remote sources" list reaches ingest; a rerun replays the WARC,
     and "Fetch again" fetches anew."""
     from airflow.dag_processing.dagbag import DagBag
-    from conftest import REPO
+    from support import REPO
 
     b = server.base
     feed = server.route("/dag-feed.xml", _rss(b, [f"{b}/ok/5", f"{b}/ok/6"]), "application/rss+xml")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE
 from newsflow import stages
 from newsflow.config import load_settings
+from support import SAMPLE
 
 DAY = "2024-05-14"
 TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")
@@ -44,6 +44,7 @@ def one_and_three(tmp_path_factory) -> tuple[Path, Path]:
     return inbox, tmp_path_factory.mktemp("lakes")
 
 
+@pytest.mark.slow
 def test_three_shards_equal_one(one_and_three) -> None:
     inbox, lakes = one_and_three
     one = _run(inbox, lakes / "one", 1)
@@ -65,6 +66,7 @@ def test_three_shards_equal_one(one_and_three) -> None:
     assert m["checks"]["inputs_accounted_for"]
 
 
+@pytest.mark.slow
 def test_plan_clears_stale_shards(tmp_path: Path) -> None:
     s = load_settings(
         inbox=str(SAMPLE / "inbox"), lake=str(tmp_path), clean_shards=4, shard_min_docs=20
@@ -81,6 +83,7 @@ def test_plan_clears_stale_shards(tmp_path: Path) -> None:
     assert not cleaned.exists()  # the old shards are gone before the new clean runs
 
 
+@pytest.mark.slow
 def test_tag_plan_clears_stale_shards(tmp_path: Path) -> None:
     s = load_settings(
         inbox=str(SAMPLE / "inbox"), lake=str(tmp_path), tag_shards=8, tag_shard_min_articles=15

@@ -16,10 +16,12 @@ import httpx
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from api_server import api_server
-from browser import chromium_binary, chromium_page
-from conftest import REPO
-from synthetic_lake import make_lake
+from support import REPO
+from support.api_server import api_server
+from support.browser import chromium_binary, chromium_page
+from support.synthetic_lake import make_lake
+
+pytestmark = pytest.mark.browser  # a real api-server and a headless Chromium
 
 ARTIFACTS = REPO / "artifacts"
 START = "2031-03-01"  # far from the days other tests' DAG runs use

@@ -2,7 +2,7 @@
 
 ``AirflowStack`` migrates a metadata database, then starts the api-server, scheduler,
 dag-processor and (for the CeleryExecutor) two Celery workers (``WORKERS``, one slot each,
-told apart by ``tests/worker_name.py``) as separate processes, each in its own process group, and talks to them over the REST API like a user would. ``stop()``
+told apart by ``tests/support/worker_name.py``) as separate processes, each in its own process group, and talks to them over the REST API like a user would. ``stop()``
 (also on any error, and from ``with``) terminates every process group and waits for it,
 so a test never leaves processes behind.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG = "postgres@127.0.0.1:5432"
 WORKERS = ("worker-a", "worker-b")
@@ -179,7 +179,10 @@ class AirflowStack:
                             "AIRFLOW__CORE__HOSTNAME_CALLABLE": "worker_name.hostname",
                             "AIRFLOW__CELERY__WORKER_LOG_SERVER_PORT": str(free_port()),
                             "PYTHONPATH": os.pathsep.join(
-                                filter(None, [str(REPO / "tests"), os.environ.get("PYTHONPATH")])
+                                filter(
+                                    None,
+                                    [str(REPO / "tests" / "support"), os.environ.get("PYTHONPATH")],
+                                )
                             ),
                         },
                     )

@@ -56,8 +56,8 @@ def make_lake(
 ) -> list[str]:
     """Write ``days`` published days into ``lake``; returns the days written."""
     rng = random.Random(seed)
-    # an inbox beside the lake, never inside it (the settings refuse overlapping roots)
-    settings = Settings(lake=str(lake), inbox=str(lake.with_name(f"{lake.name}-no-inbox")))
+    # an inbox beside the lake, never read (inside it the settings would refuse the overlap)
+    settings = Settings(lake=str(lake), inbox=str(lake.parent / f"{lake.name}-no-inbox"))
     entities_vocab = [(f"Entity {i}", LABELS[i % len(LABELS)]) for i in range(500)]
     weights = [1 / (i + 1) for i in range(len(entities_vocab))]
     out = []
