@@ -258,13 +258,10 @@ class Settings(BaseModel):
 
 
 def overlaps(a: str, b: str) -> bool:
-    """Whether two normalised locations (see ``storage.normalise_location``) are the same
-    place or one lies inside the other: resolved local paths, or scheme + path of URLs."""
+    """Whether two locations are the same place or one lies inside the other."""
+    from newsflow.lake.storage import is_within
 
-    def inside(x: str, root: str) -> bool:
-        return x == root or x.startswith(root.rstrip("/") + "/")
-
-    return inside(a, b) or inside(b, a)
+    return is_within(a, b) or is_within(b, a)
 
 
 def _read_file(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -6,10 +6,8 @@ cheap to parse.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from newsflow.config import Settings, load_settings
@@ -43,17 +41,6 @@ def resolve_day(
     raise ValueError("cannot tell which day to process: no params.day, data interval or run_after")
 
 
-def _split(location: str) -> tuple[str, str]:
-    """(scheme, normalised absolute path) of a local path or URL; ``file`` for local."""
-    if "://" in location:
-        scheme, rest = location.split("://", 1)
-        scheme = scheme.lower()
-        if scheme == "file":
-            return "file", str(Path(rest).resolve())
-        return scheme, posixpath.normpath("/" + rest)
-    return "file", str(Path(location).resolve())
-
-
 def confine(location: str, roots: list[str], what: str) -> str:
     """``location`` itself when it lies inside one of ``roots``; else a ValueError saying why.
 
@@ -62,12 +49,10 @@ def confine(location: str, roots: list[str], what: str) -> str:
     """
     if any(part == ".." for part in location.replace("\\", "/").split("/")):
         raise ValueError(f"params.{what} {location!r} is refused: '..' segments are not allowed")
-    scheme, path = _split(location)
-    for root in roots:
-        r_scheme, r_path = _split(root)
-        if scheme == r_scheme and (path == r_path or path.startswith(r_path.rstrip("/") + "/")):
-            return location
-    schemes = sorted({_split(r)[0] for r in roots})
+    if any(storage.is_within(location, root) for root in roots):
+        return location
+    scheme = storage.scheme(location)
+    schemes = sorted({storage.scheme(r) for r in roots})
     if scheme not in schemes:
         raise ValueError(
             f"params.{what} {location!r} is refused: scheme {scheme!r} is not one of the "

@@ -69,6 +69,20 @@ def normalise_location(location: Pathish) -> str:
     return f"{scheme}://{folded.rstrip('/') or folded}"
 
 
+def scheme(location: Pathish) -> str:
+    """The scheme of a location: ``file`` for a local path or ``file://`` URL."""
+    where = normalise_location(location)
+    return where.split("://", 1)[0] if is_url(where) else "file"
+
+
+def is_within(location: Pathish, root: Pathish) -> bool:
+    """Whether ``location`` is ``root`` or lies inside it, both normalised first
+    (``normalise_location``): the one containment test of the Params' roots and of the
+    inbox/lake overlap check."""
+    where, top = normalise_location(location), normalise_location(root)
+    return where == top or where.startswith(top.rstrip("/") + "/")
+
+
 def lake_path(location: Pathish) -> Path:
     """The lake location as a path object: ``Path`` locally, ``UPath`` for a URL.
 
