@@ -694,12 +694,10 @@ def tag(settings: Settings, day: str, shard: int | None = None, shards: int = 1)
                 if not r["is_duplicate"]:
                     yield r["article_id"], r["text"]
 
-    def rows() -> Iterator[dict]:
-        return mention_rows(settings, texts(), counts)
-
     work = _work(settings)
+    rows = mention_rows(settings, texts(), counts)
     write_part(
-        work, "entities", day, shard, _batches(rows(), schema.ENTITIES, 2_000), schema.ENTITIES
+        work, "entities", day, shard, _batches(rows, schema.ENTITIES, 2_000), schema.ENTITIES
     )
     out = partition_dir(work, "entities", day)
     return _finish(StageResult("tag", day, str(out), counts, shard=shard), started, settings)
@@ -943,12 +941,13 @@ def _byte_batches(
     one row group of the published file), read one row group at a time: a fixed number
     of rows is unbounded in bytes when rows are large, and small row groups are merged."""
     pending: list[pa.RecordBatch] = []
+    size = rows = 0
     for batch in _row_group_batches(root, table, day, max_bytes):
-        size, rows = sum(b.nbytes for b in pending), sum(b.num_rows for b in pending)
         if pending and (size + batch.nbytes > max_bytes or rows + batch.num_rows > max_rows):
             yield pa.Table.from_batches(pending)
-            pending = []
+            pending, size, rows = [], 0, 0
         pending.append(batch)
+        size, rows = size + batch.nbytes, rows + batch.num_rows
     if pending:
         yield pa.Table.from_batches(pending)
 
