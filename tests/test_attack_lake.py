@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from newsflow.config import load_settings
 from newsflow.lake.lock import LockTimeout, day_lock
+from support import day_matches_manifest
 
 DAY = "2024-05-14"
 INCLUDE = str(Path(__file__).parents[1] / "include")
@@ -168,7 +169,6 @@ def test_news_report_refuses_events_outside_the_roots(
 
 # -- item 16: crash windows of publish -------------------------------------------------------
 
-TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")
 
 # Runs the real CLI in a child that SIGKILLs itself at a chosen point of publish: on the
 # second swap of a journal entry (between publish's renames), when the cleanup reaches
@@ -210,18 +210,7 @@ sys.exit(main(sys.argv[3:]))
 
 def _consistent(lake: Path) -> dict:
     """The published day matches its manifest byte for byte; returns the manifest."""
-    import hashlib
-
-    manifest = json.loads((lake / "_runs" / f"dt={DAY}" / "manifest.json").read_text())
-    on_disk = {
-        p.relative_to(lake).as_posix()
-        for t in TABLES
-        for p in (lake / t / f"dt={DAY}").glob("*.parquet")
-    }
-    assert on_disk == set(manifest["files"])
-    for rel, meta in manifest["files"].items():
-        assert hashlib.sha256((lake / rel).read_bytes()).hexdigest() == meta["sha256"], rel
-    return manifest
+    return day_matches_manifest(lake, DAY)
 
 
 @pytest.fixture(scope="module")
@@ -404,17 +393,7 @@ def _links_resolve(lake: Path) -> None:
 
 
 def _consistent_day(lake: Path, day: str) -> None:
-    import hashlib
-
-    manifest = json.loads((lake / "_runs" / f"dt={day}" / "manifest.json").read_text())
-    on_disk = {
-        p.relative_to(lake).as_posix()
-        for t in TABLES
-        for p in (lake / t / f"dt={day}").glob("*.parquet")
-    }
-    assert on_disk == set(manifest["files"])
-    for rel, meta in manifest["files"].items():
-        assert hashlib.sha256((lake / rel).read_bytes()).hexdigest() == meta["sha256"], rel
+    manifest = day_matches_manifest(lake, day)
     arts = _sql(lake, f"SELECT count(*) FROM {{articles}} WHERE ingest_date = '{day}'")[0][0]
     assert manifest["counts"]["articles"] == arts
 

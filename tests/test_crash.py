@@ -6,7 +6,6 @@ runs of one day started together (the next runs, there) take turns on the day's 
 and leave one complete, consistent partition.
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,10 +19,9 @@ import pandas as pd
 import pytest
 from newsflow.lake.lock import LockTimeout, day_lock
 from newsflow.lake.partition import finish_publish, publish_atomically, read_partition
-from support import SAMPLE
+from support import SAMPLE, day_matches_manifest
 
 DAY = "2024-05-14"
-TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")
 
 
 def _cli(inbox: Path, lake: Path) -> list[str]:
@@ -43,15 +41,7 @@ def _cli(inbox: Path, lake: Path) -> list[str]:
 
 def _consistent(lake: Path) -> dict:
     """The published day matches its manifest byte for byte; returns the manifest."""
-    manifest = json.loads((lake / "_runs" / f"dt={DAY}" / "manifest.json").read_text())
-    on_disk = {
-        p.relative_to(lake).as_posix()
-        for t in TABLES
-        for p in (lake / t / f"dt={DAY}").glob("*.parquet")
-    }
-    assert on_disk == set(manifest["files"])
-    for rel, meta in manifest["files"].items():
-        assert hashlib.sha256((lake / rel).read_bytes()).hexdigest() == meta["sha256"], rel
+    manifest = day_matches_manifest(lake, DAY)
     assert manifest["checks"]["inputs_accounted_for"]
     return manifest
 

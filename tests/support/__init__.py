@@ -7,6 +7,8 @@ with the one reason below, on a clone with nothing beside it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,3 +34,21 @@ FIGURES: dict[str, dict[str, float]] = {}
 def lake_files(lake: Path) -> list[str]:
     """Every file in the lake, relative, sorted (to compare reruns)."""
     return sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*") if p.is_file())
+
+
+PUBLISHED_TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")
+
+
+def day_matches_manifest(lake: Path, day: str) -> dict:
+    """Assert the published day matches its manifest byte for byte (the same files, each
+    with its checksum); return the manifest."""
+    manifest = json.loads((lake / "_runs" / f"dt={day}" / "manifest.json").read_text())
+    on_disk = {
+        p.relative_to(lake).as_posix()
+        for t in PUBLISHED_TABLES
+        for p in (lake / t / f"dt={day}").glob("*.parquet")
+    }
+    assert on_disk == set(manifest["files"])
+    for rel, meta in manifest["files"].items():
+        assert hashlib.sha256((lake / rel).read_bytes()).hexdigest() == meta["sha256"], rel
+    return manifest
