@@ -155,7 +155,7 @@ def _refused(path: Path, rel: str, kind: str) -> Reject:
     that cannot be listed. Nothing is opened: a link's target is only named."""
     if kind == "symlink":
         try:
-            target = os.fsencode(os.readlink(path)).decode("utf-8", "backslashreplace")
+            target = _name(os.readlink(path))
         except OSError:
             target = "?"
         return Reject(
