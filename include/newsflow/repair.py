@@ -64,8 +64,14 @@ class _Row:
         return (self.published_at or far, -self.word_count, self.article_id)
 
 
+def _uris(folder: Path) -> list[str]:
+    """The Parquet files of a partition folder (published or still in scratch), as URIs
+    for DuckDB; none when it does not exist."""
+    return [storage.uri(f) for f in sorted(folder.glob("*.parquet"))]
+
+
 def _files(lake: str, table: str, day: str) -> list[str]:
-    return [storage.uri(f) for f in sorted(partition_dir(lake, table, day).glob("*.parquet"))]
+    return _uris(partition_dir(lake, table, day))
 
 
 def _published_after(lake: str, day: str) -> list[str]:
@@ -108,11 +114,7 @@ def repair_later_days(
     from newsflow.lake.lock import day_lock
 
     lake, done = settings.lake, {}
-    arts = (
-        [storage.uri(f) for f in sorted(articles.glob("*.parquet"))]
-        if articles is not None
-        else _files(lake, "articles", day)
-    )
+    arts = _uris(articles) if articles is not None else _files(lake, "articles", day)
     new_rep: dict[str, _Row] = {}  # lost original -> its copies' new representative
     for later in _published_after(lake, day):
         if not _broken(settings, later, day, arts):
@@ -307,13 +309,10 @@ def _entity_counts(settings: Settings, later: str, written: dict[str, Path]) -> 
     """Publish's entity counts over the rewritten articles and entities."""
     from newsflow.stages import _ENTITY_COUNTS_SQL
 
-    def files(table: str) -> list[str]:
-        return [storage.uri(f) for f in sorted(written[table].glob("*.parquet"))]
-
     batches = storage.query_batches(
         settings.lake,
         _ENTITY_COUNTS_SQL,
-        {"entities": files("entities"), "deduped": files("articles")},
+        {"entities": _uris(written["entities"]), "deduped": _uris(written["articles"])},
         batch_size=settings.row_group_size,
         memory_mb=settings.publish_memory_mb,
     )
