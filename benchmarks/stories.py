@@ -28,7 +28,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ecb_cache import ECB, ecb_entities, load_ecb  # noqa: E402
 from newsflow.config import load_settings  # noqa: E402
-from newsflow.stages import story_params  # noqa: E402
 from newsflow.stories import StoryInput, StoryParams, _Scorer, cluster_stories, story_key  # noqa: E402
 
 
@@ -102,7 +101,8 @@ def fit(arts, tune, gold, base: StoryParams) -> StoryParams:
     x = np.stack(cols, 1)
     lr = LogisticRegression(max_iter=2000).fit(x, gold[i] == gold[j])
     w = lr.coef_[0]
-    p = StoryParams(
+    p = _with(
+        base,
         weight_text=round(float(w[0]), 2),
         weight_people=round(float(w[1]), 2),
         weight_orgs=round(float(max(w[2], 0)), 2),
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     topic = docs.topic_id.astype(int).to_numpy()
     tune, test, every = topic % 2 == 1, topic % 2 == 0, np.ones(len(docs), bool)
 
-    params = story_params(settings)
+    params = StoryParams.from_settings(settings)
     if args.fit:
         params = fit(arts, tune, gold, params)
         print("fitted on odd topics:", params)

@@ -1,11 +1,14 @@
-"""news_daily: ingest -> clean -> dedup -> tag -> publish for one day; news_report after it.
+"""news_daily: ingest -> clean -> dedup -> tag -> stories -> publish for one day; news_report
+after it.
 
 clean and tag (the CPU-bound stages) are mapped over shards of the day, so they spread
 over every Celery worker.
 
-Thin wiring only: every task calls a stage function of the ``newsflow`` package and
-passes the partition path on in XCom. Heavy imports happen inside the tasks so the
-scheduler parses this file in milliseconds. ``publish`` updates the ``newsflow_articles``
+Thin wiring only: every task runs a stage of the ``newsflow`` package; stages hand over
+through files, so tasks are ordered with ``>>`` and only the shard plans travel in XCom.
+The stage names, timeouts and Param patterns come from ``newsflow.registry`` (no
+dependencies); heavy imports happen inside the tasks so the scheduler parses this file
+in milliseconds. ``publish`` updates the ``newsflow_articles``
 and ``newsflow_entities`` Assets (the event's extra names the day and lake);
 ``news_report`` is scheduled on ``newsflow_articles`` and writes the day's report.
 """
@@ -17,25 +20,25 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
+from newsflow.registry import (
+    LOCATION_PATTERN,
+    PLAN_TIMEOUT_MINUTES,
+    SOURCE_PATTERN,
+    STAGES,
+    TIMEOUT_MINUTES,
+)
 
-# the same pattern as newsflow.orchestration.LOCATION_PATTERN (not imported: parsing stays cheap)
-LOCATION_PATTERN = r"^(?!.*(?:^|/)\.\.(?:/|$))(?:(?:file|s3|memory)://.+|[^:]+)$"
-# and newsflow.orchestration.SOURCE_PATTERN: "[feed|sitemap|url] http(s)://..."
-SOURCE_PATTERN = r"^(?:(?:feed|sitemap|url|FEED|SITEMAP|URL)\s+)?https?://\S+$"
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
 ENTITIES = Asset(name="newsflow_entities", uri="newsflow://lake/entities")
-STAGES = ["ingest", "clean", "dedup", "tag", "publish"]
 # Remote fetches (feeds, URLs) run in this pool so a backfill cannot hammer the sources;
 # create it with `airflow pools set newsflow_fetch 4 "remote fetches"` (compose's init does).
 FETCH_POOL = "newsflow_fetch"
-# Generous per-task ceilings: a stuck task fails (and retries) instead of holding the day.
-TIMEOUTS = {
-    "ingest": timedelta(minutes=30),
-    "clean": timedelta(hours=1),
-    "dedup": timedelta(minutes=30),
-    "tag": timedelta(hours=2),
-    "publish": timedelta(minutes=30),
-}
+
+
+def _limit(stage: str) -> timedelta:
+    """A task's ceiling: a stuck task fails (and retries) instead of holding the day."""
+    return timedelta(minutes=TIMEOUT_MINUTES[stage])
+
 
 TASK_DEFAULTS = {
     "retries": 2,
@@ -47,22 +50,37 @@ TASK_DEFAULTS = {
 }
 
 
-def _run_stage(stage: str, **kwargs) -> dict:
-    from newsflow import stages
-    from newsflow.orchestration import resolve_day, selected, settings_from_params
+def _context() -> tuple[dict, str]:
+    """The run's Params and the day it processes."""
+    from newsflow.orchestration import resolve_day
 
     ctx = get_current_context()
     params = ctx["params"]
-    dag_run = ctx["dag_run"]
-    day = resolve_day(params, ctx.get("data_interval_start"), getattr(dag_run, "run_after", None))
+    run_after = getattr(ctx["dag_run"], "run_after", None)
+    return params, resolve_day(params, ctx.get("data_interval_start"), run_after)
+
+
+def _run_stage(stage: str, shard: list[int] | None = None) -> dict:
+    """One stage (or one shard of a sharded stage) of the run's day; its summary (counts,
+    seconds, the partition's path) is the task's XCom, for the UI, not for other tasks."""
+    from newsflow import stages
+    from newsflow.orchestration import selected, settings_from_params
+
+    params, day = _context()
     if not selected(params, stage):
         print(f"{stage} {day}: not among params.stages {params.get('stages')}, nothing to do")
         return {"stage": stage, "day": day, "skipped": True}
     settings = settings_from_params(params)
-    result = stages.STAGE_FUNCS[stage](settings, day, **kwargs)
+    if shard is None:
+        [result] = stages.run(settings, day, (stage,))
+    else:
+        result = stages.run_shard(settings, day, stage, shard[0], shard[1])
     if stage == "publish":
         for asset in (ARTICLES, ENTITIES):
-            ctx["outlet_events"][asset].extra = {"day": day, "lake": settings.lake}
+            get_current_context()["outlet_events"][asset].extra = {
+                "day": day,
+                "lake": settings.lake,
+            }
     return result.to_dict()
 
 
@@ -70,16 +88,12 @@ def _plan(stage: str) -> list[list[int]]:
     """[shard, shards] for each mapped task of a sharded stage (clean, tag): the day's
     rows in contiguous slices. A stage not among params.stages gets one no-op task."""
     from newsflow import stages
-    from newsflow.orchestration import resolve_day, selected, settings_from_params
+    from newsflow.orchestration import selected, settings_from_params
 
-    ctx = get_current_context()
-    params = ctx["params"]
+    params, day = _context()
     if not selected(params, stage):
         return [[0, 1]]
-    day = resolve_day(
-        params, ctx.get("data_interval_start"), getattr(ctx["dag_run"], "run_after", None)
-    )
-    plan = stages.SHARD_PLANS[stage](settings_from_params(params), day)
+    plan = stages.plan(settings_from_params(params), day, stage)
     return [[s, len(plan)] for s in plan]
 
 
@@ -118,9 +132,9 @@ def _plan(stage: str) -> list[list[int]]:
             "Empty: NEWSFLOW_LAKE.",
         ),
         "stages": Param(
-            STAGES,
+            list(STAGES),
             type="array",
-            items={"type": "string", "enum": STAGES},
+            items={"type": "string", "enum": list(STAGES)},
             title="Stages",
             description="Stages to run; the others are passed over.",
         ),
@@ -157,40 +171,50 @@ def _plan(stage: str) -> list[list[int]]:
     },
 )
 def news_daily():
-    @task(trigger_rule="none_failed", pool=FETCH_POOL, execution_timeout=TIMEOUTS["ingest"])
+    # Tasks are ordered with >>, not by passing results: a stage reads the previous
+    # stage's files, and the only values handed on are the shard plans.
+    plan_timeout = timedelta(minutes=PLAN_TIMEOUT_MINUTES)
+
+    @task(trigger_rule="none_failed", pool=FETCH_POOL, execution_timeout=_limit("ingest"))
     def ingest() -> dict:
         return _run_stage("ingest")
 
-    @task(trigger_rule="none_failed", execution_timeout=timedelta(minutes=5))
-    def plan_clean(_prev: dict) -> list[list[int]]:
+    @task(trigger_rule="none_failed", execution_timeout=plan_timeout)
+    def plan_clean() -> list[list[int]]:
         return _plan("clean")
 
-    @task(trigger_rule="none_failed", execution_timeout=TIMEOUTS["clean"])
+    @task(trigger_rule="none_failed", execution_timeout=_limit("clean"))
     def clean(shard: list[int]) -> dict:
-        return _run_stage("clean", shard=shard[0], shards=shard[1])
+        return _run_stage("clean", shard)
 
-    @task(trigger_rule="none_failed", execution_timeout=TIMEOUTS["dedup"])
-    def dedup(_prev: dict) -> dict:
+    @task(trigger_rule="none_failed", execution_timeout=_limit("dedup"))
+    def dedup() -> dict:
         return _run_stage("dedup")
 
-    @task(trigger_rule="none_failed", execution_timeout=timedelta(minutes=5))
-    def plan_tag(_prev: dict) -> list[list[int]]:
+    @task(trigger_rule="none_failed", execution_timeout=plan_timeout)
+    def plan_tag() -> list[list[int]]:
         return _plan("tag")
 
-    @task(trigger_rule="none_failed", execution_timeout=TIMEOUTS["tag"])
+    @task(trigger_rule="none_failed", execution_timeout=_limit("tag"))
     def tag(shard: list[int]) -> dict:
-        return _run_stage("tag", shard=shard[0], shards=shard[1])
+        return _run_stage("tag", shard)
+
+    @task(trigger_rule="none_failed", execution_timeout=_limit("stories"))
+    def stories() -> dict:
+        return _run_stage("stories")
 
     @task(
         trigger_rule="none_failed",
         outlets=[ARTICLES, ENTITIES],
-        execution_timeout=TIMEOUTS["publish"],
+        execution_timeout=_limit("publish"),
     )
-    def publish(_prev: dict) -> dict:
+    def publish() -> dict:
         return _run_stage("publish")
 
-    cleaned = clean.expand(shard=plan_clean(ingest()))
-    publish(tag.expand(shard=plan_tag(dedup(cleaned))))
+    clean_plan, tag_plan = plan_clean(), plan_tag()
+    ingest() >> clean_plan
+    clean.expand(shard=clean_plan) >> dedup() >> tag_plan
+    tag.expand(shard=tag_plan) >> stories() >> publish()
 
 
 news_daily()

@@ -346,7 +346,7 @@ def test_new_day_with_nothing_new_is_still_fine(server: FaultServer, tmp_path: P
     nxt = "2024-05-15"
     (tmp_path / "inbox" / nxt).mkdir()
     (tmp_path / "inbox" / nxt / "sources.txt").write_text(f"feed {feed}\n")
-    r = stages.ingest(load_settings(environ={}, **opts), nxt)
+    r = stages.run(load_settings(environ={}, **opts), nxt, ("ingest",))[0]
     assert r.counts["inputs"] == 0 and r.counts["unchanged"] == 1
 
 
@@ -381,7 +381,7 @@ def test_killed_fetch_leaves_no_temp_warc(server: FaultServer, tmp_path: Path) -
 
     (inbox / DAY / "sources.txt").write_text(f"url {server.base}/ok/k1\n")
     s = load_settings(environ={}, inbox=str(inbox), lake=str(lake), **FAST)
-    assert stages.ingest(s, DAY).counts["documents"] == 1
+    assert stages.run(s, DAY, ("ingest",))[0].counts["documents"] == 1
     assert not stale[0].exists() and other.read_bytes() == b"in flight"
     assert list(tmp_dir.iterdir()) == [other]
     assert _warc(tmp_path).is_file()
@@ -394,7 +394,7 @@ def _ingest_day(tmp_path: Path, **kw: object):
     s = load_settings(
         environ={}, inbox=str(tmp_path / "inbox"), lake=str(tmp_path / "lake"), **FAST, **kw
     )
-    res = stages.ingest(s, DAY)
+    res = stages.run(s, DAY, ("ingest",))[0]
     rejects = read_partition(tmp_path / "lake" / "_work", "rejects_ingest", DAY).to_pylist()
     return res.counts, {r["source_uri"]: r["reason"] for r in rejects}
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from newsflow.cli import main
+from newsflow.config import Settings
 from newsflow.dedup import Candidate, deduplicate
 from newsflow.dedup.minhash import MinHashParams, band_hashes, estimate, signatures
 from newsflow.dedup.near import NearRule, pairs_within
@@ -198,7 +199,7 @@ def test_same_day_result_does_not_depend_on_file_order(tmp_path: Path) -> None:
 
 
 def test_trimmed_copy_matches_by_containment_and_boilerplate_does_not() -> None:
-    params = MinHashParams()
+    params = MinHashParams.from_settings(Settings())
     boiler = article(99, 120)
     texts = [
         ORIGINAL,
@@ -215,7 +216,7 @@ def test_trimmed_copy_matches_by_containment_and_boilerplate_does_not() -> None:
 
 
 def test_signatures_are_stable_and_batch_independent() -> None:
-    params = MinHashParams()
+    params = MinHashParams.from_settings(Settings())
     texts = [article(i) for i in range(30)]
     one, _ = signatures(texts, params)
     parts = [signatures(texts[k : k + 7], params)[0] for k in range(0, 30, 7)]

@@ -95,7 +95,7 @@ def test_feeds_sitemap_pages_and_replay(server: FaultServer, tmp_path: Path) -> 
         environ={}, inbox=str(tmp_path / "inbox"), lake=str(lake), http_max_bytes=200_000, **FAST
     )
 
-    res = stages.ingest(s, DAY)
+    res = stages.run(s, DAY, ("ingest",))[0]
     c = res.counts
     # inputs: feed 5 items + sitemap 1 new URL (/ok/1 is listed twice) + /flaky + bomb feed
     # + /endless + 2 items of the inbox feed = 11
@@ -124,7 +124,7 @@ def test_feeds_sitemap_pages_and_replay(server: FaultServer, tmp_path: Path) -> 
     assert warc.is_file() and c["requests"] > 0
 
     # the rest of the pipeline, and the run manifest's check
-    stages.run(s, DAY, stages=("clean", "dedup", "tag", "publish"))
+    stages.run(s, DAY, ("clean", "dedup", "tag", "stories", "publish"))
     manifest = json.loads((lake / "_runs" / f"dt={DAY}" / "manifest.json").read_text())
     assert manifest["inputs"] == 11 and manifest["checks"]["inputs_accounted_for"]
     first = pd.read_parquet(lake / "articles").sort_values("source_uri").reset_index(drop=True)
@@ -141,7 +141,7 @@ def test_feeds_sitemap_pages_and_replay(server: FaultServer, tmp_path: Path) -> 
     nxt = "2024-05-15"
     (tmp_path / "inbox" / nxt).mkdir()
     (tmp_path / "inbox" / nxt / "sources.txt").write_text(f"feed {feed}\n")
-    r = stages.ingest(s, nxt)
+    r = stages.run(s, nxt, ("ingest",))[0]
     assert r.counts["inputs"] == 0 and r.counts["unchanged"] == 1
 
 

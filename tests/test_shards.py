@@ -71,15 +71,15 @@ def test_plan_clears_stale_shards(tmp_path: Path) -> None:
     s = load_settings(
         inbox=str(SAMPLE / "inbox"), lake=str(tmp_path), clean_shards=4, shard_min_docs=20
     )
-    stages.ingest(s, DAY)
-    plan = stages.clean_shards(s, DAY)
+    stages.run(s, DAY, ("ingest",))
+    plan = stages.plan(s, DAY, "clean")
     assert plan == [0, 1, 2]  # 57 documents, at least 20 a shard
     for shard in plan:
-        stages.clean(s, DAY, shard, len(plan))
+        stages.run_shard(s, DAY, "clean", shard, len(plan))
     cleaned = tmp_path / "_work" / "cleaned" / f"dt={DAY}"
     assert len(list(cleaned.glob("*.parquet"))) == 3
     s1 = s.model_copy(update={"clean_shards": 1})
-    assert stages.clean_shards(s1, DAY) == [0]
+    assert stages.plan(s1, DAY, "clean") == [0]
     assert not cleaned.exists()  # the old shards are gone before the new clean runs
 
 
@@ -88,20 +88,20 @@ def test_tag_plan_clears_stale_shards(tmp_path: Path) -> None:
     s = load_settings(
         inbox=str(SAMPLE / "inbox"), lake=str(tmp_path), tag_shards=8, tag_shard_min_articles=15
     )
-    stages.run(s, DAY, stages=("ingest", "clean", "dedup"))
-    plan = stages.tag_shards(s, DAY)
+    stages.run(s, DAY, ("ingest", "clean", "dedup"))
+    plan = stages.plan(s, DAY, "tag")
     assert plan == [0, 1, 2]  # 45 deduped rows, at least 15 a shard
     for shard in plan:
-        stages.tag(s, DAY, shard, len(plan))
+        stages.run_shard(s, DAY, "tag", shard, len(plan))
     entities = tmp_path / "_work" / "entities" / f"dt={DAY}"
     stats = tmp_path / "_work" / "stats" / f"dt={DAY}"
     assert len(list(entities.glob("*.parquet"))) == 3
     assert len(list(stats.glob("tag-*.json"))) == 3
-    assert stages.tag_shards(s.model_copy(update={"tag_shards": 1}), DAY) == [0]
+    assert stages.plan(s.model_copy(update={"tag_shards": 1}), DAY, "tag") == [0]
     assert not entities.exists() and not list(stats.glob("tag*.json"))
 
 
 def test_clean_before_ingest_is_a_clear_error(tmp_path: Path) -> None:
     s = load_settings(inbox=str(SAMPLE / "inbox"), lake=str(tmp_path))
     with pytest.raises(FileNotFoundError, match="run the previous stage first"):
-        stages.clean(s, DAY)
+        stages.run(s, DAY, ("clean",))

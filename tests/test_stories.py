@@ -1,7 +1,10 @@
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from newsflow.config import Settings
 from newsflow.stories import StoryInput, StoryParams, cluster_stories, story_key, year_of
+
+DEFAULTS = StoryParams.from_settings(Settings())  # the configured weights
 
 SUMMIT = (
     "Prime Minister Fumio Kishida met Vietnamese President Vo Van Thuong in Tokyo on Monday. "
@@ -28,16 +31,16 @@ def test_independent_reports_of_one_event_share_a_story() -> None:
     a = StoryInput("a", None, SUMMIT_KEYS | {"GPE:tokyo"}, SUMMIT, "en")
     b = StoryInput("b", None, SUMMIT_KEYS | {"GPE:tokyo"}, SUMMIT_2, "en")
     flood = StoryInput("c", None, frozenset({"country:DE", "GPE:cologne", "ORG:red cross"}), FLOOD)
-    out = cluster_stories([a, b, flood])
+    out = cluster_stories([a, b, flood], DEFAULTS)
     assert out["a"] == out["b"] != out["c"]
-    assert cluster_stories([flood, b, a]) == out  # input order does not matter
+    assert cluster_stories([flood, b, a], DEFAULTS) == out  # input order does not matter
 
 
 def test_same_kind_of_event_with_other_actors_is_another_story() -> None:
     a = StoryInput("a", None, SUMMIT_KEYS, SUMMIT, "en")
     other_keys = frozenset({"PERSON:fumio kishida", "PERSON:ferdinand marcos", "country:PH"})
     b = StoryInput("b", None, other_keys | {"country:CN"}, SUMMIT_OTHER, "en")
-    out = cluster_stories([a, b])
+    out = cluster_stories([a, b], DEFAULTS)
     assert out["a"] != out["b"]
 
 
@@ -45,7 +48,7 @@ def test_years_apart_are_different_stories() -> None:
     a = StoryInput("a", None, SUMMIT_KEYS, SUMMIT + " It was their first meeting since 2013.")
     b = StoryInput("b", None, SUMMIT_KEYS, SUMMIT_2 + " The talks took place in 2023.")
     assert year_of(a) == 2013 and year_of(b) == 2023
-    p = StoryParams()
+    p = DEFAULTS
     assert len(set(cluster_stories([a, b], replace(p, year_penalty=0)).values())) == 1
     assert len(set(cluster_stories([a, b], replace(p, year_penalty=50)).values())) == 2
 
@@ -53,7 +56,7 @@ def test_years_apart_are_different_stories() -> None:
 def test_time_window() -> None:
     a = StoryInput("a", datetime(2024, 5, 1, tzinfo=UTC), SUMMIT_KEYS, SUMMIT)
     b = StoryInput("b", datetime(2024, 5, 20, tzinfo=UTC), SUMMIT_KEYS, SUMMIT_2)
-    p = StoryParams()
+    p = DEFAULTS
     out = cluster_stories([a, b], replace(p, window_days=3))
     assert out["a"] != out["b"]
     out = cluster_stories([a, b], replace(p, window_days=30, year_penalty=0))
@@ -69,8 +72,8 @@ def test_other_language_relies_on_entities() -> None:
     b = StoryInput(
         "b", None, frozenset({"PERSON:fumio kishida", "country:JP", "country:VN"}), fr, "fr"
     )
-    assert len(set(cluster_stories([a, b]).values())) == 1
-    no_help = replace(StoryParams(), cross_language_text=0.0)
+    assert len(set(cluster_stories([a, b], DEFAULTS).values())) == 1
+    no_help = replace(DEFAULTS, cross_language_text=0.0)
     assert len(set(cluster_stories([a, b], no_help).values())) == 2
 
 
@@ -118,9 +121,9 @@ def test_blocking_keeps_the_links_and_drops_most_pairs() -> None:
 
     arts = sorted(_random_day(600, seed=3), key=lambda a: a.article_id)
     for params in (
-        StoryParams(),
-        replace(StoryParams(), weight_people=5.0, weight_orgs=1.0, threshold=0.3),
-        replace(StoryParams(), block_terms=5, block_people=1, max_posting=20),
+        DEFAULTS,
+        replace(DEFAULTS, weight_people=5.0, weight_orgs=1.0, threshold=0.3),
+        replace(DEFAULTS, block_terms=5, block_people=1, max_posting=20),
     ):
         scorer = _Scorer(arts, params)
         n = len(arts)

@@ -1,7 +1,7 @@
 """The ``newsflow`` command line: the same stage functions the DAGs call.
 
     newsflow run --inbox DIR --lake DIR --day YYYY-MM-DD [--config FILE]
-    newsflow ingest|clean|dedup|tag|publish --lake DIR --day YYYY-MM-DD
+    newsflow ingest|clean|dedup|tag|stories|publish --lake DIR --day YYYY-MM-DD
     newsflow report --lake DIR [--day ...]   (text summary + LAKE/_reports/dt=D/report.html)
     newsflow demo [--lake DIR]
 
@@ -16,6 +16,8 @@ import logging
 import sys
 from importlib.resources import files
 from pathlib import Path
+
+from newsflow.registry import STAGES
 
 SAMPLE_DAY = "2024-05-14"
 
@@ -47,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--config", help="TOML/YAML settings file (NEWSFLOW_CONFIG)")
 
     common(sub.add_parser("run", help="every stage for one day"), inbox=True)
-    for stage in ("ingest", "clean", "dedup", "tag", "publish"):
+    for stage in STAGES:
         common(sub.add_parser(stage, help=f"the {stage} stage alone"), inbox=stage == "ingest")
     rep = sub.add_parser("report", help="summary of a day (default: the latest)")
     common(rep, inbox=False, day_required=False)
@@ -56,17 +58,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _run_with_progress(settings, day: str) -> list:
-    """Every stage in order; a rich progress bar on stderr when it is a terminal
-    (never in logs or pipes, where it would only add noise)."""
-    from newsflow import stages
+def _run_with_progress(settings, day: str, stages: tuple[str, ...] = STAGES) -> list:
+    """``stages.run`` with a rich progress bar on stderr when it is a terminal (never in
+    logs or pipes, where it would only add noise)."""
+    from newsflow import stages as pipeline
 
     if not sys.stderr.isatty():
-        return stages.run(settings, day)
+        return pipeline.run(settings, day, stages)
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    results = []
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -74,19 +75,16 @@ def _run_with_progress(settings, day: str) -> list:
         TextColumn("{task.completed}/{task.total} stages"),
         TimeElapsedColumn(),
     )
-    from newsflow.lake.lock import day_lock
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(day, total=len(stages))
 
-    # the day's lock for the whole run, as stages.run holds it (another run waits)
-    with (
-        day_lock(settings.lake, day, settings.lock_timeout_seconds),
-        Progress(*columns, console=Console(stderr=True), transient=True) as bar,
-    ):
-        task = bar.add_task(f"{day}", total=len(stages.STAGES))
-        for name in stages.STAGES:
-            bar.update(task, description=f"{day}: {name}")
-            results.append(stages.STAGE_FUNCS[name](settings, day))
-            bar.advance(task)
-    return results
+        def progress(stage: str, result: object) -> None:
+            if result is None:
+                bar.update(task, description=f"{day}: {stage}")
+            else:
+                bar.advance(task)
+
+        return pipeline.run(settings, day, stages, progress=progress)
 
 
 def _summary_table(results: list) -> None:
@@ -113,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from pydantic import ValidationError
 
-    from newsflow import report, stages
+    from newsflow import report
     from newsflow.config import load_settings
 
     try:
@@ -141,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             print(report.summary(settings.lake, args.day))
             _summary_table(results)
         else:
-            result = stages.STAGE_FUNCS[args.command](settings, args.day)
+            [result] = _run_with_progress(settings, args.day, (args.command,))
             print(
                 f"{result.stage} {result.day}: {result.counts} in {result.seconds:.2f}s -> {result.path}"
             )

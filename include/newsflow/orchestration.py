@@ -18,11 +18,6 @@ from newsflow.lake import storage
 SETTING_PARAMS = ("inbox", "lake", "min_words", "dedup_horizon_days", "sources", "refetch")
 # Params naming a location: confined to the configured roots.
 LOCATION_PARAMS = ("inbox", "lake")
-# JSON-schema pattern for the location Params, checked by Airflow at trigger time: no `..`
-# segment, and either a plain path or a URL of a scheme the lake supports.
-LOCATION_PATTERN = r"^(?!.*(?:^|/)\.\.(?:/|$))(?:(?:file|s3|memory)://.+|[^:]+)$"
-# JSON-schema pattern of one remote source Param entry (the sources.txt line format).
-SOURCE_PATTERN = r"^(?:(?:feed|sitemap|url|FEED|SITEMAP|URL)\s+)?https?://\S+$"
 
 
 def resolve_day(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -55,6 +55,10 @@ class RawDoc(Storable):
     source: str | None = None
     published_at: datetime | None = None
     authors: list[str] = field(default_factory=list)
+
+    def row(self) -> dict[str, object]:
+        """The ``_work/ingested`` row (``schema.RAW``): the fields, in order."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(slots=True)

@@ -179,7 +179,7 @@ def _repair_day(
 ) -> dict:
     """Rewrite ``later``'s tables so that none of its copies points at ``day``'s lost
     articles, and swap them in with its manifest through the publish journal."""
-    from newsflow.stages import mention_rows
+    from newsflow.entities.mentions import mention_rows
 
     lake = settings.lake
     promoted, points_to = _relink(_copies(settings, later, set(broken)), broken, new_rep)
@@ -278,10 +278,10 @@ def _duplicates(
 
 def _entities(settings: Settings, later: str, mentions: list[dict]) -> Path:
     """``later``'s mentions plus the promoted copies', in publish's order."""
-    from newsflow.stages import _ENTITIES_SQL
+    from newsflow.lake.views import ENTITIES_SQL
 
     new = pa.Table.from_pylist(mentions, schema.ENTITIES)
-    sql = _ENTITIES_SQL.replace(
+    sql = ENTITIES_SQL.replace(
         "read_parquet($entities, hive_partitioning = false)",
         "(SELECT * FROM read_parquet($entities, hive_partitioning = false) UNION ALL "
         "SELECT * FROM new)",
@@ -307,11 +307,11 @@ def _entities(settings: Settings, later: str, mentions: list[dict]) -> Path:
 
 def _entity_counts(settings: Settings, later: str, written: dict[str, Path]) -> Path:
     """Publish's entity counts over the rewritten articles and entities."""
-    from newsflow.stages import _ENTITY_COUNTS_SQL
+    from newsflow.lake.views import ENTITY_COUNTS_SQL
 
     batches = storage.query_batches(
         settings.lake,
-        _ENTITY_COUNTS_SQL,
+        ENTITY_COUNTS_SQL,
         {"entities": _uris(written["entities"]), "deduped": _uris(written["articles"])},
         batch_size=settings.row_group_size,
         memory_mb=settings.publish_memory_mb,
@@ -330,43 +330,20 @@ def _entity_counts(settings: Settings, later: str, written: dict[str, Path]) -> 
 def _index(settings: Settings, later: str, promoted: list[_Row]) -> list[tuple[Path, Path]]:
     """The promoted copies join ``later``'s part of the cross-day index (representatives
     only), so a still later copy of them is found."""
-    import numpy as np
-
     from newsflow.dedup import minhash
+    from newsflow.dedup.index import INDEX_SCHEMAS, STATE, index_tables
     from newsflow.lake.partition import read_partition
-    from newsflow.lake.query import INDEX_BANDS, INDEX_SIGNATURES, STATE
-    from newsflow.stages import minhash_params
 
     if not settings.dedup_near or not promoted:
         return []
-    params = minhash_params(settings)
+    params = minhash.MinHashParams.from_settings(settings)
     state = storage.lake_path(settings.lake) / STATE
     sig, sizes = minhash.signatures([r.text for r in promoted], params)
     bands = minhash.band_hashes(sig, params)
-    ids = [r.article_id for r in promoted]
-    nb = bands.shape[1]
-    new = {
-        INDEX_BANDS: pa.table(
-            {
-                "article_id": pa.array(np.repeat(np.array(ids, object), nb), pa.string()),
-                "band": np.tile(np.arange(nb, dtype=np.int16), len(ids)),
-                "bucket": bands.reshape(-1),
-            }
-        ),
-        INDEX_SIGNATURES: pa.table(
-            {
-                "article_id": pa.array(ids, pa.string()),
-                "shingles": sizes,
-                "signature": pa.array([r.tobytes() for r in sig], pa.binary()),
-            }
-        ),
-    }
+    new = index_tables([r.article_id for r in promoted], sig, sizes, bands)
     swaps = []
-    for table, sch in (
-        (INDEX_BANDS, schema.MINHASH_BANDS),
-        (INDEX_SIGNATURES, schema.MINHASH_SIGNATURES),
-    ):
-        parts = [new[table].cast(sch)]
+    for table, sch in INDEX_SCHEMAS.items():
+        parts = [new[table]]
         if any(partition_dir(state, table, later).glob("*.parquet")):
             parts.insert(0, read_partition(state, table, later).cast(sch))
         merged = pa.concat_tables(parts)

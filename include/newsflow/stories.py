@@ -38,15 +38,22 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from newsflow.clean.metadata import AGENCIES
 from newsflow.ids import stable_id
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from newsflow.config import Settings
 
 STORY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC"})
 KIND_OF_PREFIX = {
@@ -73,22 +80,37 @@ class StoryInput:
 
 @dataclass(frozen=True)
 class StoryParams:
-    """The model's weights (``Settings.story_*``); see the module docstring."""
+    """The model's weights; see the module docstring. The weights' defaults are the
+    settings' (``Settings.story_*``): build it with ``from_settings``."""
 
-    weight_text: float = 19.72
-    weight_people: float = 3.7
-    weight_orgs: float = 0.0
-    weight_places: float = 1.3
-    year_penalty: float = 1.72
-    bias: float = -4.02
-    threshold: float = 0.46
-    cross_language_text: float = 0.2
-    window_days: int = 3
+    weight_text: float
+    weight_people: float
+    weight_orgs: float
+    weight_places: float
+    year_penalty: float
+    bias: float
+    threshold: float
+    cross_language_text: float
+    window_days: int
     max_component: int = 5_000
     block_terms: int = 50
     block_people: int = 5
     max_posting: int = 1_000
     max_candidates: int = 200
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StoryParams:
+        return cls(
+            weight_text=settings.story_weight_text,
+            weight_people=settings.story_weight_people,
+            weight_orgs=settings.story_weight_orgs,
+            weight_places=settings.story_weight_places,
+            year_penalty=settings.story_year_penalty,
+            bias=settings.story_bias,
+            threshold=settings.story_threshold,
+            cross_language_text=settings.story_cross_language_text,
+            window_days=settings.story_window_days,
+        )
 
 
 def story_key(entity_key: str, label: str, country: str | None) -> str | None:
@@ -338,9 +360,7 @@ def _components(
     return [members[part] for part in np.split(order, bounds)]
 
 
-def cluster_stories(
-    articles: Sequence[StoryInput], params: StoryParams | None = None
-) -> dict[str, str]:
+def cluster_stories(articles: Sequence[StoryInput], params: StoryParams) -> dict[str, str]:
     """``{article_id: story_id}``; a story's id is derived from its smallest article id.
 
     The result does not depend on the order of ``articles``.
@@ -348,7 +368,7 @@ def cluster_stories(
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
-    p = params or StoryParams()
+    p = params
     arts = sorted(articles, key=lambda a: a.article_id)
     n = len(arts)
     groups: list[list[int]] = []
@@ -388,3 +408,56 @@ def cluster_stories(
         for a in ids:
             out[a] = sid
     return out
+
+
+def stable_story(article_id: str) -> str:
+    """The story id of an article that is in no story with others: its own."""
+    return stable_id("story", article_id)
+
+
+def assign_stories(
+    articles: Iterable[pa.RecordBatch],
+    entities: Iterable[pa.RecordBatch],
+    params: StoryParams,
+    *,
+    earlier: Callable[[set[str]], dict[str, str]],
+) -> dict[str, str]:
+    """``{article_id: story_id}`` for every article of a day.
+
+    ``articles`` are the day's deduped rows (``article_id``, ``published_at``,
+    ``is_duplicate``, ``duplicate_of``, ``text``, ``language``), ``entities`` its mentions
+    (``article_id``, ``entity_key``, ``label``, ``country``); ``earlier`` gives the
+    story of earlier days' articles. Originals are clustered (``cluster_stories``); a copy
+    joins its original's story, from today or from the day the original was published; an
+    article in no story gets one of its own. Only the originals' texts and story keys are
+    held, and rows become Python objects a batch at a time (a whole day's entities as
+    dicts would take gigabytes at 100k articles).
+    """
+    keys: dict[str, set[str]] = {}
+    for batch in entities:
+        for r in batch.to_pylist():
+            k = story_key(r["entity_key"], r["label"], r["country"])
+            if k:
+                # one string per distinct key, not one per mention (~0.1 GB at 100k)
+                keys.setdefault(r["article_id"], set()).add(sys.intern(k))
+    # one pass: the originals become story inputs; every row's id and original is kept
+    ids: list[str] = []
+    dup_of: list[str | None] = []
+    reps: list[StoryInput] = []
+    for batch in articles:
+        for r in batch.to_pylist():
+            ids.append(r["article_id"])
+            dup_of.append(r["duplicate_of"])
+            if not r["is_duplicate"]:
+                found = frozenset(keys.get(r["article_id"], ()))
+                reps.append(
+                    StoryInput(r["article_id"], r["published_at"], found, r["text"], r["language"])
+                )
+    del keys
+    story = cluster_stories(reps, params)
+    del reps
+    story.update(earlier({d for d in dup_of if d and d not in story}))
+    return {
+        a: (story.get(d) if d else story.get(a)) or stable_story(a)
+        for a, d in zip(ids, dup_of, strict=True)
+    }

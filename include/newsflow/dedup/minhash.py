@@ -26,11 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from newsflow.config import Settings
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _WORD_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant for combining word hashes
@@ -40,12 +44,24 @@ _CHUNK_SHINGLES = 16_384
 
 @dataclass(frozen=True)
 class MinHashParams:
-    """Shape of the signatures. Changing any field invalidates the cross-day index."""
+    """Shape of the signatures. Changing any field invalidates the cross-day index.
 
-    num_perm: int = 126
-    bands: int = 42
-    shingle_words: int = 5
+    The shape's defaults are the settings' (``Settings.dedup_*``): build it with
+    ``from_settings`` so dedup, the repair of later days and the benchmarks agree.
+    """
+
+    num_perm: int
+    bands: int
+    shingle_words: int
     seed: int = 20240514
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MinHashParams:
+        return cls(
+            num_perm=settings.dedup_num_perm,
+            bands=settings.dedup_bands,
+            shingle_words=settings.dedup_shingle_words,
+        )
 
     @property
     def rows(self) -> int:

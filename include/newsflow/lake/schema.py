@@ -83,6 +83,9 @@ DUPLICATES = pa.schema(
 # The cross-day near-duplicate index (LAKE/_state, internal): one day's representatives'
 # LSH bucket hashes, and their MinHash signatures (num_perm uint32, little-endian) with
 # the size of their shingle set, to verify candidates from later days.
+# _work/stories: each article's story (the stories stage's output, publish joins it in)
+STORIES = pa.schema([("article_id", pa.string()), ("story_id", pa.string())])
+
 MINHASH_BANDS = pa.schema(
     [("article_id", pa.string()), ("band", pa.int16()), ("bucket", pa.int64())]
 )

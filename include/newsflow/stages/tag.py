@@ -1,0 +1,67 @@
+"""tag: ``_work/deduped`` -> ``_work/entities``, by shards; duplicates are not tagged again.
+
+A shard is a contiguous slice of the deduped rows; the DAG maps one tag task over each
+(``plan_tag`` splits the day), so NER, the costly stage, spreads over every Celery
+worker. Each shard writes only its own file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from newsflow.config import Settings
+from newsflow.entities.mentions import mention_rows
+from newsflow.lake import schema
+from newsflow.lake.partition import drop_partition, partition_dir, write_part
+from newsflow.stages.common import (
+    StageResult,
+    batches,
+    finish,
+    partition_rows,
+    require,
+    shard_slice,
+    work_dir,
+)
+
+
+def plan_tag(settings: Settings, day: str) -> list[int]:
+    """The day's tag shards (at most ``tag_shards``, of at least
+    ``tag_shard_min_articles`` rows each), after clearing what an earlier run of tag left."""
+    work = work_dir(settings)
+    rows = partition_rows(require(partition_dir(work, "deduped", day)))
+    n = max(1, min(settings.tag_shards, rows // settings.tag_shard_min_articles))
+    drop_partition(work, "entities", day)
+    for f in partition_dir(work, "stats", day).glob("tag*.json"):
+        f.unlink()
+    return list(range(n))
+
+
+def tag_workers(settings: Settings, day: str) -> int:
+    """Worker processes for a whole day's shards in one process: one per core on a day
+    of at least ``ner_parallel_min_articles`` (each loads the model), else one."""
+    from newsflow.entities.tagger import processes
+
+    deduped = partition_rows(partition_dir(work_dir(settings), "deduped", day))
+    return processes(
+        settings.ner_processes, deduped, min_articles=settings.ner_parallel_min_articles
+    )
+
+
+def tag(settings: Settings, day: str, shard: int, shards: int) -> StageResult:
+    """Tag shard ``shard`` of ``shards``: the entity mentions of its original articles."""
+    started = time.perf_counter()
+    counts = {"articles_tagged": 0, "mentions": 0, "normalise_errors": 0}
+    cols = ["article_id", "text", "is_duplicate"]
+
+    def texts() -> Iterator[tuple[str, str]]:
+        for batch in shard_slice(settings, day, "deduped", shard, shards, columns=cols):
+            for r in batch.to_pylist():
+                if not r["is_duplicate"]:
+                    yield r["article_id"], r["text"]
+
+    work = work_dir(settings)
+    rows = batches(mention_rows(settings, texts(), counts), schema.ENTITIES, 2_000)
+    write_part(work, "entities", day, shard, rows, schema.ENTITIES)
+    out = partition_dir(work, "entities", day)
+    return finish(StageResult("tag", day, str(out), counts, shard=shard), started, settings)
