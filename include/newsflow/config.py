@@ -8,15 +8,17 @@ the DAG and the tests cannot drift apart on a threshold.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ENV_PREFIX = "NEWSFLOW_"
+P = TypeVar("P")  # a dataclass of parameters built from settings (Settings.params)
 
 
 class Settings(BaseModel):
@@ -252,6 +254,17 @@ class Settings(BaseModel):
                 "inside the other (the next run would ingest the lake); choose separate folders"
             )
         return self
+
+    def params(self, cls: type[P], prefix: str) -> P:
+        """Dataclass ``cls`` with each field ``f`` set from the setting ``prefix + f`` where
+        there is one (``settings.params(StoryParams, "story_")``): the knobs' defaults
+        are stated here only, the domain's dataclasses take them from here."""
+        given = {
+            f.name: getattr(self, prefix + f.name)
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if prefix + f.name in type(self).model_fields
+        }
+        return cls(**given)
 
     def day_dir(self, day: str) -> Path:
         return Path(self.inbox) / day

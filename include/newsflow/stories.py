@@ -100,17 +100,7 @@ class StoryParams:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StoryParams:
-        return cls(
-            weight_text=settings.story_weight_text,
-            weight_people=settings.story_weight_people,
-            weight_orgs=settings.story_weight_orgs,
-            weight_places=settings.story_weight_places,
-            year_penalty=settings.story_year_penalty,
-            bias=settings.story_bias,
-            threshold=settings.story_threshold,
-            cross_language_text=settings.story_cross_language_text,
-            window_days=settings.story_window_days,
-        )
+        return settings.params(cls, "story_")
 
 
 def story_key(entity_key: str, label: str, country: str | None) -> str | None:

@@ -66,6 +66,14 @@ def earlier_representatives(
     return [Candidate(a, u, h, p, w, t, dt) for a, u, h, p, w, t, dt in rows]
 
 
+def _horizon(lake: str | os.PathLike[str], table: str, day: date, horizon_days: int) -> list[str]:
+    """The index part's files of the ``horizon_days`` days before ``day``, after
+    finishing an earlier day's publish that a crash interrupted."""
+    settle(lake)
+    first, last = day - timedelta(days=horizon_days), day - timedelta(days=1)
+    return day_files(storage.lake_path(lake) / STATE, table, first, last)
+
+
 def index_candidates(
     lake: str | os.PathLike[str],
     day: date,
@@ -80,13 +88,7 @@ def index_candidates(
     article_id) pairs, at most ``per_document`` per row (those sharing most bands, ties by
     id, so the result is deterministic even for a bucket that many articles share).
     """
-    settle(lake)  # an earlier day's publish a crash interrupted is finished first
-    files = day_files(
-        storage.lake_path(lake) / STATE,
-        INDEX_BANDS,
-        day - timedelta(days=horizon_days),
-        day - timedelta(days=1),
-    )
+    files = _horizon(lake, INDEX_BANDS, day, horizon_days)
     if horizon_days <= 0 or not files or not bands.size:
         return np.empty(0, np.int64), []
     n, nb = bands.shape
@@ -124,13 +126,7 @@ def index_signatures(
     Signatures of another length (the index was built with other MinHash settings) are
     skipped: they cannot be compared.
     """
-    settle(lake)  # an earlier day's publish a crash interrupted is finished first
-    files = day_files(
-        storage.lake_path(lake) / STATE,
-        INDEX_SIGNATURES,
-        day - timedelta(days=horizon_days),
-        day - timedelta(days=1),
-    )
+    files = _horizon(lake, INDEX_SIGNATURES, day, horizon_days)
     if not ids or not files:
         return {}
     con = storage.duckdb_connect(lake)

@@ -57,11 +57,7 @@ class MinHashParams:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MinHashParams:
-        return cls(
-            num_perm=settings.dedup_num_perm,
-            bands=settings.dedup_bands,
-            shingle_words=settings.dedup_shingle_words,
-        )
+        return settings.params(cls, "dedup_")
 
     @property
     def rows(self) -> int:

@@ -20,7 +20,6 @@ from newsflow.config import Settings
 from newsflow.ids import stable_id
 from newsflow.lake import schema
 from newsflow.lake.partition import (
-    drop_partition,
     iter_partition,
     part_writer,
     partition_dir,
@@ -32,8 +31,7 @@ from newsflow.stages.common import (
     StageResult,
     batches,
     finish,
-    partition_rows,
-    require,
+    plan_shards,
     shard_slice,
     work_dir,
 )
@@ -42,16 +40,18 @@ log = logging.getLogger("newsflow")
 
 
 def plan_clean(settings: Settings, day: str) -> list[int]:
-    """The day's clean shards (at most ``clean_shards``, of at least ``shard_min_docs``
-    documents each), after clearing what an earlier run of clean left."""
-    work = work_dir(settings)
-    docs = partition_rows(require(partition_dir(work, "ingested", day)))
-    n = max(1, min(settings.clean_shards, -(-docs // settings.shard_min_docs)))
-    for table in ("cleaned", "rejects_clean"):
-        drop_partition(work, table, day)
-    for f in partition_dir(work, "stats", day).glob("clean*.json"):
-        f.unlink()
-    return list(range(n))
+    """The day's clean shards: at most ``clean_shards``, of at least ``shard_min_docs``
+    documents each."""
+    return plan_shards(
+        settings,
+        day,
+        "clean",
+        source="ingested",
+        outputs=("cleaned", "rejects_clean"),
+        most=settings.clean_shards,
+        per_shard=settings.shard_min_docs,
+        round_up=True,
+    )
 
 
 def clean_workers(settings: Settings, day: str) -> int:

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from newsflow.config import Settings
 from newsflow.lake import schema, storage
-from newsflow.lake.partition import PartWriter, partition_dir
+from newsflow.lake.partition import PartWriter, drop_partition, partition_dir
 from newsflow.records import Reject
 from newsflow.registry import LOG_COUNTS
 
@@ -65,6 +65,31 @@ def require(folder: Path) -> Path:
     if not any(folder.glob("*.parquet")):
         raise FileNotFoundError(f"no partition {folder}: run the previous stage first")
     return folder
+
+
+def plan_shards(
+    settings: Settings,
+    day: str,
+    stage: str,
+    *,
+    source: str,
+    outputs: tuple[str, ...],
+    most: int,
+    per_shard: int,
+    round_up: bool,
+) -> list[int]:
+    """The shards of a sharded stage over the rows of ``source``: at most ``most``, of
+    about ``per_shard`` rows each (small days get one). What an earlier run of the stage
+    left (its ``outputs`` and stats) is cleared, so a rerun with fewer shards leaves
+    nothing stale."""
+    work = work_dir(settings)
+    rows = partition_rows(require(partition_dir(work, source, day)))
+    wanted = -(-rows // per_shard) if round_up else rows // per_shard
+    for table in outputs:
+        drop_partition(work, table, day)
+    for f in partition_dir(work, "stats", day).glob(f"{stage}*.json"):
+        f.unlink()
+    return list(range(max(1, min(most, wanted))))
 
 
 def shard_slice(
@@ -139,7 +164,8 @@ class RejectSink:
     def add(self, reject: Reject) -> None:
         row = reject.row() | self._raw.columns(reject.raw, reject.raw_source)
         self._rows.append(row)
-        self._bytes += len(row["bytes"] or b"")
+        data = row["bytes"]
+        self._bytes += len(data) if isinstance(data, bytes) else 0
         if len(self._rows) >= self._max_rows or self._bytes >= self._max_bytes:
             self.flush()
 

@@ -13,28 +13,31 @@ from collections.abc import Iterator
 from newsflow.config import Settings
 from newsflow.entities.mentions import mention_rows
 from newsflow.lake import schema
-from newsflow.lake.partition import drop_partition, partition_dir, write_part
+from newsflow.lake.partition import partition_dir, write_part
 from newsflow.stages.common import (
     StageResult,
     batches,
     finish,
     partition_rows,
-    require,
+    plan_shards,
     shard_slice,
     work_dir,
 )
 
 
 def plan_tag(settings: Settings, day: str) -> list[int]:
-    """The day's tag shards (at most ``tag_shards``, of at least
-    ``tag_shard_min_articles`` rows each), after clearing what an earlier run of tag left."""
-    work = work_dir(settings)
-    rows = partition_rows(require(partition_dir(work, "deduped", day)))
-    n = max(1, min(settings.tag_shards, rows // settings.tag_shard_min_articles))
-    drop_partition(work, "entities", day)
-    for f in partition_dir(work, "stats", day).glob("tag*.json"):
-        f.unlink()
-    return list(range(n))
+    """The day's tag shards: at most ``tag_shards``, of at least
+    ``tag_shard_min_articles`` rows each (each shard loads the model: ~1 s)."""
+    return plan_shards(
+        settings,
+        day,
+        "tag",
+        source="deduped",
+        outputs=("entities",),
+        most=settings.tag_shards,
+        per_shard=settings.tag_shard_min_articles,
+        round_up=False,
+    )
 
 
 def tag_workers(settings: Settings, day: str) -> int:
