@@ -26,6 +26,7 @@ from newsflow import stages
 from newsflow.config import load_settings
 from newsflow.lake import schema, storage
 from newsflow.lake.partition import read_partition
+from newsflow.registry import STAGES
 from support.peak_rss import run_peak
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -207,7 +208,7 @@ def test_publish_of_many_large_rejects_stays_under_1_gib(tmp_path: Path) -> None
     large_rejects_day(tmp_path / "inbox", files)
     env = {**os.environ, "NEWSFLOW_INBOX": str(tmp_path / "inbox")}
     env["NEWSFLOW_LAKE"] = str(tmp_path / "lake")
-    for stage in ("ingest", "clean", "dedup", "tag"):
+    for stage in STAGES[:-1]:  # every stage before publish
         _cli(stage, "--day", DAY, env=env)
     peak_kib, seconds = _cli("publish", "--day", DAY, env=env)
     print(f"publish of {files} x 20 MiB rejects: peak RSS {peak_kib // 1024} MiB, {seconds:.1f}s")

@@ -120,7 +120,7 @@ def test_unwritable_lake_fails_publish_then_rerun_after_fix(
     state, tis = _tries(news_daily, conf)
     assert state == "failed"
     assert tis["publish"] == ("failed", 3)
-    assert all(tis[t] == ("success", 1) for t in ("ingest", "clean", "dedup", "tag"))
+    assert all(tis[t] == ("success", 1) for t in ("ingest", "clean", "dedup", "tag", "stories"))
     assert blocker.is_file()
     for table in ("entities", "duplicates", "rejects", "entity_counts", "_runs", "_tmp"):
         assert not list(lake.glob(f"{table}/dt=*/*")), table
