@@ -40,9 +40,13 @@ demo: venv
 	@newsflow report --lake $(LAKE) --day $(DAY)
 	@echo "Airflow log of the run: $(AIRFLOW_HOME)/demo.log"
 
-test: venv
+# Lint, format check and type check ([tool.mypy] in pyproject.toml: include/, dags/, plugins/).
+lint: venv
 	ruff check dags include plugins tests benchmarks
 	ruff format --check dags include plugins tests benchmarks
+	mypy
+
+test: lint
 	python -m pytest -q
 
 # The quick loop while working: unit tests and dag.test(), without the real Airflow
@@ -59,4 +63,4 @@ lock:
 	  --quiet -o requirements-prod.lock
 
 clean:
-	rm -rf $(VENV) .airflow data .pytest_cache
+	rm -rf $(VENV) .airflow data .pytest_cache .mypy_cache

@@ -300,13 +300,14 @@ def _from_env(environ: dict[str, str]) -> dict[str, Any]:
     for name in Settings.model_fields:
         key = ENV_PREFIX + name.upper()
         if key in environ and environ[key] != "":
-            value = environ[key]
+            raw = environ[key]
+            value: Any = raw  # pydantic validates it into the field's type
             if Settings.model_fields[name].annotation == list[str]:
                 # JSON list, or comma/newline separated
                 value = (
-                    json.loads(value)
-                    if value.lstrip().startswith("[")
-                    else [v.strip() for v in value.replace("\n", ",").split(",") if v.strip()]
+                    json.loads(raw)
+                    if raw.lstrip().startswith("[")
+                    else [v.strip() for v in raw.replace("\n", ",").split(",") if v.strip()]
                 )
             out[name] = value
     return out

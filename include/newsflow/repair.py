@@ -136,7 +136,10 @@ def _copies(settings: Settings, later: str, ids: set[str]) -> list[_Row]:
            WHERE article_id IN (SELECT k FROM ids) ORDER BY article_id""",
         {"f": _files(settings.lake, "articles", later)},
     ).fetchall()
-    return [_Row(*r, day=later) for r in rows]
+    return [
+        _Row(article_id, url, content_hash, published_at, word_count, text, day=later)
+        for article_id, url, content_hash, published_at, word_count, text in rows
+    ]
 
 
 def _relink(
@@ -183,7 +186,10 @@ def _repair_day(
 
     lake = settings.lake
     promoted, points_to = _relink(_copies(settings, later, set(broken)), broken, new_rep)
-    fix = {r.article_id: (r.article_id, False, None) for r in promoted}
+    # {article id: (dedup_cluster_id, is_duplicate, duplicate_of)}, as dedup assigns them
+    fix: dict[str, tuple[str, bool, str | None]] = {
+        r.article_id: (r.article_id, False, None) for r in promoted
+    }
     fix |= {a: (rep.article_id, True, rep.article_id) for a, (_, rep) in points_to.items()}
     counts = {"articles_tagged": 0, "mentions": 0, "normalise_errors": 0}
     mentions = list(

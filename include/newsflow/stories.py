@@ -42,7 +42,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 from scipy import sparse
@@ -122,7 +122,7 @@ def year_of(a: StoryInput) -> int | None:
     return max(years) if years else None
 
 
-def _known(when: datetime | None) -> bool:
+def _known(when: datetime | None) -> TypeGuard[datetime]:
     return when is not None and when == when  # pandas' NaT is a datetime unequal to itself
 
 
@@ -130,6 +130,12 @@ def _rows_normalised(m: sparse.csr_matrix) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ m)
+
+
+def _no_features(n: int) -> sparse.csr_matrix:
+    """An all-zero column for ``n`` articles: no usable word or entity key of a kind."""
+    # scipy-stubs types csr_matrix's (rows, cols) form for float64 only
+    return sparse.csr_matrix((n, 1), dtype=np.float32)  # type: ignore[arg-type]
 
 
 def _features(articles: Sequence[StoryInput]) -> dict[str, sparse.csr_matrix]:
@@ -150,13 +156,13 @@ def _features(articles: Sequence[StoryInput]) -> dict[str, sparse.csr_matrix]:
             dtype=np.float32,
         ).fit_transform(texts)
     except ValueError:  # no usable word in any text
-        out["text"] = sparse.csr_matrix((n, 1), dtype=np.float32)
+        out["text"] = _no_features(n)
     for kind in ("people", "orgs", "places"):
         docs = [
             [k for k in a.keys if KIND_OF_PREFIX.get(k.split(":", 1)[0]) == kind] for a in articles
         ]
         if not any(docs):
-            out[kind] = sparse.csr_matrix((n, 1), dtype=np.float32)
+            out[kind] = _no_features(n)
             continue
         out[kind] = TfidfVectorizer(
             analyzer=lambda ks: ks, dtype=np.float32, lowercase=False
@@ -180,7 +186,7 @@ class _Scorer:
         years = [year_of(a) for a in articles]
         self.year = np.array([y if y is not None else -9999 for y in years], np.int64)
         langs = sorted({a.language for a in articles if a.language})
-        code = {lang: k + 1 for k, lang in enumerate(langs)}
+        code: dict[str | None, int] = {lang: k + 1 for k, lang in enumerate(langs)}
         self.lang = np.array([code.get(a.language, 0) for a in articles], np.int64)
         self.ts = np.array(
             [a.published_at.timestamp() if _known(a.published_at) else np.nan for a in articles]

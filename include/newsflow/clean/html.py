@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import trafilatura
+from trafilatura.settings import Document
 
 
 @dataclass
@@ -36,7 +37,8 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
         deduplicate=False,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    if doc is None or not (doc.text or "").strip():
+    # a Document (a dict only with as_dict=True), None when nothing could be extracted
+    if not isinstance(doc, Document) or doc.text is None or not doc.text.strip():
         return None
     return Extracted(
         text=doc.text,

@@ -118,6 +118,7 @@ def deduplicate(
                 assignment[m] = (rep.article_id, False, None)
                 continue
             assignment[m] = (rep.article_id, True, rep.article_id)
+            sim: float | None  # None: no estimate and no texts to compare
             if c.content_hash == rep.content_hash:
                 method, sim = "exact", 1.0
             else:

@@ -24,7 +24,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,7 +141,7 @@ def _refused(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return not addr.is_global or addr.is_multicast or any(addr in net for net in _BLOCKED_NETS)
 
 
-def check_address(url: str, allow: list[ipaddress._BaseNetwork]) -> None:
+def check_address(url: str, allow: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> None:
     """Refuse non-http(s) URLs and hosts resolving to loopback, private, link-local,
     metadata or otherwise non-global addresses, unless allow-listed. An IPv6 address that
     embeds an IPv4 one is judged by the IPv4 address it reaches."""

@@ -22,7 +22,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from newsflow.ingest.decode import DecodeError, decode_bytes
 from newsflow.ingest.feeds import FeedError, FeedItem, item_document, parse_feed, parse_sitemap
@@ -34,6 +34,7 @@ STAGE = "ingest"
 SOURCES_FILE = "sources.txt"
 KINDS = ("feed", "sitemap", "url")
 _MAX_SITEMAP_DEPTH = 3
+_Parsed = TypeVar("_Parsed")  # what a feed or sitemap parser returns
 
 
 class SourceError(ValueError):
@@ -47,7 +48,11 @@ class Source:
 
 
 class FetcherLike(Protocol):
-    def fetch(self, url: str, **kw: object) -> Response: ...
+    """What ingest fetches with: the live ``Fetcher``, or a replay of the day's WARC."""
+
+    def fetch(
+        self, url: str, *, accept: tuple[str, ...] | None = ..., conditional: bool = ...
+    ) -> Response: ...
 
 
 def parse_sources(lines: Iterable[str], where: str = "sources") -> list[Source]:
@@ -170,9 +175,11 @@ class RemoteIngest:
         pages.append(page)
         return True
 
-    def _get(self, url: str, **kw: object) -> Response:
+    def _get(
+        self, url: str, *, accept: tuple[str, ...] | None, conditional: bool = False
+    ) -> Response:
         try:
-            resp = self.fetcher.fetch(url, **kw)
+            resp = self.fetcher.fetch(url, accept=accept, conditional=conditional)
         except FetchError as e:
             self.record(url, e)
             raise
@@ -195,7 +202,9 @@ class RemoteIngest:
             yield self._cut("sources#over_budget", left_out, "of the day's sources")
         yield from self.pages(pages)
 
-    def _fetch_parsed(self, url: str, parse) -> Generator[Reject, None, tuple[list, list] | None]:
+    def _fetch_parsed(
+        self, url: str, parse: Callable[[bytes, str], _Parsed]
+    ) -> Generator[Reject, None, _Parsed | None]:
         """Conditional GET of a feed or sitemap, parsed with ``parse``; yields a Reject
         when it cannot be fetched or parsed; returns None for those and for a 304."""
         try:
@@ -212,13 +221,13 @@ class RemoteIngest:
             yield Reject(url, STAGE, e.code, str(e), resp.body)
             return None
 
-    def _feed(self, url: str, pages: list[_Page]) -> Iterator[Reject]:
+    def _feed(self, url: str, pages: list[_Page]) -> Iterator[RawDoc | Reject]:
         self.counts["feeds"] += 1
         parsed = yield from self._fetch_parsed(url, parse_feed)
         if parsed is not None:
             yield from self.items(parsed[0], url, pages)
 
-    def _sitemap(self, url: str, pages: list[_Page], depth: int) -> Iterator[Reject]:
+    def _sitemap(self, url: str, pages: list[_Page], depth: int) -> Iterator[RawDoc | Reject]:
         self.counts["sitemaps"] += 1
         parsed = yield from self._fetch_parsed(url, parse_sitemap)
         if parsed is None:

@@ -178,23 +178,25 @@ class RawArchive:
     def record(self, url: str, outcome: Response | FetchError) -> None:
         """Keep a response, or the error that stood in for one."""
         with self._lock:
-            if self._f is None:
+            w = self._w
+            if w is None:
                 self._tmp.parent.mkdir(parents=True, exist_ok=True)
                 self._f = open(self._tmp, "wb")  # noqa: SIM115 - closed by commit/abort
-                self._w = WARCWriter(self._f, gzip=True)
+                w = self._w = WARCWriter(self._f, gzip=True)
             self.records += 1
             if isinstance(outcome, FetchError):
-                self.error(url, outcome)
+                self._error(w, url, outcome)
             else:
-                self.response(outcome)
+                self._response(w, outcome)
 
-    def response(self, resp: Response) -> None:
+    @staticmethod
+    def _response(w: WARCWriter, resp: Response) -> None:
         http = StatusAndHeaders(
             f"{resp.status} OK", list(resp.headers.items()), protocol="HTTP/1.1"
         )
         for h in ("content-encoding", "transfer-encoding", "content-length"):
             http.remove_header(h)  # the body is kept decoded
-        rec = self._w.create_warc_record(
+        rec = w.create_warc_record(
             resp.final_url,
             "response",
             payload=io.BytesIO(resp.body),
@@ -202,18 +204,19 @@ class RawArchive:
             http_headers=http,
             warc_headers_dict={REQUESTED: resp.url},
         )
-        self._w.write_record(rec)
+        w.write_record(rec)
 
-    def error(self, url: str, err: FetchError) -> None:
+    @staticmethod
+    def _error(w: WARCWriter, url: str, err: FetchError) -> None:
         payload = json.dumps({"code": err.code, "message": err.message, "status": err.status})
-        rec = self._w.create_warc_record(
+        rec = w.create_warc_record(
             url,
             "metadata",
             payload=io.BytesIO(payload.encode()),
             warc_content_type="application/json",
             warc_headers_dict={REQUESTED: url},
         )
-        self._w.write_record(rec)
+        w.write_record(rec)
 
     def commit(self) -> Path:
         assert self._f is not None, "nothing recorded"
@@ -222,7 +225,8 @@ class RawArchive:
         self._f.close()
         self.final.parent.mkdir(parents=True, exist_ok=True)
         if storage.is_remote(self.final):
-            self.final.fs.put_file(str(self._tmp), self.final.path)
+            fs, key = storage.object_key(self.final)
+            fs.put_file(str(self._tmp), key)
             self._tmp.unlink()
         else:
             os.replace(self._tmp, self.final)

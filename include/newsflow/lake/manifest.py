@@ -8,6 +8,7 @@ import platform
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TypedDict
 
 from newsflow import __version__
 from newsflow.config import Settings
@@ -23,6 +24,14 @@ _PACKAGES = (
     "duckdb",
     "apache-airflow",
 )
+
+
+class FileEntry(TypedDict):
+    """One Parquet file of the manifest's ``files``, by lake-relative path."""
+
+    rows: int
+    bytes: int
+    sha256: str
 
 
 def _versions() -> dict[str, str]:
@@ -93,10 +102,10 @@ def write_manifest(
     return manifest
 
 
-def file_entries(written: dict[str, Path], day: str) -> dict[str, dict[str, object]]:
+def file_entries(written: dict[str, Path], day: str) -> dict[str, FileEntry]:
     """The manifest's ``files`` entries (rows, bytes, sha256 by lake-relative path) of
     the partitions ``written`` for ``day``: checksums of what readers will see."""
-    files: dict[str, dict[str, object]] = {}
+    files: dict[str, FileEntry] = {}
     for table, folder in written.items():
         for f in sorted(folder.glob("*.parquet")):
             files[f"{table}/dt={day}/{f.name}"] = {

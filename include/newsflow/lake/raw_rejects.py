@@ -35,10 +35,17 @@ TABLE = "rejects"
 CHUNK = 1 << 20
 
 
+class Readable(Protocol):
+    """A byte stream as the rejects sink reads it: ``read`` only (a file, ``BytesIO``, or
+    a bounded view of a file)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class RawSource(Protocol):
     """Where a reject's bytes can be read again, whole, as a stream."""
 
-    def open(self) -> contextlib.AbstractContextManager[BinaryIO]: ...
+    def open(self) -> contextlib.AbstractContextManager[Readable]: ...
 
 
 def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
@@ -66,7 +73,7 @@ class FileRange:
     stop: int | None = None
 
     @contextlib.contextmanager
-    def open(self) -> Iterator[BinaryIO]:
+    def open(self) -> Iterator[Readable]:
         with open_regular(self.path) as f:
             f.seek(self.start)
             yield f if self.stop is None else _Limited(f, self.stop - self.start)
@@ -88,7 +95,7 @@ class _Limited(io.RawIOBase):
         return data
 
 
-def _read(stream: BinaryIO, n: int) -> bytes:
+def _read(stream: Readable, n: int) -> bytes:
     """Up to ``n`` bytes (loops over short reads)."""
     out = bytearray()
     while len(out) < n:
@@ -128,7 +135,7 @@ class RawRejects:
                 return _inline(head)
             return self._spill(head, stream)
 
-    def _spill(self, head: bytes, stream: BinaryIO) -> dict[str, object]:
+    def _spill(self, head: bytes, stream: Readable) -> dict[str, object]:
         remote = storage.is_remote(self.folder)
         if remote:  # written locally, then one PUT: the object appears whole
             tmp = Path(tempfile.gettempdir()) / f"newsflow-reject-{uuid.uuid4().hex}"
@@ -149,7 +156,8 @@ class RawRejects:
             final = self.folder / sha
             if remote:
                 if not final.exists():  # named by content: present means the same bytes
-                    final.fs.put_file(str(tmp), final.path)
+                    fs, key = storage.object_key(final)
+                    fs.put_file(str(tmp), key)
             else:
                 os.replace(tmp, final)
         finally:

@@ -27,10 +27,13 @@ import posixpath
 import shutil
 from collections.abc import Iterator
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
 
 Pathish = str | os.PathLike[str]
 
@@ -107,6 +110,18 @@ def _is_upath(obj: object) -> bool:
     return type(obj).__module__.startswith("upath")
 
 
+def object_key(path: Path) -> tuple[AbstractFileSystem, str]:
+    """The fsspec filesystem and key of an object-store path, for the operations pathlib
+    has no word for (server-side copy, recursive delete, upload). ``lake_path`` types
+    every location as ``Path`` (a ``UPath`` has the same API), so the stages read alike
+    locally and remotely; this is where a remote one is told apart."""
+    from upath import UPath
+
+    if not isinstance(path, UPath):
+        raise TypeError(f"not an object-store path: {path!r}")
+    return path.fs, path.path
+
+
 def is_remote(path: Pathish) -> bool:
     """True when ``path`` is on an object store (no rename, no fsync, no flock):
     a ``UPath`` or a URL other than ``file://``."""
@@ -148,7 +163,8 @@ def remove_tree(path: Path) -> None:
     """Delete a folder (or file) and everything under it; missing is fine."""
     if is_remote(path):
         with contextlib.suppress(FileNotFoundError):
-            path.fs.rm(path.path, recursive=True)
+            fs, key = object_key(path)
+            fs.rm(key, recursive=True)
         return
     if path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
@@ -173,8 +189,9 @@ def replace_file(src: Path, dst: Path) -> None:
     """Move one file over another: ``os.replace`` locally (atomic), copy + delete on an
     object store (the copy replaces the object atomically)."""
     if is_remote(src):
-        src.fs.copy(src.path, dst.path)
-        src.fs.rm(src.path)
+        fs, key = object_key(src)
+        fs.copy(key, object_key(dst)[1])
+        fs.rm(key)
     else:
         os.replace(src, dst)
 
@@ -182,8 +199,8 @@ def replace_file(src: Path, dst: Path) -> None:
 def replace_folder_objects(src: Path, dst: Path) -> None:
     """Object-store swap of folder ``src`` into ``dst``: copy every object, drop keys
     ``dst`` has that ``src`` has not, then drop ``src``."""
-    fs = src.fs
-    src_root, dst_root = src.path.rstrip("/"), dst.path.rstrip("/")
+    fs, src_key = object_key(src)
+    src_root, dst_root = src_key.rstrip("/"), object_key(dst)[1].rstrip("/")
     new = {f[len(src_root) + 1 :] for f in fs.find(src_root)}
     for rel in sorted(new):
         fs.copy(f"{src_root}/{rel}", f"{dst_root}/{rel}")
@@ -216,7 +233,7 @@ def duckdb_connect(lake: Pathish):
     con = duckdb.connect()
     path = lake_path(lake)
     if is_remote(path):
-        con.register_filesystem(path.fs)
+        con.register_filesystem(object_key(path)[0])
     return con
 
 
