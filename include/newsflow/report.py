@@ -29,6 +29,7 @@ TREND_DAYS = 100  # the overview chart and table show at most this many days
 
 
 def days(lake: str | os.PathLike[str]) -> list[str]:
+    """The published days (those with a manifest), oldest first: what there is to report."""
     runs = storage.lake_path(lake) / "_runs"
     return sorted(p.name[3:] for p in runs.glob("dt=*") if (p / "manifest.json").exists())
 
