@@ -233,12 +233,16 @@ news_daily()
 def news_report():
     @task(execution_timeout=timedelta(minutes=10))
     def report() -> list[str]:
-        from newsflow.orchestration import report_request, write_report
+        from newsflow import report
+        from newsflow.orchestration import report_request
 
         events = get_current_context()["triggering_asset_events"]
         # an event's extra is checked as a run's Params are (API users can post events)
         requests = [report_request(ev.extra) for ev in events.get(ARTICLES, [])]
-        return [write_report(lake, day) for lake, day in filter(None, requests)]
+        folders = [report.write_report(lake, day) for lake, day in filter(None, requests)]
+        for folder in folders:
+            print((folder / report.TEXT).read_text(encoding="utf-8"), end="")
+        return [str(folder) for folder in folders]
 
     report()
 

@@ -4,8 +4,9 @@ a run with their reasons; each day links to the DAG run that published it.
 
 A FastAPI app mounted by the api-server at ``/newsflow`` plus a "News lake" entry in
 the UI navigation (an external view shown inside the Airflow UI). Read-only: it
-reads the Parquet with DuckDB through ``newsflow.lake.figures``, the same code the
-HTML report uses.
+reads the Parquet with DuckDB through ``newsflow.lake.figures`` and renders the page
+with ``newsflow.report.render_html`` (the report's Jinja2 templates), the same code
+the HTML report uses.
 
 Authentication: Airflow does not protect plugin apps, so every route checks the same
 JWT the Airflow API checks, from an ``Authorization: Bearer`` header (scripts) or the

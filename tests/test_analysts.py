@@ -1,6 +1,7 @@
 """What analysts get: every query of docs/analysts.md runs against the demo lake and the
-three libraries agree; the documented columns match the code's schemas; the HTML
-report is written (self-contained, atomic) and a failing report never fails a run."""
+three libraries agree; the documented columns match the code's schemas; the report
+(self-contained HTML and the text summary) is written atomically and a failing report
+never fails a run."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from newsflow.cli import SAMPLE_DAY, main
 from newsflow.lake import schema
+from newsflow.report import summary
 from support import REPO, lake_files
 
 DOC = REPO / "docs" / "analysts.md"
@@ -112,6 +114,9 @@ def test_publish_writes_a_self_contained_report(demo: Path) -> None:
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "must not load anything"
     for png in ("volume.png", "entities.png", "sources.png", "languages.png"):
         assert (report.parent / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the text summary is in the same folder; the run's folder holds only its manifest
+    assert (report.parent / "report.txt").read_text() == summary(lake, SAMPLE_DAY) + "\n"
+    assert lake_files(lake / "_runs") == [f"dt={SAMPLE_DAY}/manifest.json"]
     # each reject is listed with its reason
     rejects = pq.read_table(lake / "rejects", columns=["reason"]).column(0).to_pylist()
     for reason in rejects:
@@ -125,6 +130,7 @@ def test_report_command_rewrites_atomically(demo: Path, capsys) -> None:
     assert main(["report", "--lake", str(lake)]) == 0
     out = capsys.readouterr().out
     assert f"_reports/dt={SAMPLE_DAY}/report.html" in out
+    assert f"_reports/dt={SAMPLE_DAY}/report.txt" in out
     assert lake_files(lake) == before  # replaced in place, nothing left in _tmp
 
 

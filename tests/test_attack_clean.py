@@ -264,9 +264,7 @@ def test_report_on_an_unwritable_lake_prints_the_summary(
     assert main(["report", "--lake", str(lake), "--day", DAY]) == 0
     out, err = capsys.readouterr()
     assert "inputs == articles + rejects: True" in out
-    assert (
-        err.startswith("newsflow: warning: HTML report not written:") and len(err.splitlines()) == 1
-    )
+    assert err.startswith("newsflow: warning: report not written:") and len(err.splitlines()) == 1
 
 
 # the CLI as user nobody (tests run as root, for whom nothing is read-only)
@@ -304,7 +302,7 @@ def test_report_on_a_read_only_lake_prints_the_summary_and_exits_0(small_lake: P
         )
         assert proc.returncode == 0, proc.stderr
         assert "inputs == articles + rejects: True" in proc.stdout
-        assert "HTML report not written" in proc.stderr and "Traceback" not in proc.stderr
+        assert "report not written" in proc.stderr and "Traceback" not in proc.stderr
         assert lake_files(lake) == before
     finally:
         subprocess.run(["chmod", "-R", "u+w", str(base)], check=True)

@@ -158,13 +158,14 @@ def test_news_report_refuses_events_outside_the_roots(
             report_request(extra)
         with pytest.raises(ValueError, match=why):
             _run_report(report_task, extra)
-    assert not (victim / "_runs" / f"dt={DAY}" / "report.txt").exists()
+    assert not (victim / "_reports").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lake", "victim"]
     # the event publish sends (or a day in another ISO spelling) is reported on
     assert report_request({"day": "20240514", "lake": f"file://{lake}/"}) == (str(lake), DAY)
     assert report_request({"note": "no day"}) is None
     (path,) = _run_report(report_task, {"day": DAY, "lake": str(lake)})
-    assert path == str(lake / "_runs" / f"dt={DAY}" / "report.txt") and Path(path).is_file()
+    assert path == str(lake / "_reports" / f"dt={DAY}")
+    assert (Path(path) / "report.txt").is_file() and (Path(path) / "report.html").is_file()
 
 
 # -- item 16: crash windows of publish -------------------------------------------------------

@@ -65,6 +65,7 @@ def test_layout_on_the_object_store(s3) -> None:
     for key in (
         f"_runs/dt={DAY}/manifest.json",
         f"_reports/dt={DAY}/report.html",
+        f"_reports/dt={DAY}/report.txt",
         f"_state/minhash/dt={DAY}/part-0.parquet",
         f"_state/minhash_signatures/dt={DAY}/part-0.parquet",
     ):

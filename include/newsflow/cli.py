@@ -130,9 +130,11 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(report.summary(settings.lake, day))
             try:
-                print(f"  HTML report: {report.write_report(settings.lake, day)}")
+                folder = report.write_report(settings.lake, day)
             except OSError as e:  # a read-only lake can still be summarised
-                print(f"newsflow: warning: HTML report not written: {e}", file=sys.stderr)
+                print(f"newsflow: warning: report not written: {e}", file=sys.stderr)
+            else:
+                print("\n".join(f"  wrote {folder / name}" for name in (report.HTML, report.TEXT)))
             return 0
         if args.command == "run":
             results = _run_with_progress(settings, args.day)

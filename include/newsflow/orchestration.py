@@ -97,19 +97,6 @@ def report_request(extra: Mapping[str, Any] | None) -> tuple[str, str] | None:
     return settings_from_params({"lake": lake}).lake, day
 
 
-def write_report(lake: str, day: str) -> str:
-    """Write the day's text report beside its manifest (``_runs/dt=D/report.txt``)."""
-    from newsflow import report
-
-    text = report.summary(lake, day)
-    out = storage.lake_path(lake) / "_runs" / f"dt={day}"
-    tmp = out / ".report.txt.tmp"
-    tmp.write_text(text + "\n")
-    storage.replace_file(tmp, out / "report.txt")
-    print(text)
-    return str(out / "report.txt")
-
-
 def selected(params: Mapping[str, Any], stage: str) -> bool:
     """Whether the run's ``stages`` Param asks for ``stage`` (all when not given)."""
     stages = params.get("stages")

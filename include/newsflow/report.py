@@ -1,39 +1,49 @@
-"""What a day of the lake looks like: a plain-text summary (CLI, task logs) and a
-self-contained HTML report with PNG charts, written to ``LAKE/_reports/dt=D/``.
+"""What a day of the lake looks like: a plain-text summary and a self-contained HTML
+page with PNG charts, written together to the day's report folder ``LAKE/_reports/dt=D/``
+by ``write_report`` (called by publish, the ``news_report`` DAG and ``newsflow report``).
 
-The HTML page is also what the Airflow UI view serves (``plugins/newsflow_lake.py``),
-with links to the DAG runs added, so the report and the UI cannot disagree.
+The HTML comes from the Jinja2 templates in ``newsflow/templates``; the Airflow UI view
+(``plugins/newsflow_lake.py``) renders the same page with links to the DAG runs added,
+so the report and the UI cannot disagree.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
 from newsflow.lake import figures, storage
 from newsflow.lake.figures import DayDetail, DayRow
 from newsflow.lake.partition import partition_dir, swap_in
 
 REPORTS = "_reports"
+HTML = "report.html"  # the page, charts inline
+TEXT = "report.txt"  # the text summary
 TREND_DAYS = 100  # the overview chart and table show at most this many days
 
 
 def days(lake: str | os.PathLike[str]) -> list[str]:
+    """The published days (those with a manifest), oldest first: what there is to report."""
     runs = storage.lake_path(lake) / "_runs"
     return sorted(p.name[3:] for p in runs.glob("dt=*") if (p / "manifest.json").exists())
 
 
 def summary(lake: str | os.PathLike[str], day: str, *, top: int = 10) -> str:
     """Counts from the manifest, top entities and sources, and where the files are."""
-    d = figures.day_detail(lake, day, top=top)
+    return _summary(lake, figures.day_detail(lake, day, top=top), top=top)
+
+
+def _summary(lake: str | os.PathLike[str], d: DayDetail, *, top: int = 10) -> str:
+    """The text summary of an already computed day (``write_report`` has one)."""
     r = d.row
     lines = [
-        f"newsflow {d.versions.get('newsflow', '?')} — {day}",
+        f"newsflow {d.versions.get('newsflow', '?')} — {r.day}",
         f"  inputs {r.inputs}  articles {r.articles}  rejects {r.rejects}  "
         f"duplicates {r.duplicates}  entities {r.entities}",
         f"  inputs == articles + rejects: {r.checks_ok}",
@@ -46,7 +56,7 @@ def summary(lake: str | os.PathLike[str], day: str, *, top: int = 10) -> str:
     if d.reject_reasons:
         lines.append("  rejects by reason: " + ", ".join(f"{c} {n}" for c, n in d.reject_reasons))
     lines.append(
-        f"  Parquet: {lake}/{{articles,entities,duplicates,rejects,entity_counts}}/dt={day}/"
+        f"  Parquet: {lake}/{{articles,entities,duplicates,rejects,entity_counts}}/dt={r.day}/"
     )
     return "\n".join(lines)
 
@@ -155,58 +165,29 @@ def day_charts(detail: DayDetail) -> dict[str, bytes]:
     }
 
 
-# ---------------------------------------------------------------- HTML
-
-_CSS = """
-body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:16px 24px;color:#1d2433}
-h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:22px 0 6px}
-table{border-collapse:collapse;font-size:13px} th,td{padding:3px 8px;border-bottom:1px solid #e3e6ec;text-align:right}
-th{background:#f3f5f8;position:sticky;top:0} td.l,th.l{text-align:left}
-tr.sel td{background:#fff6d5} .cards{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0}
-.card{border:1px solid #dfe3ea;border-radius:6px;padding:8px 14px;min-width:92px}
-.card b{display:block;font-size:22px} .card span{color:#5b6475;font-size:12px}
-.grid{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start} .muted{color:#5b6475;font-size:12px}
-.scroll{max-height:360px;overflow:auto;border:1px solid #e3e6ec} .bad{color:#b42318;font-weight:600}
-a{color:#175cd3} .bar{height:10px;border-radius:2px}
-"""
+# ---------------------------------------------------------------- HTML (Jinja2)
 
 
-def _img(name: str, png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img id="chart-{name.split(".")[0]}" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+def _cell(value: object) -> str:
+    """A table cell's text: seconds with two decimals, everything else as is."""
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
-def _bar_table(
-    table_id: str,
-    heading: str,
-    columns: list[str],
-    rows: list[tuple],
-    *,
-    bar: int | None = None,
-    color: str = "#4c78a8",
-) -> str:
-    """A small table; with ``bar``, that numeric column also gets a proportional bar."""
-    e = html.escape
-    top = max((r[bar] for r in rows), default=0) if bar is not None else 0
-
-    def cell(tag: str, v: object, left: bool) -> str:
-        text = f"{v:.2f}" if isinstance(v, float) else str(v)
-        return f"<{tag}{' class=l' if left else ''}>{e(text)}</{tag}>"
-
-    left = [not isinstance(v, int | float) for v in rows[0]] if rows else [True] * len(columns)
-    head = "".join(cell("th", c, lft) for c, lft in zip(columns, left, strict=True))
-    out = [f"<div><h2>{e(heading)}</h2><table id={table_id}><tr>{head}"]
-    out.append("<th></th></tr>" if bar is not None else "</tr>")
-    for r in rows:
-        cells = "".join(cell("td", v, lft) for v, lft in zip(r, left, strict=True))
-        if bar is not None:
-            width = round(120 * r[bar] / top) if top else 0
-            cells += (
-                f'<td class=l><div class=bar style="width:{width}px;background:{color}"></div></td>'
-            )
-        out.append(f"<tr>{cells}</tr>")
-    out.append("</table></div>")
-    return "".join(out)
+# Built once: the templates are parsed on first use and cached by the environment. Every
+# template here is HTML, so autoescape is on for all of them: entity names, sources,
+# labels and reject reasons come from crawled documents.
+_TEMPLATES = Environment(
+    loader=PackageLoader("newsflow", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_TEMPLATES.filters.update(
+    b64=lambda data: base64.b64encode(data).decode("ascii"),
+    cell=_cell,
+    percent=lambda share: f"{share:.1%}",
+)
 
 
 def render_html(
@@ -218,110 +199,18 @@ def render_html(
     run_href: Callable[[str], str | None] | None = None,
     title: str = "newsflow lake",
 ) -> str:
-    """One HTML page: cards for the day, the trend chart, the per-day table, the day's
-    top entities/sources/languages and its rejects with reasons. Charts are data URIs,
-    so the file is self-contained. ``day_href``/``run_href`` add links (UI view)."""
-    e = html.escape
-    r = detail.row
-    cards = [
-        ("inputs", r.inputs),
-        ("articles", r.articles),
-        ("rejects", r.rejects),
-        ("duplicates", r.duplicates),
-        ("duplicate rate", f"{r.duplicate_rate:.1%}"),
-        ("stories", r.stories),
-        ("languages", r.languages),
-        ("entity mentions", r.entities),
-    ]
-    out = [
-        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{e(title)} — {e(r.day)}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>{e(title)} — <span id=day>{e(r.day)}</span></h1>",
-        f"<div class=muted>run finished {e(r.finished_at)} · newsflow {e(detail.versions.get('newsflow', '?'))}"
-        + ("" if r.checks_ok else " · <span class=bad>inputs != articles + rejects</span>"),
-    ]
-    link = run_href(r.day) if run_href else None
-    if link:
-        out.append(f' · <a id=run-link href="{e(link)}" target=_top>DAG run</a>')
-    out.append("</div><div class=cards>")
-    for label, value in cards:
-        key = label.replace(" ", "-")
-        out.append(
-            f'<div class=card><b id="n-{key}">{e(str(value))}</b><span>{e(label)}</span></div>'
-        )
-    out.append("</div>")
-    out.append(
-        f"<h2>Last {len(rows)} day{'s' if len(rows) != 1 else ''}</h2>{_img('volume.png', pngs['volume.png'], 'inputs per day')}"
+    """One HTML page (``templates/report.html.j2``): cards for the day, the trend chart,
+    the per-day table, the day's top entities/sources/languages and its rejects with
+    reasons. Charts are data URIs, so the file is self-contained. ``day_href``/``run_href``
+    add links (UI view)."""
+    return _TEMPLATES.get_template("report.html.j2").render(
+        rows=rows,
+        detail=detail,
+        pngs=pngs,
+        day_href=day_href,
+        run_href=run_href,
+        title=title,
     )
-    # top lists as tables with inline bars (HTML/CSS, no image to render: the page stays
-    # fast uncached); the same lists are also written as PNG charts beside the report
-    out.append("<div class=grid>")
-    out.append(
-        _bar_table(
-            "entities",
-            "Top entities",
-            ["entity", "label", "articles", "mentions"],
-            [(k, lbl, a, m) for k, lbl, a, m in detail.top_entities],
-            bar=2,
-        )
-    )
-    out.append(
-        _bar_table(
-            "sources",
-            "Top sources",
-            ["source", "articles", "duplicates"],
-            detail.top_sources,
-            bar=1,
-            color="#72b7b2",
-        )
-    )
-    out.append(
-        _bar_table(
-            "languages",
-            "Languages",
-            ["language", "articles"],
-            detail.languages,
-            bar=1,
-            color="#b279a2",
-        )
-    )
-    out.append(
-        _bar_table(
-            "stages",
-            "Stage timings",
-            ["stage", "seconds"],
-            list(detail.stage_seconds.items()),
-        )
-    )
-    out.append("</div>")
-
-    reasons = ", ".join(f"{e(c)} {n}" for c, n in detail.reject_reasons) or "none"
-    out.append(
-        f"<h2>Rejects of this run ({r.rejects})</h2><div class=muted>by reason: {reasons}</div>"
-    )
-    out.append(
-        "<div class=scroll><table id=rejects><tr><th class=l>input</th><th class=l>stage</th><th class=l>reason</th><th>bytes</th></tr>"
-    )
-    out += [
-        f"<tr><td class=l>{e(u)}</td><td class=l>{e(s)}</td><td class=l>{e(why)}</td><td>{n}</td></tr>"
-        for u, s, why, n in detail.rejects
-    ]
-    out.append("</table></div>")
-
-    out.append(
-        "<h2>Days</h2><div class=scroll><table id=days><tr><th class=l>day</th><th>inputs</th><th>articles</th><th>rejects</th><th>duplicates</th><th>dup. rate</th><th>stories</th><th>languages</th><th class=l>run</th></tr>"
-    )
-    for row in reversed(rows):
-        day_cell = f'<a href="{e(day_href(row.day))}">{e(row.day)}</a>' if day_href else e(row.day)
-        run = run_href(row.day) if run_href else None
-        run_cell = f'<a href="{e(run)}" target=_top>run</a>' if run else ""
-        sel = " class=sel" if row.day == r.day else ""
-        out.append(
-            f"<tr{sel}><td class=l>{day_cell}</td><td>{row.inputs}</td><td>{row.articles}</td><td>{row.rejects}</td>"
-            f"<td>{row.duplicates}</td><td>{row.duplicate_rate:.1%}</td><td>{row.stories}</td><td>{row.languages}</td><td class=l>{run_cell}</td></tr>"
-        )
-    out.append("</table></div></body></html>")
-    return "\n".join(out)
 
 
 def build(
@@ -334,8 +223,10 @@ def build(
 
 
 def write_report(lake: str | os.PathLike[str], day: str) -> Path:
-    """Write ``LAKE/_reports/dt=DAY/`` (report.html with inline charts, and the same
-    charts as PNG files) atomically: built in ``LAKE/_tmp``, swapped in by rename."""
+    """Write the day's report folder ``LAKE/_reports/dt=DAY/``: report.html (charts
+    inline), report.txt (the text summary) and the charts as PNG files. Atomically: the
+    folder is built in ``LAKE/_tmp`` and swapped in by rename, so a reader sees the old
+    report or the new one, never a mix. Returns the folder."""
     rows, detail, pngs = build(lake, day)
     final = partition_dir(lake, REPORTS, day)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -344,11 +235,12 @@ def write_report(lake: str | os.PathLike[str], day: str) -> Path:
     try:
         for name, png in pngs.items():
             (tmp / name).write_bytes(png)
-        (tmp / "report.html").write_text(render_html(rows, detail, pngs), encoding="utf-8")
+        (tmp / HTML).write_text(render_html(rows, detail, pngs), encoding="utf-8")
+        (tmp / TEXT).write_text(_summary(lake, detail) + "\n", encoding="utf-8")
         swap_in(tmp, final)
     except BaseException:
         storage.remove_tree(tmp)
         raise
     finally:
         storage.remove_empty(storage.lake_path(lake) / "_tmp")
-    return final / "report.html"
+    return final
