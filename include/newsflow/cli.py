@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         settings = load_settings(args.config, inbox=getattr(args, "inbox", None), lake=args.lake)
         if args.command == "report":
-            day = args.day or (report.days(settings.lake) or [None])[-1]
+            days = report.days(settings.lake)
+            day = args.day or (days[-1] if days else None)
             if day is None:
                 print(f"no runs in {settings.lake}", file=sys.stderr)
                 return 1
