@@ -5,7 +5,10 @@ database, then api-server, scheduler, dag-processor and two Celery workers (Redi
 separate processes; and once more with the LocalExecutor on SQLite, the set-up of a
 developer without services. Every process is stopped at the end (checked).
 
-The figures (time to first success, tasks, retries) are printed in the test summary.
+Everything runs on the repository's own sample pair (``support.PAIR``: an AP text on a
+content farm and another paper's report of the same summit), so a clone without
+``../shared`` starts a real Airflow too. The figures (time to first success, tasks,
+retries) are printed in the test summary.
 """
 
 from __future__ import annotations
@@ -18,15 +21,28 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from newsflow.lake.partition import read_partition
-from support import AP_FARM, FIGURES, KYODO, SEEDS, lake_files
+from support import (
+    FARM,
+    FIGURES,
+    PAIR,
+    PAIR_NAMES,
+    PUBLISHED_TABLES,
+    SAMPLE_DAY,
+    SAMPLE_INBOX,
+    day_matches_manifest,
+    farm_copy_is_clean,
+    lake_files,
+    one_story_two_texts,
+)
 from support.airflow_stack import AirflowStack, reachable
 from support.s3server import s3_server
 
-# a real Airflow, on the seed texts of ../shared
-pytestmark = [pytest.mark.e2e, pytest.mark.shared]
+pytestmark = pytest.mark.e2e
 
-SEED_DAY = "2023-11-27"
-BACKFILL_DAYS = ["2023-11-28", "2023-11-29", "2023-11-30"]
+DAY = SAMPLE_DAY
+HTML = next(n for n in PAIR if n != FARM)  # the other paper's page
+# the days after, backfilled on copies of the pair: each text alone, then both again
+BACKFILL = {"2024-05-15": (HTML,), "2024-05-16": (FARM,), "2024-05-17": PAIR}
 
 
 def _deployment(tmp: Path, executor: str, **env: str) -> AirflowStack:
@@ -51,10 +67,10 @@ def _deployment(tmp: Path, executor: str, **env: str) -> AirflowStack:
     )
 
 
-def _seed_inbox(inbox: Path, day: str, names: tuple[str, ...] = (KYODO, AP_FARM)) -> None:
+def _pair_inbox(inbox: Path, day: str, names: tuple[str, ...] = PAIR) -> None:
     (inbox / day).mkdir(parents=True, exist_ok=True)
     for n in names:
-        shutil.copy(SEEDS / n, inbox / day / n)
+        shutil.copy(SAMPLE_INBOX / n, inbox / day / n)
 
 
 def _run_ok(stack: AirflowStack, conf: dict) -> tuple[dict, list[dict]]:
@@ -72,24 +88,57 @@ def _data_files(lake: Path) -> list[str]:
     return [f for f in lake_files(lake) if not f.startswith(("_reports/", "_tmp/_reports."))]
 
 
-def _check_seed_day(lake: Path) -> None:
-    a = pd.read_parquet(lake / "articles" / f"dt={SEED_DAY}")
-    assert sorted(a.source_uri) == sorted([KYODO, AP_FARM])
-    assert a.story_id.nunique() == 1 and a.dedup_cluster_id.nunique() == 2
-    e = pd.read_parquet(lake / "entities" / f"dt={SEED_DAY}")
-    assert {"Fumio Kishida", "Japan", "Vietnam"} <= set(e.entity_key)
+def _manifest_counts(lake: Path, day: str) -> dict:
+    """The day's manifest, after checking it lists exactly the day's files (each with its
+    checksum), accounts for every input and counts each table's rows."""
+    manifest = day_matches_manifest(lake, day)
+    assert manifest["checks"]["inputs_accounted_for"] is True
+    rows = {t: read_partition(lake, t, day).num_rows for t in PUBLISHED_TABLES}
+    assert manifest["counts"] == rows, (manifest["counts"], rows)
+    return manifest
+
+
+def _check_pair_day(lake: Path) -> dict:
+    """The pair's day as published: two articles, the farm's chrome gone, one story, two
+    texts, the names of the summit on each, nothing rejected or a copy; returns the
+    manifest."""
+    a = pd.read_parquet(lake / "articles" / f"dt={DAY}").set_index("source_uri")
+    assert sorted(a.index) == sorted(PAIR)
+    farm_copy_is_clean(a.loc[FARM])
+    one_story_two_texts(a, lake, DAY, PAIR_NAMES)
+    manifest = _manifest_counts(lake, DAY)
+    assert manifest["inputs"] == len(PAIR)
+    assert manifest["counts"]["articles"] == len(PAIR)
+    assert manifest["counts"]["rejects"] == manifest["counts"]["duplicates"] == 0
+    return manifest
+
+
+def _check_tasks(stack: AirflowStack, tis: list[dict], manifest: dict) -> None:
+    """The run's task instances are the DAG's tasks as the REST API lists them: one each,
+    and a mapped task once per shard its stage ran (the manifest's count)."""
+    tasks = stack.get("/dags/news_daily/tasks")["tasks"]
+    mapped = {t["task_id"] for t in tasks if t["is_mapped"]}
+    assert {"clean", "tag"} <= mapped
+    expected = sorted(
+        (t["task_id"], i)
+        for t in tasks
+        for i in (range(manifest["stages"][t["task_id"]]["shards"]) if t["is_mapped"] else [-1])
+    )
+    assert sorted((t["task_id"], t["map_index"]) for t in tis) == expected
+    # two texts, one a shard (NEWSFLOW_SHARD_MIN_DOCS, ..._TAG_SHARD_MIN_ARTICLES = 1)
+    assert [manifest["stages"][s]["shards"] for s in ("clean", "tag")] == [len(PAIR)] * 2
 
 
 def _common_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
     """Trigger-time validation, unpause, trigger, check the Parquet, trigger again."""
     inbox, lake = data / "inbox", data / "lake"
-    _seed_inbox(inbox, SEED_DAY)
+    _pair_inbox(inbox, DAY)
 
     # Params are validated at trigger time: a clear 400, no run created
     bad = {
-        "day": ({"day": "27/11/2023"}, "is not a 'date'"),
-        "dotdot": ({"day": SEED_DAY, "inbox": f"{inbox}/../../etc"}, "does not match"),
-        "scheme": ({"day": SEED_DAY, "lake": "http://example.org/lake"}, "does not match"),
+        "day": ({"day": "14/05/2024"}, "is not a 'date'"),
+        "dotdot": ({"day": DAY, "inbox": f"{inbox}/../../etc"}, "does not match"),
+        "scheme": ({"day": DAY, "lake": "http://example.org/lake"}, "does not match"),
     }
     for conf, message in bad.values():
         r = stack.trigger("news_daily", conf)
@@ -98,21 +147,10 @@ def _common_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
 
     for dag_id in ("news_daily", "news_report"):  # both are created paused
         stack.request("PATCH", f"/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
-    conf = {"day": SEED_DAY, "inbox": str(inbox), "lake": str(lake)}
+    conf = {"day": DAY, "inbox": str(inbox), "lake": str(lake)}
     run, tis = _run_ok(stack, conf)
     figures["time_to_first_success_s"] = round(time.monotonic() - stack.started_at, 1)
-    # two seed texts, one a shard: clean and tag are each mapped over two shards
-    assert sorted((t["task_id"], t["map_index"]) for t in tis) == [
-        ("clean", 0),
-        ("clean", 1),
-        ("dedup", -1),
-        ("ingest", -1),
-        ("plan_clean", -1),
-        ("plan_tag", -1),
-        ("publish", -1),
-        ("tag", 0),
-        ("tag", 1),
-    ]
+    _check_tasks(stack, tis, _check_pair_day(lake))
     assert all(t["state"] == "success" and t["try_number"] == 1 for t in tis)
     assert next(t for t in tis if t["task_id"] == "ingest")["pool"] == "newsflow_fetch"
     figures["tasks_per_run"] = len(tis)
@@ -122,7 +160,6 @@ def _common_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
         assert {t["hostname"] for t in tis} == set(WORKERS), [
             (t["task_id"], t["hostname"]) for t in tis
         ]
-    _check_seed_day(lake)
 
     # the same day again: same files, same rows
     files = _data_files(lake)
@@ -165,15 +202,15 @@ def _celery_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
         # worker hand over through S3, and the published rows equal the local lake's
         started = time.monotonic()
         s3_lake = "s3://news/lake"
-        _run_ok(stack, {"day": SEED_DAY, "inbox": str(data / "inbox"), "lake": s3_lake})
+        _run_ok(stack, {"day": DAY, "inbox": str(data / "inbox"), "lake": s3_lake})
         figures["s3_lake_run_s"] = round(time.monotonic() - started, 1)
         for table in ("articles", "entities", "duplicates", "rejects"):
-            local = read_partition(data / "lake", table, SEED_DAY)
-            assert read_partition(s3_lake, table, SEED_DAY).equals(local), table
+            local = read_partition(data / "lake", table, DAY)
+            assert read_partition(s3_lake, table, DAY).equals(local), table
 
         # a run pointed outside the configured roots fails clearly, after its retries,
         # and leaves nothing behind
-        r = stack.trigger("news_daily", {"day": SEED_DAY, "inbox": "/etc", "lake": str(data / "x")})
+        r = stack.trigger("news_daily", {"day": DAY, "inbox": "/etc", "lake": str(data / "x")})
         run = stack.wait_run("news_daily", r.json()["dag_run_id"])
         assert run["state"] == "failed"
         ingest = next(
@@ -198,21 +235,21 @@ def _celery_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
             time.sleep(1)
         assert all(r["run_type"] == "asset_triggered" for r in reports)
         assert stack.wait_run("news_report", reports[0]["dag_run_id"])["state"] == "success"
-        assert (data / "lake" / "_reports" / f"dt={SEED_DAY}" / "report.txt").is_file()
+        assert (data / "lake" / "_reports" / f"dt={DAY}" / "report.txt").is_file()
 
         # backfill three days through the REST API (what `airflow backfill create` does)
         inbox, lake = data / "inbox", data / "lake"
-        _seed_inbox(inbox, BACKFILL_DAYS[0], (KYODO,))
-        _seed_inbox(inbox, BACKFILL_DAYS[1], (AP_FARM,))
-        _seed_inbox(inbox, BACKFILL_DAYS[2], (KYODO, AP_FARM))
+        for day, names in BACKFILL.items():
+            _pair_inbox(inbox, day, names)
+        first, *_, last = BACKFILL
         started = time.monotonic()
         r = stack.request(
             "POST",
             "/backfills",
             json={
                 "dag_id": "news_daily",
-                "from_date": f"{BACKFILL_DAYS[0]}T00:00:00Z",
-                "to_date": f"{BACKFILL_DAYS[-1]}T23:00:00Z",
+                "from_date": f"{first}T00:00:00Z",
+                "to_date": f"{last}T23:00:00Z",
                 "dag_run_conf": {"inbox": str(inbox), "lake": str(lake)},
                 "max_active_runs": 1,
             },
@@ -228,17 +265,34 @@ def _celery_flow(stack: AirflowStack, data: Path, figures: dict) -> None:
                 ]
             ]
             done = stack.get(f"/backfills/{backfill_id}")["completed_at"]  # set by the scheduler
-            if done and len(runs) == 3 and all(x["state"] in ("success", "failed") for x in runs):
+            if (
+                done
+                and len(runs) == len(BACKFILL)
+                and all(x["state"] in ("success", "failed") for x in runs)
+            ):
                 break
             assert time.monotonic() < deadline, runs
             time.sleep(2)
         assert all(x["state"] == "success" for x in runs), runs
         figures["backfill_3_days_s"] = round(time.monotonic() - started, 1)
         days = sorted(x["data_interval_start"][:10] for x in runs)
-        assert days == BACKFILL_DAYS
-        for day, n in zip(BACKFILL_DAYS, (1, 1, 2), strict=True):
-            a = pd.read_parquet(lake / "articles" / f"dt={day}")
-            assert len(a) == n
+        assert days == list(BACKFILL)
+        _check_backfilled_days(lake)
+
+
+def _check_backfilled_days(lake: Path) -> None:
+    """Each backfilled day holds its copies of the pair, every one an exact copy of the
+    same text published on the pair's day (found in the cross-day index), in its story."""
+    first = pd.read_parquet(lake / "articles" / f"dt={DAY}").set_index("source_uri")
+    for day, names in BACKFILL.items():
+        a = pd.read_parquet(lake / "articles" / f"dt={day}").set_index("source_uri")
+        assert sorted(a.index) == sorted(names), day
+        assert a.is_duplicate.all(), day
+        assert (a.duplicate_of == first.article_id.loc[a.index]).all(), day
+        assert (a.story_id == first.story_id.iloc[0]).all(), day
+        d = pd.read_parquet(lake / "duplicates" / f"dt={day}")
+        assert set(d.method) == {"exact"} and set(d.duplicate_of_dt.astype(str)) == {DAY}, day
+        assert _manifest_counts(lake, day)["counts"]["duplicates"] == len(names), day
 
 
 @pytest.mark.timeout(400)

@@ -125,10 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config, inbox=getattr(args, "inbox", None), lake=args.lake)
         if args.command == "report":
             days = report.days(settings.lake)
-            day = args.day or (days[-1] if days else None)
-            if day is None:
+            if not (args.day or days):
                 print(f"no runs in {settings.lake}", file=sys.stderr)
                 return 1
+            day = args.day or days[-1]
             print(report.summary(settings.lake, day))
             try:
                 folder = report.write_report(settings.lake, day)
