@@ -337,7 +337,7 @@ def _index(settings: Settings, later: str, promoted: list[_Row]) -> list[tuple[P
     """The promoted copies join ``later``'s part of the cross-day index (representatives
     only), so a still later copy of them is found."""
     from newsflow.dedup import minhash
-    from newsflow.dedup.index import INDEX_SCHEMAS, STATE, index_tables
+    from newsflow.dedup.index import INDEX_SCHEMAS, STATE, Signatures, index_tables
     from newsflow.lake.partition import read_partition
 
     if not settings.dedup_near or not promoted:
@@ -346,7 +346,7 @@ def _index(settings: Settings, later: str, promoted: list[_Row]) -> list[tuple[P
     state = storage.lake_path(settings.lake) / STATE
     sig, sizes = minhash.signatures([r.text for r in promoted], params)
     bands = minhash.band_hashes(sig, params)
-    new = index_tables([r.article_id for r in promoted], sig, sizes, bands)
+    new = index_tables(Signatures([r.article_id for r in promoted], sig, sizes, bands))
     swaps = []
     for table, sch in INDEX_SCHEMAS.items():
         parts = [new[table]]

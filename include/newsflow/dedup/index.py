@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -143,19 +144,26 @@ def index_signatures(
     }
 
 
+class Signatures(NamedTuple):
+    """Articles' MinHash data, row for row: what the index keeps of a representative."""
+
+    ids: list[str]
+    sig: np.ndarray  # n x num_perm uint32
+    sizes: np.ndarray  # shingles per article
+    bands: np.ndarray  # n x bands bucket hashes
+
+
 def cross_day_edges(
     lake: str | os.PathLike[str],
     day: date,
+    today: Signatures,
     *,
     horizon_days: int,
-    ids: list[str],
-    sig: np.ndarray,
-    sizes: np.ndarray,
-    bands: np.ndarray,
     rule: near.NearRule,
 ) -> tuple[list[tuple[str, str]], dict[str, tuple[np.ndarray, int]]]:
     """(today's id, earlier id) near-duplicate pairs against the index within the horizon,
     and the earlier representatives' (signature, shingles) that took part."""
+    ids, sig, sizes, bands = today
     t_idx, old_ids = index_candidates(lake, day, horizon_days=horizon_days, bands=bands)
     old = index_signatures(
         lake, day, horizon_days=horizon_days, ids=set(old_ids), num_perm=sig.shape[1]
@@ -172,11 +180,10 @@ def cross_day_edges(
     return [(ids[x], names[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)], old
 
 
-def index_tables(
-    ids: list[str], sig: np.ndarray, sizes: np.ndarray, bands: np.ndarray
-) -> dict[str, pa.Table]:
-    """The index rows of representatives ``ids`` (their signatures, shingle counts and
-    band buckets, row for row): one table per index part."""
+def index_tables(reps: Signatures) -> dict[str, pa.Table]:
+    """The index rows of representatives (their signatures, shingle counts and band
+    buckets): one table per index part."""
+    ids, sig, sizes, bands = reps
     nb = bands.shape[1]
     rep_ids = pa.array(ids, pa.string())
     return {

@@ -57,15 +57,9 @@ def dedup(settings: Settings, day: str) -> StageResult:
         bands = minhash.band_hashes(sig, params)
         i, j, _ = near.pairs_within(sig, sizes, bands, rule)
         edges = [(ids[a], ids[b]) for a, b in zip(i.tolist(), j.tolist(), strict=True)]
+        today_sigs = index.Signatures(ids, sig, sizes, bands)
         across, old = index.cross_day_edges(
-            settings.lake,
-            the_day,
-            horizon_days=horizon,
-            ids=ids,
-            sig=sig,
-            sizes=sizes,
-            bands=bands,
-            rule=rule,
+            settings.lake, the_day, today_sigs, horizon_days=horizon, rule=rule
         )
         edges += across
     else:
@@ -112,7 +106,8 @@ def dedup(settings: Settings, day: str) -> StageResult:
     # the day's representatives, for the cross-day index (publish moves them to _state)
     reps = np.array([not assignment[a][1] for a in ids], bool) & settings.dedup_near
     rep_ids = [a for a, r in zip(ids, reps.tolist(), strict=True) if r]
-    for table, rows_ in index.index_tables(rep_ids, sig[reps], sizes[reps], bands[reps]).items():
+    rep_sigs = index.Signatures(rep_ids, sig[reps], sizes[reps], bands[reps])
+    for table, rows_ in index.index_tables(rep_sigs).items():
         write_partition(work, table, day, [rows_], index.INDEX_SCHEMAS[table])
     counts = {
         "articles": len(assignment),
