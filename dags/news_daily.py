@@ -1,5 +1,4 @@
-"""news_daily: ingest -> clean -> dedup -> tag -> stories -> publish for one day; news_report
-after it.
+"""news_daily: ingest -> clean -> dedup -> tag -> stories -> publish for one day.
 
 clean and tag (the CPU-bound stages) are mapped over shards of the day, so they spread
 over every Celery worker.
@@ -8,19 +7,25 @@ Thin wiring only: every task runs a stage of the ``newsflow`` package; stages ha
 through files, so tasks are ordered with ``>>`` and only the shard plans travel in XCom.
 The stage names, timeouts and Param patterns come from ``newsflow.registry`` (no
 dependencies); heavy imports happen inside the tasks so the scheduler parses this file
-in milliseconds. ``publish`` updates the ``newsflow_articles``
-and ``newsflow_entities`` Assets (the event's extra names the day and lake);
-``news_report`` is scheduled on ``newsflow_articles`` and writes the day's report.
+in milliseconds. ``publish`` writes the day's tables and its report
+(``LAKE/_reports/dt=D/``) and updates the ``newsflow_articles`` and ``newsflow_entities``
+Assets (the event's extra names the day and lake) for DAGs of your own to follow.
+
+Errors no retry can fix (a refused Param, a day with no inbox folder and no sources,
+settings that cannot work) fail the task at once, with one line saying why.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
 from newsflow.registry import (
+    DAY_PATTERN,
     LOCATION_PATTERN,
     PLAN_TIMEOUT_MINUTES,
     SOURCE_PATTERN,
@@ -30,9 +35,14 @@ from newsflow.registry import (
 
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
 ENTITIES = Asset(name="newsflow_entities", uri="newsflow://lake/entities")
-# Remote fetches (feeds, URLs) run in this pool so a backfill cannot hammer the sources;
-# create it with `airflow pools set newsflow_fetch 4 "remote fetches"` (compose's init does).
-FETCH_POOL = "newsflow_fetch"
+# Remote fetches (feeds, URLs) can run in a pool of their own so a backfill cannot hammer
+# the sources: set NEWSFLOW_FETCH_POOL to a pool you created (compose's init creates
+# "newsflow_fetch"). Unset, ingest runs in Airflow's default pool: a task in a pool that
+# does not exist would never be scheduled, with no word in the UI.
+FETCH_POOL = os.environ.get("NEWSFLOW_FETCH_POOL") or None
+# Any past day can be processed (a news archive goes back decades): runs for days before
+# start_date would get no task instances and be marked success with nothing done.
+START = pendulum.datetime(1900, 1, 1, tz="UTC")
 
 
 def _limit(stage: str) -> timedelta:
@@ -50,14 +60,32 @@ TASK_DEFAULTS = {
 }
 
 
+@contextmanager
+def _fail_at_once() -> Iterator[None]:
+    """An error no retry can fix (a refused Param, a day with nothing to ingest, settings
+    that cannot work) fails the task at once with its one line, instead of retrying for
+    minutes while the next run waits behind max_active_runs=1."""
+    from newsflow.errors import InputError
+
+    try:
+        yield
+    except InputError as e:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"{type(e).__name__}: {e}") from e
+
+
 def _context() -> tuple[dict, str]:
-    """The run's Params and the day it processes."""
+    """The run's Params and the day it processes (logged first, so every task's log
+    says which day its run is for)."""
     from newsflow.orchestration import resolve_day
 
     ctx = get_current_context()
     params = ctx["params"]
     run_after = getattr(ctx["dag_run"], "run_after", None)
-    return params, resolve_day(params, ctx.get("data_interval_start"), run_after)
+    day = resolve_day(params, ctx.get("logical_date"), ctx.get("data_interval_start"), run_after)
+    print(f"news_daily run {ctx['run_id']}: day {day}")
+    return params, day
 
 
 def _run_stage(stage: str, shard: list[int] | None = None) -> dict:
@@ -66,15 +94,16 @@ def _run_stage(stage: str, shard: list[int] | None = None) -> dict:
     from newsflow import stages
     from newsflow.orchestration import selected, settings_from_params
 
-    params, day = _context()
-    if not selected(params, stage):
-        print(f"{stage} {day}: not among params.stages {params.get('stages')}, nothing to do")
-        return {"stage": stage, "day": day, "skipped": True}
-    settings = settings_from_params(params)
-    if shard is None:
-        [result] = stages.run(settings, day, (stage,))
-    else:
-        result = stages.run_shard(settings, day, stage, shard[0], shard[1])
+    with _fail_at_once():
+        params, day = _context()
+        if not selected(params, stage):
+            print(f"{stage} {day}: not among params.stages {params.get('stages')}, nothing to do")
+            return {"stage": stage, "day": day, "skipped": True}
+        settings = settings_from_params(params)
+        if shard is None:
+            [result] = stages.run(settings, day, (stage,))
+        else:
+            result = stages.run_shard(settings, day, stage, shard[0], shard[1])
     if stage == "publish":
         for asset in (ARTICLES, ENTITIES):
             get_current_context()["outlet_events"][asset].extra = {
@@ -90,10 +119,11 @@ def _plan(stage: str) -> list[list[int]]:
     from newsflow import stages
     from newsflow.orchestration import selected, settings_from_params
 
-    params, day = _context()
-    if not selected(params, stage):
-        return [[0, 1]]
-    plan = stages.plan(settings_from_params(params), day, stage)
+    with _fail_at_once():
+        params, day = _context()
+        if not selected(params, stage):
+            return [[0, 1]]
+        plan = stages.plan(settings_from_params(params), day, stage)
     return [[s, len(plan)] for s in plan]
 
 
@@ -101,7 +131,7 @@ def _plan(stage: str) -> list[list[int]]:
     dag_id="news_daily",
     description="Daily news pipeline: ingest, clean, dedup, tag entities, publish Parquet",
     schedule=CronDataIntervalTimetable("0 2 * * *", timezone="UTC"),
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    start_date=START,
     catchup=False,
     max_active_runs=1,
     default_args=TASK_DEFAULTS,
@@ -111,9 +141,10 @@ def _plan(stage: str) -> list[list[int]]:
         "day": Param(
             None,
             type=["null", "string"],
-            format="date",
-            title="Day",
-            description="Day to process (YYYY-MM-DD). Empty: the run's data interval (the previous day).",
+            pattern=DAY_PATTERN,
+            title="Day (YYYY-MM-DD)",
+            description="The day to process, typed as year-month-day, e.g. 2024-05-14. Empty: "
+            "a scheduled run's day (the day before it runs), else the day it was triggered.",
         ),
         "inbox": Param(
             None,
@@ -218,33 +249,3 @@ def news_daily():
 
 
 news_daily()
-
-
-@dag(
-    dag_id="news_report",
-    description="The day's quality report, written when news_daily publishes new articles",
-    schedule=[ARTICLES],
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=TASK_DEFAULTS,
-    tags=["newsflow"],
-)
-def news_report():
-    @task(execution_timeout=timedelta(minutes=10))
-    def report() -> list[str]:
-        from newsflow import report
-        from newsflow.orchestration import report_request
-
-        events = get_current_context()["triggering_asset_events"]
-        # an event's extra is checked as a run's Params are (API users can post events)
-        requests = [report_request(ev.extra) for ev in events.get(ARTICLES, [])]
-        folders = [report.write_report(lake, day) for lake, day in filter(None, requests)]
-        for folder in folders:
-            print((folder / report.TEXT).read_text(encoding="utf-8"), end="")
-        return [str(folder) for folder in folders]
-
-    report()
-
-
-news_report()

@@ -287,10 +287,12 @@ def test_init_migrates_and_prepares_mounts(services):
     assert api_env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] == pw_file
     assert str(Path(pw_file).parent) in volume_targets(services["airflow-apiserver"])
     assert "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" in script
-    # the pool news_daily's ingest runs in exists before any task is scheduled
-    dag_src = (ROOT / "dags" / "news_daily.py").read_text()
-    pool = re.search(r'FETCH_POOL = "([^"]+)"', dag_src).group(1)
-    assert re.search(rf"airflow pools set {pool} ", script)
+    # the pool news_daily's ingest runs in (NEWSFLOW_FETCH_POOL, read by the DAG file on
+    # every component) exists before any task is scheduled
+    for name in AIRFLOW_DAEMONS:
+        assert resolved_env(services[name])["NEWSFLOW_FETCH_POOL"] == "newsflow_fetch", name
+    assert "NEWSFLOW_FETCH_POOL" in (ROOT / "dags" / "news_daily.py").read_text()
+    assert re.search(r"airflow pools set newsflow_fetch ", script)
     assert script.index("airflow version") < script.index("airflow pools set")
 
 

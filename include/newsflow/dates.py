@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from newsflow.errors import InputError
+
 # The days a run may process. Day arithmetic (the dedup horizon before a day, two days
 # of time zones after it) must stay inside Python's dates (0001-01-01 failed in dedup
 # with OverflowError), and every tool reading the lake must represent the day's
@@ -21,9 +23,9 @@ def parse_day(value: object) -> str:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a day like 2024-05-14") from None
+        raise InputError(f"{text!r} is not a day like 2024-05-14 (YYYY-MM-DD)") from None
     if not MIN_DAY <= day <= MAX_DAY:
-        raise ValueError(f"{text!r} is out of range: days from {MIN_DAY} to {MAX_DAY}")
+        raise InputError(f"{text!r} is out of range: days from {MIN_DAY} to {MAX_DAY}")
     return day.isoformat()
 
 

@@ -10,8 +10,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from newsflow.config import Settings, load_settings
 from newsflow.dates import parse_day
+from newsflow.errors import InputError
 from newsflow.lake import storage
 
 # Params that map one-to-one onto Settings fields.
@@ -20,20 +23,19 @@ SETTING_PARAMS = ("inbox", "lake", "min_words", "dedup_horizon_days", "sources",
 LOCATION_PARAMS = ("inbox", "lake")
 
 
-def resolve_day(
-    params: Mapping[str, Any],
-    data_interval_start: datetime | None = None,
-    run_after: datetime | None = None,
-) -> str:
-    """The day a run processes: ``params.day``, else the data interval start, else
-    the run's ``run_after`` (manual runs over REST may have no logical date)."""
+def resolve_day(params: Mapping[str, Any], *moments: datetime | None) -> str:
+    """The day a run processes: ``params.day``, else the first of ``moments`` given.
+
+    The DAG passes the run's logical date (a scheduled or backfill run's is its data
+    interval's start; ``airflow dags test news_daily 2023-11-27`` gives 2023-11-27), its
+    data interval start, then ``run_after`` (manual runs over REST may have neither)."""
     day = params.get("day")
     if day:
         return parse_day(day)
-    for moment in (data_interval_start, run_after):
+    for moment in moments:
         if moment is not None:
             return moment.date().isoformat()
-    raise ValueError("cannot tell which day to process: no params.day, data interval or run_after")
+    raise InputError("cannot tell which day to process: no params.day and no run date")
 
 
 def confine(location: str, roots: list[str], what: str) -> str:
@@ -43,17 +45,17 @@ def confine(location: str, roots: list[str], what: str) -> str:
     ``..`` segments, no scheme other than the roots', nothing outside them.
     """
     if any(part == ".." for part in location.replace("\\", "/").split("/")):
-        raise ValueError(f"params.{what} {location!r} is refused: '..' segments are not allowed")
+        raise InputError(f"params.{what} {location!r} is refused: '..' segments are not allowed")
     if any(storage.is_within(location, root) for root in roots):
         return location
     scheme = storage.scheme(location)
     schemes = sorted({storage.scheme(r) for r in roots})
     if scheme not in schemes:
-        raise ValueError(
+        raise InputError(
             f"params.{what} {location!r} is refused: scheme {scheme!r} is not one of the "
             f"configured roots' ({', '.join(schemes)})"
         )
-    raise ValueError(
+    raise InputError(
         f"params.{what} {location!r} is refused: outside the configured roots "
         f"{roots} (NEWSFLOW_INBOX, NEWSFLOW_LAKE, NEWSFLOW_PARAM_ROOTS)"
     )
@@ -68,33 +70,19 @@ def allowed_roots(settings: Settings) -> list[str]:
 
 def settings_from_params(params: Mapping[str, Any]) -> Settings:
     """Settings with the run's Params (when given) over file and environment; inbox and
-    lake Params must stay inside the configured roots."""
-    base = load_settings()
-    roots = allowed_roots(base)
-    overrides = {k: params.get(k) for k in SETTING_PARAMS}
-    # an unticked "Fetch again" box means "as configured", not "never"
-    overrides["refetch"] = True if params.get("refetch") else None
-    for k in LOCATION_PARAMS:
-        if overrides.get(k):
-            confine(str(overrides[k]), roots, k)
-    return load_settings(**overrides)
-
-
-def report_request(extra: Mapping[str, Any] | None) -> tuple[str, str] | None:
-    """(lake, day) that a ``newsflow_articles`` Asset event asks ``news_report`` to report
-    on; None for an event that names no day.
-
-    Anyone allowed to post Asset events over the API controls ``extra``, so it is checked
-    exactly as a run's Params are (``parse_day``, ``settings_from_params``): a real day,
-    and a lake inside the configured roots. A refused event raises ValueError.
-    """
-    if not extra or "day" not in extra:
-        return None
-    day = parse_day(extra["day"])
-    lake = extra.get("lake")
-    if lake is not None and not isinstance(lake, str):
-        raise ValueError(f"Asset event extra.lake must be a string, not {type(lake).__name__}")
-    return settings_from_params({"lake": lake}).lake, day
+    lake Params must stay inside the configured roots. Settings that cannot work (from
+    the Params, the config file or the environment) are an ``InputError``."""
+    try:
+        roots = allowed_roots(load_settings())
+        overrides = {k: params.get(k) for k in SETTING_PARAMS}
+        # an unticked "Fetch again" box means "as configured", not "never"
+        overrides["refetch"] = True if params.get("refetch") else None
+        for k in LOCATION_PARAMS:
+            if overrides.get(k):
+                confine(str(overrides[k]), roots, k)
+        return load_settings(**overrides)
+    except ValidationError as e:
+        raise InputError("settings refused: " + "; ".join(x["msg"] for x in e.errors())) from None
 
 
 def selected(params: Mapping[str, Any], stage: str) -> bool:

@@ -51,6 +51,9 @@ WORK_TABLES: tuple[str, ...] = (
     "stats",
 )
 
+# JSON-schema pattern of the Day Param: a plain YYYY-MM-DD text field (a date picker's
+# mm/dd/yyyy display contradicted it); parse_day checks the day is real.
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # JSON-schema pattern of the inbox/lake Params, checked by Airflow at trigger time: no
 # `..` segment, and either a plain path or a URL of a scheme the lake supports.
 LOCATION_PATTERN = r"^(?!.*(?:^|/)\.\.(?:/|$))(?:(?:file|s3|memory)://.+|[^:]+)$"

@@ -1,6 +1,6 @@
 """What a day of the lake looks like: a plain-text summary and a self-contained HTML
 page with PNG charts, written together to the day's report folder ``LAKE/_reports/dt=D/``
-by ``write_report`` (called by publish, the ``news_report`` DAG and ``newsflow report``).
+by ``write_report`` (called by publish and ``newsflow report``).
 
 The HTML comes from the Jinja2 templates in ``newsflow/templates``; the Airflow UI view
 (``plugins/newsflow_lake.py``) renders the same page with links to the DAG runs added,

@@ -238,13 +238,15 @@ class AirflowStack:
         r.raise_for_status()
         return r.json()
 
-    def trigger(self, dag_id: str, conf: dict) -> httpx.Response:
+    def trigger(self, dag_id: str, conf: dict, logical_date: str | None = None) -> httpx.Response:
         """POST a DAG run. On SQLite the api-server's audit-log insert can meet "database
         is locked" while the scheduler writes; that 500 is raised before any run is
         created, so it is retried a few times (any other answer is returned as is)."""
         for attempt in range(5):
             r = self.request(
-                "POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf}
+                "POST",
+                f"/dags/{dag_id}/dagRuns",
+                json={"logical_date": logical_date, "conf": conf},
             )
             if r.status_code != 500 or "Database error" not in r.text:
                 return r

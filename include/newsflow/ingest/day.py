@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 from newsflow.config import Settings
+from newsflow.errors import NoInput
 from newsflow.ingest.fetch import Fetcher
 from newsflow.ingest.inbox import iter_inbox
 from newsflow.ingest.remote import RemoteIngest, day_sources, parse_sources
@@ -44,8 +45,9 @@ class DayInputs:
         elif settings.sources:
             self.sources = parse_sources(settings.sources, "setting 'sources'")
         else:
-            raise FileNotFoundError(
-                f"inbox folder {self.day_dir} does not exist and no sources are set"
+            raise NoInput(
+                f"nothing to ingest for {day}: the inbox folder {self.day_dir} does not exist "
+                "and no remote sources are set (create the folder, or set 'sources')"
             )
         raw_path = raw_archive_path(settings, day)
         for stale in RawArchive.remove_stale(raw_path):  # a killed fetch's temp WARC

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from newsflow.errors import InputError
 from newsflow.ingest.decode import DecodeError, decode_bytes
 from newsflow.ingest.feeds import FeedError, FeedItem, item_document, parse_feed, parse_sitemap
 from newsflow.ingest.fetch import PAGE_TYPES, FetchError, Response
@@ -37,7 +38,7 @@ _MAX_SITEMAP_DEPTH = 3
 _Parsed = TypeVar("_Parsed")  # what a feed or sitemap parser returns
 
 
-class SourceError(ValueError):
+class SourceError(InputError):
     """A line of a sources list that is not ``[feed|sitemap|url] URL``."""
 
 
