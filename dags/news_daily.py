@@ -45,6 +45,10 @@ FETCH_POOL = os.environ.get("NEWSFLOW_FETCH_POOL") or None
 START = pendulum.datetime(1900, 1, 1, tz="UTC")
 
 
+# A mapped task's name in the UI: its day and shard ("2024-05-14 shard 1/2"), set by the task.
+SHARD_LABEL = "{{ shard_label | default('') }}"
+
+
 def _limit(stage: str) -> timedelta:
     """A task's ceiling: a stuck task fails (and retries) instead of holding the day."""
     return timedelta(minutes=TIMEOUT_MINUTES[stage])
@@ -103,6 +107,7 @@ def _run_stage(stage: str, shard: list[int] | None = None) -> dict:
         if shard is None:
             [result] = stages.run(settings, day, (stage,))
         else:
+            get_current_context()["shard_label"] = f"{day} shard {shard[0] + 1}/{shard[1]}"  # type: ignore[typeddict-unknown-key]
             result = stages.run_shard(settings, day, stage, shard[0], shard[1])
     if stage == "publish":
         for asset in (ARTICLES, ENTITIES):
@@ -214,7 +219,11 @@ def news_daily():
     def plan_clean() -> list[list[int]]:
         return _plan("clean")
 
-    @task(trigger_rule="none_failed", execution_timeout=_limit("clean"))
+    @task(
+        trigger_rule="none_failed",
+        execution_timeout=_limit("clean"),
+        map_index_template=SHARD_LABEL,
+    )
     def clean(shard: list[int]) -> dict:
         return _run_stage("clean", shard)
 
@@ -226,7 +235,9 @@ def news_daily():
     def plan_tag() -> list[list[int]]:
         return _plan("tag")
 
-    @task(trigger_rule="none_failed", execution_timeout=_limit("tag"))
+    @task(
+        trigger_rule="none_failed", execution_timeout=_limit("tag"), map_index_template=SHARD_LABEL
+    )
     def tag(shard: list[int]) -> dict:
         return _run_stage("tag", shard)
 

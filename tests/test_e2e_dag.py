@@ -116,6 +116,13 @@ def test_a_day_decades_back_is_processed_by_logical_date(
     tis = {ti.task_id: ti.state for ti in dr.get_task_instances()}
     assert set(tis) >= {"ingest", "clean", "dedup", "tag", "stories", "publish"}
     assert len(pd.read_parquet(lake / "articles" / f"dt={old}")) == 2
+    # the mapped tasks are named after the day they processed and their shard
+    labels = sorted(
+        (ti.task_id, ti.rendered_map_index)
+        for ti in dr.get_task_instances()
+        if ti.task_id in ("clean", "tag")
+    )
+    assert labels == [("clean", f"{old} shard 1/1"), ("tag", f"{old} shard 1/1")]
 
 
 @pytest.mark.slow
