@@ -71,8 +71,9 @@ app = FastAPI(
 # The trend (overview rows + its chart) per lake, and each day's figures and charts,
 # valid until a manifest changes: publish writes the manifest last, so the fingerprint
 # (names and mtimes of the manifests) moves whenever the data does. Rendering charts is
-# the slow part; the HTML around them is cheap and always fresh (run links). The
-# top lists are HTML bars, so a day not seen before costs two small queries.
+# the slow part; the HTML around them is cheap (its run links come from the manifests,
+# with the rows). The top lists are HTML bars, so a day not seen before costs two small
+# queries.
 _CACHE: OrderedDict[tuple, object] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 32
