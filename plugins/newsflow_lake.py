@@ -1,6 +1,7 @@
 """Airflow UI view of the newsflow lake: per day the inputs, articles, rejects,
 duplicates, stories, languages, top entities and sources, charts, and the rejects of
-a run with their reasons; each day links to the DAG run that published it.
+a run with their reasons; each day links to the DAG run that published it (the run its
+manifest records; none for a day the CLI published).
 
 A FastAPI app mounted by the api-server at ``/newsflow`` plus a "News lake" entry in
 the UI navigation (an external view shown inside the Airflow UI). Read-only: it
@@ -22,16 +23,21 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from newsflow.registry import DAG_ID
+
+if TYPE_CHECKING:
+    from newsflow.lake.figures import DayDetail, DayRow
 
 log = logging.getLogger("newsflow.plugin")
 
-DAG_ID = "news_daily"
 URL_PREFIX = "/newsflow"
 DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 COOKIE = "_token"  # airflow.api_fastapi.auth.managers.base_auth_manager.COOKIE_NAME_JWT_TOKEN
@@ -65,8 +71,9 @@ app = FastAPI(
 # The trend (overview rows + its chart) per lake, and each day's figures and charts,
 # valid until a manifest changes: publish writes the manifest last, so the fingerprint
 # (names and mtimes of the manifests) moves whenever the data does. Rendering charts is
-# the slow part; the HTML around them is cheap and always fresh (run links). The
-# top lists are HTML bars, so a day not seen before costs two small queries.
+# the slow part; the HTML around them is cheap (its run links come from the manifests,
+# with the rows). The top lists are HTML bars, so a day not seen before costs two small
+# queries.
 _CACHE: OrderedDict[tuple, object] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 32
@@ -113,30 +120,19 @@ def _figures(lake: str, day: str | None) -> tuple:
     return rows, detail, {"volume.png": volume}
 
 
-def _run_ids() -> dict[str, str]:
-    """The latest news_daily run of each day, found with the DAG's own day rule."""
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from newsflow.orchestration import resolve_day
-    from sqlalchemy import select
+def run_links(rows: list[DayRow], detail: DayDetail) -> Callable[[str], str | None]:
+    """``run_href`` for the page: each day's link to the DAG run its manifest records as
+    the one that published it (a later failed or repeated run of the day is not it). A
+    day the CLI published records no run and gets no link: a run is never guessed."""
+    runs = {r.day: r.run for r in [*rows, detail.row] if r.run}
 
-    out: dict[str, str] = {}
-    try:
-        with create_session() as session:
-            rows = session.execute(
-                select(
-                    DagRun.run_id, DagRun.conf, DagRun.data_interval_start, DagRun.run_after
-                ).where(DagRun.dag_id == DAG_ID)
-            ).all()
-    except Exception as e:  # links are a convenience: the page works without them
-        log.warning("newsflow: cannot list %s runs: %s", DAG_ID, e)
-        return out
-    for run_id, conf, start, run_after in sorted(rows, key=lambda r: r[3] or 0):
-        try:
-            out[resolve_day(conf or {}, start, run_after)] = run_id
-        except ValueError:
-            continue
-    return out
+    def href(day: str) -> str | None:
+        run = runs.get(day)
+        if not run:
+            return None
+        return f"/dags/{quote(run['dag_id'], safe='')}/runs/{quote(run['run_id'], safe='')}"
+
+    return href
 
 
 @app.get("/", response_class=HTMLResponse)
@@ -146,13 +142,12 @@ def page(day: str | None = Query(None, pattern=DAY_PATTERN)) -> HTMLResponse:
 
     started = time.perf_counter()
     rows, detail, pngs = _figures(_lake(), day)
-    runs = _run_ids()
     body = report.render_html(
         rows,
         detail,
         pngs,
         day_href=lambda d: f"?day={d}",
-        run_href=lambda d: f"/dags/{DAG_ID}/runs/{quote(runs[d], safe='')}" if d in runs else None,
+        run_href=run_links(rows, detail),
         title="News lake",
     )
     ms = (time.perf_counter() - started) * 1000

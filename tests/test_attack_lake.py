@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from newsflow import stages
 from newsflow.config import load_settings
 from newsflow.lake.lock import LockTimeout, day_lock
 from support import day_matches_manifest
@@ -298,6 +299,7 @@ def test_publish_killed_during_cleanup_is_done(small_day, tmp_path: Path) -> Non
 # -- item 5: cross-day links survive a rerun of the original's day; ids are lake-unique -------
 
 D0, D1, D2 = "2024-05-07", "2024-05-08", "2024-05-09"
+D1_RUN = "scheduled__2024-05-08T00:00:00+00:00"
 
 
 def _sql(lake: Path, sql: str) -> list[tuple]:
@@ -381,8 +383,10 @@ def _three_days(tmp_path: Path):
     def run(day: str) -> None:
         assert main(["run", "--inbox", str(inbox), "--lake", str(lake), "--day", day]) == 0
 
-    for day in (D0, D1, D2):
-        run(day)
+    run(D0)
+    # D1 as a news_daily run publishes it: the repair of D1 must keep that run
+    stages.run(load_settings(inbox=str(inbox), lake=str(lake)), D1, run_id=D1_RUN)
+    run(D2)
     _links_resolve(lake)  # the same URL on two days is two articles, one id each
     assert _sql(lake, "SELECT count(*) FROM {articles} WHERE is_duplicate") == [(4,)]
     return (
@@ -399,6 +403,11 @@ def test_rerun_without_the_original_repairs_later_days(tmp_path: Path) -> None:
     drop_original()  # the original's day is rebuilt without it
     run(D0)
     _links_resolve(lake)
+    # D1 was repaired (its manifest says so) and still names the run that published it
+    d1 = json.loads((lake / "_runs" / f"dt={D1}" / "manifest.json").read_text())
+    assert len(d1["repairs"]) == 1
+    assert d1["run"] == {"dag_id": "news_daily", "run_id": D1_RUN}
+    assert json.loads((lake / "_runs" / f"dt={D0}" / "manifest.json").read_text())["run"] is None
     # the later day's copies now have a representative of their own, tagged with NER
     reps = _sql(
         lake,

@@ -3,7 +3,8 @@ this repo's plugins folder) and loaded in a real headless Chromium.
 
 Checks: anonymous and forged requests are refused; the API and the page show the
 numbers of a fixture lake (counted here independently with pyarrow); a day links to
-its DAG run; the nav entry is registered. The screenshot goes to ``artifacts/plugin.png``
+the DAG run its manifest records (a day without one has no link); the nav entry is
+registered. The screenshot goes to ``artifacts/plugin.png``
 (CI keeps it as an artifact).
 """
 
@@ -25,6 +26,9 @@ pytestmark = pytest.mark.browser  # a real api-server and a headless Chromium
 
 ARTIFACTS = REPO / "artifacts"
 START = "2031-03-01"  # far from the days other tests' DAG runs use
+LATEST = "2031-03-04"  # the fixture lake's last day (4 days from START)
+# the news_daily run that published LATEST (as Airflow names runs: ':' and '+' get quoted)
+RUN_ID = "manual__2031-03-04T06:00:00+00:00"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +36,14 @@ def fixture_lake(tmp_path_factory) -> tuple[Path, list[str]]:
     from datetime import date
 
     lake = tmp_path_factory.mktemp("ui-lake")
-    days = make_lake(lake, days=4, articles_per_day=60, start=date.fromisoformat(START))
+    days = make_lake(
+        lake,
+        days=4,
+        articles_per_day=60,
+        start=date.fromisoformat(START),
+        run_ids={LATEST: RUN_ID},
+    )
+    assert days[-1] == LATEST
     return lake, days
 
 
@@ -129,15 +140,16 @@ def test_page_in_chromium_shows_the_lake(server, fixture_lake, chromium) -> None
     base, token, _ = server
     lake, days = fixture_lake
     latest = days[-1]
-    # a news_daily run for the latest day, created over the REST API
+    # the news_daily run the latest day's manifest records, created over the REST API
     r = httpx.post(
         f"{base}/api/v2/dags/news_daily/dagRuns",
         headers={"Authorization": f"Bearer {token}"},
-        json={"logical_date": None, "conf": {"day": latest}},
+        json={"logical_date": None, "dag_run_id": RUN_ID, "conf": {"day": latest}},
         timeout=60,
     )
     assert r.status_code == 200, r.text
     run_id = r.json()["dag_run_id"]
+    assert run_id == RUN_ID
 
     truth = _truth(lake, latest)
     with chromium_page(chromium) as page:
@@ -170,5 +182,7 @@ def test_page_in_chromium_shows_the_lake(server, fixture_lake, chromium) -> None
             int(page.evaluate("document.getElementById('n-articles').textContent"))
             == _truth(lake, days[0])["articles"]
         )
+        # a day its manifest records no run for (the CLI published it) has no run link
+        assert page.evaluate("document.getElementById('run-link')") is None
     assert shot.stat().st_size > 20_000
     print(f"\nUI page load in Chromium (uncached first page): {ms:.0f} ms; screenshot {shot}")

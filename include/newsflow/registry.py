@@ -7,6 +7,9 @@ parsing stays cheap, and nothing here can drift into a second copy.
 
 from __future__ import annotations
 
+# The DAG that runs the stages; a day's manifest records which of its runs published it.
+DAG_ID = "news_daily"
+
 # The stages of a day, in the order they run; each reads the previous one's work files.
 STAGES: tuple[str, ...] = ("ingest", "clean", "dedup", "tag", "stories", "publish")
 

@@ -52,9 +52,16 @@ REASONS = [
 
 
 def make_lake(
-    lake: Path, *, days: int, articles_per_day: int, start: date = date(2024, 1, 1), seed: int = 7
+    lake: Path,
+    *,
+    days: int,
+    articles_per_day: int,
+    start: date = date(2024, 1, 1),
+    seed: int = 7,
+    run_ids: dict[str, str] | None = None,
 ) -> list[str]:
-    """Write ``days`` published days into ``lake``; returns the days written."""
+    """Write ``days`` published days into ``lake``; returns the days written. A day in
+    ``run_ids`` is recorded as published by that news_daily run, the others by the CLI."""
     rng = random.Random(seed)
     # an inbox beside the lake, never read (inside it the settings would refuse the overlap)
     settings = Settings(lake=str(lake), inbox=str(lake.parent / f"{lake.name}-no-inbox"))
@@ -169,6 +176,12 @@ def make_lake(
                         {"stage": stage, "seconds": round(rng.uniform(0.1, 3), 3), "counts": c}
                     )
                 )
-            write_manifest(settings, day, written, stats_dir=Path(stats))
+            write_manifest(
+                settings,
+                day,
+                written,
+                stats_dir=Path(stats),
+                run_id=(run_ids or {}).get(day),
+            )
         out.append(day)
     return out

@@ -33,6 +33,8 @@ class DayRow:
     languages: int = 0
     finished_at: str = ""
     checks_ok: bool = True
+    # the DAG run that published the day ({"dag_id", "run_id"}); None when the CLI did
+    run: dict[str, str] | None = None
 
     @property
     def duplicate_rate(self) -> float:
@@ -172,6 +174,7 @@ def _row(day: str, m: dict) -> DayRow:
         entities=int(c.get("entities", 0)),
         finished_at=m.get("finished_at", ""),
         checks_ok=all(m.get("checks", {}).values()),
+        run=m.get("run"),
     )
 
 

@@ -15,6 +15,7 @@ from newsflow.config import Settings
 from newsflow.lake import storage
 from newsflow.lake.partition import file_sha256, partition_dir
 from newsflow.lake.schema import SCHEMA_VERSION
+from newsflow.registry import DAG_ID
 
 _PACKAGES = (
     "trafilatura",
@@ -49,12 +50,14 @@ def write_manifest(
     *,
     stats_dir: Path,
     out_file: Path | None = None,
+    run_id: str | None = None,
 ) -> dict:
     """Write ``LAKE/_runs/dt=DAY/manifest.json`` atomically and return it.
 
     ``written`` maps each table to the folder holding its partition (possibly still in
     scratch); with ``out_file`` the manifest is written there, for the caller to swap
-    in together with the tables.
+    in together with the tables. ``run_id`` is the news_daily run that publishes (its
+    ``run`` entry, which the UI links to); None (a CLI run) records ``run: null``.
     """
     stages: dict[str, dict] = {}
     for f in sorted(stats_dir.glob("*.json")):
@@ -78,6 +81,7 @@ def write_manifest(
         "schema_version": SCHEMA_VERSION,
         "pipeline_version": __version__,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run": None if run_id is None else {"dag_id": DAG_ID, "run_id": run_id},
         "inputs": inputs,
         "counts": counts,
         "stages": stages,

@@ -33,8 +33,12 @@ from newsflow.stages.common import StageResult, finish, partition_rows, work_dir
 log = logging.getLogger("newsflow")
 
 
-def publish(settings: Settings, day: str) -> StageResult:
-    """The public tables and the manifest of ``day``, all live at once or not at all."""
+def publish(settings: Settings, day: str, *, run_id: str | None = None) -> StageResult:
+    """The public tables and the manifest of ``day``, all live at once or not at all.
+
+    ``run_id`` is the news_daily run publishing (None from the CLI); the manifest records
+    it. A repeated publish that finds the day done keeps the manifest, and its run, as
+    they are."""
     from newsflow.lake.manifest import write_manifest
     from newsflow.repair import repair_later_days
 
@@ -82,7 +86,12 @@ def publish(settings: Settings, day: str) -> StageResult:
     # every table and the manifest go live together (a crash mid-way is rolled forward)
     manifest_tmp = storage.lake_path(lake) / "_tmp" / f"manifest.dt={day}.{os.getpid()}.json"
     manifest = write_manifest(
-        settings, day, written, stats_dir=partition_dir(work, "stats", day), out_file=manifest_tmp
+        settings,
+        day,
+        written,
+        stats_dir=partition_dir(work, "stats", day),
+        out_file=manifest_tmp,
+        run_id=run_id,
     )
     swaps = [(tmp, partition_dir(lake, t, day)) for t, tmp in written.items()]
     swaps.extend(index_swaps)

@@ -4,6 +4,7 @@ them, so the CLI and Airflow give the same rows)."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,14 +58,21 @@ def run(
     stages: tuple[str, ...] | list[str] = STAGES,
     *,
     progress: Progress | None = None,
+    run_id: str | None = None,
 ) -> list[StageResult]:
     """Run ``stages`` of ``day`` in their order, in this process, under the day's lock.
 
     A sharded stage runs all its shards here, in worker processes; the DAG instead runs
-    ``plan`` and then ``run_shard`` for each shard as a mapped task."""
+    ``plan`` and then ``run_shard`` for each shard as a mapped task. ``run_id`` is the
+    news_daily run doing the work (None from the CLI): publish records it in the day's
+    manifest, so the UI links the day to the run that published it."""
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
+    day_stages: dict[str, DayStage] = {
+        **DAY_STAGES,
+        "publish": functools.partial(publish, run_id=run_id),
+    }
     results = []
     with holding_day(settings, day):
         for name in (s for s in STAGES if s in stages):
@@ -73,7 +81,7 @@ def run(
             if name in SHARD_STAGES:
                 result = _whole_day(settings, day, name)
             else:
-                result = DAY_STAGES[name](settings, day)
+                result = day_stages[name](settings, day)
             results.append(result)
             if progress:
                 progress(name, result)
