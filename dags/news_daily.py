@@ -25,6 +25,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
 from newsflow.registry import (
+    DAG_ID,
     DAY_PATTERN,
     LOCATION_PATTERN,
     PLAN_TIMEOUT_MINUTES,
@@ -105,7 +106,8 @@ def _run_stage(stage: str, shard: list[int] | None = None) -> dict:
             return {"stage": stage, "day": day, "skipped": True}
         settings = settings_from_params(params)
         if shard is None:
-            [result] = stages.run(settings, day, (stage,))
+            run_id = get_current_context()["run_id"]  # the manifest records who published
+            [result] = stages.run(settings, day, (stage,), run_id=run_id)
         else:
             get_current_context()["shard_label"] = f"{day} shard {shard[0] + 1}/{shard[1]}"  # type: ignore[typeddict-unknown-key]
             result = stages.run_shard(settings, day, stage, shard[0], shard[1])
@@ -133,7 +135,7 @@ def _plan(stage: str) -> list[list[int]]:
 
 
 @dag(
-    dag_id="news_daily",
+    dag_id=DAG_ID,
     description="Daily news pipeline: ingest, clean, dedup, tag entities, publish Parquet",
     schedule=CronDataIntervalTimetable("0 2 * * *", timezone="UTC"),
     start_date=START,

@@ -1,6 +1,7 @@
 """news_daily end to end with dag.test() (a real Airflow, in-process) on the seed texts
 and on their self-written twin from the sample corpus."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -116,6 +117,8 @@ def test_a_day_decades_back_is_processed_by_logical_date(
     tis = {ti.task_id: ti.state for ti in dr.get_task_instances()}
     assert set(tis) >= {"ingest", "clean", "dedup", "tag", "stories", "publish"}
     assert len(pd.read_parquet(lake / "articles" / f"dt={old}")) == 2
+    manifest = json.loads((lake / "_runs" / f"dt={old}" / "manifest.json").read_text())
+    assert manifest["run"] == {"dag_id": "news_daily", "run_id": dr.run_id}
     # the mapped tasks are named after the day they processed and their shard
     labels = sorted(
         (ti.task_id, ti.rendered_map_index)
