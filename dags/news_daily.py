@@ -158,7 +158,8 @@ def _plan(stage: str) -> list[list[int]]:
             type=["null", "string"],
             pattern=LOCATION_PATTERN,
             title="Inbox",
-            description="Folder holding INBOX/<day>/, inside the configured roots "
+            description="Folder holding one folder per day (INBOX/2024-05-14/...), given as a "
+            "path or a file:// or s3:// URL without '..' parts, inside the configured roots "
             "(NEWSFLOW_INBOX, NEWSFLOW_LAKE, NEWSFLOW_PARAM_ROOTS). Empty: NEWSFLOW_INBOX.",
         ),
         "lake": Param(
@@ -166,8 +167,8 @@ def _plan(stage: str) -> list[list[int]]:
             type=["null", "string"],
             pattern=LOCATION_PATTERN,
             title="Lake",
-            description="Parquet lake folder or URL, inside the configured roots. "
-            "Empty: NEWSFLOW_LAKE.",
+            description="Folder (or file://, s3:// URL) the Parquet tables go to, without '..' "
+            "parts, inside the configured roots. Empty: NEWSFLOW_LAKE.",
         ),
         "stages": Param(
             list(STAGES),
