@@ -19,7 +19,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := false
 # a run's inbox/lake Params may point inside the checkout (the demo's sample inbox and lake)
 export NEWSFLOW_PARAM_ROOTS ?= $(CURDIR)
 
-.PHONY: venv demo airflow test test-fast lint lock clean
+.PHONY: venv demo airflow screenshots test test-fast lint lock clean
 
 # The venv: exact pins with hashes from requirements.lock, then the package itself.
 # (--python is explicit: `python -m uv` would otherwise target the interpreter running it.)
@@ -45,6 +45,11 @@ demo: venv
 # triggerer; login admin/admin) until Ctrl-C; prints what to type into the trigger form.
 airflow: venv
 	python scripts/airflow_local.py --port $(PORT) --lake $(LAKE)
+
+# docs/trigger-form.png and docs/plugin.png from a throw-away `make airflow` in headless
+# Chromium (needs `chromium`); takes a few minutes: it waits for the sample run.
+screenshots: venv
+	python docs/screenshots.py --with-lake-view
 
 # Lint, format check and type check ([tool.mypy] in pyproject.toml: include/, dags/, plugins/).
 lint: venv
