@@ -9,6 +9,7 @@ AIRFLOW_HOME ?= $(CURDIR)/.airflow
 LAKE    ?= $(CURDIR)/data/lake
 SAMPLE  := $(CURDIR)/include/newsflow/sample/inbox
 DAY     := 2024-05-14
+PORT    ?= 8080
 
 export PATH := $(BIN):$(PATH)
 export AIRFLOW_HOME
@@ -18,7 +19,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := false
 # a run's inbox/lake Params may point inside the checkout (the demo's sample inbox and lake)
 export NEWSFLOW_PARAM_ROOTS ?= $(CURDIR)
 
-.PHONY: venv demo test test-fast lint lock clean
+.PHONY: venv demo airflow screenshots test test-fast lint lock clean
 
 # The venv: exact pins with hashes from requirements.lock, then the package itself.
 # (--python is explicit: `python -m uv` would otherwise target the interpreter running it.)
@@ -40,10 +41,20 @@ demo: venv
 	@newsflow report --lake $(LAKE) --day $(DAY)
 	@echo "Airflow log of the run: $(AIRFLOW_HOME)/demo.log"
 
+# Airflow with its UI on http://localhost:$(PORT) (api-server, scheduler, dag-processor,
+# triggerer; login admin/admin) until Ctrl-C; prints what to type into the trigger form.
+airflow: venv
+	python scripts/airflow_local.py --port $(PORT) --lake $(LAKE)
+
+# docs/trigger-form.png and docs/plugin.png from a throw-away `make airflow` in headless
+# Chromium (needs `chromium`); takes a few minutes: it waits for the sample run.
+screenshots: venv
+	python docs/screenshots.py --with-lake-view
+
 # Lint, format check and type check ([tool.mypy] in pyproject.toml: include/, dags/, plugins/).
 lint: venv
-	ruff check dags include plugins tests benchmarks
-	ruff format --check dags include plugins tests benchmarks
+	ruff check dags include plugins tests benchmarks scripts
+	ruff format --check dags include plugins tests benchmarks scripts
 	mypy
 
 test: lint

@@ -6,7 +6,7 @@ told apart by ``tests/support/worker_name.py``) as separate processes, each in i
 (also on any error, and from ``with``) terminates every process group and waits for it,
 so a test never leaves processes behind.
 
-Used by ``tests/test_e2e_rest.py`` and ``docs/screenshot_trigger_form.py``.
+Used by ``tests/test_e2e_rest.py``.
 """
 
 from __future__ import annotations
