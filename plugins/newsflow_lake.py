@@ -31,7 +31,7 @@ from urllib.parse import quote
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from newsflow.registry import DAG_ID
+from newsflow.registry import DAG_ID, DAY_PATTERN
 
 if TYPE_CHECKING:
     from newsflow.lake.figures import DayDetail, DayRow
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("newsflow.plugin")
 
 URL_PREFIX = "/newsflow"
-DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 COOKIE = "_token"  # airflow.api_fastapi.auth.managers.base_auth_manager.COOKIE_NAME_JWT_TOKEN
 
 

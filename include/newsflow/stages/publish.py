@@ -78,8 +78,8 @@ def publish(settings: Settings, day: str, *, run_id: str | None = None) -> Stage
         for table, (batches, sch) in out.items()
     }
     index_swaps = publish_index(settings, work, day)
-    counts = {t: partition_rows(written[t]) for t in ("articles", "duplicates", "entities")}
-    counts["rejects"] = partition_rows(written["rejects"])
+    tables = ("articles", "duplicates", "entities", "rejects")
+    counts = {t: partition_rows(written[t]) for t in tables}
     counts["stories"] = _distinct_stories(written["articles"])
     result = StageResult("publish", day, str(partition_dir(lake, "articles", day)), counts)
     finish(result, started, settings)
