@@ -28,6 +28,7 @@ from newsflow.registry import (
     DAG_ID,
     DAY_PATTERN,
     LOCATION_PATTERN,
+    PARAM_WORDS,
     PLAN_TIMEOUT_MINUTES,
     SOURCE_PATTERN,
     STAGES,
@@ -48,6 +49,11 @@ START = pendulum.datetime(1900, 1, 1, tz="UTC")
 
 # A mapped task's name in the UI: its day and shard ("2024-05-14 shard 1/2"), set by the task.
 SHARD_LABEL = "{{ shard_label | default('') }}"
+
+
+def _title(param: str) -> str:
+    """A Param's form title (the plugin's plain-words refusals name fields the same way)."""
+    return PARAM_WORDS[param][0]
 
 
 def _limit(stage: str) -> timedelta:
@@ -149,7 +155,7 @@ def _plan(stage: str) -> list[list[int]]:
             None,
             type=["null", "string"],
             pattern=DAY_PATTERN,
-            title="Day (YYYY-MM-DD)",
+            title=_title("day"),
             description="The day to process, typed as year-month-day, e.g. 2024-05-14. Empty: "
             "a scheduled run's day (the day before it runs), else the day it was triggered.",
         ),
@@ -157,7 +163,7 @@ def _plan(stage: str) -> list[list[int]]:
             None,
             type=["null", "string"],
             pattern=LOCATION_PATTERN,
-            title="Inbox",
+            title=_title("inbox"),
             description="Folder holding one folder per day (INBOX/2024-05-14/...), given as a "
             "path or a file:// or s3:// URL without '..' parts, inside the configured roots "
             "(NEWSFLOW_INBOX, NEWSFLOW_LAKE, NEWSFLOW_PARAM_ROOTS). Empty: NEWSFLOW_INBOX.",
@@ -166,7 +172,7 @@ def _plan(stage: str) -> list[list[int]]:
             None,
             type=["null", "string"],
             pattern=LOCATION_PATTERN,
-            title="Lake",
+            title=_title("lake"),
             description="Folder (or file://, s3:// URL) the Parquet tables go to, without '..' "
             "parts, inside the configured roots. Empty: NEWSFLOW_LAKE.",
         ),
@@ -174,28 +180,28 @@ def _plan(stage: str) -> list[list[int]]:
             list(STAGES),
             type="array",
             items={"type": "string", "enum": list(STAGES)},
-            title="Stages",
+            title=_title("stages"),
             description="Stages to run; the others are passed over.",
         ),
         "min_words": Param(
             None,
             type=["null", "integer"],
             minimum=0,
-            title="Minimum words",
+            title=_title("min_words"),
             description="Cleaned texts shorter than this are rejected. Empty: the configured value.",
         ),
         "dedup_horizon_days": Param(
             None,
             type=["null", "integer"],
             minimum=0,
-            title="Dedup horizon (days)",
+            title=_title("dedup_horizon_days"),
             description="How many earlier days copies are looked for in. Empty: the configured value.",
         ),
         "sources": Param(
             None,
             type=["null", "array"],
             items={"type": "string", "pattern": SOURCE_PATTERN},
-            title="Remote sources",
+            title=_title("sources"),
             description="Feeds, news sitemaps and pages to fetch for the day, one per line: "
             "'feed URL', 'sitemap URL' or 'url URL' (a bare URL is a page). Added to "
             "INBOX/<day>/sources.txt. Empty: NEWSFLOW_SOURCES.",
@@ -203,7 +209,7 @@ def _plan(stage: str) -> list[list[int]]:
         "refetch": Param(
             False,
             type="boolean",
-            title="Fetch again",
+            title=_title("refetch"),
             description="Fetch the remote sources again even if the day's raw WARC exists "
             "(otherwise a rerun replays it: the same responses, no requests).",
         ),

@@ -17,13 +17,17 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from newsflow.registry import DAY_PATTERN
 from support import FIGURES, SAMPLE, SAMPLE_DAY
 from support.airflow_ui import (
     MakeAirflow,
+    field,
     fill_trigger_form,
     finished_run,
     log_in,
+    submit_refused,
     submit_trigger_form,
+    type_into,
 )
 from support.browser import chromium_binary, chromium_page
 
@@ -48,11 +52,17 @@ def test_make_airflow_then_trigger_the_sample_day_in_the_ui(tmp_path: Path) -> N
         assert len(airflow.pids()) >= 4  # the leftover check below can see the processes
         with chromium_page(chromium) as page:
             log_in(page, shown["url"], shown["login"])
-            fill_trigger_form(page, shown["url"], shown)
+            # the day typed the European way is refused, in words, and no run is made
+            fill_trigger_form(page, shown["url"], {**shown, "day": "27/11/2023"})
+            refusal = submit_refused(page)
+            assert "Day (YYYY-MM-DD): '27/11/2023' is refused" in refusal, refusal
+            assert DAY_PATTERN not in refusal and "does not match" not in refusal
+            type_into(page, field("day"), shown["day"])
             submit_trigger_form(page)
         run = finished_run(shown["url"], shown["login"], SAMPLE_DAY, RUN_TIMEOUT)
         elapsed = time.monotonic() - started
         assert run["state"] == "success", run
+        assert run["note"] == f"Day {SAMPLE_DAY}", run  # the run names its day
         assert (run["conf"]["inbox"], run["conf"]["lake"]) == (shown["inbox"], shown["lake"])
         expected = json.loads((SAMPLE / "expected.json").read_text())
         articles = pq.read_table(lake / "articles" / f"dt={SAMPLE_DAY}")

@@ -135,15 +135,17 @@ def _common_flow(stack: AirflowStack, data: Path, figures: dict, pool: str) -> N
     inbox, lake = data / "inbox", data / "lake"
     _pair_inbox(inbox, DAY)
 
-    # Params are validated at trigger time: a clear 400, no run created
+    # Params are validated at trigger time: a 400 in plain words (the plugin's wording of
+    # Airflow's refusal, which quotes the JSON schema), no run created
     bad = {
-        "day": ({"day": "14/05/2024"}, "does not match"),
-        "dotdot": ({"day": DAY, "inbox": f"{inbox}/../../etc"}, "does not match"),
-        "scheme": ({"day": DAY, "lake": "http://example.org/lake"}, "does not match"),
+        "day": ({"day": "14/05/2024"}, "Day (YYYY-MM-DD): '14/05/2024' is refused; it must be"),
+        "dotdot": ({"day": DAY, "inbox": f"{inbox}/../../etc"}, "with no '..' parts"),
+        "scheme": ({"day": DAY, "lake": "http://example.org/lake"}, "Lake: 'http://example"),
     }
     for conf, message in bad.values():
         r = stack.trigger("news_daily", conf)
-        assert r.status_code == 400 and message in r.text, r.text
+        assert r.status_code == 400 and message in r.json()["detail"], r.text
+        assert "does not match" not in r.text and "schema" not in r.text, r.text
     assert stack.get("/dags/news_daily/dagRuns")["total_entries"] == 0
 
     # created paused; unpausing schedules the latest interval's run (yesterday) at once
@@ -151,6 +153,7 @@ def _common_flow(stack: AirflowStack, data: Path, figures: dict, pool: str) -> N
     conf = {"day": DAY, "inbox": str(inbox), "lake": str(lake)}
     run, tis = _run_ok(stack, conf)
     figures["time_to_first_success_s"] = round(time.monotonic() - stack.started_at, 1)
+    assert run["note"] == f"Day {DAY}", run  # the run says which day it processed
     _check_tasks(stack, tis, _check_pair_day(lake))
     assert all(t["state"] == "success" and t["try_number"] == 1 for t in tis)
     assert next(t for t in tis if t["task_id"] == "ingest")["pool"] == pool
@@ -315,6 +318,7 @@ def test_local_executor_sqlite_over_rest(tmp_path: Path) -> None:
         r.raise_for_status()
         run = stack.wait_run("news_daily", r.json()["dag_run_id"])
         assert run["state"] == "success", run
+        assert run["note"] == f"Day {old}", run
         tis = stack.task_instances("news_daily", run["dag_run_id"])
         assert {t["task_id"] for t in tis} >= {"ingest", "stories", "publish"}
         assert all(t["state"] == "success" for t in tis)

@@ -191,7 +191,7 @@ def test_dags_and_plugin_load_from_the_installed_package(deployment: Deployment)
     # the installed wheel, not the checkout
     assert Path(got["file"]).is_relative_to(deployment.root / "venv"), got["file"]
     plugins = json.loads(deployment.airflow("plugins", "--output", "json").stdout)
-    assert [p["name"] for p in plugins] == ["newsflow_lake"]
+    assert sorted(p["name"] for p in plugins) == ["newsflow_lake", "newsflow_runs"]
 
 
 def test_news_daily_runs_on_the_sample_pair(deployment: Deployment) -> None:

@@ -6,6 +6,7 @@ cheap to parse.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from newsflow.config import Settings, load_settings
 from newsflow.dates import parse_day
 from newsflow.errors import InputError
 from newsflow.lake import storage
+from newsflow.registry import PARAM_WORDS
 
 # Params that map one-to-one onto Settings fields.
 SETTING_PARAMS = ("inbox", "lake", "min_words", "dedup_horizon_days", "sources", "refetch")
@@ -36,6 +38,33 @@ def resolve_day(params: Mapping[str, Any], *moments: datetime | None) -> str:
         if moment is not None:
             return moment.date().isoformat()
     raise InputError("cannot tell which day to process: no params.day and no run date")
+
+
+def run_note(conf: Mapping[str, Any] | None, *moments: datetime | None) -> str | None:
+    """The note a news_daily run carries in the UI: the day it processes, which its
+    trigger time (all a manual run's list entry shows) does not tell. None when the day
+    cannot be told (the run's first task then fails saying why)."""
+    try:
+        return f"Day {resolve_day(conf or {}, *moments)}"
+    except InputError:
+        return None
+
+
+# How Airflow words a Param its JSON schema refuses at trigger time.
+_REFUSED = re.compile(r"Invalid input for param (\w+):")
+
+
+def explain_refusal(detail: str, conf: Mapping[str, Any]) -> str | None:
+    """Airflow's trigger-time refusal of a Param (``detail``, which quotes the JSON
+    schema) in plain words: the field, the value given and what it must be. None when
+    ``detail`` is not such a refusal."""
+    found = _REFUSED.search(detail)
+    if found is None or found.group(1) not in PARAM_WORDS:
+        return None
+    name = found.group(1)
+    title, rule = PARAM_WORDS[name]
+    given = repr(conf[name])[:200] if name in conf else "nothing"
+    return f"{title}: {given} is refused; it must be {rule}."
 
 
 def confine(location: str, roots: list[str], what: str) -> str:

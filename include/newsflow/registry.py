@@ -62,3 +62,25 @@ DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 LOCATION_PATTERN = r"^(?!.*(?:^|/)\.\.(?:/|$))(?:(?:file|s3|memory)://.+|[^:]+)$"
 # JSON-schema pattern of one remote source Param entry (the sources.txt line format).
 SOURCE_PATTERN = r"^(?:(?:feed|sitemap|url|FEED|SITEMAP|URL)\s+)?https?://\S+$"
+
+# Each Param's form title and, in words, what it must be. Airflow's own refusal of a
+# bad value quotes the JSON schema (regexes and all); the plugin shows these instead.
+PARAM_WORDS: dict[str, tuple[str, str]] = {
+    "day": ("Day (YYYY-MM-DD)", "a day written year-month-day, e.g. 2024-05-14, or left empty"),
+    "inbox": (
+        "Inbox",
+        "a folder path, or a file://, s3:// or memory:// URL, with no '..' parts, or left empty",
+    ),
+    "lake": (
+        "Lake",
+        "a folder path, or a file://, s3:// or memory:// URL, with no '..' parts, or left empty",
+    ),
+    "stages": ("Stages", "a list of stages among " + ", ".join(STAGES)),
+    "min_words": ("Minimum words", "a whole number, 0 or more, or left empty"),
+    "dedup_horizon_days": ("Dedup horizon (days)", "a whole number, 0 or more, or left empty"),
+    "sources": (
+        "Remote sources",
+        "one source per line: 'feed URL', 'sitemap URL', 'url URL' or a bare http(s) URL",
+    ),
+    "refetch": ("Fetch again", "on or off"),
+}

@@ -166,6 +166,13 @@ def submit_trigger_form(page: Page) -> None:
     wait(page, f"!document.querySelector('{FORM}')")  # the form closes once the run exists
 
 
+def submit_refused(page: Page) -> str:
+    """Submit a form Airflow refuses; the form stays open and shows why: its text."""
+    page.evaluate(f"document.querySelector('{FORM} [data-testid=trigger-dag-submit]').click()")
+    wait(page, f"document.querySelector('{FORM}')?.innerText.includes('is refused')")
+    return page.evaluate(f"document.querySelector('{FORM}').innerText")
+
+
 def finished_run(url: str, login: str, day: str, timeout: float) -> dict:
     """Wait over REST for the one run of ``day`` (the form's); returns it once finished."""
     user, password = login.split(" / ")
