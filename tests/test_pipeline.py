@@ -146,3 +146,20 @@ def test_single_stages_and_errors(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as e:
         main(["run", "--day", "yesterday"])
     assert e.value.code == 2
+
+
+def test_top_entities_have_one_label_per_key(lake: Path) -> None:
+    """The day's entity_counts: one row per key under the label most articles give it
+    ('Helix' is not an ORG, a PERSON and a NORP row of its own), counting every
+    original article that names the key, whatever label each gave it."""
+    counts = pd.read_parquet(lake / "entity_counts" / f"dt={DAY}")
+    assert counts.entity_key.is_unique
+    mentions = pd.read_parquet(lake / "entities" / f"dt={DAY}")
+    originals = pd.read_parquet(lake / "articles" / f"dt={DAY}").query("~is_duplicate")
+    mentions = mentions[mentions.article_id.isin(originals.article_id)]
+    per_key = mentions.groupby("entity_key").article_id.nunique()
+    assert counts.set_index("entity_key").articles.to_dict() == per_key.to_dict()
+    top = counts.head(10).set_index("entity_key").label
+    for key, label in top.items():
+        by_label = mentions[mentions.entity_key == key].groupby("label").article_id.nunique()
+        assert by_label[label] == by_label.max(), (key, by_label.to_dict())

@@ -217,6 +217,13 @@ class Settings(BaseModel):
         2_000, gt=0, description="Days this large tag with several processes when ner_processes=0"
     )
     ner_max_chars: int = Field(100_000, gt=0, description="Texts are tagged up to this length")
+    ner_language: str = Field("en", description="The language spacy_model is for (ISO 639-1)")
+    ner_models: dict[str, str] = Field(
+        default_factory=dict,
+        description='spaCy model packages for other languages, e.g. {"fr": "fr_core_news_sm"}. '
+        "An article in a language with no model gets no entities (counted in the tag stage's "
+        "untagged_<language>): another language's model only guesses",
+    )
     # tag shards (Airflow dynamic task mapping, like clean's)
     tag_shards: int = Field(
         8, ge=1, description="At most this many tag (NER) tasks run in parallel for one day"
@@ -266,6 +273,13 @@ class Settings(BaseModel):
         }
         return cls(**given)
 
+    def ner_model_for(self, language: str | None) -> str | None:
+        """The spaCy model for articles in ``language``; None when there is none. An
+        article whose language could not be told goes to ``spacy_model``."""
+        if language is None or language == self.ner_language:
+            return self.spacy_model
+        return self.ner_models.get(language)
+
     def day_dir(self, day: str) -> Path:
         return Path(self.inbox) / day
 
@@ -309,6 +323,8 @@ def _from_env(environ: dict[str, str]) -> dict[str, Any]:
                     if raw.lstrip().startswith("[")
                     else [v.strip() for v in raw.replace("\n", ",").split(",") if v.strip()]
                 )
+            elif Settings.model_fields[name].annotation == dict[str, str]:
+                value = json.loads(raw)  # a JSON object
             out[name] = value
     return out
 

@@ -57,6 +57,7 @@ class _Row:
     published_at: datetime | None
     word_count: int
     text: str
+    language: str | None
     day: str
 
     def rank(self) -> tuple:
@@ -131,14 +132,15 @@ def _copies(settings: Settings, later: str, ids: set[str]) -> list[_Row]:
     con = storage.duckdb_connect(settings.lake)
     con.register("ids", pa.table({"k": pa.array(sorted(ids), pa.string())}))
     rows = con.execute(
-        """SELECT article_id, canonical_url, content_hash, published_at, word_count, text
+        """SELECT article_id, canonical_url, content_hash, published_at, word_count, text,
+                  language
            FROM read_parquet($f, hive_partitioning = false)
            WHERE article_id IN (SELECT k FROM ids) ORDER BY article_id""",
         {"f": _files(settings.lake, "articles", later)},
     ).fetchall()
     return [
-        _Row(article_id, url, content_hash, published_at, word_count, text, day=later)
-        for article_id, url, content_hash, published_at, word_count, text in rows
+        _Row(aid, url, content_hash, published_at, word_count, text, language, day=later)
+        for aid, url, content_hash, published_at, word_count, text, language in rows
     ]
 
 
@@ -193,7 +195,7 @@ def _repair_day(
     fix |= {a: (rep.article_id, True, rep.article_id) for a, (_, rep) in points_to.items()}
     counts = {"articles_tagged": 0, "mentions": 0, "normalise_errors": 0}
     mentions = list(
-        mention_rows(settings, iter([(r.article_id, r.text) for r in promoted]), counts)
+        mention_rows(settings, [(r.article_id, r.text, r.language) for r in promoted], counts)
     )
     written = {
         "articles": _articles(settings, later, fix),

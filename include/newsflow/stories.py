@@ -48,6 +48,7 @@ import numpy as np
 from scipy import sparse
 
 from newsflow.clean.metadata import AGENCIES
+from newsflow.entities.known import KnownNames
 from newsflow.ids import stable_id
 
 if TYPE_CHECKING:
@@ -430,12 +431,15 @@ def assign_stories(
     dicts would take gigabytes at 100k articles).
     """
     keys: dict[str, set[str]] = {}
+    names = KnownNames()  # for articles with no entities (a language with no NER model)
     for batch in entities:
         for r in batch.to_pylist():
             k = story_key(r["entity_key"], r["label"], r["country"])
             if k:
                 # one string per distinct key, not one per mention (~0.1 GB at 100k)
-                keys.setdefault(r["article_id"], set()).add(sys.intern(k))
+                k = sys.intern(k)
+                keys.setdefault(r["article_id"], set()).add(k)
+                names.add(r["entity_key"], k)
     # one pass: the originals become story inputs; every row's id and original is kept
     ids: list[str] = []
     dup_of: list[str | None] = []
@@ -445,11 +449,11 @@ def assign_stories(
             ids.append(r["article_id"])
             dup_of.append(r["duplicate_of"])
             if not r["is_duplicate"]:
-                found = frozenset(keys.get(r["article_id"], ()))
+                found = frozenset(keys.get(r["article_id"], ())) or names.keys_in(r["text"])
                 reps.append(
                     StoryInput(r["article_id"], r["published_at"], found, r["text"], r["language"])
                 )
-    del keys
+    del keys, names
     story = cluster_stories(reps, params)
     del reps
     story.update(earlier({d for d in dup_of if d and d not in story}))

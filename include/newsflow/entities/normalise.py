@@ -47,6 +47,10 @@ _TITLE_WORDS = (
     r"mr\.?|mrs\.?|ms\.?|sir|lord|lady|judge|justice|ceo|chairman|chairwoman"
 )
 _TITLES = re.compile(rf"^(({_TITLE_WORDS})\s+)+", re.IGNORECASE)
+# honorifics only people carry ("Ms Pugh" tagged LOC), unlike "King County" or "General Motors"
+_HONORIFIC = re.compile(r"^(?i:mr|mrs|ms|miss|mx|dr)\.?\s+[A-Z]")
+# a list the model tagged as one name: "Tesla, Uber and Snapchat"
+_LIST = re.compile(r",\s+|\s+(?:and|or|&)\s+")
 # a title just before a mention, at the end of the preceding text
 _TITLE_BEFORE = re.compile(rf"\b({_TITLE_WORDS})\s+$", re.IGNORECASE)
 _LEAD = re.compile(r"^(the|a|an)\s+")
@@ -196,11 +200,14 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     """Mentions with exact offsets into ``text``, keys and country codes."""
     places, credits = _datelines(text)
     mentions: list[Mention] = []
-    for start, end, label in spans:
+    for start, end, label in _split_lists(text, spans):
         if label not in NAMED_LABELS:
             continue
-        if label not in _PLACE_OR_ORG | {"PERSON"} and _TITLES.match(text[start:end]):
-            label = "PERSON"  # "Empress Masako" tagged NORP (but "King County" stays a GPE)
+        if label != "PERSON" and (
+            _HONORIFIC.match(text[start:end])
+            or (label not in _PLACE_OR_ORG and _TITLES.match(text[start:end]))
+        ):
+            label = "PERSON"  # "Empress Masako" NORP, "Ms Pugh" LOC (but "King County" a GPE)
         if "\n" in text[start:end]:  # a span across a paragraph break: keep its longest line
             pieces, pos = [], start
             for piece in text[start:end].split("\n"):
@@ -223,8 +230,15 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
             m.label = "PERSON"
         mentions.append(m)
 
+    votes = _votes(mentions)
+    # a name the model calls a person more often than anything else ("Northrop Grumman"
+    # tagged PERSON once and ORG twice is a company)
     full_names = sorted(
-        {m.text for m in mentions if m.label == "PERSON" and len(m.text.split()) >= 2},
+        {
+            m.text
+            for m in mentions
+            if m.label == "PERSON" and len(m.text.split()) >= 2 and _mostly(votes, m.text, "PERSON")
+        },
         key=lambda n: (-len(n.split()), n),
     )
     long_forms = sorted(
@@ -235,8 +249,67 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         _resolve(m, full_names)
     _join_acronyms(mentions, long_forms)
     mentions.extend(_missed_surnames(text, mentions, full_names))
+    _agree(mentions)
     mentions.sort(key=lambda m: (m.start, m.end))
     return mentions
+
+
+def _split_lists(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Spans with each list the model tagged as one name ("Tesla, Uber and Snapchat")
+    cut into its items, offsets exact. Only a comma-separated list ending in and/or/&
+    whose every item is capitalised: "Bosnia and Herzegovina", "Procter & Gamble" and
+    "Washington, D.C." stay whole."""
+    out = []
+    for start, end, label in spans:
+        piece = text[start:end]
+        if "," not in piece or not re.search(r"\s(?:and|or|&)\s", piece):
+            out.append((start, end, label))
+            continue
+        items, pos = [], 0
+        for sep in _LIST.finditer(piece):
+            items.append((pos, sep.start()))
+            pos = sep.end()
+        items.append((pos, len(piece)))
+        if len(items) >= 3 and all(
+            e > s and piece[s].isupper() and len(piece[s:e].split()) <= 4 for s, e in items
+        ):
+            out.extend((start + s, start + e, label) for s, e in items)
+        else:
+            out.append((start, end, label))
+    return out
+
+
+def _votes(mentions: list[Mention]) -> dict[str, dict[str, int]]:
+    """How often the model gave each label to each name in the article."""
+    votes: dict[str, dict[str, int]] = {}
+    for m in mentions:
+        by_label = votes.setdefault(m.text, {})
+        by_label[m.label] = by_label.get(m.label, 0) + 1
+    return votes
+
+
+def _mostly(votes: dict[str, dict[str, int]], name: str, label: str) -> bool:
+    """Whether ``label`` is at least as frequent as any other label of ``name``."""
+    by_label = votes.get(name, {})
+    return by_label.get(label, 0) >= max(by_label.values(), default=0)
+
+
+def _agree(mentions: list[Mention]) -> None:
+    """One label per entity key within the article: the label most of its mentions
+    carry (a tie goes to the longest mention's), so "Helix" is not a NORP in one
+    sentence, a PERSON in the next and an ORG in the third. Countries keep GPE."""
+    by_key: dict[str, list[Mention]] = {}
+    for m in mentions:
+        by_key.setdefault(m.entity_key, []).append(m)
+    for group in by_key.values():
+        labels = {m.label for m in group}
+        if len(labels) < 2 or any(m.label == "GPE" and m.country for m in group):
+            continue
+        count = {lb: sum(m.label == lb for m in group) for lb in labels}
+        longest = max(group, key=lambda m: (len(m.text), -m.start)).label
+        best = max(labels, key=lambda lb: (count[lb], lb == longest, lb))
+        for m in group:
+            m.label = best
 
 
 # labels the small model gives surnames it sees alone ("Kishida" GPE, "Thuong" ORG)

@@ -14,15 +14,29 @@ ENTITIES_SQL = """
     SELECT * FROM read_parquet($entities, hive_partitioning = false)
     ORDER BY article_id, start"""
 
+# One row per entity key, under the label most of the day's articles give it (then
+# most mentions, then the label's name): "Helix" is one ORG in the top list, not an
+# ORG, a PERSON and a NORP. Copies are not counted.
 ENTITY_COUNTS_SQL = """
-    SELECT entity_key, label, count(DISTINCT article_id)::BIGINT AS articles,
-           count(*)::BIGINT AS mentions
-    FROM read_parquet($entities, hive_partitioning = false)
-    WHERE article_id NOT IN (
-        SELECT article_id FROM read_parquet($deduped, hive_partitioning = false)
-        WHERE is_duplicate)
-    GROUP BY entity_key, label
-    ORDER BY articles DESC, mentions DESC, entity_key, label  -- a total order: same bytes"""
+    WITH m AS (
+        SELECT entity_key, label, article_id
+        FROM read_parquet($entities, hive_partitioning = false)
+        WHERE article_id NOT IN (
+            SELECT article_id FROM read_parquet($deduped, hive_partitioning = false)
+            WHERE is_duplicate)),
+    by_label AS (
+        SELECT entity_key, label, count(DISTINCT article_id) AS a, count(*) AS n
+        FROM m GROUP BY entity_key, label),
+    best AS (
+        SELECT entity_key, first(label ORDER BY a DESC, n DESC, label) AS label
+        FROM by_label GROUP BY entity_key),
+    totals AS (
+        SELECT entity_key, count(DISTINCT article_id)::BIGINT AS articles,
+               count(*)::BIGINT AS mentions
+        FROM m GROUP BY entity_key)
+    SELECT t.entity_key, b.label, t.articles, t.mentions
+    FROM totals t JOIN best b USING (entity_key)
+    ORDER BY articles DESC, mentions DESC, entity_key  -- a total order: same bytes"""
 
 
 def articles_sql(names: list[str]) -> str:

@@ -55,13 +55,13 @@ def tag(settings: Settings, day: str, shard: int, shards: int) -> StageResult:
     """Tag shard ``shard`` of ``shards``: the entity mentions of its original articles."""
     started = time.perf_counter()
     counts = {"articles_tagged": 0, "mentions": 0, "normalise_errors": 0}
-    cols = ["article_id", "text", "is_duplicate"]
+    cols = ["article_id", "text", "language", "is_duplicate"]
 
-    def texts() -> Iterator[tuple[str, str]]:
+    def texts() -> Iterator[tuple[str, str, str | None]]:
         for batch in shard_slice(settings, day, "deduped", shard, shards, columns=cols):
             for r in batch.to_pylist():
                 if not r["is_duplicate"]:
-                    yield r["article_id"], r["text"]
+                    yield r["article_id"], r["text"], r["language"]
 
     work = work_dir(settings)
     rows = batches(mention_rows(settings, texts(), counts), schema.ENTITIES, 2_000)
