@@ -249,7 +249,6 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         _resolve(m, full_names)
     _join_acronyms(mentions, long_forms)
     mentions.extend(_missed_surnames(text, mentions, full_names))
-    _agree(mentions)
     mentions.sort(key=lambda m: (m.start, m.end))
     return mentions
 
@@ -292,24 +291,6 @@ def _mostly(votes: dict[str, dict[str, int]], name: str, label: str) -> bool:
     """Whether ``label`` is at least as frequent as any other label of ``name``."""
     by_label = votes.get(name, {})
     return by_label.get(label, 0) >= max(by_label.values(), default=0)
-
-
-def _agree(mentions: list[Mention]) -> None:
-    """One label per entity key within the article: the label most of its mentions
-    carry (a tie goes to the longest mention's), so "Helix" is not a NORP in one
-    sentence, a PERSON in the next and an ORG in the third. Countries keep GPE."""
-    by_key: dict[str, list[Mention]] = {}
-    for m in mentions:
-        by_key.setdefault(m.entity_key, []).append(m)
-    for group in by_key.values():
-        labels = {m.label for m in group}
-        if len(labels) < 2 or any(m.label == "GPE" and m.country for m in group):
-            continue
-        count = {lb: sum(m.label == lb for m in group) for lb in labels}
-        longest = max(group, key=lambda m: (len(m.text), -m.start)).label
-        best = max(labels, key=lambda lb: (count[lb], lb == longest, lb))
-        for m in group:
-            m.label = best
 
 
 # labels the small model gives surnames it sees alone ("Kishida" GPE, "Thuong" ORG)
