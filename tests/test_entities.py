@@ -322,3 +322,59 @@ def test_articles_in_a_language_without_a_model_get_no_entities() -> None:
     rows = list(mention_rows(settings, articles, counts))
     assert {r["article_id"] for r in rows} == {"en1", "de1", "xx1"}
     assert "untagged_de" not in counts
+
+
+def test_a_surname_alone_joins_the_days_only_person_of_that_name(tmp_path) -> None:
+    """Publish's entity queries over one day's mentions: "Kishida" (an article that never
+    writes the full name) becomes "Fumio Kishida", named in another article; "Trump" stays
+    (two Trumps that day); the company "Ford" is not Harrison Ford; offsets, text and
+    labels are kept; entity_counts counts the merged key's articles once each."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from newsflow.lake import schema, storage, views
+
+    rows = [
+        ("a1", 0, 13, "Fumio Kishida", "PERSON", "Fumio Kishida"),
+        ("a2", 4, 11, "Kishida", "PERSON", "Kishida"),
+        ("a3", 0, 5, "Trump", "PERSON", "Trump"),
+        ("a4", 0, 12, "Donald Trump", "PERSON", "Donald Trump"),
+        ("a5", 0, 12, "Ivanka Trump", "PERSON", "Ivanka Trump"),
+        ("a6", 0, 4, "Ford", "ORG", "Ford"),
+        ("a7", 0, 13, "Harrison Ford", "PERSON", "Harrison Ford"),
+    ]
+    mentions = pa.Table.from_pylist(
+        [
+            dict(zip(("article_id", "start", "end", "text", "label", "entity_key"), r))
+            | {"country": None}
+            for r in rows
+        ],
+        schema.ENTITIES,
+    )
+    deduped = pa.table({"article_id": [f"a{i}" for i in range(1, 8)], "is_duplicate": [False] * 7})
+    pq.write_table(mentions, tmp_path / "entities.parquet")
+    pq.write_table(deduped, tmp_path / "deduped.parquet")
+    files = {"entities": [str(tmp_path / "entities.parquet")]}
+
+    def run(sql: str, **extra: list[str]) -> list[dict]:
+        batches = storage.query_batches(tmp_path, sql, files | extra)
+        return [r for b in batches for r in b.to_pylist()]
+
+    got = run(views.ENTITIES_SQL)
+    assert [(r["article_id"], r["entity_key"]) for r in got] == [
+        ("a1", "Fumio Kishida"),
+        ("a2", "Fumio Kishida"),
+        ("a3", "Trump"),
+        ("a4", "Donald Trump"),
+        ("a5", "Ivanka Trump"),
+        ("a6", "Ford"),
+        ("a7", "Harrison Ford"),
+    ]
+    assert [(r["start"], r["end"], r["text"], r["label"]) for r in got] == [r[1:5] for r in rows]
+    counts = run(views.ENTITY_COUNTS_SQL, deduped=[str(tmp_path / "deduped.parquet")])
+    assert counts[0] == {
+        "entity_key": "Fumio Kishida",
+        "label": "PERSON",
+        "articles": 2,
+        "mentions": 2,
+    }
+    assert ("Ford", "ORG") in {(r["entity_key"], r["label"]) for r in counts}

@@ -10,17 +10,34 @@ ARTICLES_SQL = """
     LEFT JOIN read_parquet($stories, hive_partitioning = false) s USING (article_id)
     ORDER BY d.source, d.published_at, d.article_id"""
 
-ENTITIES_SQL = """
-    SELECT * FROM read_parquet($entities, hive_partitioning = false)
-    ORDER BY article_id, start"""
+# A surname alone in one article ("Kishida", its key when the article never writes the
+# full name) becomes the day's full name of that person ("Fumio Kishida") when exactly
+# one PERSON key of the day ends with it: "Trump" stays "Trump" on a day with both
+# "Donald Trump" and "Ivanka Trump". Only PERSON mentions are merged (the company "Ford"
+# is not Harrison Ford); offsets, text and labels are untouched.
+_MENTIONS = """
+    e AS (SELECT * FROM read_parquet($entities, hive_partitioning = false)),
+    surnames AS (
+        SELECT regexp_extract(entity_key, '(\\S+)$', 1) AS surname, min(entity_key) AS full_key
+        FROM (SELECT DISTINCT entity_key FROM e
+              WHERE label = 'PERSON' AND entity_key LIKE '% %')
+        GROUP BY surname HAVING count(*) = 1),
+    keyed AS (
+        SELECT e.article_id, e.start, e."end", e.text, e.label,
+               coalesce(s.full_key, e.entity_key) AS entity_key, e.country
+        FROM e LEFT JOIN surnames s ON e.label = 'PERSON' AND e.entity_key = s.surname)"""
+
+ENTITIES_SQL = f"""
+    WITH {_MENTIONS}
+    SELECT * FROM keyed ORDER BY article_id, start"""
 
 # One row per entity key, under the label most of the day's articles give it (then
 # most mentions, then the label's name): "Helix" is one ORG in the top list, not an
 # ORG, a PERSON and a NORP. Copies are not counted.
-ENTITY_COUNTS_SQL = """
-    WITH m AS (
-        SELECT entity_key, label, article_id
-        FROM read_parquet($entities, hive_partitioning = false)
+ENTITY_COUNTS_SQL = f"""
+    WITH {_MENTIONS},
+    m AS (
+        SELECT entity_key, label, article_id FROM keyed
         WHERE article_id NOT IN (
             SELECT article_id FROM read_parquet($deduped, hive_partitioning = false)
             WHERE is_duplicate)),
