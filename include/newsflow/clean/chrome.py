@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newsflow.clean.words import count_words, unpunctuated_script
+
 _BREADCRUMB = re.compile(
     r"^(current|you are here|location)\s*[:：]|\bhome\s*[>»›]|^[^.!?]{0,80}\s[>»›]\s[^.!?]{0,80}$",
     re.IGNORECASE,
@@ -175,7 +177,7 @@ _STAMP = re.compile(
 )
 
 
-_TERMINAL = re.compile(r"[.!?…:;\"”’)]$")
+_TERMINAL = re.compile(r"[.!?…:;\"”’)。！？」』）]$")
 
 
 @dataclass
@@ -197,7 +199,7 @@ def is_section_header(line: str) -> bool:
     """A heading after which the page lists other articles (in any of the languages known)."""
     line = line.strip()
     return bool(_SECTION_HEADERS.match(line)) or (
-        len(line.split()) <= 8 and bool(_RELATED_HEADER.match(line))
+        count_words(line) <= 8 and bool(_RELATED_HEADER.match(line))
     )
 
 
@@ -225,7 +227,10 @@ def _is_prose(line: str) -> bool:
 
     if DATELINE.match(line):
         return True
-    return len(line.split()) >= 8 and bool(_TERMINAL.search(line))
+    words = count_words(line)
+    return words >= 8 and (
+        bool(_TERMINAL.search(line)) or (words >= 15 and unpunctuated_script(line))
+    )
 
 
 def split_lines(text: str) -> list[str]:
@@ -283,7 +288,7 @@ def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
                 break  # everything after "Related"/"Ranking"/... is other articles
             in_list_block = True
             continue
-        words = len(line.split())
+        words = count_words(line)
         if words <= 8 and _TEASER_HEADER.match(line):
             in_list_block = True
             continue
@@ -295,10 +300,10 @@ def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
             or _is_promo(line, words)
         ):
             continue
-        if _LIST_ITEM.match(line) and len(line.split()) <= 25:
+        if _LIST_ITEM.match(line) and count_words(line) <= 25:
             continue
         m = _BYLINE.match(line)
-        if m and not body_started and len(line.split()) <= 12:
+        if m and not body_started and count_words(line) <= 12:
             result.authors.append(m.group(1))
             continue
         if result.title and key == result.title.casefold():
@@ -353,7 +358,7 @@ def strip_page_chrome(text: str, *, title: str | None = None) -> Stripped:
     in_list_block = False
     for line in lines:
         done += len(line)
-        words = len(line.split())
+        words = count_words(line)
         if title_key and _ws_key(line) == title_key:
             continue
         if words <= 8 and _RELATED_HEADER.match(line):

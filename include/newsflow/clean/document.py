@@ -18,6 +18,7 @@ from newsflow.clean.metadata import (
     normalise_text,
 )
 from newsflow.clean.urls import canonical_url, domain
+from newsflow.clean.words import count_words
 from newsflow.dates import parse_datetime
 from newsflow.ids import article_id, content_hash
 from newsflow.records import RawDoc, Reject
@@ -48,11 +49,11 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
     strip = strip_page_chrome if doc.kind == "html" else strip_chrome
     stripped = strip(normalise_text(text), title=title)
     body = "\n".join(stripped.paragraphs)
-    words = len(body.split())
+    words = count_words(body)
     if words < min_words or words == 0:
         # judge length on the input when the rules left nothing: a short note is
         # "too short", a long page without an article is "no text"
-        before = words or len(normalise_text(text).split())
+        before = words or count_words(normalise_text(text))
         if before < max(min_words, 1):
             return Reject(
                 doc.source_uri, STAGE, "too_short", f"{before} words (< {min_words})", doc.raw
