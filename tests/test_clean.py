@@ -407,3 +407,39 @@ def test_language_from_the_prefix_is_the_language_of_the_text() -> None:
     langs = {py3langid.classify(t)[0] for t in texts}
     assert len(langs) >= 4  # not an English-only check
     assert [detect_language(t) for t in texts] == [py3langid.classify(t)[0] for t in texts]
+
+
+_BROKEN_BODY = (
+    "<body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article>"
+    "<h1>Port strike enters third day</h1>"
+    + "".join(
+        f"<p>Paragraph {i}: dock workers kept the port closed for another day while talks "
+        "between the union and the operators resumed in the city hall.</p>"
+        for i in range(5)
+    )
+    + "</article><footer>(c) Example News</footer></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # bytes missing in the doctype and the title's end tag
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xh'
+        "<html><head><title>Port strike enters third day</titl></head>",
+        "<!DOCTYPE html><html><head><title>Port strike enters third day/title></head>",
+        "<!DOCTYPE html><html><head><!-- analytics -- <title>Port strike enters third day"
+        "</title></head>",
+    ],
+    ids=["truncated-doctype-and-title", "title-without-end-tag", "comment-never-closed"],
+)
+def test_a_broken_head_does_not_hide_the_body(head: str) -> None:
+    html = head + _BROKEN_BODY
+    import trafilatura
+
+    assert not trafilatura.extract(html)  # libxml2 reads the body as the head's text
+    art = clean_document(RawDoc("b.html", "html", html, html.encode()), day=DAY)
+    assert not isinstance(art, Reject), art
+    assert art["text"].count("dock workers kept the port closed") == 5
+    assert "Home" not in art["text"] and "Example News" not in art["text"]
+    assert art["title"] == "Port strike enters third day"
