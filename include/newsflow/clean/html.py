@@ -1,13 +1,16 @@
-"""Main text and metadata of an HTML page, with trafilatura."""
+"""Main text and metadata of an HTML page: trafilatura, with readability-lxml as a second
+opinion (``ensemble``) and a rebuilt head for pages whose head swallowed the body."""
 
 from __future__ import annotations
 
 import html as html_lib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import trafilatura
 from trafilatura.settings import Document
+
+from newsflow.clean.ensemble import needs_second_opinion, prefer_readability, readability_text
 
 
 @dataclass
@@ -21,13 +24,23 @@ class Extracted:
 
 
 def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
-    """The page's main text, or None; a page whose head swallowed the body is read again
-    from its ``<body>`` (see ``repair_head``)."""
+    """The page's main text, or None.
+
+    A page whose head swallowed the body is read again from its ``<body>`` (see
+    ``repair_head``); when trafilatura's text is a small share of the page,
+    readability-lxml's replaces it if it is the same article, more completely.
+    """
     found = _extract(html, url)
     if found is None:
         repaired = repair_head(html)
         if repaired is not None:
             found = _extract(repaired, url)
+    if found is None or needs_second_opinion(found.text, html):
+        other = readability_text(html)
+        if found is None:
+            return Extracted(text=other, extra={"extractor": "readability"}) if other else None
+        if prefer_readability(found.text, other):
+            return replace(found, text=other, extra={"extractor": "readability"})
     return found
 
 
