@@ -443,3 +443,20 @@ def test_a_broken_head_does_not_hide_the_body(head: str) -> None:
     assert art["text"].count("dock workers kept the port closed") == 5
     assert "Home" not in art["text"] and "Example News" not in art["text"]
     assert art["title"] == "Port strike enters third day"
+
+
+@pytest.mark.parametrize("teaser", ["Read more:", "READ MORE", "Also read", "See also:", "Read also"])
+def test_a_read_more_teaser_mid_text_ends_a_block_not_the_article(teaser: str) -> None:
+    first = [
+        "The harbour authority said on Tuesday that the port would stay closed for a third day.",
+        "Dock workers walked out on Sunday after talks on pay broke down late on Saturday night.",
+    ]
+    rest = [
+        "Talks between the union and the operators are due to resume at the city hall on Wednesday.",
+        "Shipping lines have started to divert vessels to other ports along the coast, officials said.",
+    ]
+    text = "\n\n".join(
+        [*first, teaser, "Port strike hits exports", "Union leader arrested in the capital", *rest]
+    )
+    out = strip_chrome(text).paragraphs
+    assert out == first + rest

@@ -92,10 +92,10 @@ _WIDGET_WORDS = {
 }
 _SECTION_HEADERS = re.compile(
     r"^(related( coverage| articles?| stories| news| posts| content| reading)?|ranking|rankings"
-    r"|recommendations?|recommended( for you| stories| reading)?|read more|read also|more from .{1,40}"
+    r"|recommendations?|recommended( for you| stories| reading)?|more from .{1,40}"
     r"|more stories|more news|you may also like|you might also like|most popular|most read"
-    r"|most viewed|trending( now)?|see also|latest news|latest stories|top stories"
-    r"|editor'?s picks|popular|hot news|also read|further reading)\s*[:：]?$",
+    r"|most viewed|trending( now)?|latest news|latest stories|top stories"
+    r"|editor'?s picks|popular|hot news|further reading)\s*[:：]?$",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*([-•*·▪►]|\d{1,2}[.)])\s+")
@@ -143,7 +143,7 @@ _RELATED_HEADER = re.compile(
 )
 # Headings of a teaser box inside the article: the headlines under them go, the text resumes.
 _TEASER_HEADER = re.compile(
-    r"^(?:don'?t miss|must read|read (?:more|also|next)|see also|also on .{1,30}"
+    r"^(?:don'?t miss|must read|(?:also )?read(?: more| also| next)?|see also|also on .{1,30}"
     r"|share this(?: article| story| post)?|lesen sie (?:auch|mehr)|weiterlesen|mehr (?:dazu|lesen)"
     r"|weitere informationen|kontakt|newsletter|lee también|leer más|leia (?:também|mais)"
     r"|veja também|(?:à )?lire aussi|voir aussi|leggi anche|lees ook"
