@@ -445,7 +445,9 @@ def test_a_broken_head_does_not_hide_the_body(head: str) -> None:
     assert art["title"] == "Port strike enters third day"
 
 
-@pytest.mark.parametrize("teaser", ["Read more:", "READ MORE", "Also read", "See also:", "Read also"])
+@pytest.mark.parametrize(
+    "teaser", ["Read more:", "READ MORE", "Also read", "See also:", "Read also"]
+)
 def test_a_read_more_teaser_mid_text_ends_a_block_not_the_article(teaser: str) -> None:
     first = [
         "The harbour authority said on Tuesday that the port would stay closed for a third day.",

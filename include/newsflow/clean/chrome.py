@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newsflow.clean.linemodel import chrome_probabilities
 from newsflow.clean.words import count_words, unpunctuated_script
 
 _BREADCRUMB = re.compile(
@@ -268,29 +269,43 @@ def split_lines(text: str) -> list[str]:
     return out
 
 
-def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
-    """Drop chrome lines from ``text`` and cut trailing headline lists.
+# A line goes when the line model's P(chrome) is above this (set on the "tune" dumps of
+# benchmarks/chrome_dumps.py, where a body line weighs three times a chrome line).
+LINE_MODEL_THRESHOLD = 0.5
+# The model may keep one kind of line the rules dropped: a short list item (bulleted
+# article text as often as a link list). Every other rule verdict stands: rescuing
+# lines before the body, captions or teaser headlines kept site chrome of styles the
+# generator does not make (tests/fixtures/chrome, the seeds).
+_SOFT = {"list_item"}
 
-    The first headline-like line before the body becomes the title when ``title`` is
-    not known; repeats of the title are dropped.
-    """
-    lines = split_lines(text)
+
+def rule_verdicts(
+    lines: list[str], *, title: str | None = None
+) -> tuple[list[str | None], Stripped]:
+    """Each line's reason to be chrome by the hand rules (None: article text), and the
+    title, authors and caption credits they found on the way."""
     result = Stripped(paragraphs=[], title=title)
+    verdicts: list[str | None] = []
     seen: set[str] = set()
     body_started = False
     in_list_block = False
-    for line in lines:
+    for n, line in enumerate(lines):
         key = line.casefold()
         if _BREADCRUMB.search(line) and not _is_prose(line):
+            verdicts.append("breadcrumb")
             continue
         if is_section_header(line):
             if body_started:
-                break  # everything after "Related"/"Ranking"/... is other articles
+                # everything after "Related"/"Ranking"/... is other articles
+                verdicts += ["related"] * (len(lines) - n)
+                break
             in_list_block = True
+            verdicts.append("related_header")
             continue
         words = count_words(line)
         if words <= 8 and _TEASER_HEADER.match(line):
             in_list_block = True
+            verdicts.append("teaser_header")
             continue
         if (
             _CRAWL_DATE.match(line)
@@ -299,32 +314,67 @@ def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
             or _TAGS.match(line)
             or _is_promo(line, words)
         ):
+            verdicts.append("widget")
             continue
-        if _LIST_ITEM.match(line) and count_words(line) <= 25:
+        if _LIST_ITEM.match(line) and words <= 25:
+            verdicts.append("list_item")
             continue
         m = _BYLINE.match(line)
-        if m and not body_started and count_words(line) <= 12:
+        if m and not body_started and words <= 12:
             result.authors.append(m.group(1))
+            verdicts.append("byline")
             continue
         if result.title and key == result.title.casefold():
+            verdicts.append("title")
             continue
         if not _is_prose(line):
             if in_list_block:
-                continue  # headlines under a "Related"/"Lesen Sie auch" heading
+                verdicts.append("listed_headline")  # under a "Related"/"Lesen Sie auch" heading
+                continue
             if not body_started:
                 # the headline nearest the body wins over a site name above it
                 if not title and 3 <= words <= 30 and _headline_like(line):
                     result.title = line
+                verdicts.append("before_body")
                 continue
         credit = _CAPTION_CREDIT.search(line) if body_started and words <= 60 else None
         if credit:
             result.caption_credits.append(credit.group(1))
+            verdicts.append("caption")
             continue
         if key in seen:
+            verdicts.append("repeat")
             continue
         seen.add(key)
         body_started = True
         in_list_block = False
+        verdicts.append(None)
+    return verdicts, result
+
+
+def strip_chrome(text: str, *, title: str | None = None, model: bool = True) -> Stripped:
+    """Drop chrome lines from ``text`` and cut trailing headline lists.
+
+    The hand rules find the title (the headline-like line nearest the body, when
+    ``title`` is not known), bylines and each line's reason to be chrome; the learned
+    line model (``linemodel``), which sees those reasons as features, then decides
+    which lines are article text. ``model=False``: the rules alone decide.
+    """
+    lines = split_lines(text)
+    verdicts, result = rule_verdicts(lines, title=title)
+    if not model:
+        result.paragraphs = [line for line, v in zip(lines, verdicts, strict=True) if v is None]
+        return result
+    title_key = result.title.casefold() if result.title else None
+    seen: set[str] = set()
+    for line, verdict, p in zip(
+        lines, verdicts, chrome_probabilities(lines, verdicts), strict=True
+    ):
+        key = line.casefold()
+        keep = verdict is None or (verdict in _SOFT and p < 1 - LINE_MODEL_THRESHOLD)
+        if not keep or p > LINE_MODEL_THRESHOLD or key in seen or key == title_key:
+            continue
+        seen.add(key)
         result.paragraphs.append(line)
     return result
 
