@@ -462,3 +462,34 @@ def test_a_read_more_teaser_mid_text_ends_a_block_not_the_article(teaser: str) -
     )
     out = strip_chrome(text).paragraphs
     assert out == first + rest
+
+
+def test_published_precision_says_whether_published_at_has_a_time() -> None:
+    from datetime import UTC, datetime
+
+    from newsflow.dates import date_precision
+
+    assert date_precision("2024-05-13") == "day"
+    assert date_precision(date(2024, 5, 13)) == "day"
+    assert date_precision("2024-05-13T00:00:00Z") == "second"  # midnight, but a time
+    assert date_precision(None) is None
+    text = "The harbour authority said the port would stay closed for a third day. " * 5
+    stamped = RawDoc(
+        "a.txt",
+        "text",
+        text,
+        text.encode(),
+        published_at=datetime(2024, 5, 13, 0, 0, tzinfo=UTC),
+        published_precision="day",  # a sidecar's "2024-05-13"
+    )
+    art = clean_document(stamped, day=DAY)
+    assert (art["published_at"].hour, art["published_precision"]) == (0, "day")
+    stamped.published_precision = None  # a timestamp from a feed
+    assert clean_document(stamped, day=DAY)["published_precision"] == "second"
+    in_url = RawDoc(
+        "b.txt", "text", text, text.encode(), url="https://example.com/2024/05/12/port-strike"
+    )
+    art = clean_document(in_url, day=DAY)
+    assert art["published_at"].date() == date(2024, 5, 12) and art["published_precision"] == "day"
+    none = clean_document(RawDoc("c.txt", "text", text, text.encode()), day=DAY)
+    assert none["published_at"] is None and none["published_precision"] is None

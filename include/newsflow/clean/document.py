@@ -19,7 +19,7 @@ from newsflow.clean.metadata import (
 )
 from newsflow.clean.urls import canonical_url, domain
 from newsflow.clean.words import count_words
-from newsflow.dates import parse_datetime
+from newsflow.dates import date_precision, parse_datetime
 from newsflow.ids import article_id, content_hash
 from newsflow.records import RawDoc, Reject
 
@@ -34,6 +34,7 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
     by one set of rules.
     """
     title, authors, published, sitename = doc.title, list(doc.authors), doc.published_at, None
+    precision = (doc.published_precision or "second") if published else None
     if doc.kind == "html":
         ex = extract_html(doc.content, url=doc.url)
         if ex is None:
@@ -43,7 +44,8 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         text, sitename = ex.text, ex.sitename
         title = title or clean_title(ex.title, ex.sitename, doc.url)
         authors = authors or clean_authors(ex.authors)
-        published = published or parse_datetime(ex.date)
+        if published is None and ex.date:
+            published, precision = parse_datetime(ex.date), date_precision(ex.date)
     else:
         text = doc.content
     strip = strip_page_chrome if doc.kind == "html" else strip_chrome
@@ -61,7 +63,9 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         return Reject(
             doc.source_uri, STAGE, "no_text", "nothing left after removing page chrome", doc.raw
         )
-    published = _plausible(published or _url_date(doc.url), day)
+    if published is None:
+        published, precision = _url_date(doc.url), "day"  # a URL path holds a day
+    published = _plausible(published, day)
     agency, _place = dateline(body)
     if agency is None:
         credits = [a for a in map(agency_of, stripped.caption_credits) if a]
@@ -77,6 +81,7 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         "title": stripped.title,
         "authors": authors or stripped.authors,
         "published_at": published,
+        "published_precision": precision if published else None,
         "language": detect_language(body),
         "text": body,
         "word_count": words,
