@@ -24,6 +24,7 @@ import logging
 import re
 
 import lxml.html
+from readability import Document
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,6 @@ def readability_text(html: str) -> str:
     No URL is passed: readability would then rewrite every link absolute, which was
     half its time, for links the text does not keep.
     """
-    from readability import Document
-
     try:
         summary = Document(html).summary(html_partial=True)
         if not summary.strip():
