@@ -6,7 +6,7 @@
 A dump is a real article's paragraphs (AEB ground truth) wrapped in chrome of one
 generated site style: navigation and breadcrumbs, cookie-consent banners, share rows,
 author bios, tag lists, "Read more" teasers in mid-text, related-article lists,
-newsletter calls, time stamps, captions, ads and footers, in English, German, Spanish
+newsletter calls, time stamps, captions, ads, mastheads and footers, in English, German, Spanish
 and French, each from many templates with random names, sites and dates.
 
 Held out, twice over: the model is trained on dumps of AEB "tune" articles (the
@@ -86,6 +86,20 @@ TEMPLATES: dict[str, list[str]] = {
         "{s} - {c}",
         "{c} | {t}",
         "Home · {c}",
+    ],
+    "masthead": [
+        "{s}",
+        "{s} - {c} news, analysis and opinion",
+        "Font size: A A A",
+        "Source: {s} Editor: {n}",
+        "{s} | {d}",
+        "Text size A- A+",
+        "{S}",
+        "Edition: International",
+        "{c} | {s}",
+        "Listen to this article",
+        "Print this page",
+        "{k} views",
     ],
     "consent": [
         "{consent1} {consent2}",
@@ -286,6 +300,7 @@ def _fill(tpl: str, rng: random.Random, held_out: bool = False) -> str:
         n=name,
         u=name.split()[0].lower(),
         s=rng.choice(SITES),
+        S=rng.choice(SITES).upper(),
         c=rng.choice(SECTIONS),
         t=t1,
         t2=t2,
@@ -325,13 +340,16 @@ def make_dump(body: list[str], rng: random.Random, *, held_out: bool) -> Dump:
         return [_fill(rng.choice(style[cat]), rng, held_out) for _ in range(k)] if use[cat] else []
 
     head = (
-        some("consent")
+        some("masthead", rng.randint(1, 2))
+        + some("consent")
         + some("nav", rng.randint(1, 2))
         + some("stamp")
         + some("share")
         + some("caption")
     )
     rng.shuffle(head)
+    if rng.random() < 0.6:  # the headline above the body: the title, not body text
+        head.insert(rng.randint(0, len(head)), rng.choice(HEADLINES))
     lines: list[tuple[str, bool]] = [(x, True) for x in head]
     for i, para in enumerate(body):
         lines.append((para, False))

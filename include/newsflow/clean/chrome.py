@@ -272,11 +272,13 @@ def split_lines(text: str) -> list[str]:
 # A line goes when the line model's P(chrome) is above this (set on the "tune" dumps of
 # benchmarks/chrome_dumps.py, where a body line weighs three times a chrome line).
 LINE_MODEL_THRESHOLD = 0.5
-# The model may keep one kind of line the rules dropped: a short list item (bulleted
-# article text as often as a link list). Every other rule verdict stands: rescuing
-# lines before the body, captions or teaser headlines kept site chrome of styles the
-# generator does not make (tests/fixtures/chrome, the seeds).
-_SOFT = {"list_item"}
+# Lines the rules dropped that the model may keep, when its P(chrome) is under the
+# given bound: a short list item (bulleted article text as often as a link list), and a
+# short line before the first prose paragraph (a subheading, a lead without a full
+# stop) only when the model is nearly sure (0.1 kept a "Font size: A A A" line of
+# tests/fixtures/chrome). Every other rule verdict stands: rescuing captions or teaser
+# headlines kept chrome of styles the generator does not make.
+_SOFT = {"list_item": 0.5, "before_body": 0.03}
 
 
 def rule_verdicts(
@@ -371,7 +373,7 @@ def strip_chrome(text: str, *, title: str | None = None, model: bool = True) -> 
         lines, verdicts, chrome_probabilities(lines, verdicts), strict=True
     ):
         key = line.casefold()
-        keep = verdict is None or (verdict in _SOFT and p < 1 - LINE_MODEL_THRESHOLD)
+        keep = verdict is None or (verdict in _SOFT and p < _SOFT[verdict])
         if not keep or p > LINE_MODEL_THRESHOLD or key in seen or key == title_key:
             continue
         seen.add(key)
