@@ -407,3 +407,89 @@ def test_language_from_the_prefix_is_the_language_of_the_text() -> None:
     langs = {py3langid.classify(t)[0] for t in texts}
     assert len(langs) >= 4  # not an English-only check
     assert [detect_language(t) for t in texts] == [py3langid.classify(t)[0] for t in texts]
+
+
+_BROKEN_BODY = (
+    "<body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article>"
+    "<h1>Port strike enters third day</h1>"
+    + "".join(
+        f"<p>Paragraph {i}: dock workers kept the port closed for another day while talks "
+        "between the union and the operators resumed in the city hall.</p>"
+        for i in range(5)
+    )
+    + "</article><footer>(c) Example News</footer></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # bytes missing in the doctype and the title's end tag
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xh'
+        "<html><head><title>Port strike enters third day</titl></head>",
+        "<!DOCTYPE html><html><head><title>Port strike enters third day/title></head>",
+        "<!DOCTYPE html><html><head><!-- analytics -- <title>Port strike enters third day"
+        "</title></head>",
+    ],
+    ids=["truncated-doctype-and-title", "title-without-end-tag", "comment-never-closed"],
+)
+def test_a_broken_head_does_not_hide_the_body(head: str) -> None:
+    html = head + _BROKEN_BODY
+    import trafilatura
+
+    assert not trafilatura.extract(html)  # libxml2 reads the body as the head's text
+    art = clean_document(RawDoc("b.html", "html", html, html.encode()), day=DAY)
+    assert not isinstance(art, Reject), art
+    assert art["text"].count("dock workers kept the port closed") == 5
+    assert "Home" not in art["text"] and "Example News" not in art["text"]
+    assert art["title"] == "Port strike enters third day"
+
+
+@pytest.mark.parametrize(
+    "teaser", ["Read more:", "READ MORE", "Also read", "See also:", "Read also"]
+)
+def test_a_read_more_teaser_mid_text_ends_a_block_not_the_article(teaser: str) -> None:
+    first = [
+        "The harbour authority said on Tuesday that the port would stay closed for a third day.",
+        "Dock workers walked out on Sunday after talks on pay broke down late on Saturday night.",
+    ]
+    rest = [
+        "Talks between the union and the operators are due to resume at the city hall on Wednesday.",
+        "Shipping lines have started to divert vessels to other ports along the coast, officials said.",
+    ]
+    text = "\n\n".join(
+        [*first, teaser, "Port strike hits exports", "Union leader arrested in the capital", *rest]
+    )
+    out = strip_chrome(text).paragraphs
+    assert out == first + rest
+
+
+def test_published_precision_says_whether_published_at_has_a_time() -> None:
+    from datetime import UTC, datetime
+
+    from newsflow.dates import date_precision
+
+    assert date_precision("2024-05-13") == "day"
+    assert date_precision(date(2024, 5, 13)) == "day"
+    assert date_precision("2024-05-13T00:00:00Z") == "second"  # midnight, but a time
+    assert date_precision(None) is None
+    text = "The harbour authority said the port would stay closed for a third day. " * 5
+    stamped = RawDoc(
+        "a.txt",
+        "text",
+        text,
+        text.encode(),
+        published_at=datetime(2024, 5, 13, 0, 0, tzinfo=UTC),
+        published_precision="day",  # a sidecar's "2024-05-13"
+    )
+    art = clean_document(stamped, day=DAY)
+    assert (art["published_at"].hour, art["published_precision"]) == (0, "day")
+    stamped.published_precision = None  # a timestamp from a feed
+    assert clean_document(stamped, day=DAY)["published_precision"] == "second"
+    in_url = RawDoc(
+        "b.txt", "text", text, text.encode(), url="https://example.com/2024/05/12/port-strike"
+    )
+    art = clean_document(in_url, day=DAY)
+    assert art["published_at"].date() == date(2024, 5, 12) and art["published_precision"] == "day"
+    none = clean_document(RawDoc("c.txt", "text", text, text.encode()), day=DAY)
+    assert none["published_at"] is None and none["published_precision"] is None

@@ -49,6 +49,8 @@ def test_every_format_and_every_input_accounted_for(tmp_path: Path) -> None:
     )  # fmt: skip
     assert items["d.txt.gz"].content == "zipped text"
     assert items["c.jsonl#L5"].kind == "html"
+    # a date-only published_at is kept as a day, not read as midnight
+    assert (a.published_precision, items["c.jsonl#L5"].published_precision) == ("second", "day")
     codes = {u: i.code for u, i in items.items() if isinstance(i, Reject)}
     assert codes == {
         "c.jsonl#L2": "bad_json", "c.jsonl#L4": "missing_text", "e.html": "empty",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 from newsflow.errors import InputError
@@ -27,6 +28,25 @@ def parse_day(value: object) -> str:
     if not MIN_DAY <= day <= MAX_DAY:
         raise InputError(f"{text!r} is out of range: days from {MIN_DAY} to {MAX_DAY}")
     return day.isoformat()
+
+
+_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+
+
+def date_precision(value: object) -> str | None:
+    """How precise a publication date given as ``value`` is: "day" for a date without a
+    time of day ("2024-05-13", a ``date``), "second" for a timestamp, None for nothing.
+
+    A date-only value parses to 00:00 UTC, which reads as a time: without this, a
+    date-only source would seem to publish every story first, at midnight.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return "day"
+    if isinstance(value, str) and _DATE_ONLY.match(value):
+        return "day"
+    return "second"
 
 
 def parse_datetime(value: object) -> datetime | None:

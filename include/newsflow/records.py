@@ -54,6 +54,7 @@ class RawDoc(Storable):
     title: str | None = None
     source: str | None = None
     published_at: datetime | None = None
+    published_precision: str | None = None  # "day" for a date-only published_at
     authors: list[str] = field(default_factory=list)
 
     def row(self) -> dict[str, object]:

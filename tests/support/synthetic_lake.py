@@ -91,6 +91,7 @@ def make_lake(
                     "authors": ["A. Writer"],
                     "published_at": datetime(d.year, d.month, d.day, tzinfo=UTC)
                     + timedelta(minutes=rng.randint(0, 1439)),
+                    "published_precision": "second",
                     "language": rng.choice(LANGS),
                     "text": text,
                     "word_count": len(text.split()),

@@ -16,6 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newsflow.clean.linemodel import chrome_probabilities
+from newsflow.clean.words import count_words, unpunctuated_script
+
 _BREADCRUMB = re.compile(
     r"^(current|you are here|location)\s*[:：]|\bhome\s*[>»›]|^[^.!?]{0,80}\s[>»›]\s[^.!?]{0,80}$",
     re.IGNORECASE,
@@ -90,10 +93,10 @@ _WIDGET_WORDS = {
 }
 _SECTION_HEADERS = re.compile(
     r"^(related( coverage| articles?| stories| news| posts| content| reading)?|ranking|rankings"
-    r"|recommendations?|recommended( for you| stories| reading)?|read more|read also|more from .{1,40}"
+    r"|recommendations?|recommended( for you| stories| reading)?|more from .{1,40}"
     r"|more stories|more news|you may also like|you might also like|most popular|most read"
-    r"|most viewed|trending( now)?|see also|latest news|latest stories|top stories"
-    r"|editor'?s picks|popular|hot news|also read|further reading)\s*[:：]?$",
+    r"|most viewed|trending( now)?|latest news|latest stories|top stories"
+    r"|editor'?s picks|popular|hot news|further reading)\s*[:：]?$",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*([-•*·▪►]|\d{1,2}[.)])\s+")
@@ -141,7 +144,7 @@ _RELATED_HEADER = re.compile(
 )
 # Headings of a teaser box inside the article: the headlines under them go, the text resumes.
 _TEASER_HEADER = re.compile(
-    r"^(?:don'?t miss|must read|read (?:more|also|next)|see also|also on .{1,30}"
+    r"^(?:don'?t miss|must read|(?:also )?read(?: more| also| next)?|see also|also on .{1,30}"
     r"|share this(?: article| story| post)?|lesen sie (?:auch|mehr)|weiterlesen|mehr (?:dazu|lesen)"
     r"|weitere informationen|kontakt|newsletter|lee también|leer más|leia (?:também|mais)"
     r"|veja também|(?:à )?lire aussi|voir aussi|leggi anche|lees ook"
@@ -175,7 +178,7 @@ _STAMP = re.compile(
 )
 
 
-_TERMINAL = re.compile(r"[.!?…:;\"”’)]$")
+_TERMINAL = re.compile(r"[.!?…:;\"”’)。！？」』）]$")
 
 
 @dataclass
@@ -197,7 +200,7 @@ def is_section_header(line: str) -> bool:
     """A heading after which the page lists other articles (in any of the languages known)."""
     line = line.strip()
     return bool(_SECTION_HEADERS.match(line)) or (
-        len(line.split()) <= 8 and bool(_RELATED_HEADER.match(line))
+        count_words(line) <= 8 and bool(_RELATED_HEADER.match(line))
     )
 
 
@@ -225,7 +228,10 @@ def _is_prose(line: str) -> bool:
 
     if DATELINE.match(line):
         return True
-    return len(line.split()) >= 8 and bool(_TERMINAL.search(line))
+    words = count_words(line)
+    return words >= 8 and (
+        bool(_TERMINAL.search(line)) or (words >= 15 and unpunctuated_script(line))
+    )
 
 
 def split_lines(text: str) -> list[str]:
@@ -263,29 +269,45 @@ def split_lines(text: str) -> list[str]:
     return out
 
 
-def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
-    """Drop chrome lines from ``text`` and cut trailing headline lists.
+# A line goes when the line model's P(chrome) is above this (set on the "tune" dumps of
+# benchmarks/chrome_dumps.py, where a body line weighs three times a chrome line).
+LINE_MODEL_THRESHOLD = 0.5
+# Lines the rules dropped that the model may keep, when its P(chrome) is under the
+# given bound: a short list item (bulleted article text as often as a link list), and a
+# short line before the first prose paragraph (a subheading, a lead without a full
+# stop) only when the model is nearly sure (0.1 kept a "Font size: A A A" line of
+# tests/fixtures/chrome). Every other rule verdict stands: rescuing captions or teaser
+# headlines kept chrome of styles the generator does not make.
+_SOFT = {"list_item": 0.5, "before_body": 0.03}
 
-    The first headline-like line before the body becomes the title when ``title`` is
-    not known; repeats of the title are dropped.
-    """
-    lines = split_lines(text)
+
+def rule_verdicts(
+    lines: list[str], *, title: str | None = None
+) -> tuple[list[str | None], Stripped]:
+    """Each line's reason to be chrome by the hand rules (None: article text), and the
+    title, authors and caption credits they found on the way."""
     result = Stripped(paragraphs=[], title=title)
+    verdicts: list[str | None] = []
     seen: set[str] = set()
     body_started = False
     in_list_block = False
-    for line in lines:
+    for n, line in enumerate(lines):
         key = line.casefold()
         if _BREADCRUMB.search(line) and not _is_prose(line):
+            verdicts.append("breadcrumb")
             continue
         if is_section_header(line):
             if body_started:
-                break  # everything after "Related"/"Ranking"/... is other articles
+                # everything after "Related"/"Ranking"/... is other articles
+                verdicts += ["related"] * (len(lines) - n)
+                break
             in_list_block = True
+            verdicts.append("related_header")
             continue
-        words = len(line.split())
+        words = count_words(line)
         if words <= 8 and _TEASER_HEADER.match(line):
             in_list_block = True
+            verdicts.append("teaser_header")
             continue
         if (
             _CRAWL_DATE.match(line)
@@ -294,32 +316,67 @@ def strip_chrome(text: str, *, title: str | None = None) -> Stripped:
             or _TAGS.match(line)
             or _is_promo(line, words)
         ):
+            verdicts.append("widget")
             continue
-        if _LIST_ITEM.match(line) and len(line.split()) <= 25:
+        if _LIST_ITEM.match(line) and words <= 25:
+            verdicts.append("list_item")
             continue
         m = _BYLINE.match(line)
-        if m and not body_started and len(line.split()) <= 12:
+        if m and not body_started and words <= 12:
             result.authors.append(m.group(1))
+            verdicts.append("byline")
             continue
         if result.title and key == result.title.casefold():
+            verdicts.append("title")
             continue
         if not _is_prose(line):
             if in_list_block:
-                continue  # headlines under a "Related"/"Lesen Sie auch" heading
+                verdicts.append("listed_headline")  # under a "Related"/"Lesen Sie auch" heading
+                continue
             if not body_started:
                 # the headline nearest the body wins over a site name above it
                 if not title and 3 <= words <= 30 and _headline_like(line):
                     result.title = line
+                verdicts.append("before_body")
                 continue
         credit = _CAPTION_CREDIT.search(line) if body_started and words <= 60 else None
         if credit:
             result.caption_credits.append(credit.group(1))
+            verdicts.append("caption")
             continue
         if key in seen:
+            verdicts.append("repeat")
             continue
         seen.add(key)
         body_started = True
         in_list_block = False
+        verdicts.append(None)
+    return verdicts, result
+
+
+def strip_chrome(text: str, *, title: str | None = None, model: bool = True) -> Stripped:
+    """Drop chrome lines from ``text`` and cut trailing headline lists.
+
+    The hand rules find the title (the headline-like line nearest the body, when
+    ``title`` is not known), bylines and each line's reason to be chrome; the learned
+    line model (``linemodel``), which sees those reasons as features, then decides
+    which lines are article text. ``model=False``: the rules alone decide.
+    """
+    lines = split_lines(text)
+    verdicts, result = rule_verdicts(lines, title=title)
+    if not model:
+        result.paragraphs = [line for line, v in zip(lines, verdicts, strict=True) if v is None]
+        return result
+    title_key = result.title.casefold() if result.title else None
+    seen: set[str] = set()
+    for line, verdict, p in zip(
+        lines, verdicts, chrome_probabilities(lines, verdicts), strict=True
+    ):
+        key = line.casefold()
+        keep = verdict is None or (verdict in _SOFT and p < _SOFT[verdict])
+        if not keep or p > LINE_MODEL_THRESHOLD or key in seen or key == title_key:
+            continue
+        seen.add(key)
         result.paragraphs.append(line)
     return result
 
@@ -353,7 +410,7 @@ def strip_page_chrome(text: str, *, title: str | None = None) -> Stripped:
     in_list_block = False
     for line in lines:
         done += len(line)
-        words = len(line.split())
+        words = count_words(line)
         if title_key and _ws_key(line) == title_key:
             continue
         if words <= 8 and _RELATED_HEADER.match(line):

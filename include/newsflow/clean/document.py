@@ -18,7 +18,8 @@ from newsflow.clean.metadata import (
     normalise_text,
 )
 from newsflow.clean.urls import canonical_url, domain
-from newsflow.dates import parse_datetime
+from newsflow.clean.words import count_words
+from newsflow.dates import date_precision, parse_datetime
 from newsflow.ids import article_id, content_hash
 from newsflow.records import RawDoc, Reject
 
@@ -33,6 +34,7 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
     by one set of rules.
     """
     title, authors, published, sitename = doc.title, list(doc.authors), doc.published_at, None
+    precision = (doc.published_precision or "second") if published else None
     if doc.kind == "html":
         ex = extract_html(doc.content, url=doc.url)
         if ex is None:
@@ -42,17 +44,18 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         text, sitename = ex.text, ex.sitename
         title = title or clean_title(ex.title, ex.sitename, doc.url)
         authors = authors or clean_authors(ex.authors)
-        published = published or parse_datetime(ex.date)
+        if published is None and ex.date:
+            published, precision = parse_datetime(ex.date), date_precision(ex.date)
     else:
         text = doc.content
     strip = strip_page_chrome if doc.kind == "html" else strip_chrome
     stripped = strip(normalise_text(text), title=title)
     body = "\n".join(stripped.paragraphs)
-    words = len(body.split())
+    words = count_words(body)
     if words < min_words or words == 0:
         # judge length on the input when the rules left nothing: a short note is
         # "too short", a long page without an article is "no text"
-        before = words or len(normalise_text(text).split())
+        before = words or count_words(normalise_text(text))
         if before < max(min_words, 1):
             return Reject(
                 doc.source_uri, STAGE, "too_short", f"{before} words (< {min_words})", doc.raw
@@ -60,7 +63,9 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         return Reject(
             doc.source_uri, STAGE, "no_text", "nothing left after removing page chrome", doc.raw
         )
-    published = _plausible(published or _url_date(doc.url), day)
+    if published is None:
+        published, precision = _url_date(doc.url), "day"  # a URL path holds a day
+    published = _plausible(published, day)
     agency, _place = dateline(body)
     if agency is None:
         credits = [a for a in map(agency_of, stripped.caption_credits) if a]
@@ -76,6 +81,7 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         "title": stripped.title,
         "authors": authors or stripped.authors,
         "published_at": published,
+        "published_precision": precision if published else None,
         "language": detect_language(body),
         "text": body,
         "word_count": words,

@@ -1,11 +1,16 @@
-"""Main text and metadata of an HTML page, with trafilatura."""
+"""Main text and metadata of an HTML page: trafilatura, with readability-lxml as a second
+opinion (``ensemble``) and a rebuilt head for pages whose head swallowed the body."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import html as html_lib
+import re
+from dataclasses import dataclass, field, replace
 
 import trafilatura
 from trafilatura.settings import Document
+
+from newsflow.clean.ensemble import needs_second_opinion, prefer_readability, readability_text
 
 
 @dataclass
@@ -19,6 +24,58 @@ class Extracted:
 
 
 def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
+    """The page's main text, or None.
+
+    A page whose head swallowed the body is read again from its ``<body>`` (see
+    ``repair_head``); when trafilatura's text is a small share of the page,
+    readability-lxml's replaces it if it is the same article, more completely.
+    """
+    found = _extract(html, url)
+    if found is None:
+        repaired = repair_head(html)
+        if repaired is not None:
+            found = _extract(repaired, url)
+    if found is None or needs_second_opinion(found.text, html):
+        other = readability_text(html)
+        if found is None:
+            return Extracted(text=other, extra={"extractor": "readability"}) if other else None
+        if prefer_readability(found.text, other):
+            return replace(found, text=other, extra={"extractor": "readability"})
+    return found
+
+
+# the head ends here at the latest: the body's tag or the first block of content
+_BODY_START = re.compile(r"<(?:body|article|main|div|section|p|h1|h2|table)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title\b[^>]*>([^<]{1,500})", re.IGNORECASE)
+_META = re.compile(r"<meta\b[^<>]{0,2000}>", re.IGNORECASE)
+
+
+def repair_head(html: str) -> str | None:
+    """The page rebuilt around its body when a broken head hides it, else None.
+
+    A few bytes missing in the head (``<title>`` or a comment never closed, a doctype
+    cut short) make libxml2 read the rest of the page as the title's text or a
+    comment: trafilatura then finds no body at all, where a browser (and
+    readability-lxml) shows the article. HTML5 parsers recover some of these cases
+    and not others (an unclosed ``<title>`` swallows the page in html5lib too), so the
+    head is rebuilt instead: the title's text up to the first tag, the ``<meta>`` tags
+    (dates, authors), and the page from its body or first block element on.
+    """
+    start = _BODY_START.search(html)
+    if start is None or start.start() == 0:
+        return None
+    head = html[: start.start()]
+    title = _TITLE.search(head)
+    parts = ["<html><head>"]
+    if title:
+        parts.append(f"<title>{html_lib.escape(html_lib.unescape(title.group(1).strip()))}</title>")
+    parts.extend(m.group(0) for m in _META.finditer(head, 0, 200_000))
+    parts.append("</head>")
+    parts.append(html[start.start() :])
+    return "".join(parts)
+
+
+def _extract(html: str, url: str | None) -> Extracted | None:
     """trafilatura's main-text extraction without comments, with its metadata.
 
     Tables stay: in both benchmarks they are more often article (results, figures)

@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from newsflow.dates import parse_datetime
+from newsflow.dates import date_precision, parse_datetime
 from newsflow.ingest.decode import DecodeError, decode_bytes
 from newsflow.ingest.feeds import (
     FEED_EXT,
@@ -327,6 +327,7 @@ def _apply_meta(doc: RawDoc, meta: dict) -> None:
     doc.title = text("title")
     doc.source = text("source")
     doc.published_at = parse_datetime(meta.get("published_at"))
+    doc.published_precision = date_precision(meta.get("published_at")) if doc.published_at else None
     authors = meta.get("authors") or meta.get("author")
     if isinstance(authors, str):
         authors = [authors]

@@ -23,6 +23,7 @@ RAW = pa.schema(
         ("title", pa.string()),
         ("source", pa.string()),
         ("published_at", TS),
+        ("published_precision", pa.string()),
         ("authors", pa.list_(pa.string())),
     ]
 )
@@ -36,6 +37,9 @@ _ARTICLE_CORE = [
     ("title", pa.string()),
     ("authors", pa.list_(pa.string())),
     ("published_at", TS),
+    # "day": published_at is a date without a time of day (stored as 00:00 UTC);
+    # "second": a timestamp; null when published_at is
+    ("published_precision", pa.string()),
     ("language", pa.string()),
     ("text", pa.large_string()),
     ("word_count", pa.int32()),

@@ -1,0 +1,82 @@
+"""readability-lxml as a second opinion: it replaces trafilatura's text only when it is
+the same article, more completely (issue 19)."""
+
+from datetime import date
+
+from newsflow.clean import clean_document
+from newsflow.clean.ensemble import (
+    containment,
+    needs_second_opinion,
+    prefer_readability,
+    readability_text,
+)
+from newsflow.records import RawDoc, Reject
+
+DAY = date(2024, 5, 14)
+
+
+def _para(i: int) -> str:
+    return (
+        f"Paragraph {i} of the report: the harbour authority said the dock workers kept the "
+        "port closed for another day while talks between the union and the operators "
+        "resumed at the city hall on Tuesday."
+    )
+
+
+NAV = "<nav>" + "".join(f"<a href='/s{i}'>Section {i}</a>" for i in range(30)) + "</nav>"
+SIDEBAR = (
+    "<aside>"
+    + "".join(
+        f"<div class='promo'><a href='/x{i}'>Promoted headline {i}</a></div>" for i in range(20)
+    )
+    + "</aside>"
+)
+# a page's scripts: most of a real news page's bytes are not text
+SCRIPT = "<script>" + "var tracking = {'id': 12345, 'k': 'abcdefgh'};\n" * 1000 + "</script>"
+
+
+def _split_body_page() -> str:
+    """An article split over three "story-body" blocks in separate sections: trafilatura
+    takes the first block its rules match, readability joins the scored siblings."""
+    sections = "".join(
+        "<section><div class='story-body'>"
+        + "".join(f"<p>{_para(i)}</p>" for i in range(k, k + 3))
+        + "</div></section>"
+        for k in (0, 3, 6)
+    )
+    return (
+        f"<html><head><title>Port strike</title>{SCRIPT}</head><body>{NAV}"
+        f"<main><h1>Port strike</h1>{sections}</main>{SIDEBAR}</body></html>"
+    )
+
+
+def test_readability_completes_an_article_trafilatura_cut_short() -> None:
+    import trafilatura
+
+    html = _split_body_page()
+    alone = trafilatura.extract(html, include_comments=False) or ""
+    assert alone.count("Paragraph") == 3  # one block of three
+    art = clean_document(RawDoc("s.html", "html", html, html.encode()), day=DAY)
+    assert not isinstance(art, Reject)
+    assert [f"Paragraph {i} " in art["text"] for i in range(9)] == [True] * 9
+    assert "Promoted headline" not in art["text"] and "Section 3" not in art["text"]
+
+
+def test_a_longer_other_text_does_not_replace_the_article() -> None:
+    article = "\n".join(_para(i) for i in range(3))
+    sidebar = "\n".join(
+        f"Other story {i}: the council met to discuss the budget." for i in range(60)
+    )
+    assert not prefer_readability(article, sidebar)  # longer, but not the same text
+    assert not prefer_readability(article, article + "\nShare this")  # not much longer
+    assert prefer_readability(article, article + "\n" + sidebar)  # holds it, and more
+    assert prefer_readability("", article) and not prefer_readability(article, "")
+    assert containment(article, article + sidebar) == 1.0 and containment("", article) == 0.0
+
+
+def test_readability_runs_only_when_trafilatura_found_little_of_the_page() -> None:
+    html = _split_body_page()
+    assert needs_second_opinion(_para(0), html)
+    assert not needs_second_opinion(_para(0) * 100, html)
+    assert readability_text("<html><body></body></html>") == ""
+    assert isinstance(readability_text("<p>a \x00 b</p>"), str)  # bad input: no exception
