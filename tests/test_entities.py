@@ -344,7 +344,7 @@ def test_a_surname_alone_joins_the_days_only_person_of_that_name(tmp_path) -> No
     ]
     mentions = pa.Table.from_pylist(
         [
-            dict(zip(("article_id", "start", "end", "text", "label", "entity_key"), r))
+            dict(zip(("article_id", "start", "end", "text", "label", "entity_key"), r, strict=True))
             | {"country": None}
             for r in rows
         ],
