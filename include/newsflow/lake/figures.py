@@ -103,7 +103,7 @@ def overview(lake: str | os.PathLike[str]) -> list[DayRow]:
             .sql(
                 f"""SELECT CAST(dt AS VARCHAR), count(DISTINCT story_id), count(DISTINCT language)
                 FROM read_parquet('{_glob(lake, "articles")}', hive_partitioning = true,
-                                  hive_types = {{'dt': VARCHAR}})
+                                  hive_types = {{'dt': VARCHAR}}, union_by_name = true)
                 GROUP BY dt"""
             )
             .fetchall()
