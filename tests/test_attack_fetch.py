@@ -365,11 +365,13 @@ def test_killed_fetch_leaves_no_temp_warc(server: FaultServer, tmp_path: Path) -
     cmd = [sys.executable, "-m", "newsflow.cli", "ingest", "--day", DAY]
     cmd += ["--inbox", str(inbox), "--lake", str(lake)]
     tmp_dir = lake / "_raw" / "fetch" / "_tmp"
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "ingest.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while not list(tmp_dir.glob(f"dt={DAY}.*.warc.gz")) and time.monotonic() < deadline:
-            assert proc.poll() is None, "the ingest ended before it was killed"
+            assert proc.poll() is None, f"the ingest ended before it was killed:\n{log.read_text()}"
             time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGKILL)
