@@ -378,3 +378,29 @@ def test_a_surname_alone_joins_the_days_only_person_of_that_name(tmp_path) -> No
         "mentions": 2,
     }
     assert ("Ford", "ORG") in {(r["entity_key"], r["label"]) for r in counts}
+
+
+def test_a_word_opening_one_organisations_name_is_that_organisation() -> None:
+    """'Helix' after 'Helix Data' is Helix Data, whatever label the model gave it; a
+    word opening two organisations' names, or a person's, is left alone."""
+    text = (
+        "Helix Data bought Nordlicht. Helix said the Helix deal closes in May. "
+        "Morgan Stanley and Morgan Freeman met. Morgan spoke."
+    )
+    spans = [
+        (0, 10, "ORG"),
+        (29, 34, "PERSON"),
+        (44, 49, "NORP"),
+        (70, 84, "ORG"),
+        (89, 103, "PERSON"),
+        (109, 115, "ORG"),
+    ]
+    got = [(m.text, m.label, m.entity_key) for m in normalise(text, spans)]
+    assert got == [
+        ("Helix Data", "ORG", "Helix Data"),
+        ("Helix", "ORG", "Helix Data"),
+        ("Helix", "ORG", "Helix Data"),
+        ("Morgan Stanley", "ORG", "Morgan Stanley"),
+        ("Morgan Freeman", "PERSON", "Morgan Freeman"),
+        ("Morgan", "PERSON", "Morgan Freeman"),  # the person's name, as the surname rule says
+    ]

@@ -248,6 +248,7 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     for m in mentions:
         _resolve(m, full_names)
     _join_acronyms(mentions, long_forms)
+    _org_short_forms(mentions)
     mentions.extend(_missed_surnames(text, mentions, full_names))
     mentions.sort(key=lambda m: (m.start, m.end))
     return mentions
@@ -325,6 +326,32 @@ def _resolve(m: Mention, full_names: list[str]) -> None:
         m.label, m.entity_key, m.country = "GPE", name, city  # "TOKYO" read as an ORG
         return
     m.entity_key = name if m.label in {"GPE", "LOC"} else m.text  # "BENDIGO" -> "Bendigo"
+
+
+# labels the small model gives a company's short name ("Helix" NORP, PERSON)
+_ORG_LOOKALIKES = frozenset({"ORG", "NORP", "PERSON", "PRODUCT"})
+
+
+def _org_short_forms(mentions: list[Mention]) -> None:
+    """A lone word that opens exactly one organisation's name in the article is that
+    organisation ("Helix" after "Helix Data", whatever the model called it: NORP,
+    PERSON, ORG), as a lone surname is its person. Places ("California" before
+    "California Science Center") and words already resolved to a person are left alone."""
+    orgs: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.label == "ORG" and len(m.text.split()) >= 2:
+            orgs.setdefault(m.text.split()[0], set()).add(m.entity_key)
+    for m in mentions:
+        if (
+            " " in m.text
+            or m.country  # "Indonesian" before "Indonesian Navy" is a nationality
+            or m.label not in _ORG_LOOKALIKES
+            or (m.label == "PERSON" and m.entity_key != m.text)
+        ):
+            continue
+        keys = orgs.get(m.text, set())
+        if len(keys) == 1:
+            m.label, m.entity_key = "ORG", next(iter(keys))
 
 
 def _join_acronyms(mentions: list[Mention], long_forms: list[str]) -> None:
