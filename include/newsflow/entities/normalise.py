@@ -14,8 +14,10 @@ one article a short name almost always refers to the full name used earlier, so:
   most across articles);
 * the dateline place is a GPE and the wire agency credit "(AP)" is not an entity
   of the story (it is the article's ``source``);
-* countries, nationalities and well-known cities resolve to ISO 3166 codes, and a
-  country name is a GPE whatever label the model gave it.
+* countries, nationalities, cities and US states/counties resolve to ISO 3166 codes,
+  a country name is a GPE whatever label the model gave it, and so is a lone word
+  tagged PERSON that the gazetteer knows as a capital or big city, unless the article
+  says person ("Glasgow" is a place, "Paris" of "Paris Hilton" is not).
 """
 
 from __future__ import annotations

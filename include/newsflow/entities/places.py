@@ -1,4 +1,4 @@
-"""Countries, demonyms and major cities to ISO 3166 alpha-2 codes.
+"""Countries, demonyms, cities and US states and counties to ISO 3166 alpha-2 codes.
 
 Countries come from pycountry (the ISO 3166 database); cities of more than 15,000
 people (names and their Latin-script alternate names, "Kiev", "NYC"), US states and
