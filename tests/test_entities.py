@@ -227,6 +227,10 @@ def test_a_person_named_like_a_city_stays_a_person() -> None:
     text = "Judge Austin ruled on Monday. Florence said she would appeal."
     ms = normalise(text, _spans(text, ("Austin", "PERSON"), ("Florence", "PERSON")))
     assert [(m.text, m.label) for m in ms] == [("Austin", "PERSON"), ("Florence", "PERSON")]
+    # a title makes a person of a smaller city's name tagged GPE (Elizabeth, New Jersey)
+    text = "Queen Elizabeth opened the bridge."
+    (m,) = normalise(text, _spans(text, ("Elizabeth", "GPE")))
+    assert (m.label, m.country) == ("PERSON", None)
     # an ORG is never turned into a place by the gazetteer ("Batman" is a Turkish city)
     text = "Batman returns to cinemas."
     (m,) = normalise(text, _spans(text, ("Batman", "ORG")))

@@ -233,7 +233,9 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         elif (
             m.label not in {"PERSON", "ORG"}
             and _TITLE_BEFORE.search(text[max(0, s - 20) : s])
-            and not (country_code(m.text) or city_code(m.text))
+            # not a country or a capital or city of a million ("Governor Tokyo" is unlikely;
+            # "Queen Elizabeth" tagged GPE is a person though a US city has that name)
+            and not (country_code(m.text) or large_place(m.text, CITY_ALONE))
         ):
             m.label = "PERSON"
         mentions.append(m)
