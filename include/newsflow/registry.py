@@ -51,6 +51,7 @@ WORK_TABLES: tuple[str, ...] = (
     "minhash",
     "minhash_signatures",
     "stories",
+    "story_index",
     "stats",
 )
 

@@ -38,8 +38,7 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeGuard
@@ -51,8 +50,6 @@ from newsflow.clean.metadata import AGENCIES
 from newsflow.ids import stable_id
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from newsflow.config import Settings
 
 STORY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC"})
@@ -409,51 +406,3 @@ def cluster_stories(articles: Sequence[StoryInput], params: StoryParams) -> dict
 def stable_story(article_id: str) -> str:
     """The story id of an article that is in no story with others: its own."""
     return stable_id("story", article_id)
-
-
-def assign_stories(
-    articles: Iterable[pa.RecordBatch],
-    entities: Iterable[pa.RecordBatch],
-    params: StoryParams,
-    *,
-    earlier: Callable[[set[str]], dict[str, str]],
-) -> dict[str, str]:
-    """``{article_id: story_id}`` for every article of a day.
-
-    ``articles`` are the day's deduped rows (``article_id``, ``published_at``,
-    ``is_duplicate``, ``duplicate_of``, ``text``, ``language``), ``entities`` its mentions
-    (``article_id``, ``entity_key``, ``label``, ``country``); ``earlier`` gives the
-    story of earlier days' articles. Originals are clustered (``cluster_stories``); a copy
-    joins its original's story, from today or from the day the original was published; an
-    article in no story gets one of its own. Only the originals' texts and story keys are
-    held, and rows become Python objects a batch at a time (a whole day's entities as
-    dicts would take gigabytes at 100k articles).
-    """
-    keys: dict[str, set[str]] = {}
-    for batch in entities:
-        for r in batch.to_pylist():
-            k = story_key(r["entity_key"], r["label"], r["country"])
-            if k:
-                # one string per distinct key, not one per mention (~0.1 GB at 100k)
-                keys.setdefault(r["article_id"], set()).add(sys.intern(k))
-    # one pass: the originals become story inputs; every row's id and original is kept
-    ids: list[str] = []
-    dup_of: list[str | None] = []
-    reps: list[StoryInput] = []
-    for batch in articles:
-        for r in batch.to_pylist():
-            ids.append(r["article_id"])
-            dup_of.append(r["duplicate_of"])
-            if not r["is_duplicate"]:
-                found = frozenset(keys.get(r["article_id"], ()))
-                reps.append(
-                    StoryInput(r["article_id"], r["published_at"], found, r["text"], r["language"])
-                )
-    del keys
-    story = cluster_stories(reps, params)
-    del reps
-    story.update(earlier({d for d in dup_of if d and d not in story}))
-    return {
-        a: (story.get(d) if d else story.get(a)) or stable_story(a)
-        for a, d in zip(ids, dup_of, strict=True)
-    }

@@ -86,6 +86,38 @@ DUPLICATES = pa.schema(
 # _work/stories: each article's story (the stories stage's output, publish joins it in)
 STORIES = pa.schema([("article_id", pa.string()), ("story_id", pa.string())])
 
+_STORY_SUMMARY = [
+    ("story_id", pa.string()),
+    ("title", pa.string()),  # the headline of the story's first article
+    ("first_seen", pa.date32()),  # the first and latest day with an article of the story
+    ("last_seen", pa.date32()),
+    ("days", pa.int32()),  # days with an article of the story, up to this one
+    ("articles", pa.int64()),  # articles of the story up to this day (copies included)
+    ("articles_today", pa.int32()),  # of them, this day's
+    ("sources", pa.list_(pa.string())),  # distinct sources so far, sorted
+    ("languages", pa.list_(pa.string())),
+    ("entity_keys", pa.list_(pa.string())),  # most named story keys, most articles first
+]
+# The published stories table: one row per story with an article on the day, as it
+# stands at the end of that day.
+STORY_SUMMARY = pa.schema(_STORY_SUMMARY)
+# The cross-day story index (LAKE/_state/story_index, internal): the summary plus what a
+# later day needs to link to the story: its originals' mean hashed vectors (the heaviest
+# terms first) and the entity keys' counts (see newsflow/story_index.py).
+STORY_INDEX = pa.schema(
+    _STORY_SUMMARY
+    + [
+        ("entity_counts", pa.list_(pa.int32())),
+        ("originals", pa.int64()),
+        ("text_terms", pa.list_(pa.int32())),
+        ("text_weights", pa.list_(pa.float32())),
+        ("title_terms", pa.list_(pa.int32())),
+        ("title_weights", pa.list_(pa.float32())),
+        ("key_terms", pa.list_(pa.int32())),
+        ("key_weights", pa.list_(pa.float32())),
+    ]
+)
+
 MINHASH_BANDS = pa.schema(
     [("article_id", pa.string()), ("band", pa.int16()), ("bucket", pa.int64())]
 )
