@@ -297,19 +297,20 @@ class OpenStories:
         if not story_ids or not self.n:
             return schema.STORY_INDEX.empty_table()
         self.con.register("want", pa.table({"k": pa.array(sorted(story_ids), pa.string())}))
-        out = self.con.execute(
+        out = self.con.sql(
             "SELECT * FROM open WHERE story_id IN (SELECT k FROM want) ORDER BY story_id"
-        ).arrow()
+        ).to_arrow_table()
         self.con.unregister("want")
         return out.select(schema.STORY_INDEX.names).cast(schema.STORY_INDEX)
 
 
-def _lists_to_csr(terms: pa.ChunkedArray, weights: pa.ChunkedArray, size: int) -> sparse.csr_matrix:
+def _lists_to_csr(
+    terms: pa.ChunkedArray, weights: pa.ChunkedArray, size: int
+) -> sparse.csr_matrix:
     t = terms.combine_chunks()
-    w = weights.combine_chunks()
-    offsets = np.asarray(t.offsets, np.int64)
-    data = np.asarray(w.values.to_numpy(zero_copy_only=False), np.float32)
-    cols = np.asarray(t.values.to_numpy(zero_copy_only=False), np.int32)
+    offsets = np.array(t.offsets, np.int64)
+    cols = np.array(t.flatten().to_numpy(zero_copy_only=False), np.int32)
+    data = np.array(weights.combine_chunks().flatten().to_numpy(zero_copy_only=False), np.float32)
     m = sparse.csr_matrix((data, cols, offsets - offsets[0]), shape=(len(t), size))
     m.sum_duplicates()
     m.sort_indices()
