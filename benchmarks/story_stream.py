@@ -48,16 +48,11 @@ from newsflow.lake import schema  # noqa: E402
 from newsflow.lake.partition import write_partition  # noqa: E402
 from newsflow.stories import StoryInput, StoryParams, cluster_stories, story_key  # noqa: E402
 from newsflow.story_index import (  # noqa: E402
-    INDEX,
+    INDEX_SCHEMAS,
     STATE,
-    Idf,
     LinkParams,
     OpenStories,
-    Vectors,
-    _top_weights,
     assign_day,
-    link_logits,
-    stored_vectors,
 )
 
 START = date(2024, 3, 1)
@@ -153,7 +148,7 @@ def day_by_day(
         )
         e = ents[ents.article_id.isin(set(part.id))][ent_cols]
         e = e.assign(country=e.country.where(e.country.notna(), None))
-        open_ = OpenStories(lake, day, lp.horizon_days)
+        open_ = OpenStories(lake, day, lp.horizon_days, lp.representatives)
         story, rows = assign_day(
             day,
             arts.to_batches(),
@@ -163,7 +158,8 @@ def day_by_day(
             open_,
             earlier=lambda ids: {},
         )
-        write_partition(lake / STATE, INDEX, day.isoformat(), [rows], schema.STORY_INDEX)
+        for name, sch in INDEX_SCHEMAS.items():
+            write_partition(lake / STATE, name, day.isoformat(), [rows[name]], sch)
         out.update(story)
     return out
 
@@ -173,114 +169,30 @@ def all_at_once(stream: pd.DataFrame, keys: dict[str, frozenset[str]], sp: Story
     return cluster_stories(arts, sp)
 
 
-# --- fitting the link weights (odd topics only) -----------------------------------------
+# --- calibrating the link (odd topics only) ---------------------------------------------
 
 
-def link_pairs(
-    stream: pd.DataFrame, keys: dict[str, frozenset[str]], sp: StoryParams, lp: LinkParams
-) -> tuple[np.ndarray, np.ndarray]:
-    """Features (text, title, people, orgs, places, gap-1) and labels of every (day
-    cluster, open story) pair, the open stories built from the gold stories of earlier
-    days (so the pairs do not depend on the weights being fitted)."""
-    vec = Vectors.of_articles(
-        stream.text.tolist(), stream.title.tolist(), [keys.get(a, frozenset()) for a in stream.id]
-    )
-    gold = stream.story_id.to_numpy()
-    days = stream.day.to_numpy()
-    xs, ys = [], []
-    for day in sorted(set(days)):
-        today = np.flatnonzero(days == day)
-        within = cluster_stories(
-            [StoryInput(stream.id[k], None, keys.get(stream.id[k], frozenset()), stream.text[k]) for k in today],
-            sp,
-        )
-        labels = np.array([within[stream.id[k]] for k in today])
-        clusters = sorted(set(labels))
-        before = np.flatnonzero(
-            (days < day) & (days >= day - timedelta(days=lp.horizon_days))
-        )
-        open_gold = sorted(set(gold[before]))
-        if not open_gold:
-            continue
-        from scipy import sparse
-
-        def groups(rows_of: list[np.ndarray], n: int) -> sparse.csr_matrix:
-            r = np.concatenate([[k] * len(v) for k, v in enumerate(rows_of)]).astype(np.int64)
-            c = np.concatenate(rows_of).astype(np.int64)
-            w = np.concatenate([[1.0 / len(v)] * len(v) for v in rows_of])
-            return sparse.csr_matrix((w, (r, c)), shape=(len(rows_of), n))
-
-        n = len(stream)
-        cg = vec.grouped(groups([today[labels == c] for c in clusters], n))
-        og_rows = [before[gold[before] == g] for g in open_gold]
-        og = vec.grouped(groups(og_rows, n))
-        df = {}
-        for name, a, b in zip(("text", "title", "keys"), cg.parts(), og.parts(), strict=True):
-            df[name] = (
-                np.bincount(a.indices, minlength=a.shape[1])
-                + np.bincount(b.indices, minlength=b.shape[1])
-            ).astype(float)
-        idf = Idf(df, len(clusters) + len(open_gold))
-        t = {}
-        for name, m, k in (
-            ("text", og.text, lp.text_terms),
-            ("title", og.title, lp.title_terms),
-            ("keys", og.keys, lp.entity_keys),
-        ):
-            t[name] = _top_weights(m, idf.w[name], k)
-        stored = pa.table(
-            {
-                "text_terms": t["text"][0],
-                "text_weights": pa.array(t["text"][1], pa.list_(pa.float32())),
-                "title_terms": t["title"][0],
-                "title_weights": pa.array(t["title"][1], pa.list_(pa.float32())),
-                "key_terms": t["keys"][0],
-                "key_weights": pa.array(t["keys"][1], pa.list_(pa.float32())),
-            }
-        )
-        mine, theirs = idf.weigh(cg), idf.weigh(stored_vectors(stored))
-        sims = {k: (mine[k] @ theirs[k].T).toarray() for k in mine}
-        last = np.array([max(days[r]) for r in og_rows])
-        gap = np.array([(day - d).days for d in last], float)
-        major = [pd.Series(gold[today[labels == c]]).mode()[0] for c in clusters]
-        for ci in range(len(clusters)):
-            for gi, g in enumerate(open_gold):
-                if sims["text"][ci, gi] <= 0:
-                    continue
-                xs.append([sims[k][ci, gi] for k in ("text", "title", "people", "orgs", "places")] + [gap[gi] - 1])
-                ys.append(major[ci] == g)
-    return np.array(xs), np.array(ys)
-
-
-def fit(stream, ents, keys, sp: StoryParams, lp: LinkParams, tune: np.ndarray) -> LinkParams:
-    from sklearn.linear_model import LogisticRegression
-
+def fit(stream, ents, sp: StoryParams, lp: LinkParams, tune: np.ndarray) -> LinkParams:
+    """The link threshold, time decay, title weight and text floor with the best
+    pairwise F1 of the day-by-day run on the tune topics."""
     odd = stream[tune].reset_index(drop=True)
-    x, y = link_pairs(odd, keys, sp, lp)
-    lr = LogisticRegression(max_iter=5000, C=10.0).fit(x, y)
-    w = lr.coef_[0]
-    print(f"link pairs: {len(y)} ({int(y.sum())} same story)")
-    p = replace(
-        lp,
-        weight_text=round(float(w[0]), 2),
-        weight_title=round(float(max(w[1], 0)), 2),
-        weight_people=round(float(max(w[2], 0)), 2),
-        weight_orgs=round(float(max(w[3], 0)), 2),
-        weight_places=round(float(max(w[4], 0)), 2),
-        decay=round(float(max(-w[5], 0)), 2),
-        bias=round(float(lr.intercept_[0]), 2),
-    )
     gold = odd.story_id.to_numpy()
     best = None
-    for thr in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        for mt in (0.05, 0.1, 0.15, 0.2):
-            q = replace(p, threshold=thr, min_text=mt)
-            with tempfile.TemporaryDirectory() as tmp:
-                got = day_by_day(odd, ents, sp, q, Path(tmp))
-            s = scores(gold, np.array([got[a] for a in odd.id]))
-            print(f"threshold {thr} min_text {mt}: P {s['P']:.3f} R {s['R']:.3f} F1 {s['F1']:.3f}")
-            if best is None or s["F1"] > best[0]:
-                best = (s["F1"], q)
+    for thr in (0.3, 0.4, 0.46, 0.55, 0.65):
+        for decay in (0.0, 0.1, 0.25):
+            for title in (0.0, 2.0):
+                for mt in (0.05, 0.1):
+                    q = replace(lp, threshold=thr, decay=decay, weight_title=title, min_text=mt)
+                    with tempfile.TemporaryDirectory() as tmp:
+                        got = day_by_day(odd, ents, sp, q, Path(tmp))
+                    s = scores(gold, np.array([got[a] for a in odd.id]))
+                    print(
+                        f"threshold {thr} decay {decay} title {title} min_text {mt}: "
+                        f"P {s['P']:.3f} R {s['R']:.3f} F1 {s['F1']:.3f}",
+                        flush=True,
+                    )
+                    if best is None or s["F1"] > best[0]:
+                        best = (s["F1"], q)
     assert best is not None
     return best[1]
 
@@ -316,7 +228,6 @@ def write_inboxes(stream: pd.DataFrame, inbox: Path, one_day: str | None = None)
 def through_pipeline(stream: pd.DataFrame, root: Path, one_day: str | None = None) -> dict[str, str]:
     """{ECB id: story_id} from the published articles after ``stages.run`` per day."""
     import duckdb
-
     from newsflow.stages.runner import run
 
     inbox, lake = root / "inbox", root / "lake"
@@ -349,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     tune, test, every = topic % 2 == 1, topic % 2 == 0, np.ones(len(stream), bool)
     sp, lp = StoryParams.from_settings(settings), LinkParams.from_settings(settings)
     if args.fit:
-        lp = fit(stream, ents, keys, sp, lp, tune)
+        lp = fit(stream, ents, sp, lp, tune)
         print("fitted on odd topics:", lp)
 
     results: dict[str, dict[str, str]] = {}

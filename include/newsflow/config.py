@@ -208,17 +208,18 @@ class Settings(BaseModel):
     story_horizon_days: int = Field(
         30, ge=0, description="A story stays open for new articles this many days"
     )
-    story_link_weight_text: float = Field(12.0, description="Weight of the texts' cosine")
-    story_link_weight_title: float = Field(3.0, description="Weight of the titles' cosine")
-    story_link_weight_people: float = Field(2.0, description="Weight of the people's cosine")
-    story_link_weight_orgs: float = Field(0.5, description="Weight of the organisations' cosine")
-    story_link_weight_places: float = Field(0.5, description="Weight of the places' cosine")
-    story_link_decay: float = Field(
-        0.3, ge=0, description="Subtracted from the link score per day between the two beyond one"
+    story_link_weight_pair: float = Field(
+        1.0,
+        description="Weight of the logit of the mean pairwise link probability between a "
+        "day's story and an open story's latest articles",
     )
-    story_link_bias: float = Field(-4.0, description="Intercept of the cross-day link score")
+    story_link_weight_title: float = Field(0.0, description="Weight of the titles' mean cosine")
+    story_link_decay: float = Field(
+        0.1, ge=0, description="Subtracted from the link score per day between the two beyond one"
+    )
+    story_link_bias: float = Field(0.0, description="Intercept of the cross-day link score")
     story_link_threshold: float = Field(
-        0.5, gt=0, lt=1, description="Link probability at which a day's story joins an open one"
+        0.46, gt=0, lt=1, description="Link probability at which a day's story joins an open one"
     )
     story_link_min_text: float = Field(
         0.1,

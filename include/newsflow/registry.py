@@ -52,6 +52,7 @@ WORK_TABLES: tuple[str, ...] = (
     "minhash_signatures",
     "stories",
     "story_index",
+    "story_articles",
     "stats",
 )
 

@@ -101,20 +101,21 @@ _STORY_SUMMARY = [
 # The published stories table: one row per story with an article on the day, as it
 # stands at the end of that day.
 STORY_SUMMARY = pa.schema(_STORY_SUMMARY)
-# The cross-day story index (LAKE/_state/story_index, internal): the summary plus what a
-# later day needs to link to the story: its originals' mean hashed vectors (the heaviest
-# terms first) and the entity keys' counts (see newsflow/story_index.py).
-STORY_INDEX = pa.schema(
-    _STORY_SUMMARY
-    + [
-        ("entity_counts", pa.list_(pa.int32())),
-        ("originals", pa.int64()),
+# The cross-day story index (LAKE/_state, internal; see newsflow/story_index.py):
+# story_index/dt=D: the summary of every story D touched, with the counts of its entity
+# keys; story_articles/dt=D: D's originals, their story and their hashed vectors (the
+# heaviest terms first; entity keys' columns), what a later day compares its own with.
+STORY_INDEX = pa.schema(_STORY_SUMMARY + [("entity_counts", pa.list_(pa.int32()))])
+STORY_ARTICLES = pa.schema(
+    [
+        ("story_id", pa.string()),
+        ("article_id", pa.string()),
+        ("day", pa.date32()),
         ("text_terms", pa.list_(pa.int32())),
         ("text_weights", pa.list_(pa.float32())),
         ("title_terms", pa.list_(pa.int32())),
         ("title_weights", pa.list_(pa.float32())),
         ("key_terms", pa.list_(pa.int32())),
-        ("key_weights", pa.list_(pa.float32())),
     ]
 )
 

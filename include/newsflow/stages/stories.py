@@ -1,6 +1,6 @@
 """stories: ``_work/deduped`` + ``_work/entities`` -> ``_work/stories`` (each article's
-story) and ``_work/story_index`` (the stories the day touched, with what a later day
-needs to link to them), the memory-bound step, as its own stage so its time, retries
+story) and ``_work/story_index`` + ``_work/story_articles`` (the stories the day touched and its
+originals' vectors: what a later day needs to link to them), the memory-bound step, as its own stage so its time, retries
 and memory show.
 
 Memory is bounded by the day's originals' texts and story keys and by the candidate
@@ -20,7 +20,7 @@ from newsflow.lake.partition import iter_partition, write_partition
 from newsflow.lake.query import story_of_earlier
 from newsflow.stages.common import StageResult, finish, work_dir
 from newsflow.stories import StoryParams
-from newsflow.story_index import INDEX, LinkParams, OpenStories, assign_day
+from newsflow.story_index import INDEX_SCHEMAS, LinkParams, OpenStories, assign_day
 
 _ARTICLE_COLUMNS = [
     "article_id",
@@ -41,7 +41,9 @@ def stories(settings: Settings, day: str) -> StageResult:
     started = time.perf_counter()
     work = work_dir(settings)
     link = LinkParams.from_settings(settings)
-    open_ = OpenStories(settings.lake, date.fromisoformat(day), link.horizon_days)
+    open_ = OpenStories(
+        settings.lake, date.fromisoformat(day), link.horizon_days, link.representatives
+    )
     story_of, rows = assign_day(
         date.fromisoformat(day),
         iter_partition(work, "deduped", day, columns=_ARTICLE_COLUMNS, batch_size=5_000),
@@ -55,10 +57,12 @@ def stories(settings: Settings, day: str) -> StageResult:
         {"article_id": list(story_of), "story_id": list(story_of.values())}, schema=schema.STORIES
     )
     out = write_partition(work, "stories", day, [table], schema.STORIES)
-    write_partition(work, INDEX, day, [rows], schema.STORY_INDEX)
+    for part, sch in INDEX_SCHEMAS.items():
+        write_partition(work, part, day, [rows[part]], sch)
+    first_seen = rows["story_index"]["first_seen"].to_pylist()
     counts = {
         "articles": len(story_of),
-        "stories": rows.num_rows,
-        "stories_continued": sum(d > 1 for d in rows["days"].to_pylist()),
+        "stories": len(first_seen),
+        "stories_continued": sum(f < date.fromisoformat(day) for f in first_seen),
     }
     return finish(StageResult("stories", day, str(out), counts), started, settings)
