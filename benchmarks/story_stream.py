@@ -119,7 +119,9 @@ def _cell(s: dict[str, float]) -> str:
 
 def _keys(ents: pd.DataFrame) -> dict[str, frozenset[str]]:
     keys: dict[str, set[str]] = {}
-    for a, k, lab, c in zip(ents.article_id, ents.entity_key, ents.label, ents.country, strict=True):
+    for a, k, lab, c in zip(
+        ents.article_id, ents.entity_key, ents.label, ents.country, strict=True
+    ):
         sk = story_key(k, lab, c if isinstance(c, str) else None)
         if sk:
             keys.setdefault(a, set()).add(sk)
@@ -165,7 +167,10 @@ def day_by_day(
 
 
 def all_at_once(stream: pd.DataFrame, keys: dict[str, frozenset[str]], sp: StoryParams) -> dict:
-    arts = [StoryInput(a, None, keys.get(a, frozenset()), t) for a, t in zip(stream.id, stream.text, strict=True)]
+    arts = [
+        StoryInput(a, None, keys.get(a, frozenset()), t)
+        for a, t in zip(stream.id, stream.text, strict=True)
+    ]
     return cluster_stories(arts, sp)
 
 
@@ -174,14 +179,15 @@ def all_at_once(stream: pd.DataFrame, keys: dict[str, frozenset[str]], sp: Story
 
 def fit(stream, ents, sp: StoryParams, lp: LinkParams, tune: np.ndarray) -> LinkParams:
     """The link threshold, time decay, title weight and text floor with the best
-    pairwise F1 of the day-by-day run on the tune topics."""
+    pairwise F1 of the day-by-day run on the tune topics among those with precision
+    >= 0.90 (the bar), else the best F1."""
     odd = stream[tune].reset_index(drop=True)
     gold = odd.story_id.to_numpy()
-    best = None
-    for thr in (0.3, 0.4, 0.46, 0.55, 0.65):
-        for decay in (0.0, 0.1, 0.25):
+    tried = []
+    for thr in (0.46, 0.55, 0.65, 0.75):
+        for decay in (0.1, 0.25, 0.5):
             for title in (0.0, 2.0):
-                for mt in (0.05, 0.1):
+                for mt in (0.1, 0.15):
                     q = replace(lp, threshold=thr, decay=decay, weight_title=title, min_text=mt)
                     with tempfile.TemporaryDirectory() as tmp:
                         got = day_by_day(odd, ents, sp, q, Path(tmp))
@@ -191,10 +197,8 @@ def fit(stream, ents, sp: StoryParams, lp: LinkParams, tune: np.ndarray) -> Link
                         f"P {s['P']:.3f} R {s['R']:.3f} F1 {s['F1']:.3f}",
                         flush=True,
                     )
-                    if best is None or s["F1"] > best[0]:
-                        best = (s["F1"], q)
-    assert best is not None
-    return best[1]
+                    tried.append((s["P"] >= 0.90, s["F1"], q))
+    return max(tried, key=lambda t: t[:2])[2]
 
 
 # --- the whole pipeline ----------------------------------------------------------------
@@ -225,7 +229,9 @@ def write_inboxes(stream: pd.DataFrame, inbox: Path, one_day: str | None = None)
     return sorted(set(days))
 
 
-def through_pipeline(stream: pd.DataFrame, root: Path, one_day: str | None = None) -> dict[str, str]:
+def through_pipeline(
+    stream: pd.DataFrame, root: Path, one_day: str | None = None
+) -> dict[str, str]:
     """{ECB id: story_id} from the published articles after ``stages.run`` per day."""
     import duckdb
     from newsflow.stages.runner import run
@@ -266,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, str]] = {}
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        results["stories stage, day by day (index on disk)"] = day_by_day(stream, ents, sp, lp, Path(tmp))
+        results["stories stage, day by day (index on disk)"] = day_by_day(
+            stream, ents, sp, lp, Path(tmp)
+        )
     dbd_s = time.perf_counter() - t0
     results["all at once (cluster_stories, no dates)"] = all_at_once(stream, keys, sp)
     if args.pipeline:

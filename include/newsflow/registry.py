@@ -53,6 +53,7 @@ WORK_TABLES: tuple[str, ...] = (
     "stories",
     "story_index",
     "story_articles",
+    "story_df",
     "stats",
 )
 

@@ -171,9 +171,14 @@ def _features(articles: Sequence[StoryInput]) -> dict[str, sparse.csr_matrix]:
 
 
 class _Scorer:
-    def __init__(self, articles: Sequence[StoryInput], params: StoryParams) -> None:
+    def __init__(
+        self,
+        articles: Sequence[StoryInput],
+        params: StoryParams,
+        features: dict[str, sparse.csr_matrix] | None = None,
+    ) -> None:
         self.p = params
-        self.f = _features(articles)
+        self.f = _features(articles) if features is None else features
         self.weights = {
             "text": params.weight_text,
             "people": params.weight_people,
@@ -353,20 +358,30 @@ def _components(
     return [members[part] for part in np.split(order, bounds)]
 
 
-def cluster_stories(articles: Sequence[StoryInput], params: StoryParams) -> dict[str, str]:
+def cluster_stories(
+    articles: Sequence[StoryInput],
+    params: StoryParams,
+    features: dict[str, sparse.csr_matrix] | None = None,
+) -> dict[str, str]:
     """``{article_id: story_id}``; a story's id is derived from its smallest article id.
 
-    The result does not depend on the order of ``articles``.
+    ``features`` (L2-normalised rows of ``text``, ``people``, ``orgs``, ``places``, row
+    for row with ``articles``) replace the TF-IDF of the articles alone: the daily run
+    passes vectors weighted by the IDF of the whole story horizon, steadier than one
+    small day's. The result does not depend on the order of ``articles``.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
     p = params
-    arts = sorted(articles, key=lambda a: a.article_id)
+    order = sorted(range(len(articles)), key=lambda k: articles[k].article_id)
+    arts = [articles[k] for k in order]
+    if features is not None:
+        features = {k: sparse.csr_matrix(m[order]) for k, m in features.items()}
     n = len(arts)
     groups: list[list[int]] = []
     if n > 1:
-        scorer = _Scorer(arts, p)
+        scorer = _Scorer(arts, p, features)
         # Components of linked pairs bound the average-linkage runs (an average-linkage
         # cluster never spans two components). A component too large for a dense block
         # is chained, not one event: it is split again at a stricter link threshold

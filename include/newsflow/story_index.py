@@ -79,10 +79,12 @@ if TYPE_CHECKING:
 STATE = "_state"
 INDEX = "story_index"  # LAKE/_state/story_index/dt=D: the stories D touched
 ARTICLES = "story_articles"  # LAKE/_state/story_articles/dt=D: D's originals' vectors
-INDEX_SCHEMAS = {INDEX: schema.STORY_INDEX, ARTICLES: schema.STORY_ARTICLES}
+DF = "story_df"  # LAKE/_state/story_df/dt=D: D's document frequencies of hashed terms
+INDEX_SCHEMAS = {INDEX: schema.STORY_INDEX, ARTICLES: schema.STORY_ARTICLES, DF: schema.STORY_DF}
 N_TERMS = 1 << 20  # hashed text / title features
 N_KEYS = 1 << 18  # hashed entity keys per kind
 KINDS = ("people", "orgs", "places")
+_DF_SIZES = {"text": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
 
 
 @dataclass(frozen=True)
@@ -185,16 +187,22 @@ class Idf:
     articles (the open stories' and the day's)."""
 
     def __init__(self, df: dict[str, np.ndarray], n: int) -> None:
-        self.w = {
+        self.raw = {
             k: (np.log((1.0 + n) / (1.0 + v)) + 1.0).astype(np.float32) for k, v in df.items()
         }
+        self.w = {k: v.copy() for k, v in self.raw.items()}
+        if n >= 50:  # as cluster_stories' TF-IDF: words of one article or of most say nothing
+            for k in ("text", "title"):
+                self.w[k][(df[k] < 2) | (df[k] > 0.5 * n)] = 0.0
 
     def weigh(self, v: Vectors) -> dict[str, sparse.csr_matrix]:
         """L2-normalised IDF-weighted rows per feature kind (text, title, people, ...)."""
         parts = {k: sparse.csr_matrix(m @ sparse.diags(self.w[k])) for k, m in v.parts().items()}
         out = {"text": _normalised(parts["text"]), "title": _normalised(parts["title"])}
         for k, kind in enumerate(KINDS):
-            out[kind] = _normalised(sparse.csr_matrix(parts["keys"][:, k * N_KEYS : (k + 1) * N_KEYS]))
+            out[kind] = _normalised(
+                sparse.csr_matrix(parts["keys"][:, k * N_KEYS : (k + 1) * N_KEYS])
+            )
         return out
 
 
@@ -278,6 +286,7 @@ class OpenStories:
         on = horizon_days > 0
         self.files = day_files(state, INDEX, first, last) if on else []
         rep_files = day_files(state, ARTICLES, first, last) if on else []
+        self.df_files = day_files(state, DF, first, last) if on else []
         self.con = storage.duckdb_connect(lake)
         if rep_files:
             self.con.execute(
@@ -291,22 +300,23 @@ class OpenStories:
             self.con.register("reps", schema.STORY_ARTICLES.empty_table())
         (self.n,) = self.con.execute("SELECT count(*) FROM reps").fetchone() or (0,)
 
-    def df(self) -> dict[str, np.ndarray]:
-        """Document frequencies of the hashed columns over the open articles."""
-        out = {}
-        for name, col, size in (
-            ("text", "text_terms", N_TERMS),
-            ("title", "title_terms", N_TERMS),
-            ("keys", "key_terms", len(KINDS) * N_KEYS),
-        ):
-            arr = np.zeros(size, np.float64)
-            if self.n:
-                got = self.con.execute(
-                    f"SELECT t, count(*) AS c FROM (SELECT unnest({col}) AS t FROM reps) GROUP BY t"
-                ).fetchnumpy()
-                arr[got["t"].astype(np.int64)] = got["c"]
-            out[name] = arr
-        return out
+    def df(self) -> tuple[dict[str, np.ndarray], int]:
+        """Document frequencies of the hashed columns over the horizon's originals, and
+        their number (from the days' ``story_df`` parts)."""
+        out = {name: np.zeros(size, np.float64) for name, size in _DF_SIZES.items()}
+        if not self.df_files:
+            return out, 0
+        got = self.con.execute(
+            """SELECT kind, term, sum(df)::BIGINT AS df
+               FROM read_parquet($files, hive_partitioning = false) GROUP BY ALL""",
+            {"files": self.df_files},
+        ).fetchnumpy()
+        kinds, terms, df = got["kind"], got["term"].astype(np.int64), got["df"]
+        for name, arr in out.items():
+            sel = kinds == name
+            arr[terms[sel]] = df[sel]
+        n = df[kinds == "n"]
+        return out, int(n.sum())
 
     def candidates(self, top: sparse.csr_matrix, p: LinkParams) -> tuple[np.ndarray, list[str]]:
         """(today's article row, open story id) pairs sharing one of the article's
@@ -412,17 +422,17 @@ def _pair_dots(
 
 @dataclass
 class Linked:
-    """A day's links: each day cluster's open story (or None), the IDF used (it chooses
-    the terms the index keeps) and the pairs scored (for calibration and explanation)."""
+    """A day's links: each day cluster's open story (or None) and the pairs scored (for
+    calibration and explanation)."""
 
     story: list[str | None]
-    idf: Idf
     pairs: dict[str, np.ndarray]  # cluster, story (position in story_ids), features, z
     story_ids: list[str]
 
 
 def link_clusters(
-    vectors: Vectors,
+    today: dict[str, sparse.csr_matrix],
+    idf: Idf,
     member: np.ndarray,
     open_: OpenStories,
     day: date,
@@ -431,17 +441,13 @@ def link_clusters(
 ) -> Linked:
     """Each day cluster's best open story above the link threshold, or None.
 
-    ``vectors`` are today's originals, ``member`` each one's day cluster (0..k-1)."""
+    ``today`` are today's originals' weighted vectors (``idf.weigh``), ``member`` each
+    one's day cluster (0..k-1)."""
     n_clusters = int(member.max()) + 1 if len(member) else 0
-    df = open_.df()
-    for name, m in vectors.parts().items():
-        df[name] += _df(m)
-    idf = Idf(df, open_.n + len(member))
     story: list[str | None] = [None] * n_clusters
-    today = idf.weigh(vectors)
     a_idx, s_ids = open_.candidates(_top_per_row(today["text"], p.block_terms), p)
     if not len(a_idx):
-        return Linked(story, idf, {}, [])
+        return Linked(story, {}, [])
     reps = open_.reps_of(set(s_ids))
     names = sorted(set(reps["story_id"].to_pylist()))
     spos = {s: k for k, s in enumerate(names)}
@@ -486,7 +492,7 @@ def link_clusters(
     for c, (_, s) in best.items():
         story[c] = s
     pairs = {"cluster": cand[0], "story": cand[1], "z": z} | feats
-    return Linked(story, idf, pairs, names)
+    return Linked(story, pairs, names)
 
 
 # --- the day's index rows --------------------------------------------------------------
@@ -507,7 +513,10 @@ class DayArticle:
 
 def _first(arts: Sequence[DayArticle], ks: list[int]) -> DayArticle:
     return arts[
-        min(ks, key=lambda k: (arts[k].published is None, arts[k].published or 0, arts[k].article_id))
+        min(
+            ks,
+            key=lambda k: (arts[k].published is None, arts[k].published or 0, arts[k].article_id),
+        )
     ]
 
 
@@ -561,8 +570,10 @@ def article_rows(
 ) -> pa.Table:
     """The ``story_articles`` rows of the day's originals: their story and the heaviest
     terms of their vectors (by today's IDF)."""
-    t_terms, t_vals = top_terms(vectors.text, idf.w["text"], p.text_terms)
-    h_terms, h_vals = top_terms(vectors.title, idf.w["title"], p.title_terms)
+    # by the IDF without the document-frequency cut: a word only this article has today
+    # may be the one a follow-up shares
+    t_terms, t_vals = top_terms(vectors.text, idf.raw["text"], p.text_terms)
+    h_terms, h_vals = top_terms(vectors.title, idf.raw["title"], p.title_terms)
     k = vectors.keys
     keys = [k.indices[k.indptr[r] : k.indptr[r + 1]].tolist() for r in range(k.shape[0])]
     return pa.table(
@@ -578,6 +589,20 @@ def article_rows(
         },
         schema=schema.STORY_ARTICLES,
     )
+
+
+def df_rows(df: dict[str, np.ndarray], n: int) -> pa.Table:
+    """The ``story_df`` rows of a day: each kind's non-zero document frequencies, and
+    the number of originals (kind ``n``)."""
+    kinds, terms, counts = ["n"], [np.zeros(1, np.int64)], [np.array([n], np.int64)]
+    for name, arr in df.items():
+        nz = np.flatnonzero(arr)
+        kinds += [name] * len(nz)
+        terms.append(nz)
+        counts.append(arr[nz].astype(np.int64))
+    return pa.table(
+        {"kind": kinds, "term": np.concatenate(terms), "df": np.concatenate(counts)}
+    ).cast(schema.STORY_DF)
 
 
 # --- a day -----------------------------------------------------------------------------
@@ -634,14 +659,18 @@ def assign_day(
                     StoryInput(r["article_id"], r["published_at"], found, text, r["language"])
                 )
     del keys
-    within = cluster_stories(reps, params)
+    vectors = Vectors.of_articles([a.text for a in reps], titles, [a.keys for a in reps])
+    df, n = open_.df()
+    today_df = {name: _df(m) for name, m in vectors.parts().items()}
+    idf = Idf({k: df[k] + today_df[k] for k in df}, n + len(reps))
+    weighted = idf.weigh(vectors)
+    within = cluster_stories(reps, params, {k: weighted[k] for k in ("text", *KINDS)})
     day_ids = sorted(set(within.values()))
     cpos = {s: k for k, s in enumerate(day_ids)}
     member = np.array([cpos[within[a.article_id]] for a in reps], np.int64)
-    vectors = Vectors.of_articles([a.text for a in reps], titles, [a.keys for a in reps])
     rep_ids = [a.article_id for a in reps]
     del reps, titles
-    linked = link_clusters(vectors, member, open_, day, params, link)
+    linked = link_clusters(weighted, idf, member, open_, day, params, link)
     final = [old or new for old, new in zip(linked.story, day_ids, strict=True)]
     story = {a: final[c] for a, c in zip(rep_ids, member.tolist(), strict=True)}
     story.update(earlier({d for d in dup_of if d and d not in story}))
@@ -654,9 +683,8 @@ def assign_day(
     old = open_.rows(set(members) - set(day_ids))
     rows = {
         INDEX: story_rows(day, members, arts, old, link.top_keys),
-        ARTICLES: article_rows(
-            day, rep_ids, [story[a] for a in rep_ids], vectors, linked.idf, link
-        ),
+        ARTICLES: article_rows(day, rep_ids, [story[a] for a in rep_ids], vectors, idf, link),
+        DF: df_rows(today_df, len(rep_ids)),
     }
     return out, rows
 

@@ -118,6 +118,9 @@ STORY_ARTICLES = pa.schema(
         ("key_terms", pa.list_(pa.int32())),
     ]
 )
+# story_df/dt=D: D's originals' document frequencies per hashed column (kind text,
+# title or keys), and their number (kind "n"): the IDF of the story horizon
+STORY_DF = pa.schema([("kind", pa.string()), ("term", pa.int32()), ("df", pa.int32())])
 
 MINHASH_BANDS = pa.schema(
     [("article_id", pa.string()), ("band", pa.int16()), ("bucket", pa.int64())]
