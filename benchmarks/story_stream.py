@@ -134,7 +134,7 @@ def day_by_day(
     """{article id: story id} from the stories stage's code run a day at a time, with
     the index parts written to ``lake`` as publish writes them."""
     out: dict[str, str] = {}
-    ent_cols = ["article_id", "entity_key", "label", "country"]
+    ent_cols = ["article_id", "start", "end", "entity_key", "label", "country"]
     for day, part in stream.groupby("day", sort=True):
         arts = pa.table(
             {
@@ -184,10 +184,10 @@ def fit(stream, ents, sp: StoryParams, lp: LinkParams, tune: np.ndarray) -> Link
     odd = stream[tune].reset_index(drop=True)
     gold = odd.story_id.to_numpy()
     tried = []
-    for thr in (0.46, 0.55, 0.65, 0.75):
-        for decay in (0.1, 0.25, 0.5):
+    for thr in (0.46, 0.5, 0.55, 0.6):
+        for decay in (0.25, 0.5):
             for title in (0.0, 2.0):
-                for mt in (0.1, 0.15):
+                for mt in (0.03, 0.05):
                     q = replace(lp, threshold=thr, decay=decay, weight_title=title, min_text=mt)
                     with tempfile.TemporaryDirectory() as tmp:
                         got = day_by_day(odd, ents, sp, q, Path(tmp))

@@ -176,9 +176,11 @@ class _Scorer:
         articles: Sequence[StoryInput],
         params: StoryParams,
         features: dict[str, sparse.csr_matrix] | None = None,
+        min_body: float = 0.0,
     ) -> None:
         self.p = params
         self.f = _features(articles) if features is None else features
+        self.min_body = min_body if "body" in self.f else 0.0
         self.weights = {
             "text": params.weight_text,
             "people": params.weight_people,
@@ -211,6 +213,11 @@ class _Scorer:
         ya, yb = self.year[ra], self.year[rb]
         known = (ya > 0) & (yb > 0)
         z -= self.p.year_penalty * (known & (np.abs(ya - yb) >= 2))
+        if self.min_body > 0:
+            # shared names alone never link: the texts without them must agree too
+            # (different languages aside: their words cannot agree)
+            la, lb = self.lang[ra], self.lang[rb]
+            z[(sims["body"] < self.min_body) & ~((la > 0) & (lb > 0) & (la != lb))] = -np.inf
         gap = np.abs(self.ts[ra] - self.ts[rb])
         z[gap > self.p.window_days * 86400] = -np.inf  # nan compares False: unknown dates pass
         return z
@@ -220,7 +227,7 @@ class _Scorer:
         memory is len(idx)^2 floats per kind, whatever the vocabulary)."""
         sims = {
             k: (self.f[k][idx] @ self.f[k][idx].T).toarray()
-            for k, w in self.weights.items()
+            for k, w in self.weights.items() | {"body": self.min_body}.items()
             if w and k in self.f
         }
         z = self._logits(sims, idx[:, None], idx[None, :])
@@ -245,7 +252,9 @@ class _Scorer:
     def _links(self, i: np.ndarray, j: np.ndarray, cut: float) -> tuple[np.ndarray, np.ndarray]:
         """(linked?, logit) of the pairs (i, j)."""
         sims = {
-            k: _pair_dots(self.f[k], i, j) for k, w in self.weights.items() if w and k in self.f
+            k: _pair_dots(self.f[k], i, j)
+            for k, w in self.weights.items() | {"body": self.min_body}.items()
+            if w and k in self.f
         }
         z = self._logits(sims, i, j)
         ok = z >= cut
@@ -362,13 +371,17 @@ def cluster_stories(
     articles: Sequence[StoryInput],
     params: StoryParams,
     features: dict[str, sparse.csr_matrix] | None = None,
+    min_body: float = 0.0,
 ) -> dict[str, str]:
     """``{article_id: story_id}``; a story's id is derived from its smallest article id.
 
-    ``features`` (L2-normalised rows of ``text``, ``people``, ``orgs``, ``places``, row
-    for row with ``articles``) replace the TF-IDF of the articles alone: the daily run
-    passes vectors weighted by the IDF of the whole story horizon, steadier than one
-    small day's. The result does not depend on the order of ``articles``.
+    ``features`` (L2-normalised rows of ``text``, ``people``, ``orgs``, ``places`` and
+    optionally ``body``, row for row with ``articles``) replace the TF-IDF of the
+    articles alone: the daily run passes vectors weighted by the IDF of the whole story
+    horizon, steadier than one small day's. With ``body`` (the texts without the names
+    of their entities), two articles in one language whose bodies' cosine is below
+    ``min_body`` are never linked, whatever names they share. The result does not
+    depend on the order of ``articles``.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
@@ -381,7 +394,7 @@ def cluster_stories(
     n = len(arts)
     groups: list[list[int]] = []
     if n > 1:
-        scorer = _Scorer(arts, p, features)
+        scorer = _Scorer(arts, p, features, min_body)
         # Components of linked pairs bound the average-linkage runs (an average-linkage
         # cluster never spans two components). A component too large for a dense block
         # is chained, not one event: it is split again at a stricter link threshold

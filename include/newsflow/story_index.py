@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import os
 import sys
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -84,7 +85,7 @@ INDEX_SCHEMAS = {INDEX: schema.STORY_INDEX, ARTICLES: schema.STORY_ARTICLES, DF:
 N_TERMS = 1 << 20  # hashed text / title features
 N_KEYS = 1 << 18  # hashed entity keys per kind
 KINDS = ("people", "orgs", "places")
-_DF_SIZES = {"text": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
+_DF_SIZES = {"text": N_TERMS, "body": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,8 @@ class LinkParams:
     text_terms: int = 48  # terms of an article's text vector kept in the index
     title_terms: int = 12
     top_keys: int = 10  # entity keys named in the stories table
-    block_terms: int = 8  # terms a candidate must share one of
-    max_posting: int = 5_000  # a term more open articles carry blocks nothing
+    block_terms: int = 10  # an article's heaviest terms, a candidate must share one
+    max_posting: int = 5_000  # a term more open articles have blocks nothing
     max_candidates: int = 20  # open stories scored per day cluster
 
     @classmethod
@@ -169,17 +170,22 @@ class Vectors:
     """Row-aligned hashed vectors of articles."""
 
     text: sparse.csr_matrix
+    body: sparse.csr_matrix  # the text without its entities' names
     title: sparse.csr_matrix
     keys: sparse.csr_matrix  # entity keys, all kinds side by side, 0/1
 
     @classmethod
     def of_articles(
-        cls, texts: Sequence[str], titles: Sequence[str], keys: Sequence[frozenset[str]]
+        cls,
+        texts: Sequence[str],
+        bodies: Sequence[str],
+        titles: Sequence[str],
+        keys: Sequence[frozenset[str]],
     ) -> Vectors:
-        return cls(_hashed(texts), _hashed(titles), _key_rows(keys))
+        return cls(_hashed(texts), _hashed(bodies), _hashed(titles), _key_rows(keys))
 
     def parts(self) -> dict[str, sparse.csr_matrix]:
-        return {"text": self.text, "title": self.title, "keys": self.keys}
+        return {"text": self.text, "body": self.body, "title": self.title, "keys": self.keys}
 
 
 class Idf:
@@ -192,13 +198,13 @@ class Idf:
         }
         self.w = {k: v.copy() for k, v in self.raw.items()}
         if n >= 50:  # as cluster_stories' TF-IDF: words of one article or of most say nothing
-            for k in ("text", "title"):
+            for k in ("text", "body", "title"):
                 self.w[k][(df[k] < 2) | (df[k] > 0.5 * n)] = 0.0
 
     def weigh(self, v: Vectors) -> dict[str, sparse.csr_matrix]:
         """L2-normalised IDF-weighted rows per feature kind (text, title, people, ...)."""
         parts = {k: sparse.csr_matrix(m @ sparse.diags(self.w[k])) for k, m in v.parts().items()}
-        out = {"text": _normalised(parts["text"]), "title": _normalised(parts["title"])}
+        out = {k: _normalised(parts[k]) for k in ("text", "body", "title")}
         for k, kind in enumerate(KINDS):
             out[kind] = _normalised(
                 sparse.csr_matrix(parts["keys"][:, k * N_KEYS : (k + 1) * N_KEYS])
@@ -264,6 +270,7 @@ def stored_vectors(rows: pa.Table) -> Vectors:
     """The (unweighted) vectors of ``story_articles`` rows."""
     return Vectors(
         _lists_to_csr(rows["text_terms"], rows["text_weights"], N_TERMS),
+        _lists_to_csr(rows["body_terms"], rows["body_weights"], N_TERMS),
         _lists_to_csr(rows["title_terms"], rows["title_weights"], N_TERMS),
         _lists_to_csr(rows["key_terms"], None, len(KINDS) * N_KEYS),
     )
@@ -319,9 +326,10 @@ class OpenStories:
         return out, int(n.sum())
 
     def candidates(self, top: sparse.csr_matrix, p: LinkParams) -> tuple[np.ndarray, list[str]]:
-        """(today's article row, open story id) pairs sharing one of the article's
-        heaviest terms with one of a story article's first ``block_terms`` terms, at
-        most ``max_candidates`` stories per article (those sharing most, ties by id)."""
+        """(today's article row, open story id) pairs sharing one of the terms of
+        ``top`` (each article's heaviest terms that the open articles have) with a
+        story's article, at most ``max_candidates`` stories per article (those sharing
+        most, ties by id)."""
         if not self.n or not top.nnz:
             return np.empty(0, np.int64), []
         coo = top.tocoo()
@@ -329,18 +337,15 @@ class OpenStories:
             "today", pa.table({"idx": coo.row.astype(np.int64), "term": coo.col.astype(np.int32)})
         )
         rows = self.con.execute(
-            """WITH post AS (
-                   SELECT story_id, unnest(text_terms[1:$k]) AS term FROM reps),
-               usable AS (
-                   SELECT term FROM post GROUP BY term HAVING count(*) <= $maxpost)
-               SELECT idx, story_id FROM (
+            """SELECT idx, story_id FROM (
                    SELECT t.idx, p.story_id, count(*) AS shared
-                   FROM today t JOIN post p USING (term) SEMI JOIN usable u USING (term)
+                   FROM today t
+                   JOIN (SELECT story_id, unnest(text_terms) AS term FROM reps) p USING (term)
                    GROUP BY ALL)
                QUALIFY row_number() OVER (PARTITION BY idx ORDER BY shared DESC, story_id)
                        <= $per
                ORDER BY idx, story_id""",
-            {"k": p.block_terms, "maxpost": p.max_posting, "per": p.max_candidates},
+            {"per": p.max_candidates},
         ).fetchall()
         self.con.unregister("today")
         if not rows:
@@ -392,13 +397,14 @@ def pair_logits(sims: dict[str, np.ndarray], sp: StoryParams) -> np.ndarray:
 
 def link_logits(
     mean_p: np.ndarray,
-    mean_text: np.ndarray,
+    mean_body: np.ndarray,
     mean_title: np.ndarray,
     gap_days: np.ndarray,
     p: LinkParams,
 ) -> np.ndarray:
     """The cross-day link score of (day cluster, open story) pairs; -inf where the texts
-    disagree (mean text cosine below ``min_text``), whatever the entities say."""
+    disagree (the mean cosine of the texts without their entities' names is below
+    ``min_text``), whatever names they share."""
     q = np.clip(mean_p, 1e-6, 1 - 1e-6)
     z = (
         p.bias
@@ -406,7 +412,7 @@ def link_logits(
         + p.weight_title * mean_title
         - p.decay * np.maximum(gap_days - 1, 0)
     )
-    z[mean_text < p.min_text] = -np.inf
+    z[mean_body < p.min_text] = -np.inf
     return z
 
 
@@ -433,6 +439,7 @@ class Linked:
 def link_clusters(
     today: dict[str, sparse.csr_matrix],
     idf: Idf,
+    window_df: np.ndarray,
     member: np.ndarray,
     open_: OpenStories,
     day: date,
@@ -441,11 +448,17 @@ def link_clusters(
 ) -> Linked:
     """Each day cluster's best open story above the link threshold, or None.
 
-    ``today`` are today's originals' weighted vectors (``idf.weigh``), ``member`` each
-    one's day cluster (0..k-1)."""
+    ``today`` are today's originals' vectors weighted by ``idf``, ``window_df`` the
+    open days' document frequencies of text terms, ``member`` each original's day
+    cluster (0..k-1)."""
     n_clusters = int(member.max()) + 1 if len(member) else 0
     story: list[str | None] = [None] * n_clusters
-    a_idx, s_ids = open_.candidates(_top_per_row(today["text"], p.block_terms), p)
+    # block on each article's heaviest words that some open articles have, but not too
+    # many (a word most articles have names no single event)
+    usable = ((window_df > 0) & (window_df <= p.max_posting)).astype(np.float32)
+    top = _top_per_row(sparse.csr_matrix(today["text"] @ sparse.diags(usable)), p.block_terms)
+    top.eliminate_zeros()
+    a_idx, s_ids = open_.candidates(top, p)
     if not len(a_idx):
         return Linked(story, {}, [])
     reps = open_.reps_of(set(s_ids))
@@ -478,11 +491,11 @@ def link_clusters(
     np.minimum.at(gap, rep_story, rep_day)
     feats = {
         "mean_p": mean(prob),
-        "mean_text": mean(sims["text"]),
+        "mean_body": mean(sims["body"]),
         "mean_title": mean(sims["title"]),
         "gap": gap[cand[1]],
     }
-    z = link_logits(feats["mean_p"], feats["mean_text"], feats["mean_title"], feats["gap"], p)
+    z = link_logits(feats["mean_p"], feats["mean_body"], feats["mean_title"], feats["gap"], p)
     cut = float(np.log(p.threshold / (1 - p.threshold)))
     best: dict[int, tuple[float, str]] = {}
     for k in np.flatnonzero(z >= cut).tolist():
@@ -573,6 +586,7 @@ def article_rows(
     # by the IDF without the document-frequency cut: a word only this article has today
     # may be the one a follow-up shares
     t_terms, t_vals = top_terms(vectors.text, idf.raw["text"], p.text_terms)
+    b_terms, b_vals = top_terms(vectors.body, idf.raw["body"], p.text_terms)
     h_terms, h_vals = top_terms(vectors.title, idf.raw["title"], p.title_terms)
     k = vectors.keys
     keys = [k.indices[k.indptr[r] : k.indptr[r + 1]].tolist() for r in range(k.shape[0])]
@@ -583,6 +597,8 @@ def article_rows(
             "day": [day] * len(ids),
             "text_terms": t_terms,
             "text_weights": t_vals,
+            "body_terms": b_terms,
+            "body_weights": b_vals,
             "title_terms": h_terms,
             "title_weights": h_vals,
             "key_terms": keys,
@@ -603,6 +619,19 @@ def df_rows(df: dict[str, np.ndarray], n: int) -> pa.Table:
     return pa.table(
         {"kind": kinds, "term": np.concatenate(terms), "df": np.concatenate(counts)}
     ).cast(schema.STORY_DF)
+
+
+def without_names(text: str, spans: Sequence[int]) -> str:
+    """``text`` with the mentions at ``spans`` (flat start, end pairs) blanked: what the
+    text says beyond whom and where, the evidence that must agree for a link."""
+    if not spans:
+        return text
+    chars = list(text)
+    for k in range(0, len(spans) - 1, 2):
+        start, end = max(spans[k], 0), min(spans[k + 1], len(chars))
+        if end > start:
+            chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 # --- a day -----------------------------------------------------------------------------
@@ -631,8 +660,10 @@ def assign_day(
     gigabytes at 100k articles).
     """
     keys: dict[str, set[str]] = {}
+    spans: dict[str, array[int]] = {}  # (start, end) of every mention, flat
     for batch in entities:
         for r in batch.to_pylist():
+            spans.setdefault(r["article_id"], array("i")).extend((r["start"], r["end"]))
             k = story_key(r["entity_key"], r["label"], r["country"])
             if k:
                 # one string per distinct key, not one per mention (~0.1 GB at 100k)
@@ -641,6 +672,7 @@ def assign_day(
     dup_of: list[str | None] = []
     reps: list[StoryInput] = []
     titles: list[str] = []
+    bodies: list[str] = []
     for batch in articles:
         for r in batch.to_pylist():
             found = frozenset(keys.get(r["article_id"], ()))
@@ -655,22 +687,25 @@ def assign_day(
             dup_of.append(r["duplicate_of"])
             if not r["is_duplicate"]:
                 titles.append(r["title"] or line)
+                bodies.append(without_names(text, spans.get(r["article_id"], array("i"))))
                 reps.append(
                     StoryInput(r["article_id"], r["published_at"], found, text, r["language"])
                 )
-    del keys
-    vectors = Vectors.of_articles([a.text for a in reps], titles, [a.keys for a in reps])
+    del keys, spans
+    vectors = Vectors.of_articles([a.text for a in reps], bodies, titles, [a.keys for a in reps])
     df, n = open_.df()
     today_df = {name: _df(m) for name, m in vectors.parts().items()}
     idf = Idf({k: df[k] + today_df[k] for k in df}, n + len(reps))
     weighted = idf.weigh(vectors)
-    within = cluster_stories(reps, params, {k: weighted[k] for k in ("text", *KINDS)})
+    within = cluster_stories(
+        reps, params, {k: weighted[k] for k in ("text", "body", *KINDS)}, link.min_text
+    )
     day_ids = sorted(set(within.values()))
     cpos = {s: k for k, s in enumerate(day_ids)}
     member = np.array([cpos[within[a.article_id]] for a in reps], np.int64)
     rep_ids = [a.article_id for a in reps]
-    del reps, titles
-    linked = link_clusters(weighted, idf, member, open_, day, params, link)
+    del reps, titles, bodies
+    linked = link_clusters(weighted, idf, df["text"], member, open_, day, params, link)
     final = [old or new for old, new in zip(linked.story, day_ids, strict=True)]
     story = {a: final[c] for a, c in zip(rep_ids, member.tolist(), strict=True)}
     story.update(earlier({d for d in dup_of if d and d not in story}))

@@ -113,13 +113,15 @@ STORY_ARTICLES = pa.schema(
         ("day", pa.date32()),
         ("text_terms", pa.list_(pa.int32())),
         ("text_weights", pa.list_(pa.float32())),
+        ("body_terms", pa.list_(pa.int32())),  # the text without its entities' names
+        ("body_weights", pa.list_(pa.float32())),
         ("title_terms", pa.list_(pa.int32())),
         ("title_weights", pa.list_(pa.float32())),
         ("key_terms", pa.list_(pa.int32())),
     ]
 )
 # story_df/dt=D: D's originals' document frequencies per hashed column (kind text,
-# title or keys), and their number (kind "n"): the IDF of the story horizon
+# body, title or keys), and their number (kind "n"): the IDF of the story horizon
 STORY_DF = pa.schema([("kind", pa.string()), ("term", pa.int32()), ("df", pa.int32())])
 
 MINHASH_BANDS = pa.schema(

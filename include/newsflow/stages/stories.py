@@ -32,7 +32,7 @@ _ARTICLE_COLUMNS = [
     "title",
     "source",
 ]
-_ENTITY_COLUMNS = ["article_id", "entity_key", "label", "country"]
+_ENTITY_COLUMNS = ["article_id", "start", "end", "entity_key", "label", "country"]
 
 
 def stories(settings: Settings, day: str) -> StageResult:
