@@ -136,8 +136,12 @@ def build(n: int, days: int, lake: Path) -> None:
     for back in range(1, days + 1):
         d = DAY - timedelta(days=back)
         suffix = f"-d{back}"
-        part = rows.set_column(0, "story_id", pc.binary_join_element_wise(rows["story_id"], suffix, ""))
-        part = part.set_column(1, "article_id", pc.binary_join_element_wise(rows["article_id"], suffix, ""))
+        part = rows.set_column(
+            0, "story_id", pc.binary_join_element_wise(rows["story_id"], suffix, "")
+        )
+        part = part.set_column(
+            1, "article_id", pc.binary_join_element_wise(rows["article_id"], suffix, "")
+        )
         part = part.set_column(2, "day", pa.array([d] * n, pa.date32()))
         write_partition(lake / STATE, ARTICLES, d.isoformat(), [part], INDEX_SCHEMAS[ARTICLES])
         write_partition(lake / STATE, DF, d.isoformat(), [dfs], INDEX_SCHEMAS[DF])
@@ -198,9 +202,7 @@ def measure(lake: Path) -> dict:
         earlier=lambda ids: {},
     )
     total = time.perf_counter() - t0
-    linked = sum(
-        f < DAY for f in rows[INDEX]["first_seen"].to_pylist()
-    )
+    linked = sum(f < DAY for f in rows[INDEX]["first_seen"].to_pylist())
     return {
         "articles": len(story),
         "index_articles": open_.n,
@@ -236,22 +238,26 @@ def main(argv: list[str] | None = None) -> int:
         check=True,
     )
     got = json.loads(out.stdout.strip().splitlines()[-1])
-    report = f"""## Cost at scale: a {args.n:,}-article day against {args.days} days of index
+    report = (
+        f"""## Cost at scale: a {args.n:,}-article day against {args.days} days of index
 
 Synthetic day (`benchmarks/story_scale.py`): recombined ECB+ paragraphs with synthetic
-names; the index holds {got['index_articles']:,} earlier articles (the latest
+names; the index holds {got["index_articles"]:,} earlier articles (the latest
 representatives of {args.days} x {args.n:,} stories). One process, one thread.
 
 | figure | value |
 |---|---|
-| articles of the day | {got['articles']:,} |
-| stories the day touched | {got['stories']:,} (linked to earlier: {got['stories_linked_to_earlier']:,}) |
-| wall time, stories stage's assignment | **{got['seconds_total']} s** |
-| CPU time | {got['cpu_seconds']} s |
-| peak RSS | **{got['peak_rss_mib']} MiB** |
-""" + "".join(f"| of which {k} | {v} s |\n" for k, v in got["phases"].items()) + f"""
+| articles of the day | {got["articles"]:,} |
+| stories the day touched | {got["stories"]:,} (linked to earlier: {got["stories_linked_to_earlier"]:,}) |
+| wall time, stories stage's assignment | **{got["seconds_total"]} s** |
+| CPU time | {got["cpu_seconds"]} s |
+| peak RSS | **{got["peak_rss_mib"]} MiB** |
+"""
+        + "".join(f"| of which {k} | {v} s |\n" for k, v in got["phases"].items())
+        + f"""
 Command: `.venv/bin/python benchmarks/story_scale.py --n {args.n} --days {args.days}`.
 """
+    )
     print(report)
     if args.out:
         args.out.write_text(report)

@@ -199,3 +199,64 @@ def test_time_decay_refuses_a_weak_far_link(tmp_path: Path) -> None:
         replace(lp, decay=0.0, horizon_days=5),
     )
     assert late["b-arrest"] != first["a-shoot"]
+
+
+def _inbox(root: Path, day: date, docs: dict[str, tuple]) -> None:
+    import json
+
+    folder = root / day.isoformat()
+    folder.mkdir(parents=True)
+    with (folder / "news.jsonl").open("w") as f:
+        for k, (aid, (title, text, _)) in enumerate(sorted(docs.items())):
+            f.write(
+                json.dumps(
+                    {
+                        "url": f"https://news{k}.example/{aid}",
+                        "title": title,
+                        "text": text,
+                        "source": f"news{k}.example",
+                        "published_at": f"{day.isoformat()}T09:00:00Z",
+                    }
+                )
+                + "\n"
+            )
+
+
+def test_the_stories_table_and_a_timeline_across_days(tmp_path: Path) -> None:
+    """Through the CLI, two days: the follow-up keeps the story's id, the stories table
+    has the designed schema and one row per story and day, and the documented timeline
+    query returns the story's days and sources."""
+    import duckdb
+    from newsflow.cli import main
+
+    inbox, lake = tmp_path / "inbox", tmp_path / "lake"
+    d2 = D1 + timedelta(days=1)
+    _inbox(inbox, D1, {"a-shoot": SHOOTING, "z-flood": FLOOD})
+    _inbox(inbox, d2, {"b-arrest": ARREST, "c-school": SCHOOL})
+    for d in (D1, d2):
+        args = ["run", "--inbox", str(inbox), "--lake", str(lake), "--day", d.isoformat()]
+        assert main(args) == 0
+    (f,) = (lake / "stories" / f"dt={d2.isoformat()}").glob("*.parquet")
+    assert pq.read_schema(f).remove_metadata() == schema.STORY_SUMMARY
+    story = dict(
+        duckdb.sql(
+            f"SELECT url, story_id FROM read_parquet('{lake}/articles/dt=*/*.parquet')"
+        ).fetchall()
+    )
+    by = {u.rsplit("/", 1)[1]: s for u, s in story.items()}
+    assert by["b-arrest"] == by["a-shoot"] != by["c-school"] != by["z-flood"]
+    rows = duckdb.sql(
+        f"""SELECT a.dt, a.source, count(*) AS articles, any_value(s.title) AS story,
+                   any_value(s.days) AS days_so_far, any_value(s.first_seen) AS first_seen
+            FROM read_parquet('{lake}/articles/dt=*/*.parquet') a
+            JOIN read_parquet('{lake}/stories/dt=*/*.parquet') s USING (dt, story_id)
+            WHERE story_id = (SELECT story_id FROM read_parquet('{lake}/stories/dt=*/*.parquet')
+                              ORDER BY days DESC, articles DESC, story_id LIMIT 1)
+            GROUP BY ALL ORDER BY a.dt, a.source"""
+    ).fetchall()
+    assert [(r[0], r[2], r[4], r[5]) for r in rows] == [(D1, 1, 1, D1), (d2, 1, 2, D1)]
+    assert rows[0][3] == SHOOTING[0] == rows[1][3]  # the first headline stays the title
+    # rerunning the first day changes no id, and its stories table is the same
+    before = pq.read_table(lake / "stories" / f"dt={D1.isoformat()}")
+    assert main(["run", "--inbox", str(inbox), "--lake", str(lake), "--day", D1.isoformat()]) == 0
+    assert pq.read_table(lake / "stories" / f"dt={D1.isoformat()}").equals(before)
