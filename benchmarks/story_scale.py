@@ -30,15 +30,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from pipeline_corpus import _paragraphs  # noqa: E402
-
 from newsflow.lake.partition import write_partition  # noqa: E402
 from newsflow.story_index import (  # noqa: E402
     ARTICLES,
@@ -47,6 +44,7 @@ from newsflow.story_index import (  # noqa: E402
     INDEX_SCHEMAS,
     STATE,
 )
+from pipeline_corpus import _paragraphs  # noqa: E402
 
 CACHE = HERE / ".cache" / "story_scale"
 DAY = date(2024, 6, 1)

@@ -184,9 +184,9 @@ def fit(stream, ents, sp: StoryParams, lp: LinkParams, tune: np.ndarray) -> Link
     odd = stream[tune].reset_index(drop=True)
     gold = odd.story_id.to_numpy()
     tried = []
-    for thr in (0.46, 0.5, 0.55, 0.6):
-        for decay in (0.25, 0.5):
-            for title in (0.0, 2.0):
+    for thr in (0.46, 0.5, 0.55):
+        for decay in (0.5, 0.75):
+            for title in (2.0, 4.0):
                 for mt in (0.03, 0.05):
                     q = replace(lp, threshold=thr, decay=decay, weight_title=title, min_text=mt)
                     with tempfile.TemporaryDirectory() as tmp:
