@@ -45,6 +45,7 @@ from newsflow.story_index import (  # noqa: E402
     STATE,
 )
 from pipeline_corpus import _paragraphs  # noqa: E402
+from story_stream import put_section  # noqa: E402
 
 CACHE = HERE / ".cache" / "story_scale"
 DAY = date(2024, 6, 1)
@@ -258,7 +259,7 @@ Command: `.venv/bin/python benchmarks/story_scale.py --n {args.n} --days {args.d
     )
     print(report)
     if args.out:
-        args.out.write_text(report)
+        put_section(args.out, "## Cost at scale", report)
     return 0
 
 

@@ -249,6 +249,20 @@ def through_pipeline(
     return {u.rsplit("/", 1)[-1]: s for u, s in rows}
 
 
+def put_section(path: Path, heading: str, text: str) -> None:
+    """Write ``text`` as the section of ``path`` starting with ``heading`` (replacing it,
+    up to the next ``## `` heading; appended when absent): the story benchmarks share
+    one results file."""
+    old = path.read_text() if path.exists() else ""
+    start = old.find(heading)
+    if start < 0:
+        new = old.rstrip() + "\n\n" + text
+    else:
+        end = old.find("\n## ", start + len(heading))
+        new = old[:start] + text.rstrip() + "\n" + (old[end:] if end >= 0 else "")
+    path.write_text(new)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--fit", action="store_true", help="fit the link weights on odd topics")
@@ -316,7 +330,7 @@ Command: `.venv/bin/python benchmarks/story_stream.py --pipeline --out FILE`
 """
     print(report)
     if args.out:
-        args.out.write_text(report)
+        put_section(args.out, "## Day by day", report)
     return 0
 
 
