@@ -33,7 +33,7 @@ SHOOTING = (
     "A gunman opened fire inside the Greenway supermarket on Oak Street in Springfield on "
     "Monday, killing three shoppers and wounding a cashier before fleeing in a grey van, "
     "police chief Maria Lopez said. Mayor Tom Baker called the supermarket attack a tragedy.",
-    {"PERSON:maria lopez", "PERSON:tom baker", "GPE:springfield", "ORG:greenway"},
+    {"PERSON:maria lopez", "PERSON:tom baker", "GPE:springfield"},
 )
 ARREST = (
     "Suspect in Springfield supermarket shooting arrested",
@@ -49,13 +49,14 @@ COURT = (
     "shooting is recovering, police chief Maria Lopez said.",
     {"PERSON:maria lopez", "GPE:springfield", "ORG:greenway"},
 )
-# the same city, the same mayor and police chief: another incident altogether
+# the same city, the same people: another incident, and
+# apart from the names the texts share nothing
 SCHOOL = (
     "Teenager stabbed outside Springfield high school",
-    "A sixteen-year-old boy was stabbed after a football practice outside Lincoln High "
+    "A teenage boy was stabbed after a football practice outside Lincoln High "
     "School; classmates gave first aid before an ambulance took him to hospital, where he "
-    "is in stable condition. Mayor Tom Baker and police chief Maria Lopez urged calm.",
-    {"PERSON:maria lopez", "PERSON:tom baker", "GPE:springfield", "ORG:lincoln high school"},
+    "is in stable condition. Tom Baker and Maria Lopez of Springfield visited the boy's family.",
+    {"PERSON:maria lopez", "PERSON:tom baker", "GPE:springfield"},
 )
 FLOOD = (
     "Rhine floods Cologne",
