@@ -186,7 +186,7 @@ def measure(lake: Path) -> dict:
     settings = Settings()
     lp = si.LinkParams.from_settings(settings)
     t0 = time.perf_counter()
-    open_ = si.OpenStories(lake, DAY, lp.horizon_days, lp.representatives)
+    open_ = si.OpenStories(lake, DAY, lp.horizon_days, lp.representatives, lp.memory_mb)
     phases["open index (DuckDB)"] = time.perf_counter() - t0
     arts = pq.read_table(lake / "day_articles.parquet")
     ents = pq.read_table(lake / "day_entities.parquet")
@@ -204,7 +204,7 @@ def measure(lake: Path) -> dict:
     linked = sum(f < DAY for f in rows[INDEX]["first_seen"].to_pylist())
     return {
         "articles": len(story),
-        "index_articles": open_.n,
+        "index_articles": int(open_.df()[1]),
         "stories": rows[INDEX].num_rows,
         "stories_linked_to_earlier": linked,
         "seconds_total": round(total, 1),

@@ -150,7 +150,7 @@ def day_by_day(
         )
         e = ents[ents.article_id.isin(set(part.id))][ent_cols]
         e = e.assign(country=e.country.where(e.country.notna(), None))
-        open_ = OpenStories(lake, day, lp.horizon_days, lp.representatives)
+        open_ = OpenStories(lake, day, lp.horizon_days, lp.representatives, lp.memory_mb)
         story, rows = assign_day(
             day,
             arts.to_batches(),

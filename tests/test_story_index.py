@@ -113,7 +113,7 @@ def run_day(lake: Path, day: date, docs: dict[str, tuple], lp: LinkParams = LP) 
         ents,
         SP,
         lp,
-        OpenStories(lake, day, lp.horizon_days, lp.representatives),
+        OpenStories(lake, day, lp.horizon_days, lp.representatives, lp.memory_mb),
         earlier=lambda ids: {},
     )
     for part, sch in INDEX_SCHEMAS.items():

@@ -107,7 +107,8 @@ class LinkParams:
     title_terms: int = 12
     top_keys: int = 10  # entity keys named in the stories table
     block_terms: int = 10  # an article's heaviest terms, a candidate must share one
-    max_posting: int = 5_000  # a term more open articles have blocks nothing
+    max_posting: int = 1_000  # a term more open articles have blocks nothing
+    memory_mb: int = 512  # DuckDB's share (the index queries spill past it)
     max_candidates: int = 20  # open stories scored per day cluster
 
     @classmethod
@@ -282,33 +283,34 @@ def stored_vectors(rows: pa.Table) -> Vectors:
 
 
 class OpenStories:
-    """The index parts of the ``horizon_days`` days before ``day``, as DuckDB tables: the
-    open stories' latest ``representatives`` articles (``reps``) and, on demand, the
-    stories' latest rows."""
+    """The index parts of the ``horizon_days`` days before ``day``, queried with DuckDB
+    straight from the Parquet files, in at most ``memory_mb`` (DuckDB spills past it):
+    the window's document frequencies, candidate stories, the candidates' latest
+    ``representatives`` articles and their stories' latest rows."""
 
     def __init__(
-        self, lake: str | os.PathLike[str], day: date, horizon_days: int, representatives: int = 8
+        self,
+        lake: str | os.PathLike[str],
+        day: date,
+        horizon_days: int,
+        representatives: int = 8,
+        memory_mb: int = 512,
     ) -> None:
+        import tempfile
+
         settle(lake)  # an earlier day's publish a crash interrupted is finished first
         state = storage.lake_path(lake) / STATE
         first, last = day - timedelta(days=horizon_days), day - timedelta(days=1)
         on = horizon_days > 0
         self.files = day_files(state, INDEX, first, last) if on else []
-        rep_files = day_files(state, ARTICLES, first, last) if on else []
+        self.rep_files = day_files(state, ARTICLES, first, last) if on else []
         self.df_files = day_files(state, DF, first, last) if on else []
+        self.representatives = representatives
+        self._tmp = tempfile.TemporaryDirectory(prefix="newsflow-stories-")
         self.con = storage.duckdb_connect(lake)
-        if rep_files:
-            self.con.execute(
-                """CREATE TEMP TABLE reps AS
-                   SELECT * FROM read_parquet($files, hive_partitioning = false)
-                   QUALIFY row_number() OVER (
-                       PARTITION BY story_id ORDER BY day DESC, article_id) <= $r""",
-                {"files": rep_files, "r": representatives},
-            )
-        else:
-            self.con.register("reps", schema.STORY_ARTICLES.empty_table())
-        got = self.con.execute("SELECT count(*) FROM reps").fetchone()
-        self.n: int = int(got[0]) if got else 0
+        self.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+        self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
+        self.con.execute("SET preserve_insertion_order = false")
 
     def df(self) -> tuple[dict[str, np.ndarray], int]:
         """Document frequencies of the hashed columns over the horizon's originals, and
@@ -330,10 +332,10 @@ class OpenStories:
 
     def candidates(self, top: sparse.csr_matrix, p: LinkParams) -> tuple[np.ndarray, list[str]]:
         """(today's article row, open story id) pairs sharing one of the terms of
-        ``top`` (each article's heaviest terms that the open articles have) with a
+        ``top`` (each article's heaviest terms that few open articles have) with a
         story's article, at most ``max_candidates`` stories per article (those sharing
         most, ties by id)."""
-        if not self.n or not top.nnz:
+        if not self.rep_files or not top.nnz:
             return np.empty(0, np.int64), []
         coo = top.tocoo()
         self.con.register(
@@ -343,12 +345,13 @@ class OpenStories:
             """SELECT idx, story_id FROM (
                    SELECT t.idx, p.story_id, count(*) AS shared
                    FROM today t
-                   JOIN (SELECT story_id, unnest(text_terms) AS term FROM reps) p USING (term)
+                   JOIN (SELECT story_id, unnest(text_terms) AS term
+                         FROM read_parquet($files, hive_partitioning = false)) p USING (term)
                    GROUP BY ALL)
                QUALIFY row_number() OVER (PARTITION BY idx ORDER BY shared DESC, story_id)
                        <= $per
                ORDER BY idx, story_id""",
-            {"per": p.max_candidates},
+            {"files": self.rep_files, "per": p.max_candidates},
         ).fetchall()
         self.con.unregister("today")
         if not rows:
@@ -357,13 +360,17 @@ class OpenStories:
         return np.asarray(idx, np.int64), list(ids)
 
     def reps_of(self, story_ids: set[str]) -> pa.Table:
-        """The stories' representative articles, by story id and article id."""
-        if not story_ids or not self.n:
+        """The stories' latest ``representatives`` articles, by story id and article id."""
+        if not story_ids or not self.rep_files:
             return schema.STORY_ARTICLES.empty_table()
         self.con.register("want", pa.table({"k": pa.array(sorted(story_ids), pa.string())}))
         out = self.con.sql(
-            "SELECT * FROM reps WHERE story_id IN (SELECT k FROM want) "
-            "ORDER BY story_id, article_id"
+            """SELECT * FROM read_parquet($files, hive_partitioning = false)
+               WHERE story_id IN (SELECT k FROM want)
+               QUALIFY row_number() OVER (
+                   PARTITION BY story_id ORDER BY day DESC, article_id) <= $r
+               ORDER BY story_id, article_id""",
+            params={"files": self.rep_files, "r": self.representatives},
         ).to_arrow_table()
         self.con.unregister("want")
         return out.select(schema.STORY_ARTICLES.names).cast(schema.STORY_ARTICLES)

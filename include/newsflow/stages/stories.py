@@ -42,7 +42,11 @@ def stories(settings: Settings, day: str) -> StageResult:
     work = work_dir(settings)
     link = LinkParams.from_settings(settings)
     open_ = OpenStories(
-        settings.lake, date.fromisoformat(day), link.horizon_days, link.representatives
+        settings.lake,
+        date.fromisoformat(day),
+        link.horizon_days,
+        link.representatives,
+        link.memory_mb,
     )
     story_of, rows = assign_day(
         date.fromisoformat(day),
