@@ -436,16 +436,6 @@ def _pair_dots(
     return out
 
 
-@dataclass
-class Linked:
-    """A day's links: each day cluster's open story (or None) and the pairs scored (for
-    calibration and explanation)."""
-
-    story: list[str | None]
-    pairs: dict[str, np.ndarray]  # cluster, story (position in story_ids), features, z
-    story_ids: list[str]
-
-
 def link_clusters(
     today: dict[str, sparse.csr_matrix],
     idf: Idf,
@@ -455,7 +445,7 @@ def link_clusters(
     day: date,
     sp: StoryParams,
     p: LinkParams,
-) -> Linked:
+) -> list[str | None]:
     """Each day cluster's best open story above the link threshold, or None.
 
     ``today`` are today's originals' vectors weighted by ``idf``, ``window_df`` the
@@ -470,7 +460,7 @@ def link_clusters(
     top.eliminate_zeros()
     a_idx, s_ids = open_.candidates(top, p)
     if not len(a_idx):
-        return Linked(story, {}, [])
+        return story
     reps = open_.reps_of(set(s_ids))
     names = sorted(set(reps["story_id"].to_pylist()))
     spos = {s: k for k, s in enumerate(names)}
@@ -499,13 +489,7 @@ def link_clusters(
 
     gap = np.full(len(names), np.inf)
     np.minimum.at(gap, rep_story, rep_day)
-    feats = {
-        "mean_p": mean(prob),
-        "mean_body": mean(sims["body"]),
-        "mean_title": mean(sims["title"]),
-        "gap": gap[cand[1]],
-    }
-    z = link_logits(feats["mean_p"], feats["mean_body"], feats["mean_title"], feats["gap"], p)
+    z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[cand[1]], p)
     cut = float(np.log(p.threshold / (1 - p.threshold)))
     best: dict[int, tuple[float, str]] = {}
     for k in np.flatnonzero(z >= cut).tolist():
@@ -514,8 +498,7 @@ def link_clusters(
             best[c] = (float(z[k]), s)
     for c, (_, s) in best.items():
         story[c] = s
-    pairs = {"cluster": cand[0], "story": cand[1], "z": z} | feats
-    return Linked(story, pairs, names)
+    return story
 
 
 # --- the day's index rows --------------------------------------------------------------
@@ -716,7 +699,7 @@ def assign_day(
     rep_ids = [a.article_id for a in reps]
     del reps, titles, bodies
     linked = link_clusters(weighted, idf, df["text"], member, open_, day, params, link)
-    final = [old or new for old, new in zip(linked.story, day_ids, strict=True)]
+    final = [old or new for old, new in zip(linked, day_ids, strict=True)]
     story = {a: final[c] for a, c in zip(rep_ids, member.tolist(), strict=True)}
     story.update(earlier({d for d in dup_of if d and d not in story}))
     out: dict[str, str] = {}
