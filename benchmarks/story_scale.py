@@ -115,7 +115,13 @@ def make_day(n: int, seed: int) -> tuple[pa.Table, pa.Table]:
 def build(n: int, days: int, lake: Path) -> None:
     """The day's input files and ``days`` earlier days of index parts in ``lake``."""
     from newsflow.config import Settings
-    from newsflow.story_index import Idf, LinkParams, Vectors, _df, article_rows, df_rows
+    from newsflow.story_index import (
+        LinkParams,
+        OpenStories,
+        article_rows,
+        day_vectors,
+        df_rows,
+    )
 
     lake.mkdir(parents=True, exist_ok=True)
     arts, ents = make_day(n, seed=1)
@@ -125,11 +131,12 @@ def build(n: int, days: int, lake: Path) -> None:
     lp = LinkParams.from_settings(Settings())
     t0 = time.perf_counter()
     texts = old.column("text").to_pylist()
-    v = Vectors.of_articles(texts, texts, old.column("title").to_pylist(), [frozenset()] * n)
-    df = {k: _df(m) for k, m in v.parts().items()}
-    idf = Idf(df, n)
+    empty = OpenStories(lake, DAY, 0).df()  # no earlier days: an empty window
+    _, _, df, stored = day_vectors(
+        texts, texts, old.column("title").to_pylist(), [frozenset()] * n, empty, lp
+    )
     ids = old.column("article_id").to_pylist()
-    rows = article_rows(DAY, ids, ids, v, idf, lp)
+    rows = article_rows(DAY, ids, ids, stored)
     dfs = df_rows(df, n)
     print(f"index rows of {n} articles: {time.perf_counter() - t0:.1f} s", flush=True)
     for back in range(1, days + 1):
@@ -182,7 +189,7 @@ def measure(lake: Path) -> dict:
 
     si.cluster_stories = timed("within-day clustering", si.cluster_stories)
     si.link_clusters = timed("linking to open stories", si.link_clusters)
-    si.Vectors.of_articles = timed("hashed vectors", si.Vectors.of_articles)
+    si.day_vectors = timed("hashed vectors", si.day_vectors)
     settings = Settings()
     lp = si.LinkParams.from_settings(settings)
     t0 = time.perf_counter()

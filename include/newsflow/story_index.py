@@ -170,22 +170,12 @@ def _key_rows(keys: Sequence[frozenset[str]]) -> sparse.csr_matrix:
 
 @dataclass
 class Vectors:
-    """Row-aligned hashed vectors of articles."""
+    """Row-aligned hashed vectors of the index's articles (``stored_vectors``)."""
 
     text: sparse.csr_matrix
     body: sparse.csr_matrix  # the text without its entities' names
     title: sparse.csr_matrix
     keys: sparse.csr_matrix  # entity keys, all kinds side by side, 0/1
-
-    @classmethod
-    def of_articles(
-        cls,
-        texts: Sequence[str],
-        bodies: Sequence[str],
-        titles: Sequence[str],
-        keys: Sequence[frozenset[str]],
-    ) -> Vectors:
-        return cls(_hashed(texts), _hashed(bodies), _hashed(titles), _key_rows(keys))
 
     def parts(self) -> dict[str, sparse.csr_matrix]:
         return {"text": self.text, "body": self.body, "title": self.title, "keys": self.keys}
@@ -196,23 +186,77 @@ class Idf:
     articles (the open stories' and the day's)."""
 
     def __init__(self, df: dict[str, np.ndarray], n: int) -> None:
-        self.raw = {
-            k: (np.log((1.0 + n) / (1.0 + v)) + 1.0).astype(np.float32) for k, v in df.items()
-        }
-        self.w = {k: v.copy() for k, v in self.raw.items()}
-        if n >= 50:  # as cluster_stories' TF-IDF: words of one article or of most say nothing
-            for k in ("text", "body", "title"):
-                self.w[k][(df[k] < 2) | (df[k] > 0.5 * n)] = 0.0
+        self.raw, self.w = {}, {}
+        for k, v in df.items():
+            self.raw[k], self.w[k] = self.of(k, v, n)
+
+    @staticmethod
+    def of(kind: str, df: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(IDF, IDF used for similarities) of one kind: the second, as cluster_stories'
+        TF-IDF on a corpus of 50 or more, is 0 for words of one article or of most."""
+        raw = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        w = raw.copy()
+        if n >= 50 and kind != "keys":
+            w[(df < 2) | (df > 0.5 * n)] = 0.0
+        return raw, w
 
     def weigh(self, v: Vectors) -> dict[str, sparse.csr_matrix]:
         """L2-normalised IDF-weighted rows per feature kind (text, title, people, ...)."""
-        parts = {k: sparse.csr_matrix(m @ sparse.diags(self.w[k])) for k, m in v.parts().items()}
-        out = {k: _normalised(parts[k]) for k in ("text", "body", "title")}
-        for k, kind in enumerate(KINDS):
-            out[kind] = _normalised(
-                sparse.csr_matrix(parts["keys"][:, k * N_KEYS : (k + 1) * N_KEYS])
-            )
+        out: dict[str, sparse.csr_matrix] = {}
+        for k, m in v.parts().items():
+            out |= _weighted(k, m, self.w[k])
         return out
+
+
+def _weighted(kind: str, m: sparse.csr_matrix, w: np.ndarray) -> dict[str, sparse.csr_matrix]:
+    """``m``'s rows weighted by ``w``, L2-normalised; entity keys split by kind."""
+    mw = sparse.csr_matrix(m @ sparse.diags(w))
+    mw.eliminate_zeros()  # the words IDF says nothing of: most of a big day's word pairs
+    if kind != "keys":
+        return {kind: _normalised(mw)}
+    return {
+        name: _normalised(sparse.csr_matrix(mw[:, k * N_KEYS : (k + 1) * N_KEYS]))
+        for k, name in enumerate(KINDS)
+    }
+
+
+def day_vectors(
+    texts: Sequence[str],
+    bodies: Sequence[str],
+    titles: Sequence[str],
+    keys: Sequence[frozenset[str]],
+    window: tuple[dict[str, np.ndarray], int],
+    p: LinkParams,
+) -> tuple[dict[str, sparse.csr_matrix], Idf, dict[str, np.ndarray], dict[str, pa.Array]]:
+    """The day's originals' vectors, one kind at a time (a 100k day's raw word-pair
+    matrix is ~0.3 GB; only the weighted rows, without the words IDF says nothing of,
+    are kept): (weighted rows per kind, the IDF of window + day, the day's document
+    frequencies, the ``story_articles`` term columns)."""
+    df, n_window = window
+    n = n_window + len(keys)
+    weighted: dict[str, sparse.csr_matrix] = {}
+    today: dict[str, np.ndarray] = {}
+    stored: dict[str, pa.Array] = {}
+    for kind, make, k in (
+        ("text", lambda: _hashed(texts), p.text_terms),
+        ("body", lambda: _hashed(bodies), p.text_terms),
+        ("title", lambda: _hashed(titles), p.title_terms),
+        ("keys", lambda: _key_rows(keys), 0),
+    ):
+        m = make()
+        today[kind] = _df(m)
+        raw, w = Idf.of(kind, df[kind] + today[kind], n)
+        if k:
+            # chosen by the IDF without the document-frequency cut: a word only this
+            # article has today may be the one a follow-up shares
+            stored[f"{kind}_terms"], stored[f"{kind}_weights"] = top_terms(m, raw, k)
+        else:
+            stored["key_terms"] = pa.ListArray.from_arrays(
+                pa.array(m.indptr.astype(np.int32)), pa.array(m.indices.astype(np.int32))
+            )
+        weighted |= _weighted(kind, m, w)
+        del m
+    return weighted, Idf({k: df[k] + today[k] for k in df}, n), today, stored
 
 
 def _df(m: sparse.csr_matrix) -> np.ndarray:
@@ -233,22 +277,18 @@ def _top_per_row(m: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
     return out
 
 
-def top_terms(
-    m: sparse.csr_matrix, idf: np.ndarray, k: int
-) -> tuple[list[list[int]], list[list[float]]]:
-    """Each row's ``k`` terms of largest weight x IDF, heaviest first (so a row's first
-    ``block_terms`` are its blocking terms), with their unweighted values."""
-    if not m.shape[0]:
-        return [], []
+def top_terms(m: sparse.csr_matrix, idf: np.ndarray, k: int) -> tuple[pa.Array, pa.Array]:
+    """Each row's ``k`` terms of largest weight x IDF, heaviest first (ties by column),
+    and their unweighted values, as list columns."""
     top = _top_per_row(sparse.csr_matrix(m @ sparse.diags(idf)), k)
     rows = np.repeat(np.arange(m.shape[0]), np.diff(top.indptr))
     order = np.lexsort((top.indices, -top.data, rows))
     cols = top.indices[order]
     vals = top.data[order] / idf[cols]  # the weighted matrix has m's entries x idf
-    bounds = top.indptr[1:-1]
+    offsets = pa.array(top.indptr.astype(np.int32))
     return (
-        [c.tolist() for c in np.split(cols.astype(np.int64), bounds)],
-        [v.tolist() for v in np.split(vals.astype(np.float64), bounds)],
+        pa.ListArray.from_arrays(offsets, pa.array(cols.astype(np.int32))),
+        pa.ListArray.from_arrays(offsets, pa.array(vals.astype(np.float32))),
     )
 
 
@@ -572,31 +612,14 @@ def story_rows(
 
 
 def article_rows(
-    day: date, ids: list[str], stories: list[str], vectors: Vectors, idf: Idf, p: LinkParams
+    day: date, ids: list[str], stories: list[str], stored: dict[str, pa.Array]
 ) -> pa.Table:
-    """The ``story_articles`` rows of the day's originals: their story and the heaviest
-    terms of their vectors (by today's IDF)."""
-    # by the IDF without the document-frequency cut: a word only this article has today
-    # may be the one a follow-up shares
-    t_terms, t_vals = top_terms(vectors.text, idf.raw["text"], p.text_terms)
-    b_terms, b_vals = top_terms(vectors.body, idf.raw["body"], p.text_terms)
-    h_terms, h_vals = top_terms(vectors.title, idf.raw["title"], p.title_terms)
-    k = vectors.keys
-    keys = [k.indices[k.indptr[r] : k.indptr[r + 1]].tolist() for r in range(k.shape[0])]
-    return pa.table(
-        {
-            "story_id": stories,
-            "article_id": ids,
-            "day": [day] * len(ids),
-            "text_terms": t_terms,
-            "text_weights": t_vals,
-            "body_terms": b_terms,
-            "body_weights": b_vals,
-            "title_terms": h_terms,
-            "title_weights": h_vals,
-            "key_terms": keys,
-        },
-        schema=schema.STORY_ARTICLES,
+    """The ``story_articles`` rows of the day's originals: their story and the term
+    columns of ``day_vectors``."""
+    return (
+        pa.table({"story_id": stories, "article_id": ids, "day": [day] * len(ids)} | stored)
+        .select(schema.STORY_ARTICLES.names)
+        .cast(schema.STORY_ARTICLES)
     )
 
 
@@ -685,11 +708,10 @@ def assign_day(
                     StoryInput(r["article_id"], r["published_at"], found, text, r["language"])
                 )
     del keys, spans
-    vectors = Vectors.of_articles([a.text for a in reps], bodies, titles, [a.keys for a in reps])
-    df, n = open_.df()
-    today_df = {name: _df(m) for name, m in vectors.parts().items()}
-    idf = Idf({k: df[k] + today_df[k] for k in df}, n + len(reps))
-    weighted = idf.weigh(vectors)
+    window = open_.df()
+    weighted, idf, today_df, stored = day_vectors(
+        [a.text for a in reps], bodies, titles, [a.keys for a in reps], window, link
+    )
     within = cluster_stories(
         reps, params, {k: weighted[k] for k in ("text", "body", *KINDS)}, link.min_text
     )
@@ -698,7 +720,7 @@ def assign_day(
     member = np.array([cpos[within[a.article_id]] for a in reps], np.int64)
     rep_ids = [a.article_id for a in reps]
     del reps, titles, bodies
-    linked = link_clusters(weighted, idf, df["text"], member, open_, day, params, link)
+    linked = link_clusters(weighted, idf, window[0]["text"], member, open_, day, params, link)
     final = [old or new for old, new in zip(linked, day_ids, strict=True)]
     story = {a: final[c] for a, c in zip(rep_ids, member.tolist(), strict=True)}
     story.update(earlier({d for d in dup_of if d and d not in story}))
@@ -711,7 +733,7 @@ def assign_day(
     old = open_.rows(set(members) - set(day_ids))
     rows = {
         INDEX: story_rows(day, members, arts, old, link.top_keys),
-        ARTICLES: article_rows(day, rep_ids, [story[a] for a in rep_ids], vectors, idf, link),
+        ARTICLES: article_rows(day, rep_ids, [story[a] for a in rep_ids], stored),
         DF: df_rows(today_df, len(rep_ids)),
     }
     return out, rows
