@@ -211,7 +211,7 @@ def measure(lake: Path) -> dict:
     linked = sum(f < DAY for f in rows[INDEX]["first_seen"].to_pylist())
     return {
         "articles": len(story),
-        "index_articles": int(open_.df()[1]),
+        "index_articles": sum(pq.ParquetFile(f).metadata.num_rows for f in open_.rep_files),
         "stories": rows[INDEX].num_rows,
         "stories_linked_to_earlier": linked,
         "seconds_total": round(total, 1),
