@@ -361,10 +361,10 @@ class OpenStories:
         n = 0
         # streamed and summed in numpy: a GROUP BY over 30 days of a 100k-article day's
         # frequencies (~10^8 rows, ~10^7 groups) does not fit DuckDB's memory share
-        reader = self.con.execute(
+        reader = self.con.sql(
             "SELECT kind, term, df FROM read_parquet($files, hive_partitioning = false)",
-            {"files": self.df_files},
-        ).fetch_record_batch(1_000_000)
+            params={"files": self.df_files},
+        ).to_arrow_reader(1_000_000)
         for batch in reader:
             kinds = batch.column(0).to_numpy(zero_copy_only=False)
             terms = batch.column(1).to_numpy()
