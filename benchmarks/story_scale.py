@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     out = subprocess.run(  # pinned to one core: DuckDB's threads share it
         ["taskset", "-c", "0", sys.executable, __file__, "--measure", str(lake)],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,  # the child's errors go to our stderr
         text=True,
         check=True,
     )
