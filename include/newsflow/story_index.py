@@ -378,7 +378,9 @@ class OpenStories:
             n += int(df[kinds == "n"].sum())
         return out, n
 
-    def candidates(self, top: sparse.csr_matrix, p: LinkParams) -> tuple[np.ndarray, list[str]]:
+    def candidates(
+        self, top: sparse.csr_matrix, p: LinkParams, chunk: int = 5_000
+    ) -> tuple[np.ndarray, list[str]]:
         """(today's article row, open story id) pairs sharing one of the terms of
         ``top`` (each article's heaviest terms that few open articles have) with a
         story's article, at most ``max_candidates`` stories per article (those sharing
@@ -386,26 +388,39 @@ class OpenStories:
         if not self.rep_files or not top.nnz:
             return np.empty(0, np.int64), []
         coo = top.tocoo()
-        self.con.register(
-            "today", pa.table({"idx": coo.row.astype(np.int64), "term": coo.col.astype(np.int32)})
+        # the open articles' postings of today's blocking terms, once (a table DuckDB
+        # may spill), then today's articles a chunk at a time: the per-article ranking
+        # of one whole 100k day did not fit DuckDB's memory share
+        self.con.register("terms", pa.table({"term": np.unique(coo.col).astype(np.int32)}))
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE post AS
+               SELECT story_id, term FROM (
+                   SELECT story_id, unnest(text_terms) AS term
+                   FROM read_parquet($files, hive_partitioning = false))
+               WHERE term IN (SELECT term FROM terms)""",
+            {"files": self.rep_files},
         )
-        rows = self.con.execute(
-            """SELECT idx, story_id FROM (
-                   SELECT t.idx, p.story_id, count(*) AS shared
-                   FROM today t
-                   JOIN (SELECT story_id, unnest(text_terms) AS term
-                         FROM read_parquet($files, hive_partitioning = false)) p USING (term)
-                   GROUP BY ALL)
-               QUALIFY row_number() OVER (PARTITION BY idx ORDER BY shared DESC, story_id)
-                       <= $per
-               ORDER BY idx, story_id""",
-            {"files": self.rep_files, "per": p.max_candidates},
-        ).fetchall()
-        self.con.unregister("today")
-        if not rows:
-            return np.empty(0, np.int64), []
-        idx, ids = zip(*rows, strict=True)
-        return np.asarray(idx, np.int64), list(ids)
+        self.con.unregister("terms")
+        idx: list[int] = []
+        ids: list[str] = []
+        row, col = coo.row.astype(np.int64), coo.col.astype(np.int32)
+        for start in range(0, top.shape[0], chunk):
+            sel = (row >= start) & (row < start + chunk)
+            self.con.register("today", pa.table({"idx": row[sel], "term": col[sel]}))
+            for i, s in self.con.execute(
+                """SELECT idx, story_id FROM (
+                       SELECT t.idx, p.story_id, count(*) AS shared
+                       FROM today t JOIN post p USING (term) GROUP BY ALL)
+                   QUALIFY row_number() OVER (PARTITION BY idx ORDER BY shared DESC, story_id)
+                           <= $per
+                   ORDER BY idx, story_id""",
+                {"per": p.max_candidates},
+            ).fetchall():
+                idx.append(i)
+                ids.append(s)
+            self.con.unregister("today")
+        self.con.execute("DROP TABLE post")
+        return np.asarray(idx, np.int64), ids
 
     def reps_of(self, story_ids: set[str]) -> pa.Table:
         """The stories' latest ``representatives`` articles, by story id and article id."""
