@@ -247,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     report = (
         f"""## Cost at scale: a {args.n:,}-article day against {args.days} days of index
 
-Synthetic day (`benchmarks/story_scale.py`): recombined ECB+ paragraphs with synthetic
-names; the index holds {got["index_articles"]:,} earlier articles (the latest
+Synthetic day (`benchmarks/story_scale.py`): events told in ECB+ sentences with synthetic
+names, a fifth continuing earlier days' events; the index holds {got["index_articles"]:,} earlier articles (the latest
 representatives of {args.days} x {args.n:,} stories). One process, one thread.
 
 | figure | value |
