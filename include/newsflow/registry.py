@@ -51,6 +51,9 @@ WORK_TABLES: tuple[str, ...] = (
     "minhash",
     "minhash_signatures",
     "stories",
+    "story_index",
+    "story_articles",
+    "story_df",
     "stats",
 )
 

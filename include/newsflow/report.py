@@ -56,7 +56,7 @@ def _summary(lake: str | os.PathLike[str], d: DayDetail, *, top: int = 10) -> st
     if d.reject_reasons:
         lines.append("  rejects by reason: " + ", ".join(f"{c} {n}" for c, n in d.reject_reasons))
     lines.append(
-        f"  Parquet: {lake}/{{articles,entities,duplicates,rejects,entity_counts}}/dt={r.day}/"
+        f"  Parquet: {lake}/{{articles,entities,duplicates,rejects,entity_counts,stories}}/dt={r.day}/"
     )
     return "\n".join(lines)
 

@@ -38,8 +38,7 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeGuard
@@ -48,12 +47,9 @@ import numpy as np
 from scipy import sparse
 
 from newsflow.clean.metadata import AGENCIES
-from newsflow.entities.known import KnownNames
 from newsflow.ids import stable_id
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from newsflow.config import Settings
 
 STORY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC"})
@@ -175,9 +171,16 @@ def _features(articles: Sequence[StoryInput]) -> dict[str, sparse.csr_matrix]:
 
 
 class _Scorer:
-    def __init__(self, articles: Sequence[StoryInput], params: StoryParams) -> None:
+    def __init__(
+        self,
+        articles: Sequence[StoryInput],
+        params: StoryParams,
+        features: dict[str, sparse.csr_matrix] | None = None,
+        min_body: float = 0.0,
+    ) -> None:
         self.p = params
-        self.f = _features(articles)
+        self.f = _features(articles) if features is None else features
+        self.min_body = min_body if "body" in self.f else 0.0
         self.weights = {
             "text": params.weight_text,
             "people": params.weight_people,
@@ -210,6 +213,11 @@ class _Scorer:
         ya, yb = self.year[ra], self.year[rb]
         known = (ya > 0) & (yb > 0)
         z -= self.p.year_penalty * (known & (np.abs(ya - yb) >= 2))
+        if self.min_body > 0:
+            # shared names alone never link: the texts without them must agree too
+            # (different languages aside: their words cannot agree)
+            la, lb = self.lang[ra], self.lang[rb]
+            z[(sims["body"] < self.min_body) & ~((la > 0) & (lb > 0) & (la != lb))] = -np.inf
         gap = np.abs(self.ts[ra] - self.ts[rb])
         z[gap > self.p.window_days * 86400] = -np.inf  # nan compares False: unknown dates pass
         return z
@@ -219,7 +227,7 @@ class _Scorer:
         memory is len(idx)^2 floats per kind, whatever the vocabulary)."""
         sims = {
             k: (self.f[k][idx] @ self.f[k][idx].T).toarray()
-            for k, w in self.weights.items()
+            for k, w in self.weights.items() | {"body": self.min_body}.items()
             if w and k in self.f
         }
         z = self._logits(sims, idx[:, None], idx[None, :])
@@ -244,7 +252,9 @@ class _Scorer:
     def _links(self, i: np.ndarray, j: np.ndarray, cut: float) -> tuple[np.ndarray, np.ndarray]:
         """(linked?, logit) of the pairs (i, j)."""
         sims = {
-            k: _pair_dots(self.f[k], i, j) for k, w in self.weights.items() if w and k in self.f
+            k: _pair_dots(self.f[k], i, j)
+            for k, w in self.weights.items() | {"body": self.min_body}.items()
+            if w and k in self.f
         }
         z = self._logits(sims, i, j)
         ok = z >= cut
@@ -357,20 +367,34 @@ def _components(
     return [members[part] for part in np.split(order, bounds)]
 
 
-def cluster_stories(articles: Sequence[StoryInput], params: StoryParams) -> dict[str, str]:
+def cluster_stories(
+    articles: Sequence[StoryInput],
+    params: StoryParams,
+    features: dict[str, sparse.csr_matrix] | None = None,
+    min_body: float = 0.0,
+) -> dict[str, str]:
     """``{article_id: story_id}``; a story's id is derived from its smallest article id.
 
-    The result does not depend on the order of ``articles``.
+    ``features`` (L2-normalised rows of ``text``, ``people``, ``orgs``, ``places`` and
+    optionally ``body``, row for row with ``articles``) replace the TF-IDF of the
+    articles alone: the daily run passes vectors weighted by the IDF of the whole story
+    horizon, steadier than one small day's. With ``body`` (the texts without the names
+    of their entities), two articles in one language whose bodies' cosine is below
+    ``min_body`` are never linked, whatever names they share. The result does not
+    depend on the order of ``articles``.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
     p = params
-    arts = sorted(articles, key=lambda a: a.article_id)
+    order = sorted(range(len(articles)), key=lambda k: articles[k].article_id)
+    arts = [articles[k] for k in order]
+    if features is not None:
+        features = {k: sparse.csr_matrix(m[order]) for k, m in features.items()}
     n = len(arts)
     groups: list[list[int]] = []
     if n > 1:
-        scorer = _Scorer(arts, p)
+        scorer = _Scorer(arts, p, features, min_body)
         # Components of linked pairs bound the average-linkage runs (an average-linkage
         # cluster never spans two components). A component too large for a dense block
         # is chained, not one event: it is split again at a stricter link threshold
@@ -410,54 +434,3 @@ def cluster_stories(articles: Sequence[StoryInput], params: StoryParams) -> dict
 def stable_story(article_id: str) -> str:
     """The story id of an article that is in no story with others: its own."""
     return stable_id("story", article_id)
-
-
-def assign_stories(
-    articles: Iterable[pa.RecordBatch],
-    entities: Iterable[pa.RecordBatch],
-    params: StoryParams,
-    *,
-    earlier: Callable[[set[str]], dict[str, str]],
-) -> dict[str, str]:
-    """``{article_id: story_id}`` for every article of a day.
-
-    ``articles`` are the day's deduped rows (``article_id``, ``published_at``,
-    ``is_duplicate``, ``duplicate_of``, ``text``, ``language``), ``entities`` its mentions
-    (``article_id``, ``entity_key``, ``label``, ``country``); ``earlier`` gives the
-    story of earlier days' articles. Originals are clustered (``cluster_stories``); a copy
-    joins its original's story, from today or from the day the original was published; an
-    article in no story gets one of its own. Only the originals' texts and story keys are
-    held, and rows become Python objects a batch at a time (a whole day's entities as
-    dicts would take gigabytes at 100k articles).
-    """
-    keys: dict[str, set[str]] = {}
-    names = KnownNames()  # for articles with no entities (a language with no NER model)
-    for batch in entities:
-        for r in batch.to_pylist():
-            k = story_key(r["entity_key"], r["label"], r["country"])
-            if k:
-                # one string per distinct key, not one per mention (~0.1 GB at 100k)
-                k = sys.intern(k)
-                keys.setdefault(r["article_id"], set()).add(k)
-                names.add(r["entity_key"], k)
-    # one pass: the originals become story inputs; every row's id and original is kept
-    ids: list[str] = []
-    dup_of: list[str | None] = []
-    reps: list[StoryInput] = []
-    for batch in articles:
-        for r in batch.to_pylist():
-            ids.append(r["article_id"])
-            dup_of.append(r["duplicate_of"])
-            if not r["is_duplicate"]:
-                found = frozenset(keys.get(r["article_id"], ())) or names.keys_in(r["text"])
-                reps.append(
-                    StoryInput(r["article_id"], r["published_at"], found, r["text"], r["language"])
-                )
-    del keys, names
-    story = cluster_stories(reps, params)
-    del reps
-    story.update(earlier({d for d in dup_of if d and d not in story}))
-    return {
-        a: (story.get(d) if d else story.get(a)) or stable_story(a)
-        for a, d in zip(ids, dup_of, strict=True)
-    }

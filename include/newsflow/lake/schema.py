@@ -90,6 +90,44 @@ DUPLICATES = pa.schema(
 # _work/stories: each article's story (the stories stage's output, publish joins it in)
 STORIES = pa.schema([("article_id", pa.string()), ("story_id", pa.string())])
 
+_STORY_SUMMARY = [
+    ("story_id", pa.string()),
+    ("title", pa.string()),  # the headline of the story's first article
+    ("first_seen", pa.date32()),  # the first and latest day with an article of the story
+    ("last_seen", pa.date32()),
+    ("days", pa.int32()),  # days with an article of the story, up to this one
+    ("articles", pa.int64()),  # articles of the story up to this day (copies included)
+    ("articles_today", pa.int32()),  # of them, this day's
+    ("sources", pa.list_(pa.string())),  # distinct sources so far, sorted
+    ("languages", pa.list_(pa.string())),
+    ("entity_keys", pa.list_(pa.string())),  # most named story keys, most articles first
+]
+# The published stories table: one row per story with an article on the day, as it
+# stands at the end of that day.
+STORY_SUMMARY = pa.schema(_STORY_SUMMARY)
+# The cross-day story index (LAKE/_state, internal; see newsflow/story_index.py):
+# story_index/dt=D: the summary of every story D touched, with the counts of its entity
+# keys; story_articles/dt=D: D's originals, their story and their hashed vectors (the
+# heaviest terms first; entity keys' columns), what a later day compares its own with.
+STORY_INDEX = pa.schema(_STORY_SUMMARY + [("entity_counts", pa.list_(pa.int32()))])
+STORY_ARTICLES = pa.schema(
+    [
+        ("story_id", pa.string()),
+        ("article_id", pa.string()),
+        ("day", pa.date32()),
+        ("text_terms", pa.list_(pa.int32())),
+        ("text_weights", pa.list_(pa.float32())),
+        ("body_terms", pa.list_(pa.int32())),  # the text without its entities' names
+        ("body_weights", pa.list_(pa.float32())),
+        ("title_terms", pa.list_(pa.int32())),
+        ("title_weights", pa.list_(pa.float32())),
+        ("key_terms", pa.list_(pa.int32())),
+    ]
+)
+# story_df/dt=D: D's originals' document frequencies per hashed column (kind text,
+# body, title or keys), and their number (kind "n"): the IDF of the story horizon
+STORY_DF = pa.schema([("kind", pa.string()), ("term", pa.int32()), ("df", pa.int32())])
+
 MINHASH_BANDS = pa.schema(
     [("article_id", pa.string()), ("band", pa.int16()), ("bucket", pa.int64())]
 )

@@ -56,6 +56,17 @@ ENTITY_COUNTS_SQL = f"""
     ORDER BY articles DESC, mentions DESC, entity_key  -- a total order: same bytes"""
 
 
+STORIES_SQL = """
+    SELECT {columns} FROM read_parquet($story_index, hive_partitioning = false)
+    ORDER BY story_id"""
+
+
+def stories_sql(names: list[str]) -> str:
+    """The stories table (``names``: its columns) from the stories stage's index rows:
+    the same rows without the vectors the cross-day index keeps."""
+    return STORIES_SQL.format(columns=", ".join(f'"{c}"' for c in names))
+
+
 def articles_sql(names: list[str]) -> str:
     """The articles query selecting ``names`` (the published columns, in order): every
     column from the deduped rows but ``story_id``, which the stories stage assigned."""

@@ -1,5 +1,5 @@
-"""publish: the day's work files -> the public tables, the cross-day index's part and the
-manifest, swapped in together atomically; then the work files are removed.
+"""publish: the day's work files -> the public tables, the cross-day indexes' parts (dedup
+and stories) and the manifest, swapped in together atomically; then the work files are removed.
 
 Memory is bounded by DuckDB's ``publish_memory_mb``: the tables stream from the work
 files to the lake.
@@ -29,6 +29,7 @@ from newsflow.lake.partition import (
 )
 from newsflow.registry import WORK_TABLES
 from newsflow.stages.common import StageResult, finish, partition_rows, work_dir
+from newsflow.story_index import publish_story_index
 
 log = logging.getLogger("newsflow")
 
@@ -49,7 +50,7 @@ def publish(settings: Settings, day: str, *, run_id: str | None = None) -> Stage
         return done
     files = {
         t: [storage.uri(f) for f in partition_files(work, t, day)]
-        for t in ("deduped", "entities", "stories")
+        for t in ("deduped", "entities", "stories", "story_index")
     }
     rg = settings.row_group_size
 
@@ -72,12 +73,13 @@ def publish(settings: Settings, day: str, *, run_id: str | None = None) -> Stage
         "duplicates": (iter_partition(work, "duplicates", day, batch_size=rg), schema.DUPLICATES),
         "rejects": (rejects, schema.REJECTS),
         "entity_counts": (query(views.ENTITY_COUNTS_SQL), schema.ENTITY_COUNTS),
+        "stories": (query(views.stories_sql(schema.STORY_SUMMARY.names)), schema.STORY_SUMMARY),
     }
     written = {
         table: write_partition(lake, table, day, batches, sch, row_group_size=rg, swap=False)
         for table, (batches, sch) in out.items()
     }
-    index_swaps = publish_index(settings, work, day)
+    index_swaps = publish_index(settings, work, day) + publish_story_index(settings, work, day)
     tables = ("articles", "duplicates", "entities", "rejects")
     counts = {t: partition_rows(written[t]) for t in tables}
     counts["stories"] = _distinct_stories(written["articles"])

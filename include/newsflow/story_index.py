@@ -1,0 +1,780 @@
+"""Stories across days: the cross-day story index and the linking of a day's stories to
+the open ones.
+
+A day's originals are first clustered among themselves (``cluster_stories``). Each of
+those day clusters then either joins an *open* story of an earlier day or starts a new
+one. A story is open while its last article is at most ``story_horizon_days`` old. What
+a later day needs of it is kept per day under ``LAKE/_state``:
+
+* ``story_index/dt=D``: one row per story D touched, the story as it stands at the end
+  of D (first/last seen, days, articles, sources, languages, entity keys, headline):
+  the published ``stories`` table plus the entity keys' counts;
+* ``story_articles/dt=D``: D's originals with their story and their vectors: *hashed*
+  weights of the words and word pairs of text and title and of the entity keys of
+  people / organisations / places (no vocabulary has to persist; the IDF that weighs
+  them is computed when a day links, over the open stories' articles and the day's).
+
+Linking is the all-at-once model carried over days: the pairwise link probability
+``p_ab`` of two articles is ``cluster_stories``' logistic score (text cosine, people,
+organisations, places), and a day cluster ``c`` is scored against an open story ``s``
+through its latest ``representatives`` articles (average linkage, as all-at-once)::
+
+    z = bias + w_pair * logit(mean p_ab) + w_title * mean cos_title - decay * (gap - 1)
+
+``gap`` is the days since the story's latest article. ``c`` joins the best-scoring
+``s`` when ``sigmoid(z) >= threshold`` **and** the mean text cosine reaches ``min_text``:
+shared people or places never link two texts that disagree (a shared city, a shared
+politician), and the further apart, the stronger the evidence must be. The link
+parameters are calibrated on a day-by-day ECB+ stream (odd topics only;
+``benchmarks/story_stream.py --fit``). Articles in different languages are linked
+within a day only (their text cosine says nothing, and entities alone never link).
+
+Ids and reruns:
+
+* a story's id is derived from the smallest article id of the day cluster that started
+  it; a later day only ever adds articles to it, so an existing ``story_id`` never
+  changes when later days arrive;
+* day D reads only the index parts of days before D, and publish swaps in D's parts
+  with D's tables (replacing them on a rerun), so rerunning D gives the same ids;
+* rebuilding an earlier day C does not rewrite later days: a later day D keeps the
+  links it made against the index as it was when D ran (the dedup index's rule). To
+  carry C's change forward, rerun the later days in date order (a backfill): each
+  reads the index its predecessors left, so the result is a function of the inputs.
+
+Memory: the open stories are not loaded whole. Candidates come from a DuckDB join (out
+of core) of today's articles' heaviest terms with the open articles' first
+``block_terms`` terms; only the candidates' representatives are read.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+from scipy import sparse
+
+from newsflow.entities.known import KnownNames
+from newsflow.lake import schema, storage
+from newsflow.lake.partition import iter_partition, partition_dir, settle, write_partition
+from newsflow.lake.query import day_files
+from newsflow.stories import (
+    KIND_OF_PREFIX,
+    StoryInput,
+    StoryParams,
+    cluster_stories,
+    stable_story,
+    story_key,
+)
+
+if TYPE_CHECKING:
+    from newsflow.config import Settings
+
+STATE = "_state"
+INDEX = "story_index"  # LAKE/_state/story_index/dt=D: the stories D touched
+ARTICLES = "story_articles"  # LAKE/_state/story_articles/dt=D: D's originals' vectors
+DF = "story_df"  # LAKE/_state/story_df/dt=D: D's document frequencies of hashed terms
+INDEX_SCHEMAS = {INDEX: schema.STORY_INDEX, ARTICLES: schema.STORY_ARTICLES, DF: schema.STORY_DF}
+# hashed text / title features: at 2^20 colliding rare word pairs cost ECB+ 3 points of
+# F1 (a word pair of one article looks shared); changing it starts a new index
+N_TERMS = 1 << 22
+N_KEYS = 1 << 18  # hashed entity keys per kind
+KINDS = ("people", "orgs", "places")
+_DF_SIZES = {"text": N_TERMS, "body": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
+
+
+@dataclass(frozen=True)
+class LinkParams:
+    """The cross-day link score (see the module docstring); the defaults are the
+    settings' ``story_link_*`` and ``story_horizon_days``."""
+
+    weight_pair: float
+    weight_title: float
+    decay: float
+    bias: float
+    threshold: float
+    min_text: float
+    horizon_days: int = 30
+    representatives: int = 8  # latest articles a story is compared through
+    text_terms: int = 48  # terms of an article's text vector kept in the index
+    title_terms: int = 12
+    top_keys: int = 10  # entity keys named in the stories table
+    block_terms: int = 10  # an article's heaviest terms, a candidate must share one
+    max_posting: int = 1_000  # a term more open articles have blocks nothing
+    memory_mb: int = 512  # DuckDB's share (the index queries spill past it)
+    max_candidates: int = 20  # open stories scored per day cluster
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LinkParams:
+        return replace(
+            settings.params(cls, "story_link_"), horizon_days=settings.story_horizon_days
+        )
+
+
+# --- vectors ---------------------------------------------------------------------------
+
+
+def _hashed(texts: Sequence[str]) -> sparse.csr_matrix:
+    """Sublinear term counts of words and word pairs, hashed, rows L2-normalised."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    m = HashingVectorizer(
+        n_features=N_TERMS,
+        alternate_sign=False,
+        norm=None,
+        ngram_range=(1, 2),
+        stop_words="english",
+        dtype=np.float32,
+    ).transform(texts)
+    m = sparse.csr_matrix(m, dtype=np.float32)
+    m.data = 1.0 + np.log(m.data)
+    return _normalised(m)
+
+
+def _normalised(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    out = sparse.csr_matrix(sparse.diags((1.0 / norms).astype(np.float32)) @ m)
+    out.sort_indices()
+    return out
+
+
+def key_feature(key: str) -> int | None:
+    """The hashed column of a story key (``PERSON:…``, ``country:…``): kind k of
+    ``KINDS`` owns columns [k*N_KEYS, (k+1)*N_KEYS)."""
+    from sklearn.utils import murmurhash3_32
+
+    kind = KIND_OF_PREFIX.get(key.split(":", 1)[0])
+    if kind is None:
+        return None
+    return KINDS.index(kind) * N_KEYS + int(murmurhash3_32(key, positive=True)) % N_KEYS
+
+
+def _key_rows(keys: Sequence[frozenset[str]]) -> sparse.csr_matrix:
+    rows, cols = [], []
+    for r, ks in enumerate(keys):
+        for c in sorted({f for f in map(key_feature, ks) if f is not None}):
+            rows.append(r)
+            cols.append(c)
+    return sparse.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(keys), len(KINDS) * N_KEYS)
+    )
+
+
+@dataclass
+class Vectors:
+    """Row-aligned hashed vectors of the index's articles (``stored_vectors``)."""
+
+    text: sparse.csr_matrix
+    body: sparse.csr_matrix  # the text without its entities' names
+    title: sparse.csr_matrix
+    keys: sparse.csr_matrix  # entity keys, all kinds side by side, 0/1
+
+    def parts(self) -> dict[str, sparse.csr_matrix]:
+        return {"text": self.text, "body": self.body, "title": self.title, "keys": self.keys}
+
+
+class Idf:
+    """Smoothed IDF per hashed column, from document frequencies ``df`` over ``n``
+    articles (the open stories' and the day's)."""
+
+    def __init__(self, df: dict[str, np.ndarray], n: int) -> None:
+        self.raw, self.w = {}, {}
+        for k, v in df.items():
+            self.raw[k], self.w[k] = self.of(k, v, n)
+
+    @staticmethod
+    def of(kind: str, df: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(IDF, IDF used for similarities) of one kind: the second, as cluster_stories'
+        TF-IDF on a corpus of 50 or more, is 0 for words of one article or of most."""
+        raw = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        w = raw.copy()
+        if n >= 50 and kind != "keys":
+            w[(df < 2) | (df > 0.5 * n)] = 0.0
+        return raw, w
+
+    def weigh(self, v: Vectors) -> dict[str, sparse.csr_matrix]:
+        """L2-normalised IDF-weighted rows per feature kind (text, title, people, ...)."""
+        out: dict[str, sparse.csr_matrix] = {}
+        for k, m in v.parts().items():
+            out |= _weighted(k, m, self.w[k])
+        return out
+
+
+def _weighted(kind: str, m: sparse.csr_matrix, w: np.ndarray) -> dict[str, sparse.csr_matrix]:
+    """``m``'s rows weighted by ``w``, L2-normalised; entity keys split by kind."""
+    mw = sparse.csr_matrix(m @ sparse.diags(w))
+    mw.eliminate_zeros()  # the words IDF says nothing of: most of a big day's word pairs
+    if kind != "keys":
+        return {kind: _normalised(mw)}
+    return {
+        name: _normalised(sparse.csr_matrix(mw[:, k * N_KEYS : (k + 1) * N_KEYS]))
+        for k, name in enumerate(KINDS)
+    }
+
+
+def day_vectors(
+    texts: Sequence[str],
+    bodies: Sequence[str],
+    titles: Sequence[str],
+    keys: Sequence[frozenset[str]],
+    window: tuple[dict[str, np.ndarray], int],
+    p: LinkParams,
+) -> tuple[dict[str, sparse.csr_matrix], Idf, dict[str, np.ndarray], dict[str, pa.Array]]:
+    """The day's originals' vectors, one kind at a time (a 100k day's raw word-pair
+    matrix is ~0.3 GB; only the weighted rows, without the words IDF says nothing of,
+    are kept): (weighted rows per kind, the IDF of window + day, the day's document
+    frequencies, the ``story_articles`` term columns)."""
+    df, n_window = window
+    n = n_window + len(keys)
+    weighted: dict[str, sparse.csr_matrix] = {}
+    today: dict[str, np.ndarray] = {}
+    stored: dict[str, pa.Array] = {}
+    for kind, make, k in (
+        ("text", lambda: _hashed(texts), p.text_terms),
+        ("body", lambda: _hashed(bodies), p.text_terms),
+        ("title", lambda: _hashed(titles), p.title_terms),
+        ("keys", lambda: _key_rows(keys), 0),
+    ):
+        m = make()
+        today[kind] = _df(m)
+        raw, w = Idf.of(kind, df[kind] + today[kind], n)
+        if k:
+            # chosen by the IDF without the document-frequency cut: a word only this
+            # article has today may be the one a follow-up shares
+            stored[f"{kind}_terms"], stored[f"{kind}_weights"] = top_terms(m, raw, k)
+        else:
+            stored["key_terms"] = pa.ListArray.from_arrays(
+                pa.array(m.indptr.astype(np.int32)), pa.array(m.indices.astype(np.int32))
+            )
+        weighted |= _weighted(kind, m, w)
+        del m
+    return weighted, Idf({k: df[k] + today[k] for k in df}, n), today, stored
+
+
+def _df(m: sparse.csr_matrix) -> np.ndarray:
+    return np.bincount(m.indices, minlength=m.shape[1]).astype(np.float32)
+
+
+def _top_per_row(m: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
+    """``m`` with only each row's ``k`` largest entries (ties by column)."""
+    n = m.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(m.indptr))
+    order = np.lexsort((m.indices, -m.data, rows))
+    rank = np.empty(m.nnz, np.int64)
+    rank[order] = np.arange(m.nnz) - m.indptr[:-1][rows[order]]
+    keep = rank < k
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=n))])
+    out = sparse.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
+    out.sort_indices()
+    return out
+
+
+def top_terms(m: sparse.csr_matrix, idf: np.ndarray, k: int) -> tuple[pa.Array, pa.Array]:
+    """Each row's ``k`` terms of largest weight x IDF, heaviest first (ties by column),
+    and their unweighted values, as list columns."""
+    top = _top_per_row(sparse.csr_matrix(m @ sparse.diags(idf)), k)
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(top.indptr))
+    order = np.lexsort((top.indices, -top.data, rows))
+    cols = top.indices[order]
+    vals = top.data[order] / idf[cols]  # the weighted matrix has m's entries x idf
+    offsets = pa.array(top.indptr.astype(np.int32))
+    return (
+        pa.ListArray.from_arrays(offsets, pa.array(cols.astype(np.int32))),
+        pa.ListArray.from_arrays(offsets, pa.array(vals.astype(np.float32))),
+    )
+
+
+def _lists_to_csr(
+    terms: pa.ChunkedArray, weights: pa.ChunkedArray | None, size: int
+) -> sparse.csr_matrix:
+    t = terms.combine_chunks()
+    offsets = np.array(t.offsets, np.int64)
+    cols = np.array(t.flatten().to_numpy(zero_copy_only=False), np.int32)
+    data = (
+        np.array(weights.combine_chunks().flatten().to_numpy(zero_copy_only=False), np.float32)
+        if weights is not None
+        else np.ones(len(cols), np.float32)
+    )
+    m = sparse.csr_matrix((data, cols, offsets - offsets[0]), shape=(len(t), size))
+    m.sum_duplicates()
+    m.sort_indices()
+    return m
+
+
+def stored_vectors(rows: pa.Table) -> Vectors:
+    """The (unweighted) vectors of ``story_articles`` rows."""
+    return Vectors(
+        _lists_to_csr(rows["text_terms"], rows["text_weights"], N_TERMS),
+        _lists_to_csr(rows["body_terms"], rows["body_weights"], N_TERMS),
+        _lists_to_csr(rows["title_terms"], rows["title_weights"], N_TERMS),
+        _lists_to_csr(rows["key_terms"], None, len(KINDS) * N_KEYS),
+    )
+
+
+# --- the index on disk -----------------------------------------------------------------
+
+
+class OpenStories:
+    """The index parts of the ``horizon_days`` days before ``day``, queried with DuckDB
+    straight from the Parquet files, in at most ``memory_mb`` (DuckDB spills past it):
+    the window's document frequencies, candidate stories, the candidates' latest
+    ``representatives`` articles and their stories' latest rows."""
+
+    def __init__(
+        self,
+        lake: str | os.PathLike[str],
+        day: date,
+        horizon_days: int,
+        representatives: int = 8,
+        memory_mb: int = 512,
+    ) -> None:
+        import tempfile
+
+        settle(lake)  # an earlier day's publish a crash interrupted is finished first
+        state = storage.lake_path(lake) / STATE
+        first, last = day - timedelta(days=horizon_days), day - timedelta(days=1)
+        on = horizon_days > 0
+        self.files = day_files(state, INDEX, first, last) if on else []
+        self.rep_files = day_files(state, ARTICLES, first, last) if on else []
+        self.df_files = day_files(state, DF, first, last) if on else []
+        self.representatives = representatives
+        self._tmp = tempfile.TemporaryDirectory(prefix="newsflow-stories-")
+        self.con = storage.duckdb_connect(lake)
+        self.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+        self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
+        self.con.execute("SET preserve_insertion_order = false")
+
+    def df(self) -> tuple[dict[str, np.ndarray], int]:
+        """Document frequencies of the hashed columns over the horizon's originals, and
+        their number (from the days' ``story_df`` parts)."""
+        out = {name: np.zeros(size, np.float32) for name, size in _DF_SIZES.items()}
+        if not self.df_files:
+            return out, 0
+        n = 0
+        # streamed and summed in numpy: a GROUP BY over 30 days of a 100k-article day's
+        # frequencies (~10^8 rows, ~10^7 groups) does not fit DuckDB's memory share
+        reader = self.con.sql(
+            "SELECT kind, term, df FROM read_parquet($files, hive_partitioning = false)",
+            params={"files": self.df_files},
+        ).to_arrow_reader(1_000_000)
+        for batch in reader:
+            kinds = batch.column(0).to_numpy(zero_copy_only=False)
+            terms = batch.column(1).to_numpy()
+            df = batch.column(2).to_numpy().astype(np.float32)
+            for name, arr in out.items():
+                sel = kinds == name
+                if sel.any():
+                    arr += np.bincount(terms[sel], weights=df[sel], minlength=len(arr)).astype(
+                        np.float32
+                    )
+            n += int(df[kinds == "n"].sum())
+        return out, n
+
+    def candidates(
+        self, top: sparse.csr_matrix, p: LinkParams, chunk: int = 5_000
+    ) -> tuple[np.ndarray, list[str]]:
+        """(today's article row, open story id) pairs sharing one of the terms of
+        ``top`` (each article's heaviest terms that few open articles have) with a
+        story's article, at most ``max_candidates`` stories per article (those sharing
+        most, ties by id)."""
+        if not self.rep_files or not top.nnz:
+            return np.empty(0, np.int64), []
+        coo = top.tocoo()
+        # the open articles' postings of today's blocking terms, once (a table DuckDB
+        # may spill), then today's articles a chunk at a time: the per-article ranking
+        # of one whole 100k day did not fit DuckDB's memory share
+        self.con.register("terms", pa.table({"term": np.unique(coo.col).astype(np.int32)}))
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE post AS
+               SELECT story_id, term FROM (
+                   SELECT story_id, unnest(text_terms) AS term
+                   FROM read_parquet($files, hive_partitioning = false))
+               WHERE term IN (SELECT term FROM terms)""",
+            {"files": self.rep_files},
+        )
+        self.con.unregister("terms")
+        idx: list[int] = []
+        ids: list[str] = []
+        row, col = coo.row.astype(np.int64), coo.col.astype(np.int32)
+        for start in range(0, top.shape[0], chunk):
+            sel = (row >= start) & (row < start + chunk)
+            self.con.register("today", pa.table({"idx": row[sel], "term": col[sel]}))
+            for i, s in self.con.execute(
+                """SELECT idx, story_id FROM (
+                       SELECT t.idx, p.story_id, count(*) AS shared
+                       FROM today t JOIN post p USING (term) GROUP BY ALL)
+                   QUALIFY row_number() OVER (PARTITION BY idx ORDER BY shared DESC, story_id)
+                           <= $per
+                   ORDER BY idx, story_id""",
+                {"per": p.max_candidates},
+            ).fetchall():
+                idx.append(i)
+                ids.append(s)
+            self.con.unregister("today")
+        self.con.execute("DROP TABLE post")
+        return np.asarray(idx, np.int64), ids
+
+    def reps_of(self, story_ids: set[str]) -> pa.Table:
+        """The stories' latest ``representatives`` articles, by story id and article id."""
+        if not story_ids or not self.rep_files:
+            return schema.STORY_ARTICLES.empty_table()
+        self.con.register("want", pa.table({"k": pa.array(sorted(story_ids), pa.string())}))
+        out = self.con.sql(
+            """SELECT * FROM read_parquet($files, hive_partitioning = false)
+               WHERE story_id IN (SELECT k FROM want)
+               QUALIFY row_number() OVER (
+                   PARTITION BY story_id ORDER BY day DESC, article_id) <= $r
+               ORDER BY story_id, article_id""",
+            params={"files": self.rep_files, "r": self.representatives},
+        ).to_arrow_table()
+        self.con.unregister("want")
+        return out.select(schema.STORY_ARTICLES.names).cast(schema.STORY_ARTICLES)
+
+    def rows(self, story_ids: set[str]) -> pa.Table:
+        """The stories' latest ``story_index`` rows, by story id."""
+        if not story_ids or not self.files:
+            return schema.STORY_INDEX.empty_table()
+        self.con.register("want", pa.table({"k": pa.array(sorted(story_ids), pa.string())}))
+        out = self.con.sql(
+            """SELECT * FROM read_parquet($files, hive_partitioning = false)
+               WHERE story_id IN (SELECT k FROM want)
+               QUALIFY row_number() OVER (PARTITION BY story_id ORDER BY last_seen DESC) = 1
+               ORDER BY story_id""",
+            params={"files": self.files},
+        ).to_arrow_table()
+        self.con.unregister("want")
+        return out.select(schema.STORY_INDEX.names).cast(schema.STORY_INDEX)
+
+
+# --- linking ---------------------------------------------------------------------------
+
+
+def pair_logits(sims: dict[str, np.ndarray], sp: StoryParams) -> np.ndarray:
+    """``cluster_stories``' pairwise link score of article pairs from their cosines."""
+    return (
+        sp.bias
+        + sp.weight_text * sims["text"]
+        + sp.weight_people * sims["people"]
+        + sp.weight_orgs * sims["orgs"]
+        + sp.weight_places * sims["places"]
+    )
+
+
+def link_logits(
+    mean_p: np.ndarray,
+    mean_body: np.ndarray,
+    mean_title: np.ndarray,
+    gap_days: np.ndarray,
+    p: LinkParams,
+) -> np.ndarray:
+    """The cross-day link score of (day cluster, open story) pairs; -inf where the texts
+    disagree (the mean cosine of the texts without their entities' names is below
+    ``min_text``), whatever names they share."""
+    q = np.clip(mean_p, 1e-6, 1 - 1e-6)
+    z = (
+        p.bias
+        + p.weight_pair * np.log(q / (1 - q))
+        + p.weight_title * mean_title
+        - p.decay * np.maximum(gap_days - 1, 0)
+    )
+    z[mean_body < p.min_text] = -np.inf
+    return z
+
+
+def _pair_dots(
+    a: sparse.csr_matrix, b: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 20_000
+) -> np.ndarray:
+    out = np.empty(len(i), np.float64)
+    for s in range(0, len(i), chunk):
+        x, y = a[i[s : s + chunk]], b[j[s : s + chunk]]
+        out[s : s + chunk] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
+    return out
+
+
+def link_clusters(
+    today: dict[str, sparse.csr_matrix],
+    idf: Idf,
+    window_df: np.ndarray,
+    member: np.ndarray,
+    open_: OpenStories,
+    day: date,
+    sp: StoryParams,
+    p: LinkParams,
+) -> list[str | None]:
+    """Each day cluster's best open story above the link threshold, or None.
+
+    ``today`` are today's originals' vectors weighted by ``idf``, ``window_df`` the
+    open days' document frequencies of text terms, ``member`` each original's day
+    cluster (0..k-1)."""
+    n_clusters = int(member.max()) + 1 if len(member) else 0
+    story: list[str | None] = [None] * n_clusters
+    # block on each article's heaviest words that some open articles have, but not too
+    # many (a word most articles have names no single event)
+    usable = ((window_df > 0) & (window_df <= p.max_posting)).astype(np.float32)
+    top = _top_per_row(sparse.csr_matrix(today["text"] @ sparse.diags(usable)), p.block_terms)
+    top.eliminate_zeros()
+    a_idx, s_ids = open_.candidates(top, p)
+    if not len(a_idx):
+        return story
+    reps = open_.reps_of(set(s_ids))
+    names = sorted(set(reps["story_id"].to_pylist()))
+    spos = {s: k for k, s in enumerate(names)}
+    rep_story = np.array([spos[s] for s in reps["story_id"].to_pylist()], np.int64)
+    rep_day = np.array([(day - d).days for d in reps["day"].to_pylist()], np.float64)
+    theirs = idf.weigh(stored_vectors(reps))
+    # (cluster, story) candidates, then every (cluster article, story representative)
+    cand = np.unique(np.stack([member[a_idx], np.array([spos[s] for s in s_ids])]), axis=1)
+    order = np.argsort(member, kind="stable")
+    c_start = np.searchsorted(member[order], np.arange(n_clusters + 1))
+    r_start = np.searchsorted(rep_story, np.arange(len(names) + 1))
+    ia, ib, pid = [], [], []
+    for k, (c, s) in enumerate(cand.T.tolist()):
+        arts = order[c_start[c] : c_start[c + 1]][: p.representatives]
+        rep = np.arange(r_start[s], r_start[s + 1])
+        ia.append(np.repeat(arts, len(rep)))
+        ib.append(np.tile(rep, len(arts)))
+        pid.append(np.full(len(arts) * len(rep), k))
+    i, j, g = (np.concatenate(x) for x in (ia, ib, pid))
+    sims = {k: _pair_dots(today[k], theirs[k], i, j) for k in today}
+    prob = 1.0 / (1.0 + np.exp(-pair_logits(sims, sp)))
+    count = np.bincount(g, minlength=cand.shape[1])
+
+    def mean(x: np.ndarray) -> np.ndarray:
+        return np.bincount(g, weights=x, minlength=cand.shape[1]) / count
+
+    gap = np.full(len(names), np.inf)
+    np.minimum.at(gap, rep_story, rep_day)
+    z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[cand[1]], p)
+    cut = float(np.log(p.threshold / (1 - p.threshold)))
+    best: dict[int, tuple[float, str]] = {}
+    for k in np.flatnonzero(z >= cut).tolist():
+        c, s = int(cand[0, k]), names[cand[1, k]]
+        if c not in best or (-z[k], s) < (-best[c][0], best[c][1]):
+            best[c] = (float(z[k]), s)
+    for c, (_, s) in best.items():
+        story[c] = s
+    return story
+
+
+# --- the day's index rows --------------------------------------------------------------
+
+
+@dataclass
+class DayArticle:
+    """What a story row needs of one of the day's articles (copies included)."""
+
+    article_id: str
+    title: str | None
+    source: str | None
+    language: str | None
+    keys: frozenset[str]
+    published: Any  # datetime or None: orders the story's first headline
+    first_line: str
+
+
+def _first(arts: Sequence[DayArticle], ks: list[int]) -> DayArticle:
+    return arts[
+        min(
+            ks,
+            key=lambda k: (arts[k].published is None, arts[k].published or 0, arts[k].article_id),
+        )
+    ]
+
+
+def story_rows(
+    day: date,
+    members: dict[str, list[int]],
+    arts: Sequence[DayArticle],
+    old: pa.Table,
+    top_keys: int,
+) -> pa.Table:
+    """The ``story_index`` rows of the stories the day touched: ``members`` maps story
+    id -> positions in ``arts`` (copies too), ``old`` holds the stories' rows of
+    earlier days."""
+    prev = {r["story_id"]: r for r in old.to_pylist()}
+    out: dict[str, list] = {name: [] for name in schema.STORY_INDEX.names}
+    for s in sorted(members):
+        mine = [arts[k] for k in members[s]]
+        before = prev.get(s)
+        counts: Counter[str] = Counter()
+        if before:
+            counts.update(dict(zip(before["entity_keys"], before["entity_counts"], strict=True)))
+        for a in mine:
+            counts.update(a.keys)
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top_keys]
+        first = _first(arts, members[s])
+        row = {
+            "story_id": s,
+            "title": before["title"] if before else (first.title or first.first_line).strip(),
+            "first_seen": before["first_seen"] if before else day,
+            "last_seen": day,
+            "days": (before["days"] if before else 0) + 1,
+            "articles": (before["articles"] if before else 0) + len(mine),
+            "articles_today": len(mine),
+            "sources": sorted(
+                set(before["sources"] if before else []) | {a.source for a in mine if a.source}
+            ),
+            "languages": sorted(
+                set(before["languages"] if before else [])
+                | {a.language for a in mine if a.language}
+            ),
+            "entity_keys": [k for k, _ in top],
+            "entity_counts": [c for _, c in top],
+        }
+        for k, v in row.items():
+            out[k].append(v)
+    return pa.table(out, schema=schema.STORY_INDEX)
+
+
+def article_rows(
+    day: date, ids: list[str], stories: list[str], stored: dict[str, pa.Array]
+) -> pa.Table:
+    """The ``story_articles`` rows of the day's originals: their story and the term
+    columns of ``day_vectors``."""
+    return (
+        pa.table({"story_id": stories, "article_id": ids, "day": [day] * len(ids)} | stored)
+        .select(schema.STORY_ARTICLES.names)
+        .cast(schema.STORY_ARTICLES)
+    )
+
+
+def df_rows(df: dict[str, np.ndarray], n: int) -> pa.Table:
+    """The ``story_df`` rows of a day: each kind's non-zero document frequencies, and
+    the number of originals (kind ``n``)."""
+    kinds, terms, counts = ["n"], [np.zeros(1, np.int64)], [np.array([n], np.int64)]
+    for name, arr in df.items():
+        nz = np.flatnonzero(arr)
+        kinds += [name] * len(nz)
+        terms.append(nz)
+        counts.append(arr[nz].astype(np.int64))
+    return pa.table(
+        {"kind": kinds, "term": np.concatenate(terms), "df": np.concatenate(counts)}
+    ).cast(schema.STORY_DF)
+
+
+def without_names(text: str, spans: Sequence[int]) -> str:
+    """``text`` with the mentions at ``spans`` (flat start, end pairs) blanked: what the
+    text says beyond whom and where, the evidence that must agree for a link."""
+    if not spans:
+        return text
+    chars = list(text)
+    for k in range(0, len(spans) - 1, 2):
+        start, end = max(spans[k], 0), min(spans[k + 1], len(chars))
+        if end > start:
+            chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+# --- a day -----------------------------------------------------------------------------
+
+
+def assign_day(
+    day: date,
+    articles: Iterable[pa.RecordBatch],
+    entities: Iterable[pa.RecordBatch],
+    params: StoryParams,
+    link: LinkParams,
+    open_: OpenStories,
+    *,
+    earlier: Callable[[set[str]], dict[str, str]],
+) -> tuple[dict[str, str], dict[str, pa.Table]]:
+    """``({article_id: story_id}, {index part: the day's rows})`` for a day's articles.
+
+    ``articles`` are the day's deduped rows (``article_id``, ``published_at``,
+    ``is_duplicate``, ``duplicate_of``, ``text``, ``language``, ``title``, ``source``),
+    ``entities`` its mentions (``article_id``, ``entity_key``, ``label``, ``country``);
+    ``earlier`` gives the story of earlier days' articles. Originals are clustered within
+    the day (``cluster_stories``), each day cluster joins its open story or starts one
+    (``link_clusters``); a copy joins its original's story, from today or from the day
+    the original was published; an article in no story gets one of its own. Rows become
+    Python objects a batch at a time (a whole day's entities as dicts would take
+    gigabytes at 100k articles).
+    """
+    keys: dict[str, set[str]] = {}
+    spans: dict[str, array[int]] = {}  # (start, end) of every mention, flat
+    names = KnownNames()  # for articles with no entities (a language with no NER model)
+    for batch in entities:
+        for r in batch.to_pylist():
+            spans.setdefault(r["article_id"], array("i")).extend((r["start"], r["end"]))
+            k = story_key(r["entity_key"], r["label"], r["country"])
+            if k:
+                # one string per distinct key, not one per mention (~0.1 GB at 100k)
+                k = sys.intern(k)
+                keys.setdefault(r["article_id"], set()).add(k)
+                names.add(r["entity_key"], k)
+    arts: list[DayArticle] = []
+    dup_of: list[str | None] = []
+    reps: list[StoryInput] = []
+    titles: list[str] = []
+    bodies: list[str] = []
+    for batch in articles:
+        for r in batch.to_pylist():
+            text = r["text"] or ""
+            found = frozenset(keys.get(r["article_id"], ())) or names.keys_in(text)
+            line = text.split("\n", 1)[0][:300]
+            arts.append(
+                DayArticle(
+                    r["article_id"], r["title"], r["source"], r["language"], found,
+                    r["published_at"], line,
+                )
+            )  # fmt: skip
+            dup_of.append(r["duplicate_of"])
+            if not r["is_duplicate"]:
+                titles.append(r["title"] or line)
+                bodies.append(without_names(text, spans.get(r["article_id"], array("i"))))
+                reps.append(
+                    StoryInput(r["article_id"], r["published_at"], found, text, r["language"])
+                )
+    del keys, spans, names
+    window = open_.df()
+    weighted, idf, today_df, stored = day_vectors(
+        [a.text for a in reps], bodies, titles, [a.keys for a in reps], window, link
+    )
+    within = cluster_stories(
+        reps, params, {k: weighted[k] for k in ("text", "body", *KINDS)}, link.min_text
+    )
+    day_ids = sorted(set(within.values()))
+    cpos = {s: k for k, s in enumerate(day_ids)}
+    member = np.array([cpos[within[a.article_id]] for a in reps], np.int64)
+    rep_ids = [a.article_id for a in reps]
+    del reps, titles, bodies
+    linked = link_clusters(weighted, idf, window[0]["text"], member, open_, day, params, link)
+    final = [old or new for old, new in zip(linked, day_ids, strict=True)]
+    story = {a: final[c] for a, c in zip(rep_ids, member.tolist(), strict=True)}
+    story.update(earlier({d for d in dup_of if d and d not in story}))
+    out: dict[str, str] = {}
+    members: dict[str, list[int]] = {}
+    for pos, (a, d) in enumerate(zip(arts, dup_of, strict=True)):
+        sid = (story.get(d) if d else story.get(a.article_id)) or stable_story(a.article_id)
+        out[a.article_id] = sid
+        members.setdefault(sid, []).append(pos)
+    old = open_.rows(set(members) - set(day_ids))
+    rows = {
+        INDEX: story_rows(day, members, arts, old, link.top_keys),
+        ARTICLES: article_rows(day, rep_ids, [story[a] for a in rep_ids], stored),
+        DF: df_rows(today_df, len(rep_ids)),
+    }
+    return out, rows
+
+
+def publish_story_index(settings: Settings, work: Path, day: str) -> list[tuple[Path, Path]]:
+    """The day's parts of the story index, written to scratch from the stories stage's
+    work files, as (scratch, final) for ``publish_atomically`` to swap in with the day's
+    tables: a rerun replaces the day's parts, and a day that never reached publish is
+    not in the index."""
+    state = storage.lake_path(settings.lake) / STATE
+    swaps = []
+    for table, sch in INDEX_SCHEMAS.items():
+        batches = iter_partition(work, table, day, batch_size=10_000)
+        tmp = write_partition(state, table, day, batches, sch, swap=False)
+        swaps.append((tmp, partition_dir(state, table, day)))
+    return swaps

@@ -1,0 +1,263 @@
+"""The cross-day story index: a later day's articles join the open stories of earlier
+days, ids never change, reruns are idempotent, time decay and the text floor refuse
+weak links. Self-written fixtures; the index parts are real Parquet in a lake folder,
+written the way publish writes them."""
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from newsflow.config import Settings
+from newsflow.lake import schema
+from newsflow.lake.partition import partition_dir, write_partition
+from newsflow.stories import StoryParams
+from newsflow.story_index import (
+    INDEX,
+    INDEX_SCHEMAS,
+    STATE,
+    LinkParams,
+    OpenStories,
+    assign_day,
+    link_logits,
+)
+
+SP = StoryParams.from_settings(Settings())
+LP = LinkParams.from_settings(Settings())
+D1 = date(2024, 5, 1)
+
+SHOOTING = (
+    "Shooting at Springfield supermarket",
+    "A gunman opened fire inside the Greenway supermarket on Oak Street in Springfield on "
+    "Monday, killing three shoppers and wounding a cashier before fleeing in a grey van, "
+    "police chief Maria Lopez said. Mayor Tom Baker called the supermarket attack a tragedy.",
+    {"PERSON:maria lopez", "PERSON:tom baker", "GPE:springfield"},
+)
+ARREST = (
+    "Suspect in Springfield supermarket shooting arrested",
+    "Police arrested a 34-year-old man suspected of the Greenway supermarket shooting on Oak "
+    "Street in Springfield, in which a gunman killed three shoppers and wounded a cashier. "
+    "The grey van was found nearby, police chief Maria Lopez said.",
+    {"PERSON:maria lopez", "GPE:springfield", "ORG:greenway"},
+)
+COURT = (
+    "Greenway supermarket shooting suspect charged",
+    "The man accused of killing three shoppers at the Greenway supermarket on Oak Street in "
+    "Springfield was charged with three counts of murder; the cashier wounded in the "
+    "shooting is recovering, police chief Maria Lopez said.",
+    {"PERSON:maria lopez", "GPE:springfield", "ORG:greenway"},
+)
+# the same city, the same people: another incident, and
+# apart from the names the texts share nothing
+SCHOOL = (
+    "Teenager stabbed outside Springfield high school",
+    "A teenage boy was stabbed after a football practice outside Lincoln High "
+    "School; classmates gave first aid before an ambulance took him to hospital, where he "
+    "is in stable condition. Tom Baker and Maria Lopez of Springfield visited the boy's family.",
+    {"PERSON:maria lopez", "PERSON:tom baker", "GPE:springfield"},
+)
+FLOOD = (
+    "Rhine floods Cologne",
+    "Floods forced hundreds from their homes in Cologne as the Rhine rose to its highest "
+    "level in a decade; the Red Cross opened shelters in schools and sports halls.",
+    {"GPE:cologne", "ORG:red cross", "LOC:rhine"},
+)
+
+
+def _batches(day: date, docs: dict[str, tuple]) -> tuple[list, list]:
+    ids = sorted(docs)
+    arts = pa.table(
+        {
+            "article_id": ids,
+            "published_at": pa.array(
+                [datetime(day.year, day.month, day.day, 9, tzinfo=UTC)] * len(ids), schema.TS
+            ),
+            "is_duplicate": [False] * len(ids),
+            "duplicate_of": pa.array([None] * len(ids), pa.string()),
+            "text": [docs[a][1] for a in ids],
+            "language": ["en"] * len(ids),
+            "title": [docs[a][0] for a in ids],
+            "source": [f"s{k % 3}.example" for k in range(len(ids))],
+        }
+    )
+    rows = []
+    for a in ids:
+        text = docs[a][1].lower()
+        for k in sorted(docs[a][2]):
+            label, name = k.split(":", 1)
+            at = 0
+            while (at := text.find(name, at)) >= 0:  # each mention, as tag finds them
+                rows.append({"article_id": a, "entity_key": name, "label": label, "at": at})
+                at += len(name)
+    ents = pa.table(
+        {
+            "article_id": [r["article_id"] for r in rows],
+            "start": pa.array([r["at"] for r in rows], pa.int32()),
+            "end": pa.array([r["at"] + len(r["entity_key"]) for r in rows], pa.int32()),
+            "entity_key": [r["entity_key"] for r in rows],
+            "label": [r["label"] for r in rows],
+            "country": pa.array([None] * len(rows), pa.string()),
+        }
+    )
+    return arts.to_batches(), ents.to_batches()
+
+
+def run_day(lake: Path, day: date, docs: dict[str, tuple], lp: LinkParams = LP) -> dict[str, str]:
+    """The stories stage's assignment of ``day``, and its index parts swapped in."""
+    arts, ents = _batches(day, docs)
+    story, rows = assign_day(
+        day,
+        arts,
+        ents,
+        SP,
+        lp,
+        OpenStories(lake, day, lp.horizon_days, lp.representatives, lp.memory_mb),
+        earlier=lambda ids: {},
+    )
+    for part, sch in INDEX_SCHEMAS.items():
+        write_partition(lake / STATE, part, day.isoformat(), [rows[part]], sch)
+    return story
+
+
+def _index(lake: Path, day: date) -> pa.Table:
+    return pq.read_table(partition_dir(lake / STATE, INDEX, day.isoformat()))
+
+
+def test_follow_ups_join_the_story_and_ids_never_change(tmp_path: Path) -> None:
+    day1 = run_day(tmp_path, D1, {"a-shoot": SHOOTING, "z-flood": FLOOD})
+    day2 = run_day(tmp_path, D1 + timedelta(days=1), {"b-arrest": ARREST})
+    day4 = run_day(tmp_path, D1 + timedelta(days=3), {"c-court": COURT})
+    assert day2["b-arrest"] == day4["c-court"] == day1["a-shoot"] != day1["z-flood"]
+    row = _index(tmp_path, D1 + timedelta(days=3)).to_pylist()
+    assert [r["story_id"] for r in row] == [day1["a-shoot"]]
+    (r,) = row
+    assert (r["first_seen"], r["last_seen"], r["days"], r["articles"]) == (
+        D1,
+        D1 + timedelta(days=3),
+        3,
+        3,
+    )
+    assert r["title"] == SHOOTING[0]  # the first article's headline stays the story's
+    assert "PERSON:maria lopez" in r["entity_keys"]
+    # the earlier days' parts are as they were: no id was rewritten
+    assert _index(tmp_path, D1).column("story_id").to_pylist() == sorted(day1.values())
+
+
+def test_rerunning_a_day_gives_the_same_ids_and_replaces_its_part(tmp_path: Path) -> None:
+    run_day(tmp_path, D1, {"a-shoot": SHOOTING, "z-flood": FLOOD})
+    d2 = D1 + timedelta(days=1)
+    first = run_day(tmp_path, d2, {"b-arrest": ARREST})
+    before = _index(tmp_path, d2)
+    again = run_day(tmp_path, d2, {"b-arrest": ARREST})
+    assert again == first
+    assert _index(tmp_path, d2).equals(before)  # replaced, not appended twice
+    # a later day sees the story once, with the rerun day counted once
+    d3 = D1 + timedelta(days=2)
+    later = run_day(tmp_path, d3, {"c-court": COURT})
+    assert later["c-court"] == first["b-arrest"]
+    assert _index(tmp_path, d3).column("articles").to_pylist() == [3]
+
+
+def test_entity_overlap_alone_does_not_link(tmp_path: Path) -> None:
+    """Same city, same mayor, same police chief, another incident: a new story, even
+    when people are weighed far above the text."""
+    heavy = replace(SP, weight_people=30.0, weight_places=30.0)
+    arts, ents = _batches(D1, {"a-shoot": SHOOTING})
+    _, rows = assign_day(D1, arts, ents, heavy, LP, OpenStories(tmp_path, D1, 30), earlier=dict)
+    for part, sch in INDEX_SCHEMAS.items():
+        write_partition(tmp_path / STATE, part, D1.isoformat(), [rows[part]], sch)
+    d2 = D1 + timedelta(days=1)
+    arts, ents = _batches(d2, {"b-school": SCHOOL})
+    story, _ = assign_day(d2, arts, ents, heavy, LP, OpenStories(tmp_path, d2, 30), earlier=dict)
+    assert story["b-school"] != rows[INDEX].column("story_id")[0].as_py()
+    # the rule itself: below the text floor no score links
+    z = link_logits(
+        np.array([0.999]), np.array([LP.min_text / 2]), np.array([1.0]), np.array([1.0]), LP
+    )
+    assert z[0] == -np.inf
+
+
+def test_time_decay_refuses_a_weak_far_link(tmp_path: Path) -> None:
+    """The follow-up links one day on; the same evidence 25 days on is too weak."""
+    lp = replace(LP, decay=0.5)
+    near = tmp_path / "near"
+    run_day(near, D1, {"a-shoot": SHOOTING}, lp)
+    got = run_day(near, D1 + timedelta(days=1), {"b-arrest": ARREST}, lp)
+    far = tmp_path / "far"
+    first = run_day(far, D1, {"a-shoot": SHOOTING}, lp)
+    late = run_day(far, D1 + timedelta(days=25), {"b-arrest": ARREST}, lp)
+    assert got["b-arrest"] == first["a-shoot"]
+    assert late["b-arrest"] != first["a-shoot"]
+    # beyond the horizon the story is closed whatever the evidence
+    closed = tmp_path / "closed"
+    first = run_day(closed, D1, {"a-shoot": SHOOTING}, replace(lp, decay=0.0, horizon_days=5))
+    late = run_day(
+        closed,
+        D1 + timedelta(days=6),
+        {"b-arrest": ARREST},
+        replace(lp, decay=0.0, horizon_days=5),
+    )
+    assert late["b-arrest"] != first["a-shoot"]
+
+
+def _inbox(root: Path, day: date, docs: dict[str, tuple]) -> None:
+    import json
+
+    folder = root / day.isoformat()
+    folder.mkdir(parents=True)
+    with (folder / "news.jsonl").open("w") as f:
+        for k, (aid, (title, text, _)) in enumerate(sorted(docs.items())):
+            f.write(
+                json.dumps(
+                    {
+                        "url": f"https://news{k}.example/{aid}",
+                        "title": title,
+                        "text": text,
+                        "source": f"news{k}.example",
+                        "published_at": f"{day.isoformat()}T09:00:00Z",
+                    }
+                )
+                + "\n"
+            )
+
+
+def test_the_stories_table_and_a_timeline_across_days(tmp_path: Path) -> None:
+    """Through the CLI, two days: the follow-up keeps the story's id, the stories table
+    has the designed schema and one row per story and day, and the documented timeline
+    query returns the story's days and sources."""
+    import duckdb
+    from newsflow.cli import main
+
+    inbox, lake = tmp_path / "inbox", tmp_path / "lake"
+    d2 = D1 + timedelta(days=1)
+    _inbox(inbox, D1, {"a-shoot": SHOOTING, "z-flood": FLOOD})
+    _inbox(inbox, d2, {"b-arrest": ARREST, "c-school": SCHOOL})
+    for d in (D1, d2):
+        args = ["run", "--inbox", str(inbox), "--lake", str(lake), "--day", d.isoformat()]
+        assert main(args) == 0
+    (f,) = (lake / "stories" / f"dt={d2.isoformat()}").glob("*.parquet")
+    assert pq.read_schema(f).remove_metadata() == schema.STORY_SUMMARY
+    story = dict(
+        duckdb.sql(
+            f"SELECT url, story_id FROM read_parquet('{lake}/articles/dt=*/*.parquet')"
+        ).fetchall()
+    )
+    by = {u.rsplit("/", 1)[1]: s for u, s in story.items()}
+    assert by["b-arrest"] == by["a-shoot"] != by["c-school"] != by["z-flood"]
+    rows = duckdb.sql(
+        f"""SELECT a.dt, a.source, count(*) AS articles, any_value(s.title) AS story,
+                   any_value(s.days) AS days_so_far, any_value(s.first_seen) AS first_seen
+            FROM read_parquet('{lake}/articles/dt=*/*.parquet') a
+            JOIN read_parquet('{lake}/stories/dt=*/*.parquet') s USING (dt, story_id)
+            WHERE story_id = (SELECT story_id FROM read_parquet('{lake}/stories/dt=*/*.parquet')
+                              ORDER BY days DESC, articles DESC, story_id LIMIT 1)
+            GROUP BY ALL ORDER BY a.dt, a.source"""
+    ).fetchall()
+    assert [(r[0], r[2], r[4], r[5]) for r in rows] == [(D1, 1, 1, D1), (d2, 1, 2, D1)]
+    assert rows[0][3] == SHOOTING[0] == rows[1][3]  # the first headline stays the title
+    # rerunning the first day changes no id, and its stories table is the same
+    before = pq.read_table(lake / "stories" / f"dt={D1.isoformat()}")
+    assert main(["run", "--inbox", str(inbox), "--lake", str(lake), "--day", D1.isoformat()]) == 0
+    assert pq.read_table(lake / "stories" / f"dt={D1.isoformat()}").equals(before)
