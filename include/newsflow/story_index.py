@@ -126,6 +126,8 @@ def _hashed(texts: Sequence[str]) -> sparse.csr_matrix:
     """Sublinear term counts of words and word pairs, hashed, rows L2-normalised."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
+    if not texts:  # a day of copies only: the vectorizer cannot take no rows
+        return sparse.csr_matrix((0, N_TERMS), dtype=np.float32)
     m = HashingVectorizer(
         n_features=N_TERMS,
         alternate_sign=False,

@@ -42,7 +42,7 @@ def lake_files(lake: Path) -> list[str]:
     return sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*") if p.is_file())
 
 
-PUBLISHED_TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts")
+PUBLISHED_TABLES = ("articles", "entities", "duplicates", "rejects", "entity_counts", "stories")
 
 
 def day_matches_manifest(lake: Path, day: str) -> dict:

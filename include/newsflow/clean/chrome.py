@@ -279,6 +279,15 @@ LINE_MODEL_THRESHOLD = 0.5
 # tests/fixtures/chrome). Every other rule verdict stands: rescuing captions or teaser
 # headlines kept chrome of styles the generator does not make.
 _SOFT = {"list_item": 0.5, "before_body": 0.03}
+# The model alone never drops a long prose paragraph the rules kept (this many words in
+# at least three sentences): a lost body paragraph costs more than a kept bio, and text
+# unlike the generator's (a wire copy's odd register) must not vanish whole.
+_LONG_PROSE_WORDS = 30
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)]*(?:\s|$)")
+
+
+def _long_prose(line: str) -> bool:
+    return count_words(line) >= _LONG_PROSE_WORDS and len(_SENTENCE_END.findall(line)) >= 3
 
 
 def rule_verdicts(
@@ -374,7 +383,9 @@ def strip_chrome(text: str, *, title: str | None = None, model: bool = True) -> 
     ):
         key = line.casefold()
         keep = verdict is None or (verdict in _SOFT and p < _SOFT[verdict])
-        if not keep or p > LINE_MODEL_THRESHOLD or key in seen or key == title_key:
+        if verdict is None and p > LINE_MODEL_THRESHOLD and not _long_prose(line):
+            keep = False
+        if not keep or key in seen or key == title_key:
             continue
         seen.add(key)
         result.paragraphs.append(line)
