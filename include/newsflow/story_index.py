@@ -127,7 +127,7 @@ def _hashed(texts: Sequence[str]) -> sparse.csr_matrix:
     from sklearn.feature_extraction.text import HashingVectorizer
 
     if not texts:  # a day of copies only: the vectorizer cannot take no rows
-        return sparse.csr_matrix((0, N_TERMS), dtype=np.float32)
+        return sparse.csr_matrix((0, N_TERMS), dtype=np.float32)  # type: ignore[arg-type]
     m = HashingVectorizer(
         n_features=N_TERMS,
         alternate_sign=False,
