@@ -1,4 +1,5 @@
-"""Entities of the ECB+ texts through the pipeline's real tag code path, cached.
+"""ECB+ for the story benchmarks: the texts, their entities through the pipeline's real
+tag code path (cached), and the scores of a clustering against ECB+'s stories.
 
 ``newsflow.entities.tag`` + ``normalise`` are what the tag stage runs; the result
 (one row per mention) is cached under ``benchmarks/.cache/`` keyed by the model and
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
@@ -39,3 +41,24 @@ def ecb_entities(docs: pd.DataFrame, model: str) -> pd.DataFrame:
     )
     out.to_parquet(path)
     return out
+
+
+def scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """Pairwise P/R/F1 and B-cubed P/R/F1 of a clustering against the gold one."""
+    same_g = gold[:, None] == gold[None, :]
+    same_p = pred[:, None] == pred[None, :]
+    iu = np.triu_indices(len(gold), 1)
+    tp = (same_g & same_p)[iu].sum()
+    fp = (~same_g & same_p)[iu].sum()
+    fn = (same_g & ~same_p)[iu].sum()
+    p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    both = (same_g & same_p).sum(1)
+    bp, br = float(np.mean(both / same_p.sum(1))), float(np.mean(both / same_g.sum(1)))
+    return {
+        "P": p,
+        "R": r,
+        "F1": 2 * p * r / max(1e-9, p + r),
+        "bP": bp,
+        "bR": br,
+        "bF1": 2 * bp * br / max(1e-9, bp + br),
+    }

@@ -26,21 +26,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ecb_cache import ECB, ecb_entities, load_ecb  # noqa: E402
+from _ecb_cache import ECB, ecb_entities, load_ecb, scores  # noqa: E402
 from newsflow.config import load_settings  # noqa: E402
 from newsflow.stories import StoryInput, StoryParams, _Scorer, cluster_stories, story_key  # noqa: E402
 
 
 def pairwise(gold: np.ndarray, pred: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]:
-    g, p = gold[mask], pred[mask]
-    same_g = g[:, None] == g[None, :]
-    same_p = p[:, None] == p[None, :]
-    iu = np.triu_indices(len(g), 1)
-    tp = (same_g & same_p)[iu].sum()
-    fp = (~same_g & same_p)[iu].sum()
-    fn = (same_g & ~same_p)[iu].sum()
-    prec, rec = tp / max(1, tp + fp), tp / max(1, tp + fn)
-    return prec, rec, 2 * prec * rec / max(1e-9, prec + rec)
+    s = scores(gold[mask], pred[mask])
+    return s["P"], s["R"], s["F1"]
 
 
 def inputs(docs, ents) -> list[StoryInput]:

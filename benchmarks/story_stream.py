@@ -42,7 +42,7 @@ import pandas as pd
 import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ecb_cache import ecb_entities, load_ecb  # noqa: E402
+from _ecb_cache import ecb_entities, load_ecb, scores  # noqa: E402
 from newsflow.config import load_settings  # noqa: E402
 from newsflow.lake import schema  # noqa: E402
 from newsflow.lake.partition import write_partition  # noqa: E402
@@ -87,27 +87,6 @@ def schedule(docs: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 
 
 # --- scoring ---------------------------------------------------------------------------
-
-
-def scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    """Pairwise P/R/F1 and B-cubed P/R/F1 of a clustering against the gold one."""
-    same_g = gold[:, None] == gold[None, :]
-    same_p = pred[:, None] == pred[None, :]
-    iu = np.triu_indices(len(gold), 1)
-    tp = (same_g & same_p)[iu].sum()
-    fp = (~same_g & same_p)[iu].sum()
-    fn = (same_g & ~same_p)[iu].sum()
-    p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
-    both = (same_g & same_p).sum(1)
-    bp, br = float(np.mean(both / same_p.sum(1))), float(np.mean(both / same_g.sum(1)))
-    return {
-        "P": p,
-        "R": r,
-        "F1": 2 * p * r / max(1e-9, p + r),
-        "bP": bp,
-        "bR": br,
-        "bF1": 2 * bp * br / max(1e-9, bp + br),
-    }
 
 
 def _cell(s: dict[str, float]) -> str:

@@ -166,7 +166,7 @@ def _features(articles: Sequence[StoryInput]) -> dict[str, sparse.csr_matrix]:
         ).fit_transform(docs)
     feats = {k: _rows_normalised(sparse.csr_matrix(v)) for k, v in out.items()}
     for m in feats.values():
-        m.sort_indices()  # row products (``_pair_dots``) merge sorted rows
+        m.sort_indices()  # row products (``pair_dots``) merge sorted rows
     return feats
 
 
@@ -252,7 +252,7 @@ class _Scorer:
     def _links(self, i: np.ndarray, j: np.ndarray, cut: float) -> tuple[np.ndarray, np.ndarray]:
         """(linked?, logit) of the pairs (i, j)."""
         sims = {
-            k: _pair_dots(self.f[k], i, j)
+            k: pair_dots(self.f[k], self.f[k], i, j)
             for k, w in self.weights.items() | {"body": self.min_body}.items()
             if w and k in self.f
         }
@@ -333,14 +333,15 @@ def _sharing(
         yield np.minimum(i, j), np.maximum(i, j)
 
 
-def _pair_dots(
-    m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 20_000
+def pair_dots(
+    a: sparse.csr_matrix, b: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 20_000
 ) -> np.ndarray:
-    """Row dot products ``m[i[k]] . m[j[k]]`` for each pair, in bounded chunks."""
+    """Row dot products ``a[i[k]] . b[j[k]]`` for each pair, in bounded chunks (``a`` and
+    ``b`` may be one matrix: pairs within a day; or today's rows and an index's)."""
     out = np.empty(len(i), np.float64)
     for s in range(0, len(i), chunk):
-        a, b = m[i[s : s + chunk]], m[j[s : s + chunk]]
-        out[s : s + chunk] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+        x, y = a[i[s : s + chunk]], b[j[s : s + chunk]]
+        out[s : s + chunk] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
     return out
 
 

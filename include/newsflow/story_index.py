@@ -71,6 +71,7 @@ from newsflow.stories import (
     StoryInput,
     StoryParams,
     cluster_stories,
+    pair_dots,
     stable_story,
     story_key,
 )
@@ -492,16 +493,6 @@ def link_logits(
     return z
 
 
-def _pair_dots(
-    a: sparse.csr_matrix, b: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 20_000
-) -> np.ndarray:
-    out = np.empty(len(i), np.float64)
-    for s in range(0, len(i), chunk):
-        x, y = a[i[s : s + chunk]], b[j[s : s + chunk]]
-        out[s : s + chunk] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
-    return out
-
-
 def link_clusters(
     today: dict[str, sparse.csr_matrix],
     idf: Idf,
@@ -546,7 +537,7 @@ def link_clusters(
         ib.append(np.tile(rep, len(arts)))
         pid.append(np.full(len(arts) * len(rep), k))
     i, j, g = (np.concatenate(x) for x in (ia, ib, pid))
-    sims = {k: _pair_dots(today[k], theirs[k], i, j) for k in today}
+    sims = {k: pair_dots(today[k], theirs[k], i, j) for k in today}
     prob = 1.0 / (1.0 + np.exp(-pair_logits(sims, sp)))
     count = np.bincount(g, minlength=cand.shape[1])
 
