@@ -64,7 +64,10 @@ from scipy import sparse
 
 from newsflow.entities.known import KnownNames
 from newsflow.lake import schema, storage
-from newsflow.lake.partition import iter_partition, partition_dir, settle, write_partition
+from newsflow.lake.partition import (
+    settle,
+    staged_copies,
+)
 from newsflow.lake.query import day_files
 from newsflow.stories import (
     KIND_OF_PREFIX,
@@ -765,9 +768,4 @@ def publish_story_index(settings: Settings, work: Path, day: str) -> list[tuple[
     tables: a rerun replaces the day's parts, and a day that never reached publish is
     not in the index."""
     state = storage.lake_path(settings.lake) / STATE
-    swaps = []
-    for table, sch in INDEX_SCHEMAS.items():
-        batches = iter_partition(work, table, day, batch_size=10_000)
-        tmp = write_partition(state, table, day, batches, sch, swap=False)
-        swaps.append((tmp, partition_dir(state, table, day)))
-    return swaps
+    return staged_copies(work, state, day, INDEX_SCHEMAS, batch_size=10_000)

@@ -22,7 +22,10 @@ from newsflow.config import Settings
 from newsflow.dedup import near
 from newsflow.dedup.exact import Candidate
 from newsflow.lake import schema, storage
-from newsflow.lake.partition import iter_partition, partition_dir, settle, write_partition
+from newsflow.lake.partition import (
+    settle,
+    staged_copies,
+)
 from newsflow.lake.query import day_files
 
 STATE = "_state"
@@ -216,9 +219,4 @@ def publish_index(settings: Settings, work: Path, day: str) -> list[tuple[Path, 
     only its own part of the index, and a day that never reached publish is not in it.
     """
     state = storage.lake_path(settings.lake) / STATE
-    swaps = []
-    for table, sch in INDEX_SCHEMAS.items():
-        batches = iter_partition(work, table, day, batch_size=50_000)
-        tmp = write_partition(state, table, day, batches, sch, swap=False)
-        swaps.append((tmp, partition_dir(state, table, day)))
-    return swaps
+    return staged_copies(work, state, day, INDEX_SCHEMAS, batch_size=50_000)

@@ -297,6 +297,25 @@ def iter_partition(
         yield from storage.parquet_file(f).iter_batches(batch_size=batch_size, columns=columns)
 
 
+def staged_copies(
+    work: str | os.PathLike[str],
+    root: str | os.PathLike[str],
+    day: str,
+    schemas: dict[str, pa.Schema],
+    *,
+    batch_size: int,
+) -> list[tuple[Path, Path]]:
+    """Each of ``work``'s ``schemas`` tables for ``day`` streamed into scratch under
+    ``root``, as (scratch, final) pairs for ``publish_atomically`` to swap in with the
+    day's tables (the dedup and story indexes' day parts)."""
+    swaps = []
+    for table, schema in schemas.items():
+        batches = iter_partition(work, table, day, batch_size=batch_size)
+        tmp = write_partition(root, table, day, batches, schema, swap=False)
+        swaps.append((tmp, partition_dir(root, table, day)))
+    return swaps
+
+
 def drop_partition(root: str | os.PathLike[str], table: str, day: str) -> None:
     """Remove a day's partition, and the table's folder (and root) once they are empty."""
     _drop(partition_dir(root, table, day))
