@@ -12,13 +12,12 @@ the auth dependency is replaced so the page itself can be rendered.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
-from support import REPO
+from support import plugin_module
 from support.synthetic_lake import make_lake
 
 START = date(2031, 7, 1)  # far from the days other tests' DAG runs use
@@ -31,13 +30,7 @@ CLI_DAY_RUN = "manual__2031-07-02T06:00:00+00:00"
 
 @pytest.fixture(scope="module")
 def plugin():
-    """plugins/newsflow_lake.py as the api-server imports it (a top-level module)."""
-    sys.path.insert(0, str(REPO / "plugins"))
-    try:
-        import newsflow_lake
-    finally:
-        sys.path.pop(0)
-    return newsflow_lake
+    return plugin_module("newsflow_lake")
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ The same two, on a running api-server and scheduler, are checked by test_e2e_res
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import UTC, datetime
 
 import httpx
@@ -19,7 +18,7 @@ import pytest
 from fastapi import FastAPI, HTTPException, Request
 from newsflow.orchestration import explain_refusal, run_note
 from newsflow.registry import DAY_PATTERN, LOCATION_PATTERN, SOURCE_PATTERN
-from support import REPO
+from support import REPO, plugin_module
 
 BAD = {
     "day": ({"day": "27/11/2023"}, "Day (YYYY-MM-DD): '27/11/2023' is refused; it must be a day"),
@@ -32,13 +31,7 @@ BAD = {
 
 @pytest.fixture(scope="module")
 def runs_plugin():
-    """plugins/newsflow_runs.py as Airflow imports it (a top-level module)."""
-    sys.path.insert(0, str(REPO / "plugins"))
-    try:
-        import newsflow_runs
-    finally:
-        sys.path.pop(0)
-    return newsflow_runs
+    return plugin_module("newsflow_runs")
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,6 +36,18 @@ NO_SHARED = "../shared (seeds, eval sets) is not beside the checkout"
 
 # Figures that end-to-end tests measure (seconds, counts), printed after the run.
 FIGURES: dict[str, dict[str, float]] = {}
+
+
+def plugin_module(name: str) -> ModuleType:
+    """``plugins/<name>.py`` as Airflow imports it: a top-level module of the plugins folder."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(REPO / "plugins"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
 
 
 def lake_files(lake: Path) -> list[str]:
