@@ -28,23 +28,20 @@ class KnownNames:
         if len(name) >= MIN_CHARS and len(name.split()) <= MAX_WORDS and name[:1].isupper():
             self._keys.setdefault(name, key)
 
-    def __len__(self) -> int:
-        return len(self._keys)
-
     def keys_in(self, text: str) -> frozenset[str]:
         """Story keys of the known names written in ``text`` (longest match first)."""
         if not self._keys:
             return frozenset()
-        words = [(m.group(0).rstrip(".'’"), m.start()) for m in _WORD.finditer(text)]
+        words = [w.rstrip(".'’") for w in _WORD.findall(text)]
         found: set[str] = set()
         i = 0
         while i < len(words):
             step = 1
             for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
                 run = words[i : i + n]
-                if not all(w[:1].isupper() for w, _ in run):
+                if not all(w[:1].isupper() for w in run):
                     continue
-                key = self._keys.get(" ".join(w for w, _ in run))
+                key = self._keys.get(" ".join(run))
                 if key is not None:
                     found.add(key)
                     step = n
