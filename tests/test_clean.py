@@ -184,6 +184,27 @@ def test_short_or_empty_text_is_rejected_with_bytes() -> None:
     assert isinstance(rej, Reject) and rej.code == "no_text"
 
 
+def test_a_brief_under_its_headline_is_news() -> None:
+    """A wire brief is one sentence under a headline: the headline counts toward
+    min_words, and a text that is only its headline keeps it as the body (chrome
+    stripping drops the line repeating the title, which would leave nothing)."""
+    title = "Parliament election ends in Turkmenistan"
+    text = (
+        "Voters in Turkmenistan chose a new parliament on Sunday in a vote observers called "
+        "unfair, officials said."
+    )
+    brief = RawDoc("b.jsonl#L1", "text", f"{title}\n{text}", b"{}", title=title)
+    art = clean_document(brief, day=DAY, min_words=20)
+    assert not isinstance(art, Reject)
+    assert (art["title"], art["text"]) == (title, text)
+    lead = "Senior officials in Ashgabat said on Sunday that the parliament election was over."
+    only = RawDoc("b.jsonl#L2", "text", lead, b"{}", title=lead)
+    art = clean_document(only, day=DAY, min_words=10)
+    assert not isinstance(art, Reject) and art["text"] == lead
+    rej = clean_document(RawDoc("b.jsonl#L3", "text", text, b"{}"), day=DAY, min_words=20)
+    assert isinstance(rej, Reject) and rej.code == "too_short"  # no headline: 17 words
+
+
 def test_non_english_language() -> None:
     text = (
         "Die Regierung in Berlin hat am Dienstag ein neues Gesetz zum Schutz der Wälder beschlossen. "

@@ -657,6 +657,15 @@ def df_rows(df: dict[str, np.ndarray], n: int) -> pa.Table:
     ).cast(schema.STORY_DF)
 
 
+def headed(title: str | None, text: str) -> str:
+    """The headline over the text: clean takes a repeated headline out of the text, yet
+    it is the article's densest summary of what happened (and in a wire brief often
+    the lead sentence itself), so the story's words include it once."""
+    if not title or text.startswith(title):
+        return text
+    return f"{title}\n{text}"
+
+
 def without_names(text: str, spans: Sequence[int]) -> str:
     """``text`` with the mentions at ``spans`` (flat start, end pairs) blanked: what the
     text says beyond whom and where, the evidence that must agree for a link."""
@@ -728,8 +737,11 @@ def assign_day(
                 titles.append(r["title"] or line)
                 bodies.append(without_names(text, spans.get(r["article_id"], array("i"))))
                 reps.append(
-                    StoryInput(r["article_id"], r["published_at"], found, text, r["language"])
-                )
+                    StoryInput(
+                        r["article_id"], r["published_at"], found,
+                        headed(r["title"], text), r["language"],
+                    )
+                )  # fmt: skip
     del keys, spans, names
     window = open_.df()
     weighted, idf, today_df, stored = day_vectors(

@@ -389,6 +389,11 @@ def strip_chrome(text: str, *, title: str | None = None, model: bool = True) -> 
             continue
         seen.add(key)
         result.paragraphs.append(line)
+    if not result.paragraphs:
+        # the model never empties a text the rules kept lines of: a one-sentence brief
+        # looks like a teaser to it, and "no text" would lose the whole document
+        kept = [line for line, v in zip(lines, verdicts, strict=True) if v is None]
+        result.paragraphs = [line for line in dict.fromkeys(kept) if line.casefold() != title_key]
     return result
 
 

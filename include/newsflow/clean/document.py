@@ -50,12 +50,15 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         text = doc.content
     strip = strip_page_chrome if doc.kind == "html" else strip_chrome
     stripped = strip(normalise_text(text), title=title)
-    body = "\n".join(stripped.paragraphs)
+    body = "\n".join(stripped.paragraphs) or _headline_only(text, stripped.title)
     words = count_words(body)
-    if words < min_words or words == 0:
+    # a reader gets the headline and the text: a wire brief of one sentence under its
+    # headline is news, a page whose extraction is a few words is not
+    headed = words + (count_words(stripped.title) if stripped.title and body else 0)
+    if headed < min_words or words == 0:
         # judge length on the input when the rules left nothing: a short note is
         # "too short", a long page without an article is "no text"
-        before = words or count_words(normalise_text(text))
+        before = headed or count_words(normalise_text(text))
         if before < max(min_words, 1):
             return Reject(
                 doc.source_uri, STAGE, "too_short", f"{before} words (< {min_words})", doc.raw
@@ -89,6 +92,17 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
         "ingest_date": day,
         "pipeline_version": __version__,
     }
+
+
+def _headline_only(text: str, title: str | None) -> str:
+    """The headline as the body of a text that is nothing but its headline (a one-line
+    brief whose title field repeats it): chrome stripping drops a line repeating the
+    title, which here would leave no article at all."""
+    if not title:
+        return ""
+    key = title.casefold()
+    lines = [line.strip() for line in normalise_text(text).split("\n") if line.strip()]
+    return title if lines and all(line.casefold() == key for line in lines) else ""
 
 
 def _url_date(url: str | None) -> datetime | None:
