@@ -22,6 +22,7 @@ from newsflow.story_index import (
     OpenStories,
     assign_day,
     link_logits,
+    story_body,
 )
 
 SP = StoryParams.from_settings(Settings())
@@ -177,6 +178,25 @@ def test_entity_overlap_alone_does_not_link(tmp_path: Path) -> None:
         np.array([0.999]), np.array([LP.min_text / 2]), np.array([1.0]), np.array([1.0]), LP
     )
     assert z[0] == -np.inf
+
+
+def test_entity_overlap_alone_does_not_link_within_a_day(tmp_path: Path) -> None:
+    """The same gate holds among one day's articles (without it the school stabbing
+    joins the shooting here); the shooting's follow-up still joins it."""
+    heavy = replace(SP, weight_people=30.0, weight_places=30.0)
+    docs = {"a-shoot": SHOOTING, "b-school": SCHOOL, "c-flood": FLOOD, "d-arrest": ARREST}
+    arts, ents = _batches(D1, docs)
+    story, _ = assign_day(D1, arts, ents, heavy, LP, OpenStories(tmp_path, D1, 30), earlier=dict)
+    assert story["a-shoot"] == story["d-arrest"]
+    assert len({story["a-shoot"], story["b-school"], story["c-flood"]}) == 3
+
+
+def test_the_body_is_headline_and_text_without_their_names() -> None:
+    text = "Maria Lopez said the Greenway store reopened."
+    spans = [0, 11, 21, 29]  # "Maria Lopez", "Greenway"
+    got = story_body("Greenway reopens, Maria Lopez says", text, spans)
+    assert got.split() == ["reopens,", "says", "said", "the", "store", "reopened."]
+    assert story_body(text, text, spans) == story_body(None, text, spans)  # headline once
 
 
 def test_time_decay_refuses_a_weak_far_link(tmp_path: Path) -> None:

@@ -181,6 +181,7 @@ class _Scorer:
         self.p = params
         self.f = _features(articles) if features is None else features
         self.min_body = min_body if "body" in self.f else 0.0
+        self.cut = math.log(params.threshold / (1 - params.threshold))
         self.weights = {
             "text": params.weight_text,
             "people": params.weight_people,
@@ -214,10 +215,15 @@ class _Scorer:
         known = (ya > 0) & (yb > 0)
         z -= self.p.year_penalty * (known & (np.abs(ya - yb) >= 2))
         if self.min_body > 0:
-            # shared names alone never link: the texts without them must agree too
-            # (different languages aside: their words cannot agree)
+            # shared names alone never link: where the text's words alone fall short of
+            # a link, the texts without the names must agree too (different languages
+            # aside: their words cannot agree). Two reports whose words already agree
+            # are not gated: a brief's few words left without its names are noise.
             la, lb = self.lang[ra], self.lang[rb]
-            z[(sims["body"] < self.min_body) & ~((la > 0) & (lb > 0) & (la != lb))] = -np.inf
+            words_alone = self.p.bias + self.weights["text"] * sims["text"] >= self.cut
+            z[
+                (sims["body"] < self.min_body) & ~words_alone & ~((la > 0) & (lb > 0) & (la != lb))
+            ] = -np.inf
         gap = np.abs(self.ts[ra] - self.ts[rb])
         z[gap > self.p.window_days * 86400] = -np.inf  # nan compares False: unknown dates pass
         return z

@@ -49,6 +49,7 @@ of core) of today's articles' heaviest terms with the open articles' first
 from __future__ import annotations
 
 import os
+import re
 import sys
 from array import array
 from collections import Counter
@@ -666,6 +667,20 @@ def headed(title: str | None, text: str) -> str:
     return f"{title}\n{text}"
 
 
+def story_body(title: str | None, text: str, spans: Sequence[int]) -> str:
+    """The headline and text without their names (``spans``: the text's mentions, flat
+    start, end pairs): the words that must agree for a link. The headline's names are
+    the text's mentions found in it (entities are tagged on the text alone)."""
+    body = without_names(text, spans)
+    if not title or text.startswith(title):
+        return body
+    names = {text[spans[k] : spans[k + 1]] for k in range(0, len(spans) - 1, 2)}
+    for name in sorted(names, key=len, reverse=True):
+        if len(name) > 1:
+            title = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", title)
+    return f"{title}\n{body}"
+
+
 def without_names(text: str, spans: Sequence[int]) -> str:
     """``text`` with the mentions at ``spans`` (flat start, end pairs) blanked: what the
     text says beyond whom and where, the evidence that must agree for a link."""
@@ -735,7 +750,7 @@ def assign_day(
             dup_of.append(r["duplicate_of"])
             if not r["is_duplicate"]:
                 titles.append(r["title"] or line)
-                bodies.append(without_names(text, spans.get(r["article_id"], array("i"))))
+                bodies.append(story_body(r["title"], text, spans.get(r["article_id"], ())))
                 reps.append(
                     StoryInput(
                         r["article_id"], r["published_at"], found,
