@@ -117,43 +117,64 @@ class Tally:
 
 
 # lower-case words that join the capitalised words of one name ("Council on American -
-# Islamic Relations", "University of Texas Arlington")
+# Islamic Relations", "University of Texas Arlington"); a person's name takes fewer
+# ("Charles de Gaulle", but not "Michael Tien of NPP")
 _CONNECTORS = frozenset({"of", "on", "for", "and", "the", "de", "du", "la", "von", "van", "&", "-"})
+_PERSON_CONNECTORS = frozenset({"de", "du", "la", "von", "van", "-"})
 _WORD = re.compile(r"\S+")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
-def name_from_head(gold: dict, text: str) -> tuple[int, int] | None:
-    """The flat name a GUM entity's head word opens: the run of capitalised words from
-    the head (flat names are head-initial in GUM's dependencies: "Donald Trump" of
-    "U.S. President Donald Trump's"), through connectors ("of", "-") but not past a
-    comma or a lower-case word, within the MinSpan, without a possessive."""
-    start, limit = gold["head_start"], gold["minspan_end"]
-    if not gold["minspan_start"] <= start < limit:
-        return None
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def flat_names(gold: dict, text: str) -> set[tuple[int, int]]:
+    """The flat names around a GUM entity's head word, within its MinSpan: the run of
+    capitalised words from the head rightwards (flat names are head-initial in GUM's
+    dependencies: "Donald Trump" of "U.S. President Donald Trump"), and that run with
+    the capitalised words just before the head ("Cape Canaveral" of "Cape Canaveral,
+    Florida", whose head is "Canaveral"). A run goes through connectors ("of", "-") but
+    not past a comma, a possessive or another lower-case word."""
+    lo, hi = gold["minspan_start"], gold["minspan_end"]
+    if not lo <= gold["head_start"] < hi:
+        return set()
+    joins = _PERSON_CONNECTORS if gold["label"] == "person" else _CONNECTORS
+    words = [(w.start(), w.end(), w.group(0)) for w in _WORD.finditer(text, lo, hi)]
+    at = next((i for i, w in enumerate(words) if w[0] <= gold["head_start"] < w[1]), None)
+    if at is None:
+        return set()
     end = None
-    for w in _WORD.finditer(text, start, limit):
-        word = w.group(0)
+    for start, _, word in words[at:]:
         core = _POSSESSIVE.sub("", word.rstrip(",;:"))
-        if core[:1].isupper() or core[:1].isdigit():
-            end = w.start() + len(core)
+        if _capitalised(core):
+            end = start + len(core)
             if core != word:
                 break
-        elif core not in _CONNECTORS:
+        elif core not in joins:
             break
-    return (start, end) if end else None
+    if end is None:
+        return set()
+    first = at
+    while first > 0:
+        word = words[first - 1][2]
+        if not _capitalised(word) or word[-1] in ",;:" or _POSSESSIVE.search(word):
+            break
+        first -= 1
+    return {(words[at][0], end), (words[first][0], end)}
 
 
 def exact_spans(gold: dict, text: str) -> set[tuple[int, int]]:
-    """Boundaries that count as exactly right for a gold entity, all GUM's own: the
-    whole noun phrase ("the United States"), its MinSpan ("United States"), and the
-    flat name from its head word (``name_from_head``: "Donald Trump" of "U.S. President
-    Donald Trump's", whose MinSpan keeps the title). Nothing of the stage's rules."""
-    spans = {(gold["start"], gold["end"]), (gold["minspan_start"], gold["minspan_end"])}
-    name = name_from_head(gold, text)
-    if name:
-        spans.add(name)
-    return spans
+    """Boundaries that count as exactly right for a gold entity, all read off GUM's
+    annotation: the whole noun phrase ("the United States"), its MinSpan ("United
+    States"), and the flat names around its head word (``flat_names``: "Donald Trump"
+    of "U.S. President Donald Trump's", whose MinSpan keeps the title). Nothing of the
+    stage's rules."""
+    return {
+        (gold["start"], gold["end"]),
+        (gold["minspan_start"], gold["minspan_end"]),
+        *flat_names(gold, text),
+    }
 
 
 def _hits(
@@ -426,7 +447,7 @@ def render(
         "|---|---|---|---|---|",
     ]
     if not speed:
-        return "\n".join(lines[:-7]) + "\n"
+        return "\n".join(lines[:-5]) + "\n"
     base = next(iter(speed.values()))["per_core"]
     for name, r in speed.items():
         lines.append(

@@ -476,3 +476,55 @@ def test_a_word_opening_one_organisations_name_is_that_organisation() -> None:
         ("Morgan Freeman", "PERSON", "Morgan Freeman"),
         ("Morgan", "PERSON", "Morgan Freeman"),  # the person's name, as the surname rule says
     ]
+
+
+def test_trimming_sentence_the_credit_words_full_stops_scores_and_stances() -> None:
+    """What a name does not include: "The" opening a sentence (mid-sentence "The Hague"
+    keeps it), a caption's credit word before its colon, a sentence's full stop (an
+    abbreviation's stays), a match score, a stance adjective ("pro-Beijing" alone is
+    no name at all)."""
+    text = (
+        "The Church of Scientology sued. He flew to The Hague. "
+        "Washington D.C. Image: Navy. Votes went to James To. Ford Motor Co. rose. "
+        "It put Sweden 1 – 0 up. The pro-Beijing New People Party won; pro-Beijing camps lost."
+    )
+    names = [
+        ("The Church of Scientology", "ORG"),
+        ("The Hague", "GPE"),
+        ("Washington D.C. Image", "GPE"),
+        ("James To.", "PERSON"),
+        ("Ford Motor Co.", "ORG"),
+        ("Sweden 1", "ORG"),
+        ("pro-Beijing New People Party", "ORG"),
+        ("pro-Beijing", "PERSON"),
+    ]
+    spans, pos = [], 0
+    for name, label in names:
+        start = text.index(name, pos)
+        spans.append((start, start + len(name), label))
+        pos = start + len(name)
+    ms = normalise(text, spans)
+    assert [m.text for m in ms] == [
+        "Church of Scientology",
+        "The Hague",
+        "Washington D.C.",
+        "James To",
+        "Ford Motor Co.",
+        "Sweden",
+        "New People Party",
+    ]
+    assert all(text[m.start : m.end] == m.text for m in ms)
+
+
+def test_a_name_and_its_bracketed_short_form_become_two_mentions() -> None:
+    text = "The World Health Organisation (WHO) and the Johnson Space Center (JSC agreed."
+    s1, s2 = text.index("World"), text.index("Johnson")
+    # the model's spans: the first runs past its bracket, the second has no closing one
+    ms = normalise(text, [(s1, s1 + 35, "ORG"), (s2, s2 + 25, "ORG")])
+    assert text[s1 : s1 + 35].endswith(") and") and text[s2 : s2 + 25].endswith("(JSC")
+    assert [(m.text, m.entity_key) for m in ms] == [
+        ("World Health Organisation", "WHO"),
+        ("WHO", "WHO"),
+        ("Johnson Space Center", "JSC"),
+        ("JSC", "JSC"),
+    ]

@@ -62,7 +62,52 @@ _LIST = re.compile(r",\s+|\s+(?:and|or|&)\s+")
 # a title just before a mention, at the end of the preceding text
 _TITLE_BEFORE = re.compile(rf"\b({_TITLE_WORDS})\s+$", re.IGNORECASE)
 _LEAD = re.compile(r"^(the|a|an)\s+")
+# "The" opening a sentence says nothing about the name ("The Church of Scientology
+# said"); inside a sentence its capital does ("according to The Hague")
+_SENTENCE_THE = re.compile(r"^The\s+(?=[A-Z0-9])")
 _TRAIL = re.compile(r"(['’]s|['’])$")
+# a caption's credit word the model ran into the name: "Washington D.C. Image: Navy"
+_CREDIT_WORD = re.compile(r"\s+(?:Image|Photo|Picture|Photograph|Credit|Video|Source)$")
+# abbreviations whose full stop belongs to a name ("Ford Motor Co.", "Martin Luther
+# King Jr."); any other word's final full stop ends the sentence ("... by James To.")
+_ABBREVIATIONS = frozenset(
+    [
+        "inc",
+        "jr",
+        "sr",
+        "co",
+        "corp",
+        "ltd",
+        "plc",
+        "llc",
+        "llp",
+        "bros",
+        "st",
+        "mt",
+        "ft",
+        "ave",
+        "blvd",
+        "rd",
+        "dept",
+        "univ",
+        "no",
+        "dr",
+        "gen",
+        "col",
+        "lt",
+        "capt",
+        "sgt",
+        "gov",
+        "sen",
+        "rep",
+        "esq",
+        "assn",
+    ]
+)
+# a stance adjective the model tagged as, or ran into, a name: "pro-Beijing", "anti-EU"
+_STANCE = re.compile(r"^(?i:pro|anti)-\S+(\s+|$)")
+# a match score the model ran into a team's country name: "Sweden 1", "2 England"
+_SCORE = re.compile(r"^(?:\d+\s+)?(?P<name>\D.*?)(?:\s+\d+)?$")
 # an all-capitals place opening a paragraph: "TOKYO —", "BENDIGO, Australia —"
 _CAPS_DATELINE = re.compile(
     r"^(?P<place>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,40}?)(?:,\s*[A-Z][\w. ]{1,30})?\s*[—–-]{1,2}\s"
@@ -80,9 +125,18 @@ class Mention:
     country: str | None = None
 
 
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether ``start`` is the first word of a sentence, paragraph or quotation."""
+    before = text[max(0, start - 40) : start].rstrip(" \t\"“‘'(")
+    return not before or before[-1] in ".!?\n:;—–"
+
+
 def trim(text: str, start: int, end: int, label: str = "PERSON") -> tuple[int, int]:
-    """Offsets without leading punctuation, a lower-case article, a title (for people),
-    a trailing possessive or trailing punctuation."""
+    """Offsets without leading punctuation, a lower-case article (or "The" opening a
+    sentence), a title (for people), a stance adjective ("pro-Beijing"), a caption
+    credit word, a trailing possessive or trailing punctuation (a full stop only after
+    a word that is no abbreviation). Empty (``end <= start``) when nothing is left of
+    a name, as of "pro-Beijing" alone."""
     for pattern in (_LEAD, _TITLES) if label == "PERSON" else (_LEAD,):
         while start < end and not (text[start].isalnum() or text[start] in "@#"):
             start += 1
@@ -91,14 +145,30 @@ def trim(text: str, start: int, end: int, label: str = "PERSON") -> tuple[int, i
             start += m.end()
     while start < end and not (text[start].isalnum() or text[start] in "@#"):
         start += 1
+    m = _SENTENCE_THE.match(text[start:end])
+    if m and _opens_sentence(text, start):
+        start += m.end()
+    m = _STANCE.match(text[start:end])
+    if m:
+        start += m.end()
     span = text[start:end]
     m = _TRAIL.search(span)
     if m and m.start() > 0:
         end -= len(m.group(0))
+    m = _CREDIT_WORD.search(text[start:end])
+    if m and text[end : end + 1] == ":":
+        end = start + m.start()
     while end > start and not text[end - 1].isalnum() and text[end - 1] not in ".)":
         end -= 1
     if end > start and text[end - 1] == ")" and "(" not in text[start:end]:
         end -= 1
+    m = _SCORE.match(text[start:end])
+    if m and m.group("name") != text[start:end] and country_code(m.group("name")):
+        start, end = start + m.start("name"), start + m.end("name")
+    if end > start and text[end - 1] == ".":
+        last = text[start : end - 1].split()[-1] if text[start : end - 1].split() else ""
+        if len(last) > 1 and "." not in last and last.lower() not in _ABBREVIATIONS:
+            end -= 1
     return start, end
 
 
@@ -208,7 +278,7 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     """Mentions with exact offsets into ``text``, keys and country codes."""
     places, credits = _datelines(text)
     mentions: list[Mention] = []
-    for start, end, label in _split_lists(text, spans):
+    for start, end, label in _split_lists(text, _split_brackets(text, spans)):
         if label not in NAMED_LABELS:
             continue
         if label != "PERSON" and (
@@ -263,6 +333,25 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     mentions.extend(_missed_surnames(text, mentions, full_names))
     mentions.sort(key=lambda m: (m.start, m.end))
     return mentions
+
+
+# a name and its short form in brackets tagged as one: "World Health Organisation (WHO)"
+_BRACKETED = re.compile(r"\s+\((?=\w)")
+
+
+def _split_brackets(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Spans with a bracketed part after a name cut into the name and the bracketed
+    part ("World Health Organisation (WHO)" -> "World Health Organisation", "WHO"),
+    both with the span's label; ``trim`` drops the brackets."""
+    out = []
+    for start, end, label in spans:
+        m = _BRACKETED.search(text, start, end)
+        if m and m.start() > start:
+            close = text.find(")", m.end(), end)
+            out += [(start, m.start(), label), (m.end(), end if close < 0 else close, label)]
+        else:
+            out.append((start, end, label))
+    return out
 
 
 def _split_lists(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
