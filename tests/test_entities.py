@@ -498,12 +498,7 @@ def test_trimming_sentence_the_credit_words_full_stops_scores_and_stances() -> N
         ("pro-Beijing New People Party", "ORG"),
         ("pro-Beijing", "PERSON"),
     ]
-    spans, pos = [], 0
-    for name, label in names:
-        start = text.index(name, pos)
-        spans.append((start, start + len(name), label))
-        pos = start + len(name)
-    ms = normalise(text, spans)
+    ms = normalise(text, _spans(text, *names))
     assert [m.text for m in ms] == [
         "Church of Scientology",
         "The Hague",
@@ -527,4 +522,50 @@ def test_a_name_and_its_bracketed_short_form_become_two_mentions() -> None:
         ("WHO", "WHO"),
         ("Johnson Space Center", "JSC"),
         ("JSC", "JSC"),
+    ]
+
+
+def test_a_lone_name_that_speaks_is_a_person_unless_a_place_or_mostly_an_org() -> None:
+    """'Tarlo explains' (tagged GPE) and 'says Tarlo' are a person, 'Gomery, who led'
+    (ORG) too; 'Beijing says' stays a place (the gazetteer knows it), and a name the
+    model mostly calls an organisation stays one."""
+    text = (
+        "In China hair is bleached, Tarlo explains. It is political, says Tarlo. "
+        "Gomery, who led the inquiry, spoke. Beijing says no. "
+        "Scientology denied it. Scientology said so. Scientology grew."
+    )
+    names = [
+        ("China", "GPE"),
+        ("Tarlo", "GPE"),
+        ("Tarlo", "GPE"),
+        ("Gomery", "ORG"),
+        ("Beijing", "GPE"),
+        ("Scientology", "ORG"),
+        ("Scientology", "LOC"),
+        ("Scientology", "ORG"),
+    ]
+    ms = normalise(text, _spans(text, *names))
+    assert [(m.text, m.label) for m in ms] == [
+        ("China", "GPE"),
+        ("Tarlo", "PERSON"),
+        ("Tarlo", "PERSON"),
+        ("Gomery", "PERSON"),
+        ("Beijing", "GPE"),
+        ("Scientology", "ORG"),
+        ("Scientology", "LOC"),
+        ("Scientology", "ORG"),
+    ]
+
+
+def test_trailing_common_nouns_and_spans_without_a_name_are_dropped() -> None:
+    text = "Officers in the northern Ontario city and vehicle miles rose. Knuck If You Buck aired."
+    names = [
+        ("Ontario city", "GPE"),
+        ("vehicle miles", "PERSON"),
+        ("Knuck If You Buck", "WORK_OF_ART"),
+    ]
+    ms = normalise(text, _spans(text, *names))
+    assert [(m.text, m.label) for m in ms] == [
+        ("Ontario", "GPE"),
+        ("Knuck If You Buck", "WORK_OF_ART"),
     ]

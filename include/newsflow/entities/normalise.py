@@ -31,6 +31,7 @@ from newsflow.entities.places import (
     country_code,
     country_name,
     demonym_code,
+    known_place,
     large_place,
 )
 
@@ -66,6 +67,11 @@ _LEAD = re.compile(r"^(the|a|an)\s+")
 # said"); inside a sentence its capital does ("according to The Hague")
 _SENTENCE_THE = re.compile(r"^The\s+(?=[A-Z0-9])")
 _TRAIL = re.compile(r"(['’]s|['’])$")
+# common nouns the model ran on into after a name: "the northern Ontario city"
+_LOWER_TAIL = re.compile(r"(?:\s+[a-z]+)+$")
+# labels of titles, which may end in a lower-case word ("Knuck If You Buck", "Gone with
+# the wind")
+_TITLED_LABELS = frozenset({"WORK_OF_ART", "LAW", "EVENT", "PRODUCT"})
 # a caption's credit word the model ran into the name: "Washington D.C. Image: Navy"
 _CREDIT_WORD = re.compile(r"\s+(?:Image|Photo|Picture|Photograph|Credit|Video|Source)$")
 # abbreviations whose full stop belongs to a name ("Ford Motor Co.", "Martin Luther
@@ -155,6 +161,9 @@ def trim(text: str, start: int, end: int, label: str = "PERSON") -> tuple[int, i
     m = _TRAIL.search(span)
     if m and m.start() > 0:
         end -= len(m.group(0))
+    m = _LOWER_TAIL.search(text[start:end])
+    if m and m.start() > 0 and label not in _TITLED_LABELS:
+        end = start + m.start()
     m = _CREDIT_WORD.search(text[start:end])
     if m and text[end : end + 1] == ":":
         end = start + m.start()
@@ -293,8 +302,8 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
                 pos += len(piece) + 1
             _, start, end = max(pieces)
         s, e = trim(text, start, end, label)
-        if e <= s:
-            continue
+        if e <= s or not any(c.isupper() or c.isdigit() for c in text[s:e]):
+            continue  # nothing left, or no name: "vehicle miles"
         m = Mention(s, e, text[s:e], label)
         if _inside(m, credits) or _agency_credit(text, m):
             continue
@@ -327,6 +336,7 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     )
     for m in mentions:
         _resolve(m, full_names)
+    _names_that_speak(text, mentions, full_names)
     _places_tagged_as_names(text, mentions)
     _join_acronyms(mentions, long_forms)
     _org_short_forms(mentions)
@@ -435,8 +445,51 @@ def _resolve(m: Mention, full_names: list[str]) -> None:
     m.entity_key = name if m.label in {"GPE", "LOC"} else m.text  # "BENDIGO" -> "Bendigo"
 
 
+# labels the small model gives a person's lone name it has not linked to a full name
+_UNLINKED_LOOKALIKES = frozenset({"GPE", "LOC", "NORP", "FAC"})
+
+
+def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str]) -> None:
+    """A lone word the model called a place or group that speaks ("Tarlo explains",
+    "said Guilbeault") and that no gazetteer knows as a country, nationality or place,
+    or a lone word called an organisation that takes "who" ("Gomery, who led"), is a
+    person, in all its mentions of the article. Organisations speak too ("SaskTel
+    said"), and so do places by metonymy ("Beijing says"), hence the gazetteer check
+    and "who" alone for organisations."""
+    speakers = set()
+    for m in mentions:
+        if " " in m.text or not m.text[:1].isupper() or m.text.isupper() or m.country:
+            continue
+        before, after = text[max(0, m.start - 12) : m.start], text[m.end : m.end + 14]
+        if m.label == "ORG":
+            if _WHO_AFTER.match(after):
+                speakers.add(m.text)
+        elif (
+            m.label in _UNLINKED_LOOKALIKES
+            and (_SPEAKS_AFTER.match(after) or _SPEAKS_BEFORE.search(before))
+            and not known_place(m.text)
+        ):
+            speakers.add(m.text)
+    votes = _votes(mentions)
+    for m in mentions:
+        if (
+            m.text in speakers
+            and m.label in _UNLINKED_LOOKALIKES | {"ORG"}
+            and not m.country
+            # a name the model mostly calls an organisation stays one ("Scientology")
+            and not (_mostly(votes, m.text, "ORG") and votes[m.text].get("ORG", 0) > 1)
+        ):
+            m.label, m.entity_key = "PERSON", _person_for(m.text, full_names) or m.text
+
+
 # a person speaking right after the name: "Lincoln said"
-_SPEAKS_AFTER = re.compile(r"^\s+(?:said|says|told|added|wrote|asked|replied)\b")
+_SPEAKS_AFTER = re.compile(
+    r"^\s+(?:said|says|told|added|wrote|asked|replied|explained|explains|claimed|claims)\b"
+)
+# ... or right before it: "said Guilbeault", "says Tarlo"
+_SPEAKS_BEFORE = re.compile(r"\b(?:said|says)\s+$")
+# a relative clause only people take: "Gomery, who led the inquiry" (organisations: which)
+_WHO_AFTER = re.compile(r"^,?\s+who\b")
 # a preposition of place right before the name: "residents of Jackson" is not enough
 # ("the arrest of Jackson"), "in Jackson" is
 _LOCATIVE_BEFORE = re.compile(
