@@ -569,3 +569,16 @@ def test_trailing_common_nouns_and_spans_without_a_name_are_dropped() -> None:
         ("Ontario", "GPE"),
         ("Knuck If You Buck", "WORK_OF_ART"),
     ]
+
+
+def test_a_city_opening_an_organisations_name_stays_the_city() -> None:
+    text = "He lived in London and then Glasgow, where he studied at Glasgow School of Art."
+    ms = normalise(
+        text,
+        _spans(text, ("London", "GPE"), ("Glasgow", "PERSON"), ("Glasgow School of Art", "ORG")),
+    )
+    assert [(m.text, m.label, m.country) for m in ms] == [
+        ("London", "GPE", "GB"),
+        ("Glasgow", "GPE", "GB"),
+        ("Glasgow School of Art", "ORG", None),
+    ]

@@ -540,7 +540,9 @@ def _org_short_forms(mentions: list[Mention]) -> None:
     """A lone word that opens exactly one organisation's name in the article is that
     organisation ("Helix" after "Helix Data", whatever the model called it: NORP,
     PERSON, ORG), as a lone surname is its person. Places ("California" before
-    "California Science Center") and words already resolved to a person are left alone."""
+    "California Science Center") and words already resolved to a person are left alone,
+    and a city of ``CITY_AFTER_LOCATIVE`` people is the city ("Glasgow" beside "Glasgow
+    School of Art")."""
     orgs: dict[str, set[str]] = {}
     for m in mentions:
         if m.label == "ORG" and len(m.text.split()) >= 2:
@@ -554,7 +556,12 @@ def _org_short_forms(mentions: list[Mention]) -> None:
         ):
             continue
         keys = orgs.get(m.text, set())
-        if len(keys) == 1:
+        if len(keys) != 1:
+            continue
+        code = large_place(m.text, CITY_AFTER_LOCATIVE)
+        if code:  # "Glasgow" beside "Glasgow School of Art" is the city
+            m.label, m.entity_key, m.country = "GPE", m.text, code
+        else:
             m.label, m.entity_key = "ORG", next(iter(keys))
 
 
