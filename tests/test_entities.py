@@ -454,7 +454,10 @@ def test_a_surname_alone_joins_the_days_only_person_of_that_name(tmp_path) -> No
 
 def test_a_word_opening_one_organisations_name_is_that_organisation() -> None:
     """'Helix' after 'Helix Data' is Helix Data, whatever label the model gave it; a
-    word opening two organisations' names, or a person's, is left alone."""
+    word opening two organisations' names is left alone, and one the model tagged ORG
+    stays with the organisation whose name it opens even when a person of that surname
+    is named ('Morgan' beside 'Morgan Stanley' and 'Morgan Freeman', as 'Ford' beside
+    'Ford Motor Co.' and 'William Clay Ford Jr.')."""
     text = (
         "Helix Data bought Nordlicht. Helix said the Helix deal closes in May. "
         "Morgan Stanley and Morgan Freeman met. Morgan spoke."
@@ -474,7 +477,7 @@ def test_a_word_opening_one_organisations_name_is_that_organisation() -> None:
         ("Helix", "ORG", "Helix Data"),
         ("Morgan Stanley", "ORG", "Morgan Stanley"),
         ("Morgan Freeman", "PERSON", "Morgan Freeman"),
-        ("Morgan", "PERSON", "Morgan Freeman"),  # the person's name, as the surname rule says
+        ("Morgan", "ORG", "Morgan Stanley"),  # tagged ORG: the company, not the surname
     ]
 
 
@@ -581,4 +584,25 @@ def test_a_city_opening_an_organisations_name_stays_the_city() -> None:
         ("London", "GPE", "GB"),
         ("Glasgow", "GPE", "GB"),
         ("Glasgow School of Art", "ORG", None),
+    ]
+
+
+def test_a_company_named_after_a_person_in_the_article_stays_the_company() -> None:
+    """'Ford' tagged ORG opens 'Ford Motor Co.': the company, though 'William Clay Ford
+    Jr.' is named too; 'Ford' tagged PERSON is still the person."""
+    text = (
+        "William Clay Ford Jr. spoke. Ford Motor Co. said sales fell. Ford shares fell. Ford said."
+    )
+    spans = _spans(
+        text,
+        ("William Clay Ford Jr.", "PERSON"),
+        ("Ford Motor Co.", "ORG"),
+        ("Ford", "ORG"),
+        ("Ford", "PERSON"),
+    )
+    assert [(m.text, m.label, m.entity_key) for m in normalise(text, spans)] == [
+        ("William Clay Ford Jr.", "PERSON", "William Clay Ford Jr."),
+        ("Ford Motor Co.", "ORG", "Ford Motor Co."),
+        ("Ford", "ORG", "Ford Motor Co."),
+        ("Ford", "PERSON", "William Clay Ford Jr."),
     ]

@@ -334,8 +334,10 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         {m.text for m in mentions if m.label != "PERSON" and len(m.text.split()) >= 2},
         key=lambda n: (len(n), n),
     )
+    # first words of the organisations' names: "Ford" of "Ford Motor Co."
+    org_openers = {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
     for m in mentions:
-        _resolve(m, full_names)
+        _resolve(m, full_names, org_openers)
     _names_that_speak(text, mentions, full_names)
     _places_tagged_as_names(text, mentions)
     _join_acronyms(mentions, long_forms)
@@ -408,8 +410,10 @@ def _mostly(votes: dict[str, dict[str, int]], name: str, label: str) -> bool:
 _SURNAME_LOOKALIKES = frozenset({"GPE", "ORG", "NORP", "LOC", "FAC"})
 
 
-def _resolve(m: Mention, full_names: list[str]) -> None:
-    """Key, label and country of one mention."""
+def _resolve(m: Mention, full_names: list[str], org_openers: frozenset[str] | set[str]) -> None:
+    """Key, label and country of one mention. A lone word the model tagged ORG that
+    also opens an organisation's name in the article stays with the organisation
+    ("Ford" beside "Ford Motor Co.", though "William Clay Ford Jr." is named too)."""
     caps_place = m.label in {"GPE", "LOC", "ORG"} and m.text.isupper()
     name = _place_name(m.text) if caps_place or m.label in {"GPE", "LOC"} else m.text
     code = country_code(name) if m.label != "PERSON" else None
@@ -417,7 +421,8 @@ def _resolve(m: Mention, full_names: list[str]) -> None:
         m.label, m.entity_key, m.country = "GPE", country_name(code), code
         return
     if len(m.text.split()) == 1 and m.label in _SURNAME_LOOKALIKES | {"PERSON"}:
-        person = _person_for(m.text, full_names) if not code else None
+        company = m.label == "ORG" and m.text in org_openers
+        person = _person_for(m.text, full_names) if not (code or company) else None
     elif m.label in _SURNAME_LOOKALIKES:
         person = m.text if m.text in full_names else None  # "Dean Kamen" tagged ORG once
     else:
