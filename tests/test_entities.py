@@ -606,3 +606,20 @@ def test_a_company_named_after_a_person_in_the_article_stays_the_company() -> No
         ("Ford", "ORG", "Ford Motor Co."),
         ("Ford", "PERSON", "William Clay Ford Jr."),
     ]
+
+
+def test_a_person_name_ending_in_an_institutions_word_is_not_a_person() -> None:
+    text = "The Udvar-Hazy Center on Castlefrank Road and the Gates Foundation; Kevin Hall spoke."
+    spans = _spans(
+        text,
+        ("Udvar-Hazy Center", "PERSON"),
+        ("Castlefrank Road", "PERSON"),
+        ("Gates Foundation", "PERSON"),
+        ("Kevin Hall", "PERSON"),  # a surname that is also a building's word stays a person
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Udvar-Hazy Center", "FAC"),
+        ("Castlefrank Road", "FAC"),
+        ("Gates Foundation", "ORG"),
+        ("Kevin Hall", "PERSON"),
+    ]

@@ -131,6 +131,64 @@ class Mention:
     country: str | None = None
 
 
+# last words that make a name an organisation's or a building's, never a person's
+# (OntoNotes' heads of ORG and FAC names)
+_ORG_HEADS = frozenset(
+    [
+        "Foundation",
+        "Council",
+        "Department",
+        "Ministry",
+        "Agency",
+        "Association",
+        "Institute",
+        "University",
+        "College",
+        "School",
+        "Company",
+        "Corporation",
+        "Party",
+        "Committee",
+        "Commission",
+        "Society",
+        "Program",
+        "Programme",
+        "Authority",
+        "Fund",
+    ]
+)
+_FAC_HEADS = frozenset(
+    [
+        "Center",
+        "Centre",
+        "Museum",
+        "Station",
+        "Airport",
+        "Stadium",
+        "Arena",
+        "Hospital",
+        "Gallery",
+        "Bridge",
+        "Road",
+        "Avenue",
+        "Square",
+        "Tower",
+        "Towers",
+    ]
+)
+
+
+def _institution(name: str, label: str) -> str:
+    """ORG or FAC for a name the model tagged PERSON that ends in an institution's or a
+    building's word ("Steven F. Udvar-Hazy Center", "Castlefrank Road")."""
+    words = name.split()
+    if label != "PERSON" or len(words) < 2:
+        return label
+    if words[-1] in _ORG_HEADS:
+        return "ORG"
+    return "FAC" if words[-1] in _FAC_HEADS else label
+
+
 def _opens_sentence(text: str, start: int) -> bool:
     """Whether ``start`` is the first word of a sentence, paragraph or quotation."""
     before = text[max(0, start - 40) : start].rstrip(" \t\"“‘'(")
@@ -304,7 +362,7 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         s, e = trim(text, start, end, label)
         if e <= s or not any(c.isupper() or c.isdigit() for c in text[s:e]):
             continue  # nothing left, or no name: "vehicle miles"
-        m = Mention(s, e, text[s:e], label)
+        m = Mention(s, e, text[s:e], _institution(text[s:e], label))
         if _inside(m, credits) or _agency_credit(text, m):
             continue
         if _inside(m, places) and m.label != "PERSON":
