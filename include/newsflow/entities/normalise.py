@@ -6,9 +6,15 @@ Southeast Asian Nations", reads a capitalised dateline ("TOKYO (AP) —") as two
 organisations, and includes titles, articles and possessives in its spans. Within
 one article a short name almost always refers to the full name used earlier, so:
 
-* spans are trimmed to the name itself (offsets stay exact: ``text[start:end]``);
+* spans are trimmed to the name itself (offsets stay exact: ``text[start:end]``):
+  no article (nor "The" opening a sentence), title, possessive, sentence full stop,
+  caption credit word, match score, stance adjective ("pro-Beijing") or trailing
+  common noun; a list or a name with its bracketed short form becomes its parts;
 * mentions whose words are part of a full PERSON name become that PERSON, and
-  untagged surnames of those people (even misspelt by one letter) are added;
+  untagged surnames of those people (even misspelt by one letter) are added, but a
+  lone word tagged ORG that opens an organisation's name stays with it ("Ford");
+* a lone unknown word that speaks ("Tarlo explains") or takes "who" is a PERSON, and
+  a "PERSON" ending in an institution's or building's word ("... Center") is not;
 * a name right after a personal title ("Empress Masako") is a PERSON;
 * an acronym and its spelt-out form share one key (the acronym, the form news uses
   most across articles);
