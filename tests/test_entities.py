@@ -623,3 +623,12 @@ def test_a_person_name_ending_in_an_institutions_word_is_not_a_person() -> None:
         ("Gates Foundation", "ORG"),
         ("Kevin Hall", "PERSON"),
     ]
+
+
+def test_a_city_tagged_person_before_a_noun_of_place_is_the_place() -> None:
+    text = "Police said the suspect had no ties to the Abbotsford area. Abbotsford said no."
+    spans = _spans(text, ("Abbotsford", "PERSON"), ("Abbotsford", "PERSON"))
+    assert [(m.label, m.country) for m in normalise(text, spans)] == [
+        ("GPE", "CA"),
+        ("PERSON", None),  # alone and speaking: no evidence of the place
+    ]

@@ -564,6 +564,10 @@ _WHO_AFTER = re.compile(r"^,?\s+who\b")
 _LOCATIVE_BEFORE = re.compile(
     r"\b(?:in|from|near|outside|across|around|throughout|between)\s+$", re.IGNORECASE
 )
+# ... or a noun of place right after it: "the Abbotsford area"
+_PLACE_NOUN_AFTER = re.compile(
+    r"^\s+(?:area|region|province|county|district|suburbs?|border|coast|valley)\b"
+)
 # a lone PERSON word is relabelled a place when it is a capital or a city this large...
 CITY_ALONE = 1_000_000
 # ... or this large with a preposition of place before it
@@ -573,7 +577,8 @@ CITY_AFTER_LOCATIVE = 100_000
 def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
     """A lone word the model tagged PERSON that is a capital or a city of
     ``CITY_ALONE`` people ("Kabul", "Alexandria"), or of ``CITY_AFTER_LOCATIVE``
-    people right after "in", "from", ... ("in Glasgow"), is a GPE with its country,
+    people right after "in", "from", ... ("in Glasgow") or right before "area",
+    "region", ... ("the Abbotsford area"), is a GPE with its country,
     unless the article gives evidence of a person: the word is part of a name tagged
     PERSON ("Paris Hilton", "Jackson" of "Michael Jackson", whatever the majority
     label), a title comes before it ("President Lincoln") or a speech verb after it
@@ -595,7 +600,10 @@ def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
         ):
             continue
         name = _place_name(m.text)
-        size = CITY_AFTER_LOCATIVE if _LOCATIVE_BEFORE.search(before) else CITY_ALONE
+        placed = _LOCATIVE_BEFORE.search(before) or _PLACE_NOUN_AFTER.match(
+            text[m.end : m.end + 16]
+        )
+        size = CITY_AFTER_LOCATIVE if placed else CITY_ALONE
         code = large_place(name, size)
         if code:
             m.label, m.entity_key, m.country = "GPE", name, code
