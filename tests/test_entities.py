@@ -454,7 +454,10 @@ def test_a_surname_alone_joins_the_days_only_person_of_that_name(tmp_path) -> No
 
 def test_a_word_opening_one_organisations_name_is_that_organisation() -> None:
     """'Helix' after 'Helix Data' is Helix Data, whatever label the model gave it; a
-    word opening two organisations' names, or a person's, is left alone."""
+    word opening two organisations' names is left alone, and one the model tagged ORG
+    stays with the organisation whose name it opens even when a person of that surname
+    is named ('Morgan' beside 'Morgan Stanley' and 'Morgan Freeman', as 'Ford' beside
+    'Ford Motor Co.' and 'William Clay Ford Jr.')."""
     text = (
         "Helix Data bought Nordlicht. Helix said the Helix deal closes in May. "
         "Morgan Stanley and Morgan Freeman met. Morgan spoke."
@@ -474,5 +477,158 @@ def test_a_word_opening_one_organisations_name_is_that_organisation() -> None:
         ("Helix", "ORG", "Helix Data"),
         ("Morgan Stanley", "ORG", "Morgan Stanley"),
         ("Morgan Freeman", "PERSON", "Morgan Freeman"),
-        ("Morgan", "PERSON", "Morgan Freeman"),  # the person's name, as the surname rule says
+        ("Morgan", "ORG", "Morgan Stanley"),  # tagged ORG: the company, not the surname
+    ]
+
+
+def test_trimming_sentence_the_credit_words_full_stops_scores_and_stances() -> None:
+    """What a name does not include: "The" opening a sentence (mid-sentence "The Hague"
+    keeps it), a caption's credit word before its colon, a sentence's full stop (an
+    abbreviation's stays), a match score, a stance adjective ("pro-Beijing" alone is
+    no name at all)."""
+    text = (
+        "The Church of Scientology sued. He flew to The Hague. "
+        "Washington D.C. Image: Navy. Votes went to James To. Ford Motor Co. rose. "
+        "It put Sweden 1 – 0 up. The pro-Beijing New People Party won; pro-Beijing camps lost."
+    )
+    names = [
+        ("The Church of Scientology", "ORG"),
+        ("The Hague", "GPE"),
+        ("Washington D.C. Image", "GPE"),
+        ("James To.", "PERSON"),
+        ("Ford Motor Co.", "ORG"),
+        ("Sweden 1", "ORG"),
+        ("pro-Beijing New People Party", "ORG"),
+        ("pro-Beijing", "PERSON"),
+    ]
+    ms = normalise(text, _spans(text, *names))
+    assert [m.text for m in ms] == [
+        "Church of Scientology",
+        "The Hague",
+        "Washington D.C.",
+        "James To",
+        "Ford Motor Co.",
+        "Sweden",
+        "New People Party",
+    ]
+    assert all(text[m.start : m.end] == m.text for m in ms)
+
+
+def test_a_name_and_its_bracketed_short_form_become_two_mentions() -> None:
+    text = "The World Health Organisation (WHO) and the Johnson Space Center (JSC agreed."
+    s1, s2 = text.index("World"), text.index("Johnson")
+    # the model's spans: the first runs past its bracket, the second has no closing one
+    ms = normalise(text, [(s1, s1 + 35, "ORG"), (s2, s2 + 25, "ORG")])
+    assert text[s1 : s1 + 35].endswith(") and") and text[s2 : s2 + 25].endswith("(JSC")
+    assert [(m.text, m.entity_key) for m in ms] == [
+        ("World Health Organisation", "WHO"),
+        ("WHO", "WHO"),
+        ("Johnson Space Center", "JSC"),
+        ("JSC", "JSC"),
+    ]
+
+
+def test_a_lone_name_that_speaks_is_a_person_unless_a_place_or_mostly_an_org() -> None:
+    """'Tarlo explains' (tagged GPE) and 'says Tarlo' are a person, 'Gomery, who led'
+    (ORG) too; 'Beijing says' stays a place (the gazetteer knows it), and a name the
+    model mostly calls an organisation stays one."""
+    text = (
+        "In China hair is bleached, Tarlo explains. It is political, says Tarlo. "
+        "Gomery, who led the inquiry, spoke. Beijing says no. "
+        "Scientology denied it. Scientology said so. Scientology grew."
+    )
+    names = [
+        ("China", "GPE"),
+        ("Tarlo", "GPE"),
+        ("Tarlo", "GPE"),
+        ("Gomery", "ORG"),
+        ("Beijing", "GPE"),
+        ("Scientology", "ORG"),
+        ("Scientology", "LOC"),
+        ("Scientology", "ORG"),
+    ]
+    ms = normalise(text, _spans(text, *names))
+    assert [(m.text, m.label) for m in ms] == [
+        ("China", "GPE"),
+        ("Tarlo", "PERSON"),
+        ("Tarlo", "PERSON"),
+        ("Gomery", "PERSON"),
+        ("Beijing", "GPE"),
+        ("Scientology", "ORG"),
+        ("Scientology", "LOC"),
+        ("Scientology", "ORG"),
+    ]
+
+
+def test_trailing_common_nouns_and_spans_without_a_name_are_dropped() -> None:
+    text = "Officers in the northern Ontario city and vehicle miles rose. Knuck If You Buck aired."
+    names = [
+        ("Ontario city", "GPE"),
+        ("vehicle miles", "PERSON"),
+        ("Knuck If You Buck", "WORK_OF_ART"),
+    ]
+    ms = normalise(text, _spans(text, *names))
+    assert [(m.text, m.label) for m in ms] == [
+        ("Ontario", "GPE"),
+        ("Knuck If You Buck", "WORK_OF_ART"),
+    ]
+
+
+def test_a_city_opening_an_organisations_name_stays_the_city() -> None:
+    text = "He lived in London and then Glasgow, where he studied at Glasgow School of Art."
+    ms = normalise(
+        text,
+        _spans(text, ("London", "GPE"), ("Glasgow", "PERSON"), ("Glasgow School of Art", "ORG")),
+    )
+    assert [(m.text, m.label, m.country) for m in ms] == [
+        ("London", "GPE", "GB"),
+        ("Glasgow", "GPE", "GB"),
+        ("Glasgow School of Art", "ORG", None),
+    ]
+
+
+def test_a_company_named_after_a_person_in_the_article_stays_the_company() -> None:
+    """'Ford' tagged ORG opens 'Ford Motor Co.': the company, though 'William Clay Ford
+    Jr.' is named too; 'Ford' tagged PERSON is still the person."""
+    text = (
+        "William Clay Ford Jr. spoke. Ford Motor Co. said sales fell. Ford shares fell. Ford said."
+    )
+    spans = _spans(
+        text,
+        ("William Clay Ford Jr.", "PERSON"),
+        ("Ford Motor Co.", "ORG"),
+        ("Ford", "ORG"),
+        ("Ford", "PERSON"),
+    )
+    assert [(m.text, m.label, m.entity_key) for m in normalise(text, spans)] == [
+        ("William Clay Ford Jr.", "PERSON", "William Clay Ford Jr."),
+        ("Ford Motor Co.", "ORG", "Ford Motor Co."),
+        ("Ford", "ORG", "Ford Motor Co."),
+        ("Ford", "PERSON", "William Clay Ford Jr."),
+    ]
+
+
+def test_a_person_name_ending_in_an_institutions_word_is_not_a_person() -> None:
+    text = "The Udvar-Hazy Center on Castlefrank Road and the Gates Foundation; Kevin Hall spoke."
+    spans = _spans(
+        text,
+        ("Udvar-Hazy Center", "PERSON"),
+        ("Castlefrank Road", "PERSON"),
+        ("Gates Foundation", "PERSON"),
+        ("Kevin Hall", "PERSON"),  # a surname that is also a building's word stays a person
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Udvar-Hazy Center", "FAC"),
+        ("Castlefrank Road", "FAC"),
+        ("Gates Foundation", "ORG"),
+        ("Kevin Hall", "PERSON"),
+    ]
+
+
+def test_a_city_tagged_person_before_a_noun_of_place_is_the_place() -> None:
+    text = "Police said the suspect had no ties to the Abbotsford area. Abbotsford said no."
+    spans = _spans(text, ("Abbotsford", "PERSON"), ("Abbotsford", "PERSON"))
+    assert [(m.label, m.country) for m in normalise(text, spans)] == [
+        ("GPE", "CA"),
+        ("PERSON", None),  # alone and speaking: no evidence of the place
     ]

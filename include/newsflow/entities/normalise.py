@@ -6,9 +6,15 @@ Southeast Asian Nations", reads a capitalised dateline ("TOKYO (AP) —") as two
 organisations, and includes titles, articles and possessives in its spans. Within
 one article a short name almost always refers to the full name used earlier, so:
 
-* spans are trimmed to the name itself (offsets stay exact: ``text[start:end]``);
+* spans are trimmed to the name itself (offsets stay exact: ``text[start:end]``):
+  no article (nor "The" opening a sentence), title, possessive, sentence full stop,
+  caption credit word, match score, stance adjective ("pro-Beijing") or trailing
+  common noun; a list or a name with its bracketed short form becomes its parts;
 * mentions whose words are part of a full PERSON name become that PERSON, and
-  untagged surnames of those people (even misspelt by one letter) are added;
+  untagged surnames of those people (even misspelt by one letter) are added, but a
+  lone word tagged ORG that opens an organisation's name stays with it ("Ford");
+* a lone unknown word that speaks ("Tarlo explains") or takes "who" is a PERSON, and
+  a "PERSON" ending in an institution's or building's word ("... Center") is not;
 * a name right after a personal title ("Empress Masako") is a PERSON;
 * an acronym and its spelt-out form share one key (the acronym, the form news uses
   most across articles);
@@ -31,6 +37,7 @@ from newsflow.entities.places import (
     country_code,
     country_name,
     demonym_code,
+    known_place,
     large_place,
 )
 
@@ -62,7 +69,57 @@ _LIST = re.compile(r",\s+|\s+(?:and|or|&)\s+")
 # a title just before a mention, at the end of the preceding text
 _TITLE_BEFORE = re.compile(rf"\b({_TITLE_WORDS})\s+$", re.IGNORECASE)
 _LEAD = re.compile(r"^(the|a|an)\s+")
+# "The" opening a sentence says nothing about the name ("The Church of Scientology
+# said"); inside a sentence its capital does ("according to The Hague")
+_SENTENCE_THE = re.compile(r"^The\s+(?=[A-Z0-9])")
 _TRAIL = re.compile(r"(['’]s|['’])$")
+# common nouns the model ran on into after a name: "the northern Ontario city"
+_LOWER_TAIL = re.compile(r"(?:\s+[a-z]+)+$")
+# labels of titles, which may end in a lower-case word ("Knuck If You Buck", "Gone with
+# the wind")
+_TITLED_LABELS = frozenset({"WORK_OF_ART", "LAW", "EVENT", "PRODUCT"})
+# a caption's credit word the model ran into the name: "Washington D.C. Image: Navy"
+_CREDIT_WORD = re.compile(r"\s+(?:Image|Photo|Picture|Photograph|Credit|Video|Source)$")
+# abbreviations whose full stop belongs to a name ("Ford Motor Co.", "Martin Luther
+# King Jr."); any other word's final full stop ends the sentence ("... by James To.")
+_ABBREVIATIONS = frozenset(
+    [
+        "inc",
+        "jr",
+        "sr",
+        "co",
+        "corp",
+        "ltd",
+        "plc",
+        "llc",
+        "llp",
+        "bros",
+        "st",
+        "mt",
+        "ft",
+        "ave",
+        "blvd",
+        "rd",
+        "dept",
+        "univ",
+        "no",
+        "dr",
+        "gen",
+        "col",
+        "lt",
+        "capt",
+        "sgt",
+        "gov",
+        "sen",
+        "rep",
+        "esq",
+        "assn",
+    ]
+)
+# a stance adjective the model tagged as, or ran into, a name: "pro-Beijing", "anti-EU"
+_STANCE = re.compile(r"^(?i:pro|anti)-\S+(\s+|$)")
+# a match score the model ran into a team's country name: "Sweden 1", "2 England"
+_SCORE = re.compile(r"^(?:\d+\s+)?(?P<name>\D.*?)(?:\s+\d+)?$")
 # an all-capitals place opening a paragraph: "TOKYO —", "BENDIGO, Australia —"
 _CAPS_DATELINE = re.compile(
     r"^(?P<place>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,40}?)(?:,\s*[A-Z][\w. ]{1,30})?\s*[—–-]{1,2}\s"
@@ -80,9 +137,76 @@ class Mention:
     country: str | None = None
 
 
+# last words that make a name an organisation's or a building's, never a person's
+# (OntoNotes' heads of ORG and FAC names)
+_ORG_HEADS = frozenset(
+    [
+        "Foundation",
+        "Council",
+        "Department",
+        "Ministry",
+        "Agency",
+        "Association",
+        "Institute",
+        "University",
+        "College",
+        "School",
+        "Company",
+        "Corporation",
+        "Party",
+        "Committee",
+        "Commission",
+        "Society",
+        "Program",
+        "Programme",
+        "Authority",
+        "Fund",
+    ]
+)
+_FAC_HEADS = frozenset(
+    [
+        "Center",
+        "Centre",
+        "Museum",
+        "Station",
+        "Airport",
+        "Stadium",
+        "Arena",
+        "Hospital",
+        "Gallery",
+        "Bridge",
+        "Road",
+        "Avenue",
+        "Square",
+        "Tower",
+        "Towers",
+    ]
+)
+
+
+def _institution(name: str, label: str) -> str:
+    """ORG or FAC for a name the model tagged PERSON that ends in an institution's or a
+    building's word ("Steven F. Udvar-Hazy Center", "Castlefrank Road")."""
+    words = name.split()
+    if label != "PERSON" or len(words) < 2:
+        return label
+    if words[-1] in _ORG_HEADS:
+        return "ORG"
+    return "FAC" if words[-1] in _FAC_HEADS else label
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether ``start`` is the first word of a sentence, paragraph or quotation."""
+    before = text[max(0, start - 40) : start].rstrip(" \t\"“‘'(")
+    return not before or before[-1] in ".!?\n:;—–"
+
+
 def trim(text: str, start: int, end: int, label: str = "PERSON") -> tuple[int, int]:
-    """Offsets without leading punctuation, a lower-case article, a title (for people),
-    a trailing possessive or trailing punctuation."""
+    """Offsets without leading punctuation, a lower-case article (or "The" opening a
+    sentence), a title (for people), a stance adjective ("pro-Beijing"), a caption
+    credit word, a trailing possessive or trailing punctuation (a full stop only after
+    a word that is no abbreviation). Empty (``end <= start``) when nothing is left of
+    a name, as of "pro-Beijing" alone."""
     for pattern in (_LEAD, _TITLES) if label == "PERSON" else (_LEAD,):
         while start < end and not (text[start].isalnum() or text[start] in "@#"):
             start += 1
@@ -91,14 +215,33 @@ def trim(text: str, start: int, end: int, label: str = "PERSON") -> tuple[int, i
             start += m.end()
     while start < end and not (text[start].isalnum() or text[start] in "@#"):
         start += 1
+    m = _SENTENCE_THE.match(text[start:end])
+    if m and _opens_sentence(text, start):
+        start += m.end()
+    m = _STANCE.match(text[start:end])
+    if m:
+        start += m.end()
     span = text[start:end]
     m = _TRAIL.search(span)
     if m and m.start() > 0:
         end -= len(m.group(0))
+    m = _LOWER_TAIL.search(text[start:end])
+    if m and m.start() > 0 and label not in _TITLED_LABELS:
+        end = start + m.start()
+    m = _CREDIT_WORD.search(text[start:end])
+    if m and text[end : end + 1] == ":":
+        end = start + m.start()
     while end > start and not text[end - 1].isalnum() and text[end - 1] not in ".)":
         end -= 1
     if end > start and text[end - 1] == ")" and "(" not in text[start:end]:
         end -= 1
+    m = _SCORE.match(text[start:end])
+    if m and m.group("name") != text[start:end] and country_code(m.group("name")):
+        start, end = start + m.start("name"), start + m.end("name")
+    if end > start and text[end - 1] == ".":
+        last = text[start : end - 1].split()[-1] if text[start : end - 1].split() else ""
+        if len(last) > 1 and "." not in last and last.lower() not in _ABBREVIATIONS:
+            end -= 1
     return start, end
 
 
@@ -208,7 +351,7 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     """Mentions with exact offsets into ``text``, keys and country codes."""
     places, credits = _datelines(text)
     mentions: list[Mention] = []
-    for start, end, label in _split_lists(text, spans):
+    for start, end, label in _split_lists(text, _split_brackets(text, spans)):
         if label not in NAMED_LABELS:
             continue
         if label != "PERSON" and (
@@ -223,9 +366,9 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
                 pos += len(piece) + 1
             _, start, end = max(pieces)
         s, e = trim(text, start, end, label)
-        if e <= s:
-            continue
-        m = Mention(s, e, text[s:e], label)
+        if e <= s or not any(c.isupper() or c.isdigit() for c in text[s:e]):
+            continue  # nothing left, or no name: "vehicle miles"
+        m = Mention(s, e, text[s:e], _institution(text[s:e], label))
         if _inside(m, credits) or _agency_credit(text, m):
             continue
         if _inside(m, places) and m.label != "PERSON":
@@ -255,14 +398,36 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         {m.text for m in mentions if m.label != "PERSON" and len(m.text.split()) >= 2},
         key=lambda n: (len(n), n),
     )
+    # first words of the organisations' names: "Ford" of "Ford Motor Co."
+    org_openers = {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
     for m in mentions:
-        _resolve(m, full_names)
+        _resolve(m, full_names, org_openers)
+    _names_that_speak(text, mentions, full_names)
     _places_tagged_as_names(text, mentions)
     _join_acronyms(mentions, long_forms)
     _org_short_forms(mentions)
     mentions.extend(_missed_surnames(text, mentions, full_names))
     mentions.sort(key=lambda m: (m.start, m.end))
     return mentions
+
+
+# a name and its short form in brackets tagged as one: "World Health Organisation (WHO)"
+_BRACKETED = re.compile(r"\s+\((?=\w)")
+
+
+def _split_brackets(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Spans with a bracketed part after a name cut into the name and the bracketed
+    part ("World Health Organisation (WHO)" -> "World Health Organisation", "WHO"),
+    both with the span's label; ``trim`` drops the brackets."""
+    out = []
+    for start, end, label in spans:
+        m = _BRACKETED.search(text, start, end)
+        if m and m.start() > start:
+            close = text.find(")", m.end(), end)
+            out += [(start, m.start(), label), (m.end(), end if close < 0 else close, label)]
+        else:
+            out.append((start, end, label))
+    return out
 
 
 def _split_lists(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -309,8 +474,10 @@ def _mostly(votes: dict[str, dict[str, int]], name: str, label: str) -> bool:
 _SURNAME_LOOKALIKES = frozenset({"GPE", "ORG", "NORP", "LOC", "FAC"})
 
 
-def _resolve(m: Mention, full_names: list[str]) -> None:
-    """Key, label and country of one mention."""
+def _resolve(m: Mention, full_names: list[str], org_openers: frozenset[str] | set[str]) -> None:
+    """Key, label and country of one mention. A lone word the model tagged ORG that
+    also opens an organisation's name in the article stays with the organisation
+    ("Ford" beside "Ford Motor Co.", though "William Clay Ford Jr." is named too)."""
     caps_place = m.label in {"GPE", "LOC", "ORG"} and m.text.isupper()
     name = _place_name(m.text) if caps_place or m.label in {"GPE", "LOC"} else m.text
     code = country_code(name) if m.label != "PERSON" else None
@@ -318,7 +485,8 @@ def _resolve(m: Mention, full_names: list[str]) -> None:
         m.label, m.entity_key, m.country = "GPE", country_name(code), code
         return
     if len(m.text.split()) == 1 and m.label in _SURNAME_LOOKALIKES | {"PERSON"}:
-        person = _person_for(m.text, full_names) if not code else None
+        company = m.label == "ORG" and m.text in org_openers
+        person = _person_for(m.text, full_names) if not (code or company) else None
     elif m.label in _SURNAME_LOOKALIKES:
         person = m.text if m.text in full_names else None  # "Dean Kamen" tagged ORG once
     else:
@@ -346,12 +514,59 @@ def _resolve(m: Mention, full_names: list[str]) -> None:
     m.entity_key = name if m.label in {"GPE", "LOC"} else m.text  # "BENDIGO" -> "Bendigo"
 
 
+# labels the small model gives a person's lone name it has not linked to a full name
+_UNLINKED_LOOKALIKES = frozenset({"GPE", "LOC", "NORP", "FAC"})
+
+
+def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str]) -> None:
+    """A lone word the model called a place or group that speaks ("Tarlo explains",
+    "said Guilbeault") and that no gazetteer knows as a country, nationality or place,
+    or a lone word called an organisation that takes "who" ("Gomery, who led"), is a
+    person, in all its mentions of the article. Organisations speak too ("SaskTel
+    said"), and so do places by metonymy ("Beijing says"), hence the gazetteer check
+    and "who" alone for organisations."""
+    speakers = set()
+    for m in mentions:
+        if " " in m.text or not m.text[:1].isupper() or m.text.isupper() or m.country:
+            continue
+        before, after = text[max(0, m.start - 12) : m.start], text[m.end : m.end + 14]
+        if m.label == "ORG":
+            if _WHO_AFTER.match(after):
+                speakers.add(m.text)
+        elif (
+            m.label in _UNLINKED_LOOKALIKES
+            and (_SPEAKS_AFTER.match(after) or _SPEAKS_BEFORE.search(before))
+            and not known_place(m.text)
+        ):
+            speakers.add(m.text)
+    votes = _votes(mentions)
+    for m in mentions:
+        if (
+            m.text in speakers
+            and m.label in _UNLINKED_LOOKALIKES | {"ORG"}
+            and not m.country
+            # a name the model mostly calls an organisation stays one ("Scientology")
+            and not (_mostly(votes, m.text, "ORG") and votes[m.text].get("ORG", 0) > 1)
+        ):
+            m.label, m.entity_key = "PERSON", _person_for(m.text, full_names) or m.text
+
+
 # a person speaking right after the name: "Lincoln said"
-_SPEAKS_AFTER = re.compile(r"^\s+(?:said|says|told|added|wrote|asked|replied)\b")
+_SPEAKS_AFTER = re.compile(
+    r"^\s+(?:said|says|told|added|wrote|asked|replied|explained|explains|claimed|claims)\b"
+)
+# ... or right before it: "said Guilbeault", "says Tarlo"
+_SPEAKS_BEFORE = re.compile(r"\b(?:said|says)\s+$")
+# a relative clause only people take: "Gomery, who led the inquiry" (organisations: which)
+_WHO_AFTER = re.compile(r"^,?\s+who\b")
 # a preposition of place right before the name: "residents of Jackson" is not enough
 # ("the arrest of Jackson"), "in Jackson" is
 _LOCATIVE_BEFORE = re.compile(
     r"\b(?:in|from|near|outside|across|around|throughout|between)\s+$", re.IGNORECASE
+)
+# ... or a noun of place right after it: "the Abbotsford area"
+_PLACE_NOUN_AFTER = re.compile(
+    r"^\s+(?:area|region|province|county|district|suburbs?|border|coast|valley)\b"
 )
 # a lone PERSON word is relabelled a place when it is a capital or a city this large...
 CITY_ALONE = 1_000_000
@@ -362,7 +577,8 @@ CITY_AFTER_LOCATIVE = 100_000
 def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
     """A lone word the model tagged PERSON that is a capital or a city of
     ``CITY_ALONE`` people ("Kabul", "Alexandria"), or of ``CITY_AFTER_LOCATIVE``
-    people right after "in", "from", ... ("in Glasgow"), is a GPE with its country,
+    people right after "in", "from", ... ("in Glasgow") or right before "area",
+    "region", ... ("the Abbotsford area"), is a GPE with its country,
     unless the article gives evidence of a person: the word is part of a name tagged
     PERSON ("Paris Hilton", "Jackson" of "Michael Jackson", whatever the majority
     label), a title comes before it ("President Lincoln") or a speech verb after it
@@ -384,7 +600,10 @@ def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
         ):
             continue
         name = _place_name(m.text)
-        size = CITY_AFTER_LOCATIVE if _LOCATIVE_BEFORE.search(before) else CITY_ALONE
+        placed = _LOCATIVE_BEFORE.search(before) or _PLACE_NOUN_AFTER.match(
+            text[m.end : m.end + 16]
+        )
+        size = CITY_AFTER_LOCATIVE if placed else CITY_ALONE
         code = large_place(name, size)
         if code:
             m.label, m.entity_key, m.country = "GPE", name, code
@@ -398,7 +617,9 @@ def _org_short_forms(mentions: list[Mention]) -> None:
     """A lone word that opens exactly one organisation's name in the article is that
     organisation ("Helix" after "Helix Data", whatever the model called it: NORP,
     PERSON, ORG), as a lone surname is its person. Places ("California" before
-    "California Science Center") and words already resolved to a person are left alone."""
+    "California Science Center") and words already resolved to a person are left alone,
+    and a city of ``CITY_AFTER_LOCATIVE`` people is the city ("Glasgow" beside "Glasgow
+    School of Art")."""
     orgs: dict[str, set[str]] = {}
     for m in mentions:
         if m.label == "ORG" and len(m.text.split()) >= 2:
@@ -412,7 +633,12 @@ def _org_short_forms(mentions: list[Mention]) -> None:
         ):
             continue
         keys = orgs.get(m.text, set())
-        if len(keys) == 1:
+        if len(keys) != 1:
+            continue
+        code = large_place(m.text, CITY_AFTER_LOCATIVE)
+        if code:  # "Glasgow" beside "Glasgow School of Art" is the city
+            m.label, m.entity_key, m.country = "GPE", m.text, code
+        else:
             m.label, m.entity_key = "ORG", next(iter(keys))
 
 

@@ -344,6 +344,12 @@ def city_code(name: str) -> str | None:
     return place.code if place else None
 
 
+def known_place(name: str) -> bool:
+    """Whether ``name`` is any country, nationality or place the gazetteer knows, of
+    whatever size or country ("Tarlo" is none)."""
+    return bool(country_code(name) or demonym_code(name) or _fold(_key(name)) in gazetteer())
+
+
 def large_place(name: str, population: int) -> str | None:
     """Alpha-2 code of ``name`` when it is a capital or a city of at least
     ``population`` people, by its own name, with no comparable namesake abroad:
