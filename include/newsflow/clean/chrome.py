@@ -273,22 +273,22 @@ def split_lines(text: str) -> list[str]:
 # like a sentence: a lost body paragraph costs more than a kept bio or consent sentence,
 # and in a short article a closing paragraph shares few words with the rest (30 words in
 # three sentences lost the last paragraph of the fixtures in tests/).
-_LONG_PROSE_WORDS = 12
+_PROTECTED_WORDS = 12
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)]*(?:\s|$)")
 
 
 def _protected_sentence(line: str) -> bool:
-    return count_words(line) >= _LONG_PROSE_WORDS and len(_SENTENCE_END.findall(line)) >= 1
+    return count_words(line) >= _PROTECTED_WORDS and len(_SENTENCE_END.findall(line)) >= 1
 
 
 def model_keeps(line: str, verdict: str | None, p: float, cuts: dict[str, float]) -> bool:
     """Whether a line stays, given the rules' verdict and the model's P(chrome) ``p``.
 
     ``cuts`` (shipped with the weights, see ``linemodel.model_cuts``): a line the rules
-    kept goes when ``p`` is above ``cuts["text"]``, unless it is long prose; a line the
-    rules dropped comes back when ``p`` is under the cut for its verdict: a short list
-    item, a line before the first prose paragraph, and a prose paragraph after a
-    related-articles heading (the article resuming after a box dumped in mid-text; the
+    kept goes when ``p`` is above ``cuts["text"]``, unless it is a sentence of 12+
+    words; a line the rules dropped comes back when ``p`` is under the cut for its
+    verdict: a short list item, a line before the first prose paragraph, and a prose
+    paragraph after a related-articles heading (the article resuming after a box dumped in mid-text; the
     headlines listed under the heading stay dropped). Every other verdict stands:
     rescuing captions or teaser headlines kept chrome of styles the generator does not
     make.
