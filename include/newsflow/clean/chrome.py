@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from newsflow.clean.linemodel import chrome_probabilities
+from newsflow.clean.linemodel import chrome_probabilities, model_cuts
 from newsflow.clean.words import count_words, unpunctuated_script
 
 _BREADCRUMB = re.compile(
@@ -269,25 +269,53 @@ def split_lines(text: str) -> list[str]:
     return out
 
 
-# A line goes when the line model's P(chrome) is above this (set on the "tune" dumps of
-# benchmarks/chrome_dumps.py, where a body line weighs three times a chrome line).
-LINE_MODEL_THRESHOLD = 0.5
-# Lines the rules dropped that the model may keep, when its P(chrome) is under the
-# given bound: a short list item (bulleted article text as often as a link list), and a
-# short line before the first prose paragraph (a subheading, a lead without a full
-# stop) only when the model is nearly sure (0.1 kept a "Font size: A A A" line of
-# tests/fixtures/chrome). Every other rule verdict stands: rescuing captions or teaser
-# headlines kept chrome of styles the generator does not make.
-_SOFT = {"list_item": 0.5, "before_body": 0.03}
-# The model alone never drops a long prose paragraph the rules kept (this many words in
-# at least three sentences): a lost body paragraph costs more than a kept bio, and text
-# unlike the generator's (a wire copy's odd register) must not vanish whole.
-_LONG_PROSE_WORDS = 30
+# The model alone never drops a line the rules kept that has this many words and ends
+# like a sentence: a lost body paragraph costs more than a kept bio or consent sentence,
+# and in a short article a closing paragraph shares few words with the rest (30 words in
+# three sentences lost the last paragraph of the fixtures in tests/).
+_PROTECTED_WORDS = 12
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)]*(?:\s|$)")
 
 
-def _long_prose(line: str) -> bool:
-    return count_words(line) >= _LONG_PROSE_WORDS and len(_SENTENCE_END.findall(line)) >= 3
+def _protected_sentence(line: str) -> bool:
+    return count_words(line) >= _PROTECTED_WORDS and len(_SENTENCE_END.findall(line)) >= 1
+
+
+def model_keeps(line: str, verdict: str | None, p: float, cuts: dict[str, float]) -> bool:
+    """Whether a line stays, given the rules' verdict and the model's P(chrome) ``p``.
+
+    ``cuts`` (shipped with the weights, see ``linemodel.model_cuts``): a line the rules
+    kept goes when ``p`` is above ``cuts["text"]``, unless it is a sentence of 12+
+    words; a line the rules dropped comes back when ``p`` is under the cut for its
+    verdict: a short list item, a line before the first prose paragraph, and a prose
+    paragraph after a related-articles heading (the article resuming after a box dumped in mid-text; the
+    headlines listed under the heading stay dropped). Every other verdict stands:
+    rescuing captions or teaser headlines kept chrome of styles the generator does not
+    make.
+    """
+    if verdict is None:
+        return p <= cuts["text"] or _protected_sentence(line)
+    if verdict == "related" and not _is_prose(line):
+        return False
+    return p < cuts.get(verdict, 0.0)
+
+
+def model_decisions(
+    lines: list[str], verdicts: list[str | None], probs: list[float], cuts: dict[str, float]
+) -> list[bool]:
+    """``model_keeps`` for every line of a dump, in order: once a prose paragraph past
+    a related-articles heading stays (the article resumed after a box), the lines after
+    it that the rules dropped only for following that heading are judged as text."""
+    out = []
+    resumed = False
+    for line, verdict, p in zip(lines, verdicts, probs, strict=True):
+        if verdict == "related_header":
+            resumed = False
+        after_box = resumed and verdict in ("related", "listed_headline")
+        keep = model_keeps(line, None if after_box else verdict, p, cuts)
+        resumed = resumed or (verdict == "related" and keep)
+        out.append(keep)
+    return out
 
 
 def rule_verdicts(
@@ -300,16 +328,17 @@ def rule_verdicts(
     seen: set[str] = set()
     body_started = False
     in_list_block = False
-    for n, line in enumerate(lines):
+    after_related = False  # past a related-articles heading that follows the article
+    for line in lines:
         key = line.casefold()
         if _BREADCRUMB.search(line) and not _is_prose(line):
             verdicts.append("breadcrumb")
             continue
         if is_section_header(line):
-            if body_started:
-                # everything after "Related"/"Ranking"/... is other articles
-                verdicts += ["related"] * (len(lines) - n)
-                break
+            # after the article, everything past "Related"/"Ranking"/... is other
+            # articles by the rules; the line model may find the article resuming
+            # (a box dumped in mid-text), so the lines keep their own verdicts
+            after_related = after_related or body_started
             in_list_block = True
             verdicts.append("related_header")
             continue
@@ -328,7 +357,8 @@ def rule_verdicts(
             verdicts.append("widget")
             continue
         if _LIST_ITEM.match(line) and words <= 25:
-            verdicts.append("list_item")
+            # past a related-articles heading, a list is the other articles
+            verdicts.append("related" if after_related else "list_item")
             continue
         m = _BYLINE.match(line)
         if m and not body_started and words <= 12:
@@ -348,7 +378,11 @@ def rule_verdicts(
                     result.title = line
                 verdicts.append("before_body")
                 continue
-        credit = _CAPTION_CREDIT.search(line) if body_started and words <= 60 else None
+        credit = (
+            _CAPTION_CREDIT.search(line)
+            if body_started and not after_related and words <= 60
+            else None
+        )
         if credit:
             result.caption_credits.append(credit.group(1))
             verdicts.append("caption")
@@ -359,7 +393,7 @@ def rule_verdicts(
         seen.add(key)
         body_started = True
         in_list_block = False
-        verdicts.append(None)
+        verdicts.append("related" if after_related else None)
     return verdicts, result
 
 
@@ -378,13 +412,11 @@ def strip_chrome(text: str, *, title: str | None = None, model: bool = True) -> 
         return result
     title_key = result.title.casefold() if result.title else None
     seen: set[str] = set()
-    for line, verdict, p in zip(
-        lines, verdicts, chrome_probabilities(lines, verdicts), strict=True
+    probs = chrome_probabilities(lines, verdicts)
+    for line, keep in zip(
+        lines, model_decisions(lines, verdicts, probs, model_cuts()), strict=True
     ):
         key = line.casefold()
-        keep = verdict is None or (verdict in _SOFT and p < _SOFT[verdict])
-        if verdict is None and p > LINE_MODEL_THRESHOLD and not _long_prose(line):
-            keep = False
         if not keep or key in seen or key == title_key:
             continue
         seen.add(key)

@@ -2,13 +2,16 @@
 
 The hand rules in ``chrome`` know the shapes they were written for; on unseen site
 styles 20% of chrome lines leaked (cookie banners, author bios, tag lists, share rows,
-footers). This model was learned from many generated chrome styles around real article
-paragraphs (``benchmarks/chrome_dumps.py``, which also reports it on styles and
-articles it was not trained on). It is a logistic regression over hashed features of
-the line and its neighbours: words and word pairs, and the line's shape (length,
-punctuation, digits, capitals, position in the dump). Prediction is a sparse dot
-product, so it needs no scikit-learn at run time; the weights are a JSON file beside
-this module, written by ``benchmarks/chrome_dumps.py --train``.
+footers). This model was learned from many generated chrome styles and layouts around
+real article paragraphs (``benchmarks/chrome_dumps.py``, which also reports it on
+styles, sites, layouts and articles it was not trained on). It is a logistic
+regression over hashed features of the line and its context: words and word pairs,
+the line's shape (length, punctuation, digits, capitals), the rules' verdicts and
+shapes of two lines either side, and how much of its vocabulary the document's text
+shares or the lines the rules call chrome echo (context features carry over to sites
+whose wording it never saw). Prediction is a sparse dot product, so it needs no
+scikit-learn at run time; the weights and the P(chrome) cuts that go with them are a
+JSON file beside this module, written by ``benchmarks/chrome_dumps.py --train``.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ import math
 import re
 import zlib
 from pathlib import Path
+from typing import Any
 
-from newsflow.clean.words import count_words
+from newsflow.clean.words import count_words, has_unspaced, unpunctuated_script
 
 WEIGHTS = Path(__file__).with_name("linemodel.json")
 DIM = 1 << 18
@@ -52,27 +56,103 @@ def _shape(line: str, prefix: str) -> list[str]:
     return feats
 
 
-def features(lines: list[str], i: int, verdicts: list[str | None]) -> list[str]:
-    """The named features of line ``i`` of a dump (hashed by ``vector``); ``verdicts``
-    are the hand rules' reasons to call each line chrome (None: article text)."""
-    line = lines[i]
-    low = [w.casefold() for w in _WORD.findall(line)]
-    feats = [f"u:{w}" for w in low[:40]]
-    feats += [f"b:{a}_{b}" for a, b in zip(low[:25], low[1:26], strict=False)]
-    if low:
-        feats += [f"first:{low[0]}", f"last:{low[-1]}"]
-    feats += _shape(line, "")
-    feats.append(f"rule:{verdicts[i]}")
-    for off, tag in ((-1, "p"), (1, "n")):
-        j = i + off
-        if 0 <= j < len(lines):
-            feats += [*_shape(lines[j], tag), f"{tag}rule:{verdicts[j]}"]
-        else:
-            feats.append(f"{tag}none")
-    pos = i / max(1, len(lines) - 1)
-    feats.append(f"pos{min(4, int(pos * 5))}")
-    feats.append("bias")
-    return feats
+def _tokens(line: str) -> set[str]:
+    """Content tokens of a line for overlap: words of five letters or more (fewer
+    function words), and the character pairs of unspaced scripts (a Chinese clause is
+    one \\w+ run)."""
+    out: set[str] = set()
+    for w in _WORD.findall(line.casefold()):
+        if has_unspaced(w):
+            out.update(w[k : k + 2] for k in range(len(w) - 1))
+        elif len(w) >= 5 and not w.isdigit():
+            out.add(w)
+    return out
+
+
+def _names(line: str) -> set[str]:
+    """Capitalised words after the first (names of people, places, sites)."""
+    return {w for w in _WORD.findall(line)[1:] if w[:1].isupper()}
+
+
+def _prose(line: str) -> bool:
+    """A line that reads like a paragraph of text (long, ends like a sentence)."""
+    return count_words(line) >= 15 and bool(_END.search(line) or unpunctuated_script(line))
+
+
+def _count(n: int) -> str:
+    return str(min(n, 3))
+
+
+def _shared(tokens: set[str], doc: dict[str, int], own: bool) -> str:
+    """How much of ``tokens`` other lines counted in ``doc`` use, in quarters ("-": no
+    tokens); ``own``: the line is one of the lines counted itself."""
+    if not tokens:
+        return "-"
+    shared = sum(doc.get(w, 0) - own > 0 for w in tokens)
+    return str(min(4, 4 * shared // len(tokens)))
+
+
+def document_features(lines: list[str], verdicts: list[str | None]) -> list[list[str]]:
+    """The named features of every line of a dump (hashed by ``vector``).
+
+    Per line: its words and word pairs, its shape, the hand rules' verdict (None:
+    article text), its place in the dump. Around it: the shapes and verdicts of two
+    lines either side, whether it sits in a run of short lines, how much of its
+    vocabulary and names the document's text shares (a subheading names the article's
+    subject; a site's menu, banner or ad line does not) and how much the lines the
+    rules call chrome echo (a site's name, sections and authors recur in its chrome).
+    Those context features carry over to sites and wordings never trained on. (Counts
+    of prose paragraphs before and after a line were tried: the generated tails end in
+    prose chrome, so the last short paragraph of a real article looked like a bio.)
+    """
+    shapes = [_shape(line, "") for line in lines]
+    prose = [_prose(line) for line in lines]
+    toks = [_tokens(line) for line in lines]
+    names = [_names(line) for line in lines]
+    doc: dict[str, int] = {}  # in how many prose or rule-kept lines each token occurs
+    ruled: dict[str, int] = {}  # in how many lines the rules call chrome
+    text = [p or v is None for p, v in zip(prose, verdicts, strict=True)]
+    n_text = "t" + _count(sum(text) // 3)  # how much text the overlap is measured on
+    for t, nm, is_text, verdict in zip(toks, names, text, verdicts, strict=True):
+        for w in t | {f"N{x}" for x in nm}:
+            if is_text:
+                doc[w] = doc.get(w, 0) + 1
+            if verdict is not None:
+                ruled[w] = ruled.get(w, 0) + 1
+    out = []
+    for i, line in enumerate(lines):
+        low = [w.casefold() for w in _WORD.findall(line)]
+        feats = [f"u:{w}" for w in low[:40]]
+        feats += [f"b:{a}_{b}" for a, b in zip(low[:25], low[1:26], strict=False)]
+        if low:
+            feats += [f"first:{low[0]}", f"last:{low[-1]}"]
+        size = shapes[i][0]
+        feats += shapes[i]
+        feats.append(f"rule:{verdicts[i]}")
+        feats.append(f"rule:{verdicts[i]}&{size}")
+        for off, tag in ((-2, "pp"), (-1, "p"), (1, "n"), (2, "nn")):
+            j = i + off
+            if 0 <= j < len(lines):
+                near = shapes[j] if abs(off) == 1 else shapes[j][:2]
+                feats += [f"{tag}{f}" for f in near]
+                feats.append(f"{tag}rule:{verdicts[j]}")
+                feats.append(f"{tag}prose:{prose[j]}")
+            else:
+                feats.append(f"{tag}none")
+        short = [0 <= j < len(lines) and not prose[j] for j in (i - 1, i + 1)]
+        feats.append(f"run{sum(short)}&{prose[i]}")
+        feats.append(f"overlap{_shared(toks[i], doc, text[i])}&{size}&{n_text}")
+        feats.append(f"overlap{_shared(toks[i], doc, text[i])}&{prose[i]}")
+        nm = {f"N{x}" for x in names[i]}
+        feats.append(f"names{_shared(nm, doc, text[i])}&{prose[i]}")
+        # chrome lines of one site echo each other (its name, sections, authors)
+        own = verdicts[i] is not None
+        feats.append(f"echo{_shared(toks[i] | nm, ruled, own)}&{prose[i]}&{size}")
+        pos = i / max(1, len(lines) - 1)
+        feats.append(f"pos{min(4, int(pos * 5))}")
+        feats.append("bias")
+        out.append(feats)
+    return out
 
 
 def vector(feats: list[str]) -> dict[int, float]:
@@ -85,17 +165,34 @@ def vector(feats: list[str]) -> dict[int, float]:
 
 
 @functools.lru_cache(maxsize=1)
+def _model() -> dict[str, Any]:
+    return dict(json.loads(WEIGHTS.read_text("utf-8")))
+
+
+@functools.lru_cache(maxsize=1)
 def _weights() -> tuple[dict[int, float], float]:
-    data = json.loads(WEIGHTS.read_text("utf-8"))
+    data = _model()
     return {int(k): v for k, v in data["weights"].items()}, float(data["intercept"])
+
+
+def reload() -> None:
+    """Read the weights file again (after the training command rewrote it)."""
+    _model.cache_clear()
+    _weights.cache_clear()
+
+
+def model_cuts() -> dict[str, float]:
+    """The P(chrome) cuts that go with the weights (``chrome.model_keeps``): chosen by
+    the training command on generated styles held apart from the ones it fitted on."""
+    return {k: float(v) for k, v in _model()["cuts"].items()}
 
 
 def chrome_probabilities(lines: list[str], verdicts: list[str | None]) -> list[float]:
     """P(chrome) for every line of a dump, from the shipped weights."""
     weights, intercept = _weights()
     out = []
-    for i in range(len(lines)):
-        feats = vector(features(lines, i, verdicts))
+    for named in document_features(lines, verdicts):
+        feats = vector(named)
         z = intercept + sum(weights.get(k, 0.0) * v for k, v in feats.items())
         out.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
     return out

@@ -36,6 +36,11 @@ def unpunctuated_script(line: str) -> bool:
     return len(_UNPUNCTUATED.findall(line)) > len(line) / 2
 
 
+def has_unspaced(text: str) -> bool:
+    """Any character of a script written without spaces between words."""
+    return bool(_ANY_UNSPACED.search(text))
+
+
 def count_words(text: str) -> int:
     """Words in ``text``: space-separated tokens, and for unspaced scripts their
     characters over the script's mean word length (at least one word per run)."""

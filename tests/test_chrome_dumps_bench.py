@@ -1,0 +1,61 @@
+"""benchmarks/chrome_dumps.py: the held-out chrome styles share no wording, site or
+person with the tuning styles, one layout is only ever held out, and a paragraph the
+splitter joins with its neighbour is scored as kept, not lost."""
+
+import importlib.util
+import random
+import sys
+
+from support import REPO
+
+_spec = importlib.util.spec_from_file_location(
+    "chrome_dumps", REPO / "benchmarks" / "chrome_dumps.py"
+)
+bench = importlib.util.module_from_spec(_spec)
+sys.modules["chrome_dumps"] = bench  # dataclasses look their module up
+_spec.loader.exec_module(bench)
+
+BODY = [
+    "The harbour authority said on Tuesday that the port would stay closed for a third day.",
+    "Dock workers walked out on Sunday after talks on pay broke down late on Saturday night.",
+    "Talks between the union and the operators are due to resume at the city hall on Wednesday.",
+]
+
+
+def _chrome(styles: str, n: int = 300, augment: bool = False) -> tuple[set[str], set[str]]:
+    rng = random.Random(5)
+    lines: set[str] = set()
+    layouts: set[str] = set()
+    for _ in range(n):
+        d = bench.make_dump(BODY, rng, styles=styles, augment=augment)
+        lines |= {x for x, c in zip(d.lines, d.chrome, strict=True) if c}
+        layouts.add(d.layout)
+    return lines, layouts
+
+
+def test_held_out_styles_use_no_tuning_site_person_or_wording() -> None:
+    held, held_layouts = _chrome("held-out")
+    tune, tune_layouts = _chrome("tune", augment=True)
+    assert not held & tune  # not one chrome line in common
+    text_held, text_tune = "\n".join(held), "\n".join(tune)
+    for names in (bench.SITES, bench.NAMES):
+        assert not any(x in text_tune for x in bench._part(names, "held-out"))
+        assert any(x in text_held for x in bench._part(names, "held-out"))
+        assert not any(x in text_held for x in bench._part(names, "tune"))
+    assert held_layouts - tune_layouts == {"mobile"}
+    assert tune_layouts - held_layouts == {"sidebar"}
+
+
+def test_fit_and_val_styles_divide_the_tuning_styles() -> None:
+    """The regularisation is chosen on "val" styles a "fit" model never saw."""
+    for items in (bench.SITES, bench.NAMES, bench.TEMPLATES["bio"], bench.POOLS["consent1"]):
+        fit, val = set(bench._part(items, "fit")), set(bench._part(items, "val"))
+        assert fit and val and not fit & val
+        assert fit | val == set(bench._part(items, "tune"))
+
+
+def test_a_joined_paragraph_counts_as_kept() -> None:
+    lines = ["Menu", "The list of items", "continues here", "Footer"]
+    kept = bench.kept_lines(lines, ["The list of items continues here"])
+    assert kept == [False, True, True, False]
+    assert bench.kept_lines(lines, ["Menu", "Footer"]) == [True, False, False, True]
