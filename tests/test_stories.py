@@ -152,3 +152,21 @@ def test_blocking_keeps_the_links_and_drops_most_pairs() -> None:
             assert candidates < n * (n - 1) / 2 / 5, (params, candidates)
         else:  # a tight block finds fewer: the blocking is what decides, not a bound
             assert recall < 0.95 and candidates < n * (n - 1) / 2 / 20
+
+
+def test_two_incidents_told_in_the_same_words_share_no_rare_word() -> None:
+    """Identical words, but no rare word shared (the features of a window where the
+    shared words are common: a city's crime desk): two incidents. The same articles
+    without the rare-word gate are one story, so the gate is what separates them."""
+    from scipy import sparse
+
+    arts = [StoryInput(a, None, frozenset(), "", "en") for a in ("a", "b")]
+    same = sparse.csr_matrix([[1.0, 0.0], [1.0, 0.0]], dtype="float32")
+    zero = sparse.csr_matrix((2, 1), dtype="float32")
+    features = {"text": same, "body": same, "people": zero, "orgs": zero, "places": zero}
+    apart = features | {"rare": sparse.csr_matrix([[1.0, 0.0], [0.0, 1.0]], dtype="float32")}
+    out = cluster_stories(arts, DEFAULTS, apart, min_body=0.03, min_rare=0.02)
+    assert out["a"] != out["b"]
+    assert len(set(cluster_stories(arts, DEFAULTS, apart, 0.03, 0.0).values())) == 1
+    shared = features | {"rare": same}
+    assert len(set(cluster_stories(arts, DEFAULTS, shared, 0.03, 0.02).values())) == 1

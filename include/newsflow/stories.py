@@ -177,10 +177,12 @@ class _Scorer:
         params: StoryParams,
         features: dict[str, sparse.csr_matrix] | None = None,
         min_body: float = 0.0,
+        min_rare: float = 0.0,
     ) -> None:
         self.p = params
         self.f = _features(articles) if features is None else features
         self.min_body = min_body if "body" in self.f else 0.0
+        self.min_rare = min_rare if "rare" in self.f else 0.0
         self.cut = math.log(params.threshold / (1 - params.threshold))
         self.weights = {
             "text": params.weight_text,
@@ -224,6 +226,9 @@ class _Scorer:
             z[
                 (sims["body"] < self.min_body) & ~words_alone & ~((la > 0) & (lb > 0) & (la != lb))
             ] = -np.inf
+        if self.min_rare > 0:
+            la, lb = self.lang[ra], self.lang[rb]
+            z[(sims["rare"] < self.min_rare) & ~((la > 0) & (lb > 0) & (la != lb))] = -np.inf
         gap = np.abs(self.ts[ra] - self.ts[rb])
         z[gap > self.p.window_days * 86400] = -np.inf  # nan compares False: unknown dates pass
         return z
@@ -233,7 +238,8 @@ class _Scorer:
         memory is len(idx)^2 floats per kind, whatever the vocabulary)."""
         sims = {
             k: (self.f[k][idx] @ self.f[k][idx].T).toarray()
-            for k, w in self.weights.items() | {"body": self.min_body}.items()
+            for k, w in self.weights.items()
+            | {"body": self.min_body, "rare": self.min_rare}.items()
             if w and k in self.f
         }
         z = self._logits(sims, idx[:, None], idx[None, :])
@@ -259,7 +265,8 @@ class _Scorer:
         """(linked?, logit) of the pairs (i, j)."""
         sims = {
             k: pair_dots(self.f[k], self.f[k], i, j)
-            for k, w in self.weights.items() | {"body": self.min_body}.items()
+            for k, w in self.weights.items()
+            | {"body": self.min_body, "rare": self.min_rare}.items()
             if w and k in self.f
         }
         z = self._logits(sims, i, j)
@@ -379,6 +386,7 @@ def cluster_stories(
     params: StoryParams,
     features: dict[str, sparse.csr_matrix] | None = None,
     min_body: float = 0.0,
+    min_rare: float = 0.0,
 ) -> dict[str, str]:
     """``{article_id: story_id}``; a story's id is derived from its smallest article id.
 
@@ -401,7 +409,7 @@ def cluster_stories(
     n = len(arts)
     groups: list[list[int]] = []
     if n > 1:
-        scorer = _Scorer(arts, p, features, min_body)
+        scorer = _Scorer(arts, p, features, min_body, min_rare)
         # Components of linked pairs bound the average-linkage runs (an average-linkage
         # cluster never spans two components). A component too large for a dense block
         # is chained, not one event: it is split again at a stricter link threshold

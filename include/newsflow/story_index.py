@@ -107,6 +107,8 @@ class LinkParams:
     bias: float
     threshold: float
     min_text: float
+    rare_df: float = 0.05
+    min_rare: float = 0.02
     horizon_days: int = 30
     representatives: int = 8  # latest articles a story is compared through
     text_terms: int = 48  # terms of an article's text vector kept in the index
@@ -195,8 +197,21 @@ class Idf:
 
     def __init__(self, df: dict[str, np.ndarray], n: int) -> None:
         self.raw, self.w = {}, {}
+        self.text_df, self.n = df["text"], n
         for k, v in df.items():
             self.raw[k], self.w[k] = self.of(k, v, n)
+
+    @staticmethod
+    def rare(df: np.ndarray, n: int, rare_df: float) -> np.ndarray | None:
+        """IDF of the words few of the articles have (in at least two, at most
+        ``rare_df`` of them: a victim's name, a street, a number), 0 for the others;
+        None on fewer than 50 articles, where every word is that rare. Two reports of
+        one incident share some; two incidents of one kind told in the same words
+        share none."""
+        if n < 50:
+            return None
+        raw = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        return (raw * ((df >= 2) & (df <= rare_df * n))).astype(np.float32)
 
     @staticmethod
     def of(kind: str, df: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -208,11 +223,15 @@ class Idf:
             w[(df < 2) | (df > 0.5 * n)] = 0.0
         return raw, w
 
-    def weigh(self, v: Vectors) -> dict[str, sparse.csr_matrix]:
-        """L2-normalised IDF-weighted rows per feature kind (text, title, people, ...)."""
+    def weigh(self, v: Vectors, rare_df: float) -> dict[str, sparse.csr_matrix]:
+        """L2-normalised IDF-weighted rows per feature kind (text, title, people, ...,
+        and ``rare``: the text's rare words)."""
         out: dict[str, sparse.csr_matrix] = {}
         for k, m in v.parts().items():
             out |= _weighted(k, m, self.w[k])
+        rare = self.rare(self.text_df, self.n, rare_df)
+        if rare is not None:
+            out["rare"] = _normalised(sparse.csr_matrix(v.text @ sparse.diags(rare)))
         return out
 
 
@@ -263,6 +282,9 @@ def day_vectors(
                 pa.array(m.indptr.astype(np.int32)), pa.array(m.indices.astype(np.int32))
             )
         weighted |= _weighted(kind, m, w)
+        rare = Idf.rare(df[kind] + today[kind], n, p.rare_df) if kind == "text" else None
+        if rare is not None:
+            weighted["rare"] = _normalised(sparse.csr_matrix(m @ sparse.diags(rare)))
         del m
     return weighted, Idf({k: df[k] + today[k] for k in df}, n), today, stored
 
@@ -527,7 +549,7 @@ def link_clusters(
     spos = {s: k for k, s in enumerate(names)}
     rep_story = np.array([spos[s] for s in reps["story_id"].to_pylist()], np.int64)
     rep_day = np.array([(day - d).days for d in reps["day"].to_pylist()], np.float64)
-    theirs = idf.weigh(stored_vectors(reps))
+    theirs = idf.weigh(stored_vectors(reps), p.rare_df)
     # (cluster, story) candidates, then every (cluster article, story representative)
     cand = np.unique(np.stack([member[a_idx], np.array([spos[s] for s in s_ids])]), axis=1)
     order = np.argsort(member, kind="stable")
@@ -551,6 +573,8 @@ def link_clusters(
     gap = np.full(len(names), np.inf)
     np.minimum.at(gap, rep_story, rep_day)
     z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[cand[1]], p)
+    if "rare" in sims:  # a story and a day cluster sharing no rare word are two incidents
+        z[mean(sims["rare"]) < p.min_rare] = -np.inf
     cut = float(np.log(p.threshold / (1 - p.threshold)))
     best: dict[int, tuple[float, str]] = {}
     for k in np.flatnonzero(z >= cut).tolist():
@@ -763,7 +787,11 @@ def assign_day(
         [a.text for a in reps], bodies, titles, [a.keys for a in reps], window, link
     )
     within = cluster_stories(
-        reps, params, {k: weighted[k] for k in ("text", "body", *KINDS)}, link.min_text
+        reps,
+        params,
+        {k: weighted[k] for k in ("text", "body", "rare", *KINDS) if k in weighted},
+        link.min_text,
+        link.min_rare,
     )
     day_ids = sorted(set(within.values()))
     cpos = {s: k for k, s in enumerate(day_ids)}
