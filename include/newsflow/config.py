@@ -43,7 +43,9 @@ class Settings(BaseModel):
     )
 
     # clean
-    min_words: int = Field(20, ge=0, description="Shorter cleaned texts are rejected")
+    min_words: int = Field(
+        20, ge=0, description="Articles with fewer words (headline and cleaned text) are rejected"
+    )
     max_input_bytes: int = Field(
         20 * 1024 * 1024, gt=0, description="Larger single inputs are rejected"
     )
