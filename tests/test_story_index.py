@@ -281,3 +281,28 @@ def test_the_stories_table_and_a_timeline_across_days(tmp_path: Path) -> None:
     before = pq.read_table(lake / "stories" / f"dt={D1.isoformat()}")
     assert main(["run", "--inbox", str(inbox), "--lake", str(lake), "--day", D1.isoformat()]) == 0
     assert pq.read_table(lake / "stories" / f"dt={D1.isoformat()}").equals(before)
+
+
+def test_a_date_only_article_is_not_the_first_of_its_day(tmp_path: Path) -> None:
+    """The story's headline is its first article's: a date-only published_at (stored
+    as 00:00) counts as the end of its day, so a timed report of that day comes first."""
+    arts, ents = _batches(D1, {"a-shoot": SHOOTING, "b-arrest": ARREST})
+    table = pa.Table.from_batches(arts)
+    midnight = datetime(D1.year, D1.month, D1.day, tzinfo=UTC)
+    table = table.set_column(
+        1, "published_at", pa.array([midnight + timedelta(hours=9), midnight], schema.TS)
+    ).append_column("published_precision", pa.array(["second", "day"]))
+    story, rows = assign_day(
+        D1, table.to_batches(), ents, SP, LP, OpenStories(tmp_path, D1, 30), earlier=dict
+    )
+    assert story["a-shoot"] == story["b-arrest"]
+    assert rows[INDEX].column("title").to_pylist() == [SHOOTING[0]]
+    undated = table.set_column(
+        table.schema.get_field_index("published_precision"),
+        "published_precision",
+        pa.array(["second", "second"]),
+    )
+    _, rows = assign_day(
+        D1, undated.to_batches(), ents, SP, LP, OpenStories(tmp_path, D1, 30), earlier=dict
+    )
+    assert rows[INDEX].column("title").to_pylist() == [ARREST[0]]  # midnight is first

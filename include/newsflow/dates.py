@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from newsflow.errors import InputError
 
@@ -72,3 +72,12 @@ def parse_datetime(value: object) -> datetime | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+def latest_instant(published: datetime | None, precision: str | None) -> datetime | None:
+    """The latest moment an article can have been published: a date-only
+    ``published_at`` (precision "day", stored as 00:00 UTC) is the end of its day, so
+    it never looks earlier than an article of the same day with a time."""
+    if published is None or precision != "day":
+        return published
+    return published + timedelta(days=1) - timedelta(microseconds=1)

@@ -63,6 +63,7 @@ import numpy as np
 import pyarrow as pa
 from scipy import sparse
 
+from newsflow.dates import latest_instant
 from newsflow.entities.known import KnownNames
 from newsflow.lake import schema, storage
 from newsflow.lake.partition import (
@@ -598,7 +599,8 @@ class DayArticle:
     source: str | None
     language: str | None
     keys: frozenset[str]
-    published: Any  # datetime or None: orders the story's first headline
+    published: Any  # datetime or None (a date-only one at its day's end): orders the
+    # story's first headline
     first_line: str
 
 
@@ -734,7 +736,7 @@ def assign_day(
     """``({article_id: story_id}, {index part: the day's rows})`` for a day's articles.
 
     ``articles`` are the day's deduped rows (``article_id``, ``published_at``,
-    ``is_duplicate``, ``duplicate_of``, ``text``, ``language``, ``title``, ``source``),
+    ``published_precision`` (optional), ``is_duplicate``, ``duplicate_of``, ``text``, ``language``, ``title``, ``source``),
     ``entities`` its mentions (``article_id``, ``entity_key``, ``label``, ``country``);
     ``earlier`` gives the story of earlier days' articles. Originals are clustered within
     the day (``cluster_stories``), each day cluster joins its open story or starts one
@@ -768,7 +770,7 @@ def assign_day(
             arts.append(
                 DayArticle(
                     r["article_id"], r["title"], r["source"], r["language"], found,
-                    r["published_at"], line,
+                    latest_instant(r["published_at"], r.get("published_precision")), line,
                 )
             )  # fmt: skip
             dup_of.append(r["duplicate_of"])

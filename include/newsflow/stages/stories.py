@@ -25,6 +25,7 @@ from newsflow.story_index import INDEX_SCHEMAS, LinkParams, OpenStories, assign_
 _ARTICLE_COLUMNS = [
     "article_id",
     "published_at",
+    "published_precision",
     "is_duplicate",
     "duplicate_of",
     "text",
