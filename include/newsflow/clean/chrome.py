@@ -424,7 +424,13 @@ def strip_chrome(text: str, *, title: str | None = None, model: bool = True) -> 
     if not result.paragraphs:
         # the model never empties a text the rules kept lines of: a one-sentence brief
         # looks like a teaser to it, and "no text" would lose the whole document
-        kept = [line for line, v in zip(lines, verdicts, strict=True) if v is None]
+        kept = [line for line, v in zip(lines, verdicts, strict=True) if v is None] or [
+            # no prose line at all (a brief cut off mid-sentence): "before the body"
+            # says nothing, its sentence-long lines are the text (dates, crumbs are not)
+            line
+            for line, v in zip(lines, verdicts, strict=True)
+            if v == "before_body" and count_words(line) >= _PROTECTED_WORDS
+        ]
         result.paragraphs = [line for line in dict.fromkeys(kept) if line.casefold() != title_key]
     return result
 
