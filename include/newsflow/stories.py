@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeGuard
@@ -94,6 +94,7 @@ class StoryParams:
     block_people: int = 5
     max_posting: int = 1_000
     max_candidates: int = 200
+    chunk_rows: int = 10_000  # articles a row-wise step takes at once (memory, not results)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StoryParams:
@@ -222,16 +223,28 @@ class _Scorer:
         z[gap > self.p.window_days * 86400] = -np.inf  # nan compares False: unknown dates pass
         return z
 
-    def block(self, idx: np.ndarray) -> np.ndarray:
-        """Dense link probabilities among ``idx`` (similarities by sparse products, so
-        memory is len(idx)^2 floats per kind, whatever the vocabulary)."""
-        sims = {
-            k: (self.f[k][idx] @ self.f[k][idx].T).toarray()
-            for k, w in self.weights.items() | {"body": self.min_body}.items()
-            if w and k in self.f
-        }
-        z = self._logits(sims, idx[:, None], idx[None, :])
-        return 1.0 / (1.0 + np.exp(-z))
+    def block(self, idx: np.ndarray, slab_cells: int = 1 << 21) -> np.ndarray:
+        """Dense link probabilities among ``idx``, a slab of rows at a time (similarities
+        by sparse products of the slab's rows with all of ``idx``): memory is the
+        len(idx)^2 result plus one slab's similarities, whatever the vocabulary or the
+        number of kinds (whole-block products of five kinds took ~1.5 GB at 5,000)."""
+        kinds = [
+            k for k, w in self.weights.items() | {"body": self.min_body}.items() if w and k in self.f
+        ]
+        rows = {k: sparse.csr_matrix(self.f[k][idx]) for k in kinds}
+        cols = {k: sparse.csr_matrix(m.T) for k, m in rows.items()}
+        n = len(idx)
+        z = np.empty((n, n))
+        step = max(1, slab_cells // max(n, 1))
+        for s in range(0, n, step):
+            sims = {k: (rows[k][s : s + step] @ cols[k]).toarray() for k in kinds}
+            z[s : s + step] = self._logits(sims, idx[s : s + step, None], idx[None, :])
+        del rows, cols
+        # the logistic in place: 1 / (1 + exp(-z))
+        np.negative(z, out=z)
+        np.exp(z, out=z)
+        z += 1.0
+        return np.divide(1.0, z, out=z)
 
     def linked_pairs(self, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The candidate pairs (i < j, ``candidates``) whose link probability reaches
@@ -289,7 +302,7 @@ class _Scorer:
         p = self.p
         for kind, k in (("text", p.block_terms), ("people", p.block_people)):
             if k > 0 and kind in self.f and self.f[kind].nnz:
-                top = _heaviest(self.f[kind], k, p.max_posting)
+                top = _heaviest(self.f[kind], k, p.max_posting, p.chunk_rows)
                 yield from _sharing(top, p.max_candidates)
 
 
@@ -303,16 +316,38 @@ def _row_ranks(m: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     return rows, rank
 
 
-def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int) -> sparse.csr_matrix:
-    """``m`` with only each row's ``k`` largest entries, and without the columns that
-    more than ``max_posting`` rows keep."""
-    n = m.shape[0]
+def _top_k(m: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
+    """``m`` with only each row's ``k`` largest entries (ties by position)."""
     rows, rank = _row_ranks(m)
     keep = rank < k
-    posting = np.bincount(m.indices[keep], minlength=m.shape[1])
-    keep &= posting[m.indices] <= max_posting
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=n))])
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=m.shape[0]))])
     return sparse.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
+
+
+def by_rows(
+    m: sparse.csr_matrix, step: Callable[[sparse.csr_matrix], sparse.csr_matrix], chunk_rows: int
+) -> sparse.csr_matrix:
+    """``step`` (row-wise: each output row depends on its input row only) applied to
+    ``chunk_rows`` rows of ``m`` at a time, stacked: its temporaries (int64 row numbers
+    and sort orders of every stored entry, products) then follow the chunk, not the day
+    (whole-day ranks of a 100k day's text vectors took over 1 GB)."""
+    if m.shape[0] <= chunk_rows:
+        return sparse.csr_matrix(step(m))
+    parts = [step(m[s : s + chunk_rows]) for s in range(0, m.shape[0], chunk_rows)]
+    return sparse.csr_matrix(sparse.vstack(parts, format="csr"))
+
+
+def _heaviest(
+    m: sparse.csr_matrix, k: int, max_posting: int, chunk_rows: int
+) -> sparse.csr_matrix:
+    """``m`` with only each row's ``k`` largest entries, and without the columns that
+    more than ``max_posting`` rows keep."""
+    top = by_rows(m, lambda part: _top_k(part, k), chunk_rows)
+    posting = np.bincount(top.indices, minlength=m.shape[1])
+    keep = posting[top.indices] <= max_posting
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(top.indptr))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=m.shape[0]))])
+    return sparse.csr_matrix((top.data[keep], top.indices[keep], indptr), shape=m.shape)
 
 
 def _sharing(
@@ -390,7 +425,8 @@ def cluster_stories(
     p = params
     order = sorted(range(len(articles)), key=lambda k: articles[k].article_id)
     arts = [articles[k] for k in order]
-    if features is not None:
+    if features is not None and order != list(range(len(order))):
+        # a copy of every matrix: callers that can pass their articles in id order do
         features = {k: sparse.csr_matrix(m[order]) for k, m in features.items()}
     n = len(arts)
     groups: list[list[int]] = []
@@ -415,9 +451,16 @@ def cluster_stories(
                         groups.append(members.tolist())
                 else:
                     prob = scorer.block(members)
-                    dist = 1.0 - (prob + prob.T) / 2
+                    dist = prob + prob.T  # 1 - (p + p.T) / 2, with no more n^2 copies
+                    del prob
+                    dist /= 2
+                    np.subtract(1.0, dist, out=dist)
                     np.fill_diagonal(dist, 0.0)
-                    z = linkage(squareform(np.clip(dist, 0, 1), checks=False), "average")
+                    np.clip(dist, 0, 1, out=dist)
+                    condensed = squareform(dist, checks=False)
+                    del dist
+                    z = linkage(condensed, "average")
+                    del condensed
                     labels = fcluster(z, 1.0 - p.threshold, "distance")
                     for lab in np.unique(labels):
                         groups.append(members[labels == lab].tolist())
