@@ -229,7 +229,9 @@ class _Scorer:
         len(idx)^2 result plus one slab's similarities, whatever the vocabulary or the
         number of kinds (whole-block products of five kinds took ~1.5 GB at 5,000)."""
         kinds = [
-            k for k, w in self.weights.items() | {"body": self.min_body}.items() if w and k in self.f
+            k
+            for k, w in self.weights.items() | {"body": self.min_body}.items()
+            if w and k in self.f
         ]
         rows = {k: sparse.csr_matrix(self.f[k][idx]) for k in kinds}
         cols = {k: sparse.csr_matrix(m.T) for k, m in rows.items()}
@@ -337,9 +339,7 @@ def by_rows(
     return sparse.csr_matrix(sparse.vstack(parts, format="csr"))
 
 
-def _heaviest(
-    m: sparse.csr_matrix, k: int, max_posting: int, chunk_rows: int
-) -> sparse.csr_matrix:
+def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int, chunk_rows: int) -> sparse.csr_matrix:
     """``m`` with only each row's ``k`` largest entries, and without the columns that
     more than ``max_posting`` rows keep."""
     top = by_rows(m, lambda part: _top_k(part, k), chunk_rows)

@@ -805,8 +805,10 @@ def assign_day(
                 )
     del keys, spans, names
     # in id order, as cluster_stories takes them (else it copies every vector matrix)
-    order = sorted(range(len(reps)), key=lambda k: reps[k].article_id)
-    reps, titles, bodies = ([x[k] for k in order] for x in (reps, titles, bodies))
+    order = sorted(range(len(reps)), key=[a.article_id for a in reps].__getitem__)
+    reps = [reps[k] for k in order]
+    titles = [titles[k] for k in order]
+    bodies = [bodies[k] for k in order]
     window = open_.df()
     weighted, idf, today_df, stored = day_vectors(
         [a.text for a in reps], bodies, titles, [a.keys for a in reps], window, link
