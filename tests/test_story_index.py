@@ -261,3 +261,24 @@ def test_the_stories_table_and_a_timeline_across_days(tmp_path: Path) -> None:
     before = pq.read_table(lake / "stories" / f"dt={D1.isoformat()}")
     assert main(["run", "--inbox", str(inbox), "--lake", str(lake), "--day", D1.isoformat()]) == 0
     assert pq.read_table(lake / "stories" / f"dt={D1.isoformat()}").equals(before)
+
+
+def test_chunk_rows_bounds_memory_not_results(tmp_path: Path) -> None:
+    """Row-wise steps and the linking's ranges of candidate stories a chunk at a time
+    (here one article or one story per chunk) give the stories and index rows of
+    the whole day at once."""
+    days = [
+        (D1, {"a-shoot": SHOOTING, "m-school": SCHOOL, "z-flood": FLOOD}),
+        (D1 + timedelta(days=1), {"b-arrest": ARREST, "y-flood": FLOOD}),
+        (D1 + timedelta(days=2), {"c-court": COURT}),
+    ]
+    got = {}
+    for chunk in (1, LP.chunk_rows):
+        lake = tmp_path / str(chunk)
+        lp = replace(LP, chunk_rows=chunk)
+        got[chunk] = [run_day(lake, d, docs, lp) for d, docs in days]
+        got[chunk].append(_index(lake, days[-1][0]).to_pylist())
+    assert got[1] == got[LP.chunk_rows]
+    day1, day2, day3, _ = got[1]
+    assert day1["a-shoot"] == day2["b-arrest"] == day3["c-court"] != day1["m-school"]
+    assert day2["y-flood"] == day1["z-flood"]
