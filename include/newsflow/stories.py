@@ -335,8 +335,28 @@ def by_rows(
     (whole-day ranks of a 100k day's text vectors took over 1 GB)."""
     if m.shape[0] <= chunk_rows:
         return sparse.csr_matrix(step(m))
-    parts = [step(m[s : s + chunk_rows]) for s in range(0, m.shape[0], chunk_rows)]
-    return sparse.csr_matrix(sparse.vstack(parts, format="csr"))
+    return stacked([step(m[s : s + chunk_rows]) for s in range(0, m.shape[0], chunk_rows)])
+
+
+def stacked(parts: list[sparse.csr_matrix]) -> sparse.csr_matrix:
+    """The row blocks ``parts`` as one matrix; ``parts`` is emptied, each block released
+    once copied, so the peak is the result and one block (``sparse.vstack`` holds every
+    block beside the result: twice a day's vectors)."""
+    nnz = sum(p.nnz for p in parts)
+    n, cols = sum(p.shape[0] for p in parts), parts[0].shape[1]
+    data = np.empty(nnz, parts[0].dtype)
+    indices = np.empty(nnz, np.int32)
+    indptr = np.empty(n + 1, np.int64)
+    indptr[0] = 0
+    at, row = nnz, n
+    while parts:  # from the last block: the allocator can return the top of its heap
+        p = parts.pop()
+        at, row = at - p.nnz, row - p.shape[0]
+        data[at : at + p.nnz] = p.data
+        indices[at : at + p.nnz] = p.indices
+        indptr[row + 1 : row + 1 + p.shape[0]] = p.indptr[1:] + at
+        del p
+    return sparse.csr_matrix((data, indices, indptr), shape=(n, cols))
 
 
 def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int, chunk_rows: int) -> sparse.csr_matrix:
@@ -369,7 +389,7 @@ def _sharing(
 
 
 def pair_dots(
-    a: sparse.csr_matrix, b: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 20_000
+    a: sparse.csr_matrix, b: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 5_000
 ) -> np.ndarray:
     """Row dot products ``a[i[k]] . b[j[k]]`` for each pair, in bounded chunks (``a`` and
     ``b`` may be one matrix: pairs within a day; or today's rows and an index's)."""

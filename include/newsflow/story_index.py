@@ -55,6 +55,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +79,7 @@ from newsflow.stories import (
     cluster_stories,
     pair_dots,
     stable_story,
+    stacked,
     story_key,
 )
 
@@ -131,14 +133,13 @@ class LinkParams:
 # --- vectors ---------------------------------------------------------------------------
 
 
-def _hashed(texts: Sequence[str], chunk_rows: int) -> sparse.csr_matrix:
+def _hashed(texts: Iterable[str], chunk_rows: int) -> sparse.csr_matrix:
     """Sublinear term counts of words and word pairs, hashed, rows L2-normalised;
     ``chunk_rows`` texts at a time (the vectorizer's token lists and unsummed entries of
-    a whole 100k day take gigabytes; hashing needs no vocabulary, so chunks agree)."""
+    a whole 100k day take gigabytes; hashing needs no vocabulary, so chunks agree).
+    ``texts`` may be made as they are read (the texts without their names)."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    if not texts:  # a day of copies only: the vectorizer cannot take no rows
-        return sparse.csr_matrix((0, N_TERMS), dtype=np.float32)  # type: ignore[arg-type]
     hasher = HashingVectorizer(
         n_features=N_TERMS,
         alternate_sign=False,
@@ -153,8 +154,11 @@ def _hashed(texts: Sequence[str], chunk_rows: int) -> sparse.csr_matrix:
         m.data = 1.0 + np.log(m.data)
         return _normalised(m)
 
-    parts = [rows(texts[s : s + chunk_rows]) for s in range(0, len(texts), chunk_rows)]
-    return sparse.csr_matrix(sparse.vstack(parts, format="csr"))
+    it = iter(texts)
+    parts = [rows(chunk) for chunk in iter(lambda: list(islice(it, chunk_rows)), [])]
+    if not parts:  # a day of copies only: the vectorizer cannot take no rows
+        return sparse.csr_matrix((0, N_TERMS), dtype=np.float32)  # type: ignore[arg-type]
+    return stacked(parts)
 
 
 def _normalised(m: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -250,7 +254,7 @@ def _weighted(
 
 def day_vectors(
     texts: Sequence[str],
-    bodies: Sequence[str],
+    bodies: Iterable[str],
     titles: Sequence[str],
     keys: Sequence[frozenset[str]],
     window: tuple[dict[str, np.ndarray], int],
@@ -383,6 +387,9 @@ class OpenStories:
         self.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
         self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
         self.con.execute("SET preserve_insertion_order = false")
+        # the index's files are read a few times a day: the OS caches them, and DuckDB's
+        # copy of them would stay in the process beside the day's vectors
+        self.con.execute("SET enable_external_file_cache = false")
 
     def df(self) -> tuple[dict[str, np.ndarray], int]:
         """Document frequencies of the hashed columns over the horizon's originals, and
@@ -784,7 +791,6 @@ def assign_day(
     dup_of: list[str | None] = []
     reps: list[StoryInput] = []
     titles: list[str] = []
-    bodies: list[str] = []
     for batch in articles:
         for r in batch.to_pylist():
             text = r["text"] or ""
@@ -799,20 +805,23 @@ def assign_day(
             dup_of.append(r["duplicate_of"])
             if not r["is_duplicate"]:
                 titles.append(r["title"] or line)
-                bodies.append(without_names(text, spans.get(r["article_id"], array("i"))))
                 reps.append(
                     StoryInput(r["article_id"], r["published_at"], found, text, r["language"])
                 )
-    del keys, spans, names
+    del keys, names
     # in id order, as cluster_stories takes them (else it copies every vector matrix)
     order = sorted(range(len(reps)), key=[a.article_id for a in reps].__getitem__)
     reps = [reps[k] for k in order]
     titles = [titles[k] for k in order]
-    bodies = [bodies[k] for k in order]
+    # the texts without their names are made as they are hashed (a second copy of a
+    # day's texts otherwise)
+    none = array("i")
+    bodies = (without_names(a.text, spans.get(a.article_id, none)) for a in reps)
     window = open_.df()
     weighted, idf, today_df, stored = day_vectors(
         [a.text for a in reps], bodies, titles, [a.keys for a in reps], window, link
     )
+    del spans, bodies
     within = cluster_stories(
         reps, params, {k: weighted[k] for k in ("text", "body", *KINDS)}, link.min_text
     )
@@ -820,7 +829,7 @@ def assign_day(
     cpos = {s: k for k, s in enumerate(day_ids)}
     member = np.array([cpos[within[a.article_id]] for a in reps], np.int64)
     rep_ids = [a.article_id for a in reps]
-    del reps, titles, bodies
+    del reps, titles
     linked = link_clusters(weighted, idf, window[0]["text"], member, open_, day, params, link)
     final = [old or new for old, new in zip(linked, day_ids, strict=True)]
     story = {a: final[c] for a, c in zip(rep_ids, member.tolist(), strict=True)}
