@@ -31,7 +31,9 @@ so the pairs grow linearly with the day, not quadratically. Single-linkage compo
 of the linked pairs bound the average-linkage runs (an average-linkage cluster never
 spans two components). A component larger than ``max_component`` (a chain, not one
 event) is split again at a stricter link threshold, so memory stays bounded by
-``max_component``^2 floats whatever the day's size.
+``max_component``^2 floats whatever the day's size. Steps over every stored entry
+(ranking each row's terms, products) run ``chunk_rows`` articles at a time and dense
+blocks a slab of rows at a time, so their temporaries do not grow with the day either.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from scipy import sparse
 
 from newsflow.clean.metadata import AGENCIES
 from newsflow.ids import stable_id
+from newsflow.memory import release
 
 if TYPE_CHECKING:
     from newsflow.config import Settings
@@ -457,6 +460,7 @@ def cluster_stories(
         # is chained, not one event: it is split again at a stricter link threshold
         # (the pairs are scored once; a stricter cut only filters them).
         pairs = scorer.linked_pairs(p.threshold)
+        release()  # the candidates' products and sort orders
         todo = [(np.arange(n), p.threshold)]
         while todo:
             idx, threshold = todo.pop()

@@ -43,7 +43,10 @@ Ids and reruns:
 
 Memory: the open stories are not loaded whole. Candidates come from a DuckDB join (out
 of core) of today's articles' heaviest terms with the open articles' first
-``block_terms`` terms; only the candidates' representatives are read.
+``block_terms`` terms; only the candidates' representatives are read, into a DuckDB
+table, and scored ``chunk_rows`` stories at a time. The day's own vectors are built and
+weighted ``chunk_rows`` articles at a time (``story_chunk_rows``; results do not depend
+on it), and the texts without their names are made as they are hashed.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ from newsflow.lake.partition import (
     staged_copies,
 )
 from newsflow.lake.query import day_files
+from newsflow.memory import release
 from newsflow.stories import (
     KIND_OF_PREFIX,
     StoryInput,
@@ -209,9 +213,7 @@ class Idf:
     articles (the open stories' and the day's)."""
 
     def __init__(self, df: dict[str, np.ndarray], n: int) -> None:
-        self.raw, self.w = {}, {}
-        for k, v in df.items():
-            self.raw[k], self.w[k] = self.of(k, v, n)
+        self.w = {k: self.of(k, v, n)[1] for k, v in df.items()}
 
     @staticmethod
     def of(kind: str, df: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -288,6 +290,7 @@ def day_vectors(
             )
         weighted |= _weighted(kind, m, w, p.chunk_rows)
         del m
+        release()
     return weighted, Idf({k: df[k] + today[k] for k in df}, n), today, stored
 
 
@@ -568,6 +571,7 @@ def link_clusters(
     top.eliminate_zeros()
     a_idx, s_ids = open_.candidates(top, p)
     del top
+    release()
     if not len(a_idx):
         return story
     distinct = pc.unique(s_ids)
@@ -588,7 +592,10 @@ def link_clusters(
         first = lo * p.chunk_rows
         part = cand[:, start:end]
         reps = open_.reps_of(first, first + p.chunk_rows)
-        for k, z in _scored(part, reps, first, today, idf, order, c_start, day, sp, p):
+        scores = _scored(part, reps, first, today, idf, order, c_start, day, sp, p)
+        del reps
+        release()  # the chunk's vectors and pairs
+        for k, z in scores:
             if z >= cut:
                 c, s = int(part[0, k]), names[int(part[1, k])].as_py()
                 if c not in best or (-z, s) < (-best[c][0], best[c][1]):
@@ -809,6 +816,7 @@ def assign_day(
                     StoryInput(r["article_id"], r["published_at"], found, text, r["language"])
                 )
     del keys, names
+    release()  # the rows' dicts, between the kept texts
     # in id order, as cluster_stories takes them (else it copies every vector matrix)
     order = sorted(range(len(reps)), key=[a.article_id for a in reps].__getitem__)
     reps = [reps[k] for k in order]
@@ -822,6 +830,7 @@ def assign_day(
         [a.text for a in reps], bodies, titles, [a.keys for a in reps], window, link
     )
     del spans, bodies
+    release()  # the raw hashed rows
     within = cluster_stories(
         reps, params, {k: weighted[k] for k in ("text", "body", *KINDS)}, link.min_text
     )
