@@ -121,7 +121,7 @@ class LinkParams:
     top_keys: int = 10  # entity keys named in the stories table
     block_terms: int = 10  # an article's heaviest terms, a candidate must share one
     max_posting: int = 1_000  # a term more open articles have blocks nothing
-    memory_mb: int = 256  # DuckDB's share (its queries spill past it; 512 took 2.1 GB at 100k)
+    memory_mb: int = 512  # DuckDB's share (the index queries spill past it)
     max_candidates: int = 20  # open stories scored per day cluster
     chunk_rows: int = 10_000  # articles a row-wise step takes at once (memory, not results)
 
@@ -373,7 +373,7 @@ class OpenStories:
         day: date,
         horizon_days: int,
         representatives: int = 8,
-        memory_mb: int = 256,
+        memory_mb: int = 512,
     ) -> None:
         import tempfile
 
