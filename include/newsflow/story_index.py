@@ -386,7 +386,6 @@ class OpenStories:
         self.df_files = day_files(state, DF, first, last) if on else []
         self.representatives = representatives
         self._tmp = tempfile.TemporaryDirectory(prefix="newsflow-stories-")
-        self._staged = Path(self._tmp.name) / "representatives.parquet"  # stage_reps
         self.con = storage.duckdb_connect(lake)
         self.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
         self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
@@ -467,30 +466,28 @@ class OpenStories:
         return np.concatenate(idx), pa.concat_arrays(ids)
 
     def stage_reps(self, story_ids: pa.Array) -> None:
-        """Write the latest ``representatives`` articles of the stories ``story_ids``
-        (sorted, distinct; story k gets code k) to a scratch Parquet file in small row
-        groups, for ``reps_of`` to read back a range of stories at a time: the
-        candidates' vectors of a 100k day do not fit beside the day's own, and a DuckDB
-        table of them would stay in memory up to ``memory_mb``."""
+        """Keep the latest ``representatives`` articles of the stories ``story_ids``
+        (sorted, distinct; story k gets code k) in a DuckDB table (spilled past
+        ``memory_mb``), for ``reps_of`` to read back a range of stories at a time: the
+        candidates' vectors of a 100k day do not fit beside the day's own."""
         self.con.register("want", pa.table({"k": story_ids, "code": np.arange(len(story_ids))}))
-        self.con.sql(
-            """SELECT w.code, r.* FROM read_parquet($files, hive_partitioning = false) r
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE reps AS
+               SELECT w.code, r.* FROM read_parquet($files, hive_partitioning = false) r
                JOIN want w ON r.story_id = w.k
                QUALIFY row_number() OVER (
                    PARTITION BY r.story_id ORDER BY r.day DESC, r.article_id) <= $r
                ORDER BY w.code, r.article_id""",
-            params={"files": self.rep_files, "r": self.representatives},
-        ).write_parquet(str(self._staged), row_group_size=8_192)
+            {"files": self.rep_files, "r": self.representatives},
+        )
         self.con.unregister("want")
 
     def reps_of(self, lo: int, hi: int) -> pa.Table:
         """The staged representatives of the stories coded ``lo`` to ``hi - 1``, by story
-        and article id, with their ``code`` (the file's row-group statistics skip the
-        other stories)."""
+        and article id, with their ``code``."""
         out = self.con.sql(
-            """SELECT * FROM read_parquet($f) WHERE code >= $lo AND code < $hi
-               ORDER BY code, article_id""",
-            params={"f": str(self._staged), "lo": lo, "hi": hi},
+            "SELECT * FROM reps WHERE code >= $lo AND code < $hi ORDER BY code, article_id",
+            params={"lo": lo, "hi": hi},
         ).to_arrow_table()
         rows = out.select(schema.STORY_ARTICLES.names).cast(schema.STORY_ARTICLES)
         return rows.append_column("code", out["code"].cast(pa.int64()))
