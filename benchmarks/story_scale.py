@@ -195,13 +195,14 @@ def measure(lake: Path) -> dict:
     t0 = time.perf_counter()
     open_ = si.OpenStories(lake, DAY, lp.horizon_days, lp.representatives, lp.memory_mb)
     phases["open index (DuckDB)"] = time.perf_counter() - t0
-    arts = pq.read_table(lake / "day_articles.parquet")
-    ents = pq.read_table(lake / "day_entities.parquet")
+    # streamed, as the stage streams its work files (iter_partition)
+    arts = pq.ParquetFile(lake / "day_articles.parquet")
+    ents = pq.ParquetFile(lake / "day_entities.parquet")
     t1 = time.perf_counter()
     story, rows = si.assign_day(
         DAY,
-        arts.to_batches(5_000),
-        ents.to_batches(50_000),
+        arts.iter_batches(5_000),
+        ents.iter_batches(50_000),
         StoryParams.from_settings(settings),
         lp,
         open_,

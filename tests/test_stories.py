@@ -170,3 +170,18 @@ def test_two_incidents_told_in_the_same_words_share_no_rare_word() -> None:
     assert len(set(cluster_stories(arts, DEFAULTS, apart, 0.03, 0.0).values())) == 1
     shared = features | {"rare": same}
     assert len(set(cluster_stories(arts, DEFAULTS, shared, 0.03, 0.02).values())) == 1
+
+
+def test_chunks_and_slabs_bound_memory_not_results() -> None:
+    """Ranking terms a few rows at a time and dense blocks a few rows at a time give
+    the clusters and the link probabilities of the whole day at once."""
+    import numpy as np
+    from newsflow.stories import _Scorer
+
+    arts = _random_day(300, seed=5)
+    whole = cluster_stories(arts, DEFAULTS)
+    assert len(set(whole.values())) < len(arts) - 20  # real clusters, not singletons
+    assert cluster_stories(arts, replace(DEFAULTS, chunk_rows=7)) == whole
+    scorer = _Scorer(sorted(arts, key=lambda a: a.article_id), DEFAULTS)
+    idx = np.arange(0, 300, 2)
+    np.testing.assert_array_equal(scorer.block(idx, slab_cells=1), scorer.block(idx))

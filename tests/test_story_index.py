@@ -306,3 +306,24 @@ def test_a_date_only_article_is_not_the_first_of_its_day(tmp_path: Path) -> None
         D1, undated.to_batches(), ents, SP, LP, OpenStories(tmp_path, D1, 30), earlier=dict
     )
     assert rows[INDEX].column("title").to_pylist() == [ARREST[0]]  # midnight is first
+
+
+def test_chunk_rows_bounds_memory_not_results(tmp_path: Path) -> None:
+    """Row-wise steps and the linking's ranges of candidate stories a chunk at a time
+    (here one article or one story per chunk) give the stories and index rows of
+    the whole day at once."""
+    days = [
+        (D1, {"a-shoot": SHOOTING, "m-school": SCHOOL, "z-flood": FLOOD}),
+        (D1 + timedelta(days=1), {"b-arrest": ARREST, "y-flood": FLOOD}),
+        (D1 + timedelta(days=2), {"c-court": COURT}),
+    ]
+    got = {}
+    for chunk in (1, LP.chunk_rows):
+        lake = tmp_path / str(chunk)
+        lp = replace(LP, chunk_rows=chunk)
+        got[chunk] = [run_day(lake, d, docs, lp) for d, docs in days]
+        got[chunk].append(_index(lake, days[-1][0]).to_pylist())
+    assert got[1] == got[LP.chunk_rows]
+    day1, day2, day3, _ = got[1]
+    assert day1["a-shoot"] == day2["b-arrest"] == day3["c-court"] != day1["m-school"]
+    assert day2["y-flood"] == day1["z-flood"]

@@ -205,6 +205,13 @@ class Settings(BaseModel):
     story_window_days: int = Field(
         3, ge=0, description="Max distance of publication dates within a story"
     )
+    story_chunk_rows: int = Field(
+        10_000,
+        gt=0,
+        description="Articles the stories stage's row-wise steps (hashing, weighting, "
+        "ranking terms) take at once: bounds their temporaries on a big day; results do "
+        "not depend on it",
+    )
     # linking a day's stories to open stories of earlier days (newsflow/story_index.py;
     # fitted on the odd topics of the ECB+ day-by-day stream by benchmarks/story_stream.py)
     story_horizon_days: int = Field(

@@ -31,14 +31,16 @@ so the pairs grow linearly with the day, not quadratically. Single-linkage compo
 of the linked pairs bound the average-linkage runs (an average-linkage cluster never
 spans two components). A component larger than ``max_component`` (a chain, not one
 event) is split again at a stricter link threshold, so memory stays bounded by
-``max_component``^2 floats whatever the day's size.
+``max_component``^2 floats whatever the day's size. Steps over every stored entry
+(ranking each row's terms, products) run ``chunk_rows`` articles at a time and dense
+blocks a slab of rows at a time, so their temporaries do not grow with the day either.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeGuard
@@ -48,6 +50,7 @@ from scipy import sparse
 
 from newsflow.clean.metadata import AGENCIES
 from newsflow.ids import stable_id
+from newsflow.memory import release
 
 if TYPE_CHECKING:
     from newsflow.config import Settings
@@ -94,6 +97,7 @@ class StoryParams:
     block_people: int = 5
     max_posting: int = 1_000
     max_candidates: int = 200
+    chunk_rows: int = 10_000  # articles a row-wise step takes at once (memory, not results)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StoryParams:
@@ -233,17 +237,31 @@ class _Scorer:
         z[gap > self.p.window_days * 86400] = -np.inf  # nan compares False: unknown dates pass
         return z
 
-    def block(self, idx: np.ndarray) -> np.ndarray:
-        """Dense link probabilities among ``idx`` (similarities by sparse products, so
-        memory is len(idx)^2 floats per kind, whatever the vocabulary)."""
-        sims = {
-            k: (self.f[k][idx] @ self.f[k][idx].T).toarray()
+    def block(self, idx: np.ndarray, slab_cells: int = 1 << 21) -> np.ndarray:
+        """Dense link probabilities among ``idx``, a slab of rows at a time (similarities
+        by sparse products of the slab's rows with all of ``idx``): memory is the
+        len(idx)^2 result plus one slab's similarities, whatever the vocabulary or the
+        number of kinds (whole-block products of five kinds took ~1.5 GB at 5,000)."""
+        kinds = [
+            k
             for k, w in self.weights.items()
             | {"body": self.min_body, "rare": self.min_rare}.items()
             if w and k in self.f
-        }
-        z = self._logits(sims, idx[:, None], idx[None, :])
-        return 1.0 / (1.0 + np.exp(-z))
+        ]
+        rows = {k: sparse.csr_matrix(self.f[k][idx]) for k in kinds}
+        cols = {k: sparse.csr_matrix(m.T) for k, m in rows.items()}
+        n = len(idx)
+        z = np.empty((n, n))
+        step = max(1, slab_cells // max(n, 1))
+        for s in range(0, n, step):
+            sims = {k: (rows[k][s : s + step] @ cols[k]).toarray() for k in kinds}
+            z[s : s + step] = self._logits(sims, idx[s : s + step, None], idx[None, :])
+        del rows, cols
+        # the logistic in place: 1 / (1 + exp(-z))
+        np.negative(z, out=z)
+        np.exp(z, out=z)
+        z += 1.0
+        return np.divide(1.0, z, out=z)
 
     def linked_pairs(self, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The candidate pairs (i < j, ``candidates``) whose link probability reaches
@@ -302,7 +320,7 @@ class _Scorer:
         p = self.p
         for kind, k in (("text", p.block_terms), ("people", p.block_people)):
             if k > 0 and kind in self.f and self.f[kind].nnz:
-                top = _heaviest(self.f[kind], k, p.max_posting)
+                top = _heaviest(self.f[kind], k, p.max_posting, p.chunk_rows)
                 yield from _sharing(top, p.max_candidates)
 
 
@@ -316,16 +334,56 @@ def _row_ranks(m: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     return rows, rank
 
 
-def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int) -> sparse.csr_matrix:
-    """``m`` with only each row's ``k`` largest entries, and without the columns that
-    more than ``max_posting`` rows keep."""
-    n = m.shape[0]
+def _top_k(m: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
+    """``m`` with only each row's ``k`` largest entries (ties by position)."""
     rows, rank = _row_ranks(m)
     keep = rank < k
-    posting = np.bincount(m.indices[keep], minlength=m.shape[1])
-    keep &= posting[m.indices] <= max_posting
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=n))])
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=m.shape[0]))])
     return sparse.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
+
+
+def by_rows(
+    m: sparse.csr_matrix, step: Callable[[sparse.csr_matrix], sparse.csr_matrix], chunk_rows: int
+) -> sparse.csr_matrix:
+    """``step`` (row-wise: each output row depends on its input row only) applied to
+    ``chunk_rows`` rows of ``m`` at a time, stacked: its temporaries (int64 row numbers
+    and sort orders of every stored entry, products) then follow the chunk, not the day
+    (whole-day ranks of a 100k day's text vectors took over 1 GB)."""
+    if m.shape[0] <= chunk_rows:
+        return sparse.csr_matrix(step(m))
+    return stacked([step(m[s : s + chunk_rows]) for s in range(0, m.shape[0], chunk_rows)])
+
+
+def stacked(parts: list[sparse.csr_matrix]) -> sparse.csr_matrix:
+    """The row blocks ``parts`` as one matrix; ``parts`` is emptied, each block released
+    once copied, so the peak is the result and one block (``sparse.vstack`` holds every
+    block beside the result: twice a day's vectors)."""
+    nnz = sum(p.nnz for p in parts)
+    n, cols = sum(p.shape[0] for p in parts), parts[0].shape[1]
+    data = np.empty(nnz, parts[0].dtype)
+    indices = np.empty(nnz, np.int32)
+    indptr = np.empty(n + 1, np.int64)
+    indptr[0] = 0
+    at, row = nnz, n
+    while parts:  # from the last block: the allocator can return the top of its heap
+        p = parts.pop()
+        at, row = at - p.nnz, row - p.shape[0]
+        data[at : at + p.nnz] = p.data
+        indices[at : at + p.nnz] = p.indices
+        indptr[row + 1 : row + 1 + p.shape[0]] = p.indptr[1:] + at
+        del p
+    return sparse.csr_matrix((data, indices, indptr), shape=(n, cols))
+
+
+def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int, chunk_rows: int) -> sparse.csr_matrix:
+    """``m`` with only each row's ``k`` largest entries, and without the columns that
+    more than ``max_posting`` rows keep."""
+    top = by_rows(m, lambda part: _top_k(part, k), chunk_rows)
+    posting = np.bincount(top.indices, minlength=m.shape[1])
+    keep = posting[top.indices] <= max_posting
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(top.indptr))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=m.shape[0]))])
+    return sparse.csr_matrix((top.data[keep], top.indices[keep], indptr), shape=m.shape)
 
 
 def _sharing(
@@ -347,7 +405,7 @@ def _sharing(
 
 
 def pair_dots(
-    a: sparse.csr_matrix, b: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 20_000
+    a: sparse.csr_matrix, b: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 5_000
 ) -> np.ndarray:
     """Row dot products ``a[i[k]] . b[j[k]]`` for each pair, in bounded chunks (``a`` and
     ``b`` may be one matrix: pairs within a day; or today's rows and an index's)."""
@@ -404,7 +462,8 @@ def cluster_stories(
     p = params
     order = sorted(range(len(articles)), key=lambda k: articles[k].article_id)
     arts = [articles[k] for k in order]
-    if features is not None:
+    if features is not None and order != list(range(len(order))):
+        # a copy of every matrix: callers that can pass their articles in id order do
         features = {k: sparse.csr_matrix(m[order]) for k, m in features.items()}
     n = len(arts)
     groups: list[list[int]] = []
@@ -415,6 +474,7 @@ def cluster_stories(
         # is chained, not one event: it is split again at a stricter link threshold
         # (the pairs are scored once; a stricter cut only filters them).
         pairs = scorer.linked_pairs(p.threshold)
+        release()  # the candidates' products and sort orders
         todo = [(np.arange(n), p.threshold)]
         while todo:
             idx, threshold = todo.pop()
@@ -429,9 +489,16 @@ def cluster_stories(
                         groups.append(members.tolist())
                 else:
                     prob = scorer.block(members)
-                    dist = 1.0 - (prob + prob.T) / 2
+                    dist = prob + prob.T  # 1 - (p + p.T) / 2, with no more n^2 copies
+                    del prob
+                    dist /= 2
+                    np.subtract(1.0, dist, out=dist)
                     np.fill_diagonal(dist, 0.0)
-                    z = linkage(squareform(np.clip(dist, 0, 1), checks=False), "average")
+                    np.clip(dist, 0, 1, out=dist)
+                    condensed = squareform(dist, checks=False)
+                    del dist
+                    z = linkage(condensed, "average")
+                    del condensed
                     labels = fcluster(z, 1.0 - p.threshold, "distance")
                     for lab in np.unique(labels):
                         groups.append(members[labels == lab].tolist())

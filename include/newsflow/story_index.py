@@ -43,7 +43,10 @@ Ids and reruns:
 
 Memory: the open stories are not loaded whole. Candidates come from a DuckDB join (out
 of core) of today's articles' heaviest terms with the open articles' first
-``block_terms`` terms; only the candidates' representatives are read.
+``block_terms`` terms; only the candidates' representatives are read, into a DuckDB
+table, and scored ``chunk_rows`` stories at a time. The day's own vectors are built and
+weighted ``chunk_rows`` articles at a time (``story_chunk_rows``; results do not depend
+on it), and the texts without their names are made as they are hashed.
 """
 
 from __future__ import annotations
@@ -56,11 +59,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
 from newsflow.dates import latest_instant
@@ -71,13 +76,16 @@ from newsflow.lake.partition import (
     staged_copies,
 )
 from newsflow.lake.query import day_files
+from newsflow.memory import release
 from newsflow.stories import (
     KIND_OF_PREFIX,
     StoryInput,
     StoryParams,
+    by_rows,
     cluster_stories,
     pair_dots,
     stable_story,
+    stacked,
     story_key,
 )
 
@@ -119,34 +127,46 @@ class LinkParams:
     max_posting: int = 1_000  # a term more open articles have blocks nothing
     memory_mb: int = 512  # DuckDB's share (the index queries spill past it)
     max_candidates: int = 20  # open stories scored per day cluster
+    chunk_rows: int = 10_000  # articles a row-wise step takes at once (memory, not results)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkParams:
         return replace(
-            settings.params(cls, "story_link_"), horizon_days=settings.story_horizon_days
+            settings.params(cls, "story_link_"),
+            horizon_days=settings.story_horizon_days,
+            chunk_rows=settings.story_chunk_rows,
         )
 
 
 # --- vectors ---------------------------------------------------------------------------
 
 
-def _hashed(texts: Sequence[str]) -> sparse.csr_matrix:
-    """Sublinear term counts of words and word pairs, hashed, rows L2-normalised."""
+def _hashed(texts: Iterable[str], chunk_rows: int) -> sparse.csr_matrix:
+    """Sublinear term counts of words and word pairs, hashed, rows L2-normalised;
+    ``chunk_rows`` texts at a time (the vectorizer's token lists and unsummed entries of
+    a whole 100k day take gigabytes; hashing needs no vocabulary, so chunks agree).
+    ``texts`` may be made as they are read (the texts without their names)."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    if not texts:  # a day of copies only: the vectorizer cannot take no rows
-        return sparse.csr_matrix((0, N_TERMS), dtype=np.float32)  # type: ignore[arg-type]
-    m = HashingVectorizer(
+    hasher = HashingVectorizer(
         n_features=N_TERMS,
         alternate_sign=False,
         norm=None,
         ngram_range=(1, 2),
         stop_words="english",
         dtype=np.float32,
-    ).transform(texts)
-    m = sparse.csr_matrix(m, dtype=np.float32)
-    m.data = 1.0 + np.log(m.data)
-    return _normalised(m)
+    )
+
+    def rows(part: Sequence[str]) -> sparse.csr_matrix:
+        m = sparse.csr_matrix(hasher.transform(part), dtype=np.float32)
+        m.data = 1.0 + np.log(m.data)
+        return _normalised(m)
+
+    it = iter(texts)
+    parts = [rows(chunk) for chunk in iter(lambda: list(islice(it, chunk_rows)), [])]
+    if not parts:  # a day of copies only: the vectorizer cannot take no rows
+        return sparse.csr_matrix((0, N_TERMS), dtype=np.float32)  # type: ignore[arg-type]
+    return stacked(parts)
 
 
 def _normalised(m: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -197,10 +217,8 @@ class Idf:
     articles (the open stories' and the day's)."""
 
     def __init__(self, df: dict[str, np.ndarray], n: int) -> None:
-        self.raw, self.w = {}, {}
+        self.w = {k: self.of(k, v, n)[1] for k, v in df.items()}
         self.text_df, self.n = df["text"], n
-        for k, v in df.items():
-            self.raw[k], self.w[k] = self.of(k, v, n)
 
     @staticmethod
     def rare(df: np.ndarray, n: int, rare_df: float) -> np.ndarray | None:
@@ -224,24 +242,33 @@ class Idf:
             w[(df < 2) | (df > 0.5 * n)] = 0.0
         return raw, w
 
-    def weigh(self, v: Vectors, rare_df: float) -> dict[str, sparse.csr_matrix]:
+    def weigh(self, v: Vectors, chunk_rows: int, rare_df: float) -> dict[str, sparse.csr_matrix]:
         """L2-normalised IDF-weighted rows per feature kind (text, title, people, ...,
         and ``rare``: the text's rare words)."""
         out: dict[str, sparse.csr_matrix] = {}
         for k, m in v.parts().items():
-            out |= _weighted(k, m, self.w[k])
+            out |= _weighted(k, m, self.w[k], chunk_rows)
         rare = self.rare(self.text_df, self.n, rare_df)
         if rare is not None:
-            out["rare"] = _normalised(sparse.csr_matrix(v.text @ sparse.diags(rare)))
+            out |= _weighted("rare", v.text, rare, chunk_rows)
         return out
 
 
-def _weighted(kind: str, m: sparse.csr_matrix, w: np.ndarray) -> dict[str, sparse.csr_matrix]:
-    """``m``'s rows weighted by ``w``, L2-normalised; entity keys split by kind."""
-    mw = sparse.csr_matrix(m @ sparse.diags(w))
-    mw.eliminate_zeros()  # the words IDF says nothing of: most of a big day's word pairs
+def _weighted(
+    kind: str, m: sparse.csr_matrix, w: np.ndarray, chunk_rows: int
+) -> dict[str, sparse.csr_matrix]:
+    """``m``'s rows weighted by ``w``, L2-normalised (``chunk_rows`` rows at a time);
+    entity keys split by kind."""
+
+    def weigh(part: sparse.csr_matrix) -> sparse.csr_matrix:
+        mw = sparse.csr_matrix(part @ sparse.diags(w))
+        mw.eliminate_zeros()  # the words IDF says nothing of: most of a big day's word pairs
+        return _normalised(mw)
+
     if kind != "keys":
-        return {kind: _normalised(mw)}
+        return {kind: by_rows(m, weigh, chunk_rows)}
+    mw = sparse.csr_matrix(m @ sparse.diags(w))
+    mw.eliminate_zeros()
     return {
         name: _normalised(sparse.csr_matrix(mw[:, k * N_KEYS : (k + 1) * N_KEYS]))
         for k, name in enumerate(KINDS)
@@ -250,7 +277,7 @@ def _weighted(kind: str, m: sparse.csr_matrix, w: np.ndarray) -> dict[str, spars
 
 def day_vectors(
     texts: Sequence[str],
-    bodies: Sequence[str],
+    bodies: Iterable[str],
     titles: Sequence[str],
     keys: Sequence[frozenset[str]],
     window: tuple[dict[str, np.ndarray], int],
@@ -266,9 +293,9 @@ def day_vectors(
     today: dict[str, np.ndarray] = {}
     stored: dict[str, pa.Array] = {}
     for kind, make, k in (
-        ("text", lambda: _hashed(texts), p.text_terms),
-        ("body", lambda: _hashed(bodies), p.text_terms),
-        ("title", lambda: _hashed(titles), p.title_terms),
+        ("text", lambda: _hashed(texts, p.chunk_rows), p.text_terms),
+        ("body", lambda: _hashed(bodies, p.chunk_rows), p.text_terms),
+        ("title", lambda: _hashed(titles, p.chunk_rows), p.title_terms),
         ("keys", lambda: _key_rows(keys), 0),
     ):
         m = make()
@@ -277,16 +304,17 @@ def day_vectors(
         if k:
             # chosen by the IDF without the document-frequency cut: a word only this
             # article has today may be the one a follow-up shares
-            stored[f"{kind}_terms"], stored[f"{kind}_weights"] = top_terms(m, raw, k)
+            stored[f"{kind}_terms"], stored[f"{kind}_weights"] = top_terms(m, raw, k, p.chunk_rows)
         else:
             stored["key_terms"] = pa.ListArray.from_arrays(
                 pa.array(m.indptr.astype(np.int32)), pa.array(m.indices.astype(np.int32))
             )
-        weighted |= _weighted(kind, m, w)
+        weighted |= _weighted(kind, m, w, p.chunk_rows)
         rare = Idf.rare(df[kind] + today[kind], n, p.rare_df) if kind == "text" else None
         if rare is not None:
-            weighted["rare"] = _normalised(sparse.csr_matrix(m @ sparse.diags(rare)))
+            weighted |= _weighted("rare", m, rare, p.chunk_rows)
         del m
+        release()
     return weighted, Idf({k: df[k] + today[k] for k in df}, n), today, stored
 
 
@@ -308,10 +336,14 @@ def _top_per_row(m: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
     return out
 
 
-def top_terms(m: sparse.csr_matrix, idf: np.ndarray, k: int) -> tuple[pa.Array, pa.Array]:
+def top_terms(
+    m: sparse.csr_matrix, idf: np.ndarray, k: int, chunk_rows: int
+) -> tuple[pa.Array, pa.Array]:
     """Each row's ``k`` terms of largest weight x IDF, heaviest first (ties by column),
     and their unweighted values, as list columns."""
-    top = _top_per_row(sparse.csr_matrix(m @ sparse.diags(idf)), k)
+    top = by_rows(
+        m, lambda part: _top_per_row(sparse.csr_matrix(part @ sparse.diags(idf)), k), chunk_rows
+    )
     rows = np.repeat(np.arange(m.shape[0]), np.diff(top.indptr))
     order = np.lexsort((top.indices, -top.data, rows))
     cols = top.indices[order]
@@ -382,6 +414,9 @@ class OpenStories:
         self.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
         self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
         self.con.execute("SET preserve_insertion_order = false")
+        # the index's files are read a few times a day: the OS caches them, and DuckDB's
+        # copy of them would stay in the process beside the day's vectors
+        self.con.execute("SET enable_external_file_cache = false")
 
     def df(self) -> tuple[dict[str, np.ndarray], int]:
         """Document frequencies of the hashed columns over the horizon's originals, and
@@ -411,13 +446,14 @@ class OpenStories:
 
     def candidates(
         self, top: sparse.csr_matrix, p: LinkParams, chunk: int = 5_000
-    ) -> tuple[np.ndarray, list[str]]:
+    ) -> tuple[np.ndarray, pa.Array]:
         """(today's article row, open story id) pairs sharing one of the terms of
         ``top`` (each article's heaviest terms that few open articles have) with a
         story's article, at most ``max_candidates`` stories per article (those sharing
-        most, ties by id)."""
+        most, ties by id); the ids stay Arrow strings (millions of Python strings on a
+        100k day)."""
         if not self.rep_files or not top.nnz:
-            return np.empty(0, np.int64), []
+            return np.empty(0, np.int64), pa.array([], pa.string())
         coo = top.tocoo()
         # the open articles' postings of today's blocking terms, once (a table DuckDB
         # may spill), then today's articles a chunk at a time: the per-article ranking
@@ -432,42 +468,53 @@ class OpenStories:
             {"files": self.rep_files},
         )
         self.con.unregister("terms")
-        idx: list[int] = []
-        ids: list[str] = []
+        idx: list[np.ndarray] = [np.empty(0, np.int64)]
+        ids: list[pa.Array] = [pa.array([], pa.string())]
         row, col = coo.row.astype(np.int64), coo.col.astype(np.int32)
         for start in range(0, top.shape[0], chunk):
             sel = (row >= start) & (row < start + chunk)
             self.con.register("today", pa.table({"idx": row[sel], "term": col[sel]}))
-            for i, s in self.con.execute(
+            got = self.con.sql(
                 """SELECT idx, story_id FROM (
                        SELECT t.idx, p.story_id, count(*) AS shared
                        FROM today t JOIN post p USING (term) GROUP BY ALL)
                    QUALIFY row_number() OVER (PARTITION BY idx ORDER BY shared DESC, story_id)
                            <= $per
                    ORDER BY idx, story_id""",
-                {"per": p.max_candidates},
-            ).fetchall():
-                idx.append(i)
-                ids.append(s)
+                params={"per": p.max_candidates},
+            ).to_arrow_table()
+            idx.append(got["idx"].to_numpy().astype(np.int64))
+            ids.extend(got["story_id"].cast(pa.string()).chunks)
             self.con.unregister("today")
         self.con.execute("DROP TABLE post")
-        return np.asarray(idx, np.int64), ids
+        return np.concatenate(idx), pa.concat_arrays(ids)
 
-    def reps_of(self, story_ids: set[str]) -> pa.Table:
-        """The stories' latest ``representatives`` articles, by story id and article id."""
-        if not story_ids or not self.rep_files:
-            return schema.STORY_ARTICLES.empty_table()
-        self.con.register("want", pa.table({"k": pa.array(sorted(story_ids), pa.string())}))
-        out = self.con.sql(
-            """SELECT * FROM read_parquet($files, hive_partitioning = false)
-               WHERE story_id IN (SELECT k FROM want)
+    def stage_reps(self, story_ids: pa.Array) -> None:
+        """Keep the latest ``representatives`` articles of the stories ``story_ids``
+        (sorted, distinct; story k gets code k) in a DuckDB table (spilled past
+        ``memory_mb``), for ``reps_of`` to read back a range of stories at a time: the
+        candidates' vectors of a 100k day do not fit beside the day's own."""
+        self.con.register("want", pa.table({"k": story_ids, "code": np.arange(len(story_ids))}))
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE reps AS
+               SELECT w.code, r.* FROM read_parquet($files, hive_partitioning = false) r
+               JOIN want w ON r.story_id = w.k
                QUALIFY row_number() OVER (
-                   PARTITION BY story_id ORDER BY day DESC, article_id) <= $r
-               ORDER BY story_id, article_id""",
-            params={"files": self.rep_files, "r": self.representatives},
-        ).to_arrow_table()
+                   PARTITION BY r.story_id ORDER BY r.day DESC, r.article_id) <= $r
+               ORDER BY w.code, r.article_id""",
+            {"files": self.rep_files, "r": self.representatives},
+        )
         self.con.unregister("want")
-        return out.select(schema.STORY_ARTICLES.names).cast(schema.STORY_ARTICLES)
+
+    def reps_of(self, lo: int, hi: int) -> pa.Table:
+        """The staged representatives of the stories coded ``lo`` to ``hi - 1``, by story
+        and article id, with their ``code``."""
+        out = self.con.sql(
+            "SELECT * FROM reps WHERE code >= $lo AND code < $hi ORDER BY code, article_id",
+            params={"lo": lo, "hi": hi},
+        ).to_arrow_table()
+        rows = out.select(schema.STORY_ARTICLES.names).cast(schema.STORY_ARTICLES)
+        return rows.append_column("code", out["code"].cast(pa.int64()))
 
     def rows(self, story_ids: set[str]) -> pa.Table:
         """The stories' latest ``story_index`` rows, by story id."""
@@ -540,30 +587,78 @@ def link_clusters(
     # block on each article's heaviest words that some open articles have, but not too
     # many (a word most articles have names no single event)
     usable = ((window_df > 0) & (window_df <= p.max_posting)).astype(np.float32)
-    top = _top_per_row(sparse.csr_matrix(today["text"] @ sparse.diags(usable)), p.block_terms)
+    top = by_rows(
+        today["text"],
+        lambda part: _top_per_row(sparse.csr_matrix(part @ sparse.diags(usable)), p.block_terms),
+        p.chunk_rows,
+    )
     top.eliminate_zeros()
     a_idx, s_ids = open_.candidates(top, p)
+    del top
+    release()
     if not len(a_idx):
         return story
-    reps = open_.reps_of(set(s_ids))
-    names = sorted(set(reps["story_id"].to_pylist()))
-    spos = {s: k for k, s in enumerate(names)}
-    rep_story = np.array([spos[s] for s in reps["story_id"].to_pylist()], np.int64)
-    rep_day = np.array([(day - d).days for d in reps["day"].to_pylist()], np.float64)
-    theirs = idf.weigh(stored_vectors(reps), p.rare_df)
-    # (cluster, story) candidates, then every (cluster article, story representative)
-    cand = np.unique(np.stack([member[a_idx], np.array([spos[s] for s in s_ids])]), axis=1)
+    distinct = pc.unique(s_ids)
+    names = pc.take(distinct, pc.sort_indices(distinct))  # candidate stories, coded in id order
+    code = pc.index_in(s_ids, value_set=names).to_numpy().astype(np.int64)
+    # (cluster, story) candidates, by story: a range of stories' representatives at a time
+    cand = np.unique(np.stack([code, member[a_idx]]), axis=1)[::-1]
+    del a_idx, s_ids, code
+    open_.stage_reps(names)
     order = np.argsort(member, kind="stable")
     c_start = np.searchsorted(member[order], np.arange(n_clusters + 1))
-    r_start = np.searchsorted(rep_story, np.arange(len(names) + 1))
-    ia, ib, pid = [], [], []
-    for k, (c, s) in enumerate(cand.T.tolist()):
-        arts = order[c_start[c] : c_start[c + 1]][: p.representatives]
-        rep = np.arange(r_start[s], r_start[s + 1])
-        ia.append(np.repeat(arts, len(rep)))
-        ib.append(np.tile(rep, len(arts)))
-        pid.append(np.full(len(arts) * len(rep), k))
-    i, j, g = (np.concatenate(x) for x in (ia, ib, pid))
+    cut = float(np.log(p.threshold / (1 - p.threshold)))
+    best: dict[int, tuple[float, str]] = {}
+    bounds = np.searchsorted(cand[1], np.arange(0, len(names) + p.chunk_rows, p.chunk_rows))
+    for lo, (start, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        if start == end:
+            continue
+        first = lo * p.chunk_rows
+        part = cand[:, start:end]
+        reps = open_.reps_of(first, first + p.chunk_rows)
+        scores = _scored(part, reps, first, today, idf, order, c_start, day, sp, p)
+        del reps
+        release()  # the chunk's vectors and pairs
+        for k, z in scores:
+            if z >= cut:
+                c, s = int(part[0, k]), names[int(part[1, k])].as_py()
+                if c not in best or (-z, s) < (-best[c][0], best[c][1]):
+                    best[c] = (z, s)
+    for c, (_, s) in best.items():
+        story[c] = s
+    return story
+
+
+def _scored(
+    cand: np.ndarray,
+    reps: pa.Table,
+    first: int,
+    today: dict[str, sparse.csr_matrix],
+    idf: Idf,
+    order: np.ndarray,
+    c_start: np.ndarray,
+    day: date,
+    sp: StoryParams,
+    p: LinkParams,
+) -> Iterable[tuple[int, float]]:
+    """(position in ``cand``, link score) of the (day cluster, open story) candidates
+    ``cand``, whose stories' representatives ``reps`` are coded from ``first`` on: every
+    (cluster article, story representative) pair is scored, then averaged per
+    candidate."""
+    n_stories = int(reps["code"][-1].as_py()) - first + 1
+    rep_story = reps["code"].to_numpy() - first
+    rep_day = np.array([(day - d).days for d in reps["day"].to_pylist()], np.float64)
+    theirs = idf.weigh(stored_vectors(reps), p.chunk_rows, p.rare_df)
+    r_start = np.searchsorted(rep_story, np.arange(n_stories + 1))
+    c, s = cand[0], cand[1] - first
+    n_arts = np.minimum(c_start[c + 1] - c_start[c], p.representatives)
+    n_reps = r_start[s + 1] - r_start[s]
+    size = n_arts * n_reps
+    # pair t of candidate g: article t // n_reps of the cluster, representative t % n_reps
+    g = np.repeat(np.arange(cand.shape[1]), size)
+    t = np.arange(len(g)) - np.repeat(np.cumsum(size) - size, size)
+    i = order[c_start[c][g] + t // n_reps[g]]
+    j = r_start[s][g] + t % n_reps[g]
     sims = {k: pair_dots(today[k], theirs[k], i, j) for k in today}
     prob = 1.0 / (1.0 + np.exp(-pair_logits(sims, sp)))
     count = np.bincount(g, minlength=cand.shape[1])
@@ -571,20 +666,12 @@ def link_clusters(
     def mean(x: np.ndarray) -> np.ndarray:
         return np.bincount(g, weights=x, minlength=cand.shape[1]) / count
 
-    gap = np.full(len(names), np.inf)
+    gap = np.full(n_stories, np.inf)
     np.minimum.at(gap, rep_story, rep_day)
-    z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[cand[1]], p)
+    z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p)
     if "rare" in sims:  # a story and a day cluster sharing no rare word are two incidents
         z[mean(sims["rare"]) < p.min_rare] = -np.inf
-    cut = float(np.log(p.threshold / (1 - p.threshold)))
-    best: dict[int, tuple[float, str]] = {}
-    for k in np.flatnonzero(z >= cut).tolist():
-        c, s = int(cand[0, k]), names[cand[1, k]]
-        if c not in best or (-z[k], s) < (-best[c][0], best[c][1]):
-            best[c] = (float(z[k]), s)
-    for c, (_, s) in best.items():
-        story[c] = s
-    return story
+    return zip(range(len(z)), z.tolist(), strict=True)
 
 
 # --- the day's index rows --------------------------------------------------------------
@@ -761,7 +848,7 @@ def assign_day(
     dup_of: list[str | None] = []
     reps: list[StoryInput] = []
     titles: list[str] = []
-    bodies: list[str] = []
+    heads: list[int] = []
     for batch in articles:
         for r in batch.to_pylist():
             text = r["text"] or ""
@@ -776,18 +863,31 @@ def assign_day(
             dup_of.append(r["duplicate_of"])
             if not r["is_duplicate"]:
                 titles.append(r["title"] or line)
-                bodies.append(story_body(r["title"], text, spans.get(r["article_id"], ())))
+                story_text = headed(r["title"], text)
+                heads.append(len(story_text) - len(text))  # the headline put before it
                 reps.append(
-                    StoryInput(
-                        r["article_id"], r["published_at"], found,
-                        headed(r["title"], text), r["language"],
-                    )
-                )  # fmt: skip
-    del keys, spans, names
+                    StoryInput(r["article_id"], r["published_at"], found, story_text, r["language"])
+                )
+    del keys, names
+    release()  # the rows' dicts, between the kept texts
+    # in id order, as cluster_stories takes them (else it copies every vector matrix)
+    order = sorted(range(len(reps)), key=[a.article_id for a in reps].__getitem__)
+    reps = [reps[k] for k in order]
+    titles = [titles[k] for k in order]
+    heads = [heads[k] for k in order]
+    # the headlines and texts without their names are made as they are hashed (a
+    # second copy of a day's texts otherwise); the mentions' offsets are the text's
+    none = array("i")
+    bodies = (
+        story_body(a.text[: h - 1] if h else None, a.text[h:], spans.get(a.article_id, none))
+        for a, h in zip(reps, heads, strict=True)
+    )
     window = open_.df()
     weighted, idf, today_df, stored = day_vectors(
         [a.text for a in reps], bodies, titles, [a.keys for a in reps], window, link
     )
+    del spans, bodies
+    release()  # the raw hashed rows
     within = cluster_stories(
         reps,
         params,
@@ -799,7 +899,7 @@ def assign_day(
     cpos = {s: k for k, s in enumerate(day_ids)}
     member = np.array([cpos[within[a.article_id]] for a in reps], np.int64)
     rep_ids = [a.article_id for a in reps]
-    del reps, titles, bodies
+    del reps, titles
     linked = link_clusters(weighted, idf, window[0]["text"], member, open_, day, params, link)
     final = [old or new for old, new in zip(linked, day_ids, strict=True)]
     story = {a: final[c] for a, c in zip(rep_ids, member.tolist(), strict=True)}
