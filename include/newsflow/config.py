@@ -244,11 +244,13 @@ class Settings(BaseModel):
         "more) is rare: a victim's name, a street, a number",
     )
     story_link_min_rare: float = Field(
-        0.02,
+        0.0,
         ge=0,
         le=1,
         description="Cosine of the rare words below which two articles (or a day's story and "
-        "an open one) are two incidents, however alike the rest of their words",
+        "an open one) are two incidents, however alike the rest of their words; 0 = off. "
+        "For a desk whose days are many incidents of one kind (a city's crime news) 0.02: "
+        "it costs ~10% more memory and ~35% more clustering time at 100k articles a day",
     )
 
     # entities

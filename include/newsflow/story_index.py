@@ -117,7 +117,7 @@ class LinkParams:
     threshold: float
     min_text: float
     rare_df: float = 0.05
-    min_rare: float = 0.02
+    min_rare: float = 0.0
     horizon_days: int = 30
     representatives: int = 8  # latest articles a story is compared through
     text_terms: int = 48  # terms of an article's text vector kept in the index
@@ -242,13 +242,15 @@ class Idf:
             w[(df < 2) | (df > 0.5 * n)] = 0.0
         return raw, w
 
-    def weigh(self, v: Vectors, chunk_rows: int, rare_df: float) -> dict[str, sparse.csr_matrix]:
+    def weigh(
+        self, v: Vectors, chunk_rows: int, rare_df: float | None
+    ) -> dict[str, sparse.csr_matrix]:
         """L2-normalised IDF-weighted rows per feature kind (text, title, people, ...,
-        and ``rare``: the text's rare words)."""
+        and ``rare``, the text's rare words, unless ``rare_df`` is None)."""
         out: dict[str, sparse.csr_matrix] = {}
         for k, m in v.parts().items():
             out |= _weighted(k, m, self.w[k], chunk_rows)
-        rare = self.rare(self.text_df, self.n, rare_df)
+        rare = None if rare_df is None else self.rare(self.text_df, self.n, rare_df)
         if rare is not None:
             out |= _weighted("rare", v.text, rare, chunk_rows)
         return out
@@ -310,7 +312,11 @@ def day_vectors(
                 pa.array(m.indptr.astype(np.int32)), pa.array(m.indices.astype(np.int32))
             )
         weighted |= _weighted(kind, m, w, p.chunk_rows)
-        rare = Idf.rare(df[kind] + today[kind], n, p.rare_df) if kind == "text" else None
+        rare = (
+            Idf.rare(df[kind] + today[kind], n, p.rare_df)
+            if kind == "text" and p.min_rare > 0
+            else None
+        )
         if rare is not None:
             weighted |= _weighted("rare", m, rare, p.chunk_rows)
         del m
@@ -648,7 +654,7 @@ def _scored(
     n_stories = int(reps["code"][-1].as_py()) - first + 1
     rep_story = reps["code"].to_numpy() - first
     rep_day = np.array([(day - d).days for d in reps["day"].to_pylist()], np.float64)
-    theirs = idf.weigh(stored_vectors(reps), p.chunk_rows, p.rare_df)
+    theirs = idf.weigh(stored_vectors(reps), p.chunk_rows, p.rare_df if p.min_rare > 0 else None)
     r_start = np.searchsorted(rep_story, np.arange(n_stories + 1))
     c, s = cand[0], cand[1] - first
     n_arts = np.minimum(c_start[c + 1] - c_start[c], p.representatives)
