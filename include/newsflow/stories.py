@@ -210,12 +210,13 @@ class _Scorer:
         pairs, a column and a row for a dense block.
         """
         z = np.full(np.broadcast_shapes(ra.shape, rb.shape), self.p.bias, dtype=np.float64)
+        la, lb = self.lang[ra], self.lang[rb]
+        cross = (la > 0) & (lb > 0) & (la != lb)  # two known, different languages
         for kind, w in self.weights.items():
             if w and kind in sims:
                 sim = sims[kind].astype(np.float64, copy=True)
                 if kind == "text":
-                    la, lb = self.lang[ra], self.lang[rb]
-                    sim[(la > 0) & (lb > 0) & (la != lb)] = self.p.cross_language_text
+                    sim[cross] = self.p.cross_language_text
                 z += w * sim
         ya, yb = self.year[ra], self.year[rb]
         known = (ya > 0) & (yb > 0)
@@ -225,14 +226,10 @@ class _Scorer:
             # a link, the texts without the names must agree too (different languages
             # aside: their words cannot agree). Two reports whose words already agree
             # are not gated: a brief's few words left without its names are noise.
-            la, lb = self.lang[ra], self.lang[rb]
             words_alone = self.p.bias + self.weights["text"] * sims["text"] >= self.cut
-            z[
-                (sims["body"] < self.min_body) & ~words_alone & ~((la > 0) & (lb > 0) & (la != lb))
-            ] = -np.inf
+            z[(sims["body"] < self.min_body) & ~words_alone & ~cross] = -np.inf
         if self.min_rare > 0:
-            la, lb = self.lang[ra], self.lang[rb]
-            z[(sims["rare"] < self.min_rare) & ~((la > 0) & (lb > 0) & (la != lb))] = -np.inf
+            z[(sims["rare"] < self.min_rare) & ~cross] = -np.inf
         gap = np.abs(self.ts[ra] - self.ts[rb])
         z[gap > self.p.window_days * 86400] = -np.inf  # nan compares False: unknown dates pass
         return z
@@ -324,19 +321,20 @@ class _Scorer:
                 yield from _sharing(top, p.max_candidates)
 
 
-def _row_ranks(m: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """(row of each stored entry, its rank in its row by value, largest first)."""
+def _row_ranks(m: sparse.csr_matrix, ties_by_column: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(row of each stored entry, its rank in its row by value, largest first; equal
+    values by position, or by column)."""
     n = m.shape[0]
     rows = np.repeat(np.arange(n), np.diff(m.indptr))
-    order = np.lexsort((-m.data, rows))
+    order = np.lexsort((m.indices, -m.data, rows) if ties_by_column else (-m.data, rows))
     rank = np.empty(m.nnz, np.int64)
     rank[order] = np.arange(m.nnz) - m.indptr[:-1][rows[order]]
     return rows, rank
 
 
-def _top_k(m: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
-    """``m`` with only each row's ``k`` largest entries (ties by position)."""
-    rows, rank = _row_ranks(m)
+def top_k(m: sparse.csr_matrix, k: int, ties_by_column: bool = False) -> sparse.csr_matrix:
+    """``m`` with only each row's ``k`` largest entries (ties by position, or by column)."""
+    rows, rank = _row_ranks(m, ties_by_column)
     keep = rank < k
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=m.shape[0]))])
     return sparse.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
@@ -378,7 +376,7 @@ def stacked(parts: list[sparse.csr_matrix]) -> sparse.csr_matrix:
 def _heaviest(m: sparse.csr_matrix, k: int, max_posting: int, chunk_rows: int) -> sparse.csr_matrix:
     """``m`` with only each row's ``k`` largest entries, and without the columns that
     more than ``max_posting`` rows keep."""
-    top = by_rows(m, lambda part: _top_k(part, k), chunk_rows)
+    top = by_rows(m, lambda part: top_k(part, k), chunk_rows)
     posting = np.bincount(top.indices, minlength=m.shape[1])
     keep = posting[top.indices] <= max_posting
     rows = np.repeat(np.arange(m.shape[0]), np.diff(top.indptr))

@@ -87,6 +87,7 @@ from newsflow.stories import (
     stable_story,
     stacked,
     story_key,
+    top_k,
 )
 
 if TYPE_CHECKING:
@@ -229,8 +230,7 @@ class Idf:
         share none."""
         if n < 50:
             return None
-        raw = np.log((1.0 + n) / (1.0 + df)) + 1.0
-        return (raw * ((df >= 2) & (df <= rare_df * n))).astype(np.float32)
+        return Idf.of("rare", df, n)[0] * ((df >= 2) & (df <= rare_df * n))
 
     @staticmethod
     def of(kind: str, df: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -329,15 +329,8 @@ def _df(m: sparse.csr_matrix) -> np.ndarray:
 
 
 def _top_per_row(m: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
-    """``m`` with only each row's ``k`` largest entries (ties by column)."""
-    n = m.shape[0]
-    rows = np.repeat(np.arange(n), np.diff(m.indptr))
-    order = np.lexsort((m.indices, -m.data, rows))
-    rank = np.empty(m.nnz, np.int64)
-    rank[order] = np.arange(m.nnz) - m.indptr[:-1][rows[order]]
-    keep = rank < k
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=n))])
-    out = sparse.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
+    """``m`` with only each row's ``k`` largest entries (ties by column), sorted."""
+    out = top_k(m, k, ties_by_column=True)
     out.sort_indices()
     return out
 
@@ -558,10 +551,12 @@ def link_logits(
     mean_title: np.ndarray,
     gap_days: np.ndarray,
     p: LinkParams,
+    mean_rare: np.ndarray | None = None,
 ) -> np.ndarray:
     """The cross-day link score of (day cluster, open story) pairs; -inf where the texts
     disagree (the mean cosine of the texts without their entities' names is below
-    ``min_text``), whatever names they share."""
+    ``min_text``), whatever names they share, and where they share no rare word (mean
+    cosine of the rare words, when given, below ``min_rare``: two incidents)."""
     q = np.clip(mean_p, 1e-6, 1 - 1e-6)
     z = (
         p.bias
@@ -570,6 +565,8 @@ def link_logits(
         - p.decay * np.maximum(gap_days - 1, 0)
     )
     z[mean_body < p.min_text] = -np.inf
+    if mean_rare is not None:
+        z[mean_rare < p.min_rare] = -np.inf
     return z
 
 
@@ -674,9 +671,8 @@ def _scored(
 
     gap = np.full(n_stories, np.inf)
     np.minimum.at(gap, rep_story, rep_day)
-    z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p)
-    if "rare" in sims:  # a story and a day cluster sharing no rare word are two incidents
-        z[mean(sims["rare"]) < p.min_rare] = -np.inf
+    rare = mean(sims["rare"]) if "rare" in sims else None
+    z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p, rare)
     return zip(range(len(z)), z.tolist(), strict=True)
 
 
