@@ -189,6 +189,30 @@ class Settings(BaseModel):
     story_year_penalty: float = Field(
         1.72, ge=0, description="Subtracted when the articles' years differ by 2 or more"
     )
+    story_text_max_df: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="A word (or word pair) in more than this share of the articles weighs "
+        "nothing in story links (on 50 or more articles)",
+    )
+    story_key_max_df: float = Field(
+        0.2,
+        gt=0,
+        le=1,
+        description="An entity key (or number) in more than this share of the articles "
+        "weighs nothing in story links: a crime desk's police spokesperson, a paper's "
+        "country (on 50 or more articles)",
+    )
+    story_number_agree: float = Field(
+        0.25, ge=0, description="Added when two articles give one of the same numbers"
+    )
+    story_number_conflict: float = Field(
+        2.0,
+        ge=0,
+        description="Subtracted when two articles both give numbers (ages, house numbers, "
+        "tolls; not years) and share none: two incidents of one kind",
+    )
     story_bias: float = Field(-4.02, description="Intercept of the logistic link score")
     story_threshold: float = Field(
         0.46,

@@ -83,6 +83,8 @@ from newsflow.stories import (
     StoryParams,
     by_rows,
     cluster_stories,
+    number_evidence,
+    numbers_in,
     pair_dots,
     stable_story,
     stacked,
@@ -102,7 +104,7 @@ INDEX_SCHEMAS = {INDEX: schema.STORY_INDEX, ARTICLES: schema.STORY_ARTICLES, DF:
 # F1 (a word pair of one article looks shared); changing it starts a new index
 N_TERMS = 1 << 22
 N_KEYS = 1 << 18  # hashed entity keys per kind
-KINDS = ("people", "orgs", "places")
+KINDS = ("people", "orgs", "places", "numbers")  # numbers: the text's, as keys
 _DF_SIZES = {"text": N_TERMS, "body": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
 
 
@@ -217,8 +219,8 @@ class Idf:
     """Smoothed IDF per hashed column, from document frequencies ``df`` over ``n``
     articles (the open stories' and the day's)."""
 
-    def __init__(self, df: dict[str, np.ndarray], n: int) -> None:
-        self.w = {k: self.of(k, v, n)[1] for k, v in df.items()}
+    def __init__(self, df: dict[str, np.ndarray], n: int, sp: StoryParams | None = None) -> None:
+        self.w = {k: self.of(k, v, n, sp)[1] for k, v in df.items()}
         self.text_df, self.n = df["text"], n
 
     @staticmethod
@@ -233,13 +235,19 @@ class Idf:
         return Idf.of("rare", df, n)[0] * ((df >= 2) & (df <= rare_df * n))
 
     @staticmethod
-    def of(kind: str, df: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def of(
+        kind: str, df: np.ndarray, n: int, sp: StoryParams | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(IDF, IDF used for similarities) of one kind: the second, as cluster_stories'
-        TF-IDF on a corpus of 50 or more, is 0 for words of one article or of most."""
+        TF-IDF on a corpus of 50 or more, is 0 for words of one article or of more than
+        ``sp.text_max_df`` of them, and for entity keys (and numbers) of more than
+        ``sp.key_max_df``."""
         raw = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
         w = raw.copy()
         if n >= 50 and kind != "keys":
-            w[(df < 2) | (df > 0.5 * n)] = 0.0
+            w[(df < 2) | (df > (sp.text_max_df if sp else 0.5) * n)] = 0.0
+        elif n >= 50:
+            w[df > (sp.key_max_df if sp else 1.0) * n] = 0.0
         return raw, w
 
     def weigh(
@@ -284,6 +292,7 @@ def day_vectors(
     keys: Sequence[frozenset[str]],
     window: tuple[dict[str, np.ndarray], int],
     p: LinkParams,
+    sp: StoryParams | None = None,
 ) -> tuple[dict[str, sparse.csr_matrix], Idf, dict[str, np.ndarray], dict[str, pa.Array]]:
     """The day's originals' vectors, one kind at a time (a 100k day's raw word-pair
     matrix is ~0.3 GB; only the weighted rows, without the words IDF says nothing of,
@@ -302,7 +311,7 @@ def day_vectors(
     ):
         m = make()
         today[kind] = _df(m)
-        raw, w = Idf.of(kind, df[kind] + today[kind], n)
+        raw, w = Idf.of(kind, df[kind] + today[kind], n, sp)
         if k:
             # chosen by the IDF without the document-frequency cut: a word only this
             # article has today may be the one a follow-up shares
@@ -321,7 +330,7 @@ def day_vectors(
             weighted |= _weighted("rare", m, rare, p.chunk_rows)
         del m
         release()
-    return weighted, Idf({k: df[k] + today[k] for k in df}, n), today, stored
+    return weighted, Idf({k: df[k] + today[k] for k in df}, n, sp), today, stored
 
 
 def _df(m: sparse.csr_matrix) -> np.ndarray:
@@ -534,14 +543,18 @@ class OpenStories:
 # --- linking ---------------------------------------------------------------------------
 
 
-def pair_logits(sims: dict[str, np.ndarray], sp: StoryParams) -> np.ndarray:
-    """``cluster_stories``' pairwise link score of article pairs from their cosines."""
+def pair_logits(
+    sims: dict[str, np.ndarray], has_a: np.ndarray, has_b: np.ndarray, sp: StoryParams
+) -> np.ndarray:
+    """``cluster_stories``' pairwise link score of article pairs from their cosines
+    (``has_a``, ``has_b``: whether each side gives a number that weighs)."""
     return (
         sp.bias
         + sp.weight_text * sims["text"]
         + sp.weight_people * sims["people"]
         + sp.weight_orgs * sims["orgs"]
         + sp.weight_places * sims["places"]
+        + number_evidence(sims["numbers"], has_a, has_b, sp)
     )
 
 
@@ -663,7 +676,9 @@ def _scored(
     i = order[c_start[c][g] + t // n_reps[g]]
     j = r_start[s][g] + t % n_reps[g]
     sims = {k: pair_dots(today[k], theirs[k], i, j) for k in today}
-    prob = 1.0 / (1.0 + np.exp(-pair_logits(sims, sp)))
+    has_a = np.diff(today["numbers"].indptr)[i] > 0
+    has_b = np.diff(theirs["numbers"].indptr)[j] > 0
+    prob = 1.0 / (1.0 + np.exp(-pair_logits(sims, has_a, has_b, sp)))
     count = np.bincount(g, minlength=cand.shape[1])
 
     def mean(x: np.ndarray) -> np.ndarray:
@@ -867,8 +882,9 @@ def assign_day(
                 titles.append(r["title"] or line)
                 story_text = headed(r["title"], text)
                 heads.append(len(story_text) - len(text))  # the headline put before it
+                told = found | numbers_in(story_text)  # numbers count as keys of their kind
                 reps.append(
-                    StoryInput(r["article_id"], r["published_at"], found, story_text, r["language"])
+                    StoryInput(r["article_id"], r["published_at"], told, story_text, r["language"])
                 )
     del keys, names
     release()  # the rows' dicts, between the kept texts
@@ -886,7 +902,13 @@ def assign_day(
     )
     window = open_.df()
     weighted, idf, today_df, stored = day_vectors(
-        [a.text for a in reps], bodies, titles, [a.keys for a in reps], window, link
+        [a.text for a in reps],
+        bodies,
+        titles,
+        [a.keys for a in reps],
+        window,
+        link,
+        params,
     )
     del spans, bodies
     release()  # the raw hashed rows
