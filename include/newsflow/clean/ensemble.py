@@ -11,7 +11,11 @@ As in the published ensembles (trafilatura's own fallback cascade, the voting
 extractors of Bevendorff et al. 2023), the choice is made per page by comparing the
 outputs, not by trusting either: readability's text replaces trafilatura's only when
 it is much longer *and* contains nearly all of trafilatura's (so it is the same
-article, more completely, and not a longer sidebar or a comment thread). Running
+article, more completely, and not a longer sidebar or a comment thread); when it is
+the same article *inside* trafilatura's, trafilatura's lines at the edges that it lacks
+are cut (what trafilatura took in around the article, which the other extractor's
+scoring left out). A line-level 2-of-3 vote and a learned page-level choice were tried
+and left out (``docs/quality.md``). Running
 readability-lxml on every page would cost about as much as trafilatura itself, so it
 runs only when trafilatura's text is a small share of the page. Thresholds were set
 on the "tune" split of ``benchmarks/extraction.py`` (AEB and trafilatura_eval) and
