@@ -9,6 +9,7 @@ from newsflow.clean.ensemble import (
     needs_second_opinion,
     prefer_readability,
     readability_text,
+    trim_to_support,
 )
 from newsflow.records import RawDoc, Reject
 
@@ -80,3 +81,30 @@ def test_readability_runs_only_when_trafilatura_found_little_of_the_page() -> No
     assert not needs_second_opinion(_para(0) * 100, html)
     assert readability_text("<html><body></body></html>") == ""
     assert isinstance(readability_text("<p>a \x00 b</p>"), str)  # bad input: no exception
+
+
+def test_lines_only_trafilatura_kept_around_the_same_article_are_cut() -> None:
+    body = [_para(i) for i in range(4)]
+    boiler = "Acme Corp is a global provider of port logistics software based in Rotterdam."
+    traf = "\n".join(["Order Reprints", *body[:2], "Photo: harbour at dawn", *body[2:], boiler])
+    # readability: the same article, without the edges (and without the caption)
+    readability = "\n".join(body)
+    trimmed = trim_to_support(traf, readability)
+    assert trimmed == "\n".join([*body[:2], "Photo: harbour at dawn", *body[2:]])  # middle kept
+
+
+def test_no_cut_when_readability_is_not_the_same_article_inside_trafilaturas() -> None:
+    body = [
+        "The harbour authority kept the port closed for another day on Tuesday.",
+        "Talks between the union and the operators resumed at the city hall.",
+        "Ferries to the islands were cancelled and lorries queued on the motorway.",
+        "A spokesman for the operators said an offer would be made by Friday.",
+    ]
+    traf = "\n".join(["Order Reprints", *body, "Print Article"])
+    # readability found a small part only: it is no second opinion on the whole article
+    assert trim_to_support(traf, body[0]) == traf
+    # readability holds other text too: it read another block, not a subset of this one
+    other = "\n".join(f"Other story {i}: the council met to discuss the budget." for i in range(20))
+    assert trim_to_support(traf, "\n".join([*body, other])) == traf
+    assert trim_to_support(traf, "") == traf and trim_to_support("", body[0]) == ""
+    assert trim_to_support("\n".join(body), "\n".join(body)) == "\n".join(body)

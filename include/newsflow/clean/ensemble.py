@@ -11,7 +11,11 @@ As in the published ensembles (trafilatura's own fallback cascade, the voting
 extractors of Bevendorff et al. 2023), the choice is made per page by comparing the
 outputs, not by trusting either: readability's text replaces trafilatura's only when
 it is much longer *and* contains nearly all of trafilatura's (so it is the same
-article, more completely, and not a longer sidebar or a comment thread). Running
+article, more completely, and not a longer sidebar or a comment thread); when it is
+the same article *inside* trafilatura's, trafilatura's lines at the edges that it lacks
+are cut (what trafilatura took in around the article, which the other extractor's
+scoring left out). A line-level 2-of-3 vote and a learned page-level choice were tried
+and left out (``docs/quality.md``). Running
 readability-lxml on every page would cost about as much as trafilatura itself, so it
 runs only when trafilatura's text is a small share of the page. Thresholds were set
 on the "tune" split of ``benchmarks/extraction.py`` (AEB and trafilatura_eval) and
@@ -35,6 +39,15 @@ SECOND_OPINION_SHARE = 0.02
 LONGER = 2.0
 # ... and holds at least this share of trafilatura's 4-token shingles
 CONTAINS = 0.9
+# trafilatura's leading and trailing lines that readability's text does not hold are cut
+# when readability's text lies within trafilatura's (at least SUBSET of its shingles) and
+# covers at least TRIM_COVERS of it: the same article, with trafilatura's extra lines at
+# its edges being the chrome both extractors see (press-release boilerplate, "Order
+# reprints", a bare URL, related headlines)
+SUBSET = 0.95
+TRIM_COVERS = 0.6
+# a line is "held" by the other text when this share of its 4-token shingles is in it
+LINE_HELD = 0.5
 
 _TOKEN = re.compile(r"\w+")
 _BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "blockquote", "pre")
@@ -74,6 +87,40 @@ def containment(part: str, whole: str) -> float:
     """Share of ``part``'s 4-token shingles that are also in ``whole`` (0 for no tokens)."""
     a = _shingles(part)
     return len(a & _shingles(whole)) / len(a) if a else 0.0
+
+
+def _held(line: str, shingles: set[tuple[str, ...]], tokens: str) -> bool:
+    """Whether ``line`` is in the text of ``shingles``/``tokens`` (short lines: verbatim)."""
+    words = _TOKEN.findall(line.casefold())
+    if len(words) < 4:
+        return not words or " ".join(words) in tokens
+    own = {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
+    return len(own & shingles) >= LINE_HELD * len(own)
+
+
+def trim_to_support(traf: str, readability: str) -> str:
+    """trafilatura's text without the leading and trailing lines readability's lacks.
+
+    Only when readability's text is the same article inside trafilatura's (it holds
+    nearly nothing else, and most of trafilatura's): then the lines only trafilatura
+    kept at the edges are what it took in around the article, while lines in the
+    middle are kept (a subheading or caption readability dropped is still the article).
+    """
+    if not readability or not traf.strip():
+        return traf
+    covers = containment(traf, readability)
+    if not TRIM_COVERS <= covers < 1.0 or containment(readability, traf) < SUBSET:
+        return traf
+    shingles = _shingles(readability)
+    tokens = " ".join(_TOKEN.findall(readability.casefold()))
+    lines = traf.split("\n")
+    held = [_held(line, shingles, tokens) if line.strip() else None for line in lines]
+    start, end = 0, len(lines)
+    while start < end and held[start] is not True:
+        start += 1
+    while end > start and held[end - 1] is not True:
+        end -= 1
+    return "\n".join(lines[start:end]) if start < end else traf
 
 
 def prefer_readability(traf: str, readability: str) -> bool:

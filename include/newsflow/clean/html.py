@@ -10,7 +10,12 @@ from dataclasses import dataclass, field, replace
 import trafilatura
 from trafilatura.settings import Document
 
-from newsflow.clean.ensemble import needs_second_opinion, prefer_readability, readability_text
+from newsflow.clean.ensemble import (
+    needs_second_opinion,
+    prefer_readability,
+    readability_text,
+    trim_to_support,
+)
 
 
 @dataclass
@@ -28,7 +33,9 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
 
     A page whose head swallowed the body is read again from its ``<body>`` (see
     ``repair_head``); when trafilatura's text is a small share of the page,
-    readability-lxml's replaces it if it is the same article, more completely.
+    readability-lxml's replaces it if it is the same article, more completely, and
+    when it is the same article, less completely, trafilatura's lines around it that
+    readability's lacks are cut.
     """
     found = _extract(html, url)
     if found is None:
@@ -41,6 +48,9 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
             return Extracted(text=other, extra={"extractor": "readability"}) if other else None
         if prefer_readability(found.text, other):
             return replace(found, text=other, extra={"extractor": "readability"})
+        trimmed = trim_to_support(found.text, other)
+        if trimmed != found.text:
+            return replace(found, text=trimmed, extra={"extractor": "trafilatura+readability"})
     return found
 
 
