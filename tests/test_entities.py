@@ -632,3 +632,65 @@ def test_a_city_tagged_person_before_a_noun_of_place_is_the_place() -> None:
         ("GPE", "CA"),
         ("PERSON", None),  # alone and speaking: no evidence of the place
     ]
+
+
+def test_an_org_named_for_a_building_is_a_facility() -> None:
+    text = (
+        "Discovery goes to the Museum of Flight and the Adler Planetarium; the Center for "
+        "Disease Control and the Andy Warhol Foundation stay organisations."
+    )
+    spans = _spans(
+        text,
+        ("Museum of Flight", "ORG"),
+        ("Adler Planetarium", "ORG"),
+        ("Center for Disease Control", "ORG"),  # "for": an organisation's name
+        ("Andy Warhol Foundation", "ORG"),
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Museum of Flight", "FAC"),
+        ("Adler Planetarium", "FAC"),
+        ("Center for Disease Control", "ORG"),
+        ("Andy Warhol Foundation", "ORG"),
+    ]
+
+
+def test_a_platform_after_on_is_an_organisation_in_the_whole_article() -> None:
+    text = (
+        "The clip spread on Twitter, where it was shared. Twitter later removed it. "
+        "They wrote a book on Lincoln. Lincoln said little. Fans met on Oscar night."
+    )
+    spans = _spans(
+        text,
+        ("Twitter", "PERSON"),
+        ("Twitter", "PERSON"),
+        ("Lincoln", "PERSON"),  # "on Lincoln" is a phrase too, but Lincoln speaks
+        ("Lincoln", "PERSON"),
+        ("Oscar", "PERSON"),  # a name that modifies a noun: no evidence
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Twitter", "ORG"),
+        ("Twitter", "ORG"),
+        ("Lincoln", "PERSON"),
+        ("Lincoln", "PERSON"),
+        ("Oscar", "PERSON"),
+    ]
+
+
+def test_a_place_tagged_person_in_an_address_is_a_place_of_that_country() -> None:
+    text = "The schools in Livorno, Tuscany, must pay. Tuscany appealed. Paris Hilton, Texas."
+    spans = _spans(
+        text,
+        ("Livorno", "GPE"),
+        ("Tuscany", "PERSON"),
+        ("Tuscany", "PERSON"),
+        ("Paris Hilton", "PERSON"),  # a full name beside a place stays a person
+        ("Texas", "GPE"),
+    )
+    got = [(m.text, m.label, m.country) for m in normalise(text, spans)]
+    assert got == [
+        ("Livorno", "GPE", "IT"),
+        ("Tuscany", "GPE", "IT"),
+        ("Tuscany", "GPE", "IT"),
+        ("Paris Hilton", "PERSON", None),
+        ("Texas", "GPE", "US"),
+    ]

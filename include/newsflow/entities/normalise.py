@@ -180,16 +180,32 @@ _FAC_HEADS = frozenset(
         "Square",
         "Tower",
         "Towers",
+        "Planetarium",
+        "Base",
     ]
 )
 
 
+def _head_word(words: list[str]) -> str:
+    """The word that says what a name is: the last one, or the one before "of" in
+    "Museum of Flight" ("Tower of London"); "Center for Disease Control" has "for",
+    the mark of an organisation's name, and keeps its last word."""
+    if "of" in words[1:]:
+        return words[words.index("of") - 1]
+    return words[-1]
+
+
 def _institution(name: str, label: str) -> str:
     """ORG or FAC for a name the model tagged PERSON that ends in an institution's or a
-    building's word ("Steven F. Udvar-Hazy Center", "Castlefrank Road")."""
+    building's word ("Steven F. Udvar-Hazy Center", "Castlefrank Road"); FAC for a name
+    tagged ORG whose head is a building's word ("Museum of Flight", "Adler Planetarium",
+    "Wright-Patterson Air Force Base"): OntoNotes' FAC, a place to GUM and UNER alike,
+    and the model's ORG only because museums and centres also employ people."""
     words = name.split()
-    if label != "PERSON" or len(words) < 2:
+    if label not in {"PERSON", "ORG"} or len(words) < 2:
         return label
+    if label == "ORG":
+        return "FAC" if _head_word(words) in _FAC_HEADS else label
     if words[-1] in _ORG_HEADS:
         return "ORG"
     return "FAC" if words[-1] in _FAC_HEADS else label
@@ -404,6 +420,8 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         _resolve(m, full_names, org_openers)
     _names_that_speak(text, mentions, full_names)
     _places_tagged_as_names(text, mentions)
+    _platforms_tagged_as_people(text, mentions)
+    _places_beside_places(text, mentions)
     _join_acronyms(mentions, long_forms)
     _org_short_forms(mentions)
     mentions.extend(_missed_surnames(text, mentions, full_names))
@@ -607,6 +625,90 @@ def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
         code = large_place(name, size)
         if code:
             m.label, m.entity_key, m.country = "GPE", name, code
+
+
+def _places_beside_places(text: str, mentions: list[Mention]) -> None:
+    """A lone word the model tagged PERSON that the gazetteer knows as a place and that
+    the article writes in a place's address, next to a place with a country and only a
+    comma between ("Livorno, Tuscany", "Evansville, Indiana"), is a place of that
+    country, in all its mentions of the article, unless the article gives evidence of
+    a person (a longer PERSON name with the word, a title, a speech verb)."""
+    ordered = sorted(mentions, key=lambda m: m.start)
+    person_words = {
+        w for m in mentions if m.label == "PERSON" and " " in m.text for w in m.text.split()
+    }
+    found: dict[str, str] = {}
+    vetoed: set[str] = set(person_words)
+    for i, m in enumerate(ordered):
+        if m.label != "PERSON" or " " in m.text or m.entity_key != m.text:
+            continue
+        before, after = text[max(0, m.start - 20) : m.start], text[m.end : m.end + 16]
+        if _TITLE_BEFORE.search(before) or _SPEAKS_AFTER.match(after) or _WHO_AFTER.match(after):
+            vetoed.add(m.text)
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(ordered):
+                continue
+            n = ordered[j]
+            gap = text[n.end : m.start] if j < i else text[m.end : n.start]
+            if n.label == "GPE" and n.country and gap == ", " and known_place(m.text):
+                found.setdefault(m.text, n.country)
+    for m in mentions:
+        if (
+            m.text in found
+            and m.text not in vetoed
+            and m.label == "PERSON"
+            and m.entity_key == m.text
+        ):
+            m.label, m.entity_key, m.country = "GPE", _place_name(m.text), found[m.text]
+
+
+# a service, a platform or a medium right before: "posted on Twitter", "via Spotify"
+_ON_BEFORE = re.compile(r"\b(?:on|via)\s+$")
+# ... and nothing the name modifies after it ("on Oscar night" is a person's name used
+# as an adjective): punctuation, the end, or a word that starts a new phrase
+_PHRASE_AFTER = re.compile(
+    r"^(?:\s*[.,;:!?)\"”’']|\s*$|\s+(?:over|on|in|and|or|to|for|about|with|that|when|after|"
+    r"before|at|by|from|as|where|which|but|since|until|during|this|last|earlier|today|"
+    r"yesterday)\b)"
+)
+
+
+def _platforms_tagged_as_people(text: str, mentions: list[Mention]) -> None:
+    """A lone word the model tagged PERSON that the article puts after "on" or "via" as
+    a whole phrase ("said on Twitter.", "posted on Spotify over ...") is an organisation's
+    service, in all its mentions of the article, unless the article gives evidence of a
+    person: the word is part of a longer PERSON name, or follows a title, or speaks
+    ("Smith said"), or takes "who". People are talked *about* with "on" too ("a book on
+    Lincoln"), hence the whole-phrase test; a known place ("on Crete") is left alone."""
+    lone = [
+        m
+        for m in mentions
+        if m.label == "PERSON"
+        and " " not in m.text
+        and m.entity_key == m.text
+        and m.text[:1].isupper()
+    ]
+    if not lone:
+        return
+    person_words = {
+        w for m in mentions if m.label == "PERSON" and " " in m.text for w in m.text.split()
+    }
+    on, person = set(), set(person_words)
+    for m in lone:
+        before, after = text[max(0, m.start - 20) : m.start], text[m.end : m.end + 16]
+        if (
+            _TITLE_BEFORE.search(before)
+            or _SPEAKS_AFTER.match(after)
+            or _SPEAKS_BEFORE.search(before)
+            or _WHO_AFTER.match(after)
+        ):
+            person.add(m.text)
+        elif _ON_BEFORE.search(before) and _PHRASE_AFTER.match(after):
+            on.add(m.text)
+    for m in lone:
+        if m.text in on and m.text not in person and not known_place(m.text):
+            m.label = "ORG"
 
 
 # labels the small model gives a company's short name ("Helix" NORP, PERSON)
