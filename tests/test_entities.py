@@ -694,3 +694,68 @@ def test_a_place_tagged_person_in_an_address_is_a_place_of_that_country() -> Non
         ("Paris Hilton", "PERSON", None),
         ("Texas", "GPE", "US"),
     ]
+
+
+def test_a_place_tagged_org_after_in_is_the_place() -> None:
+    text = (
+        "A bank branch in Woodburn was bombed; Woodburn police came. Ford, in Ford Motor "
+        "Co., hires in Ford? Support from Google came."
+    )
+    spans = _spans(
+        text,
+        ("Woodburn", "ORG"),
+        ("Woodburn", "ORG"),
+        ("Ford", "ORG"),
+        ("Ford Motor Co.", "ORG"),
+        ("Ford", "ORG"),  # opens an organisation's name in the article: stays ORG
+        ("Google", "ORG"),  # "from" takes organisations too
+    )
+    got = [(m.text, m.label, m.country) for m in normalise(text, spans)]
+    assert got == [
+        ("Woodburn", "GPE", "US"),
+        ("Woodburn", "GPE", "US"),
+        ("Ford", "ORG", None),
+        ("Ford Motor Co.", "ORG", None),
+        ("Ford", "ORG", None),
+        ("Google", "ORG", None),
+    ]
+
+
+def test_a_citys_newspaper_is_an_organisation() -> None:
+    text = "The Edmonton Sun and the Saudi Gazette reported it; the Golden Globe went to her."
+    spans = _spans(
+        text,
+        ("Edmonton Sun", "PERSON"),
+        ("Saudi Gazette", "FAC"),
+        ("Golden Globe", "FAC"),  # Golden, Colorado is too small to have its paper read
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Edmonton Sun", "ORG"),
+        ("Saudi Gazette", "ORG"),
+        ("Golden Globe", "FAC"),
+    ]
+
+
+def test_ships_and_spacecraft_are_products_and_so_are_their_short_names() -> None:
+    text = (
+        "INS Mysore chased the MV Gibe; Mysore fired. Space Shuttle Columbia flew and "
+        "Columbia landed under the Space Shuttle Program."
+    )
+    spans = _spans(
+        text,
+        ("INS Mysore", "PERSON"),
+        ("MV Gibe", "ORG"),
+        ("Mysore", "PERSON"),
+        ("Space Shuttle Columbia", "PERSON"),
+        ("Columbia", "PERSON"),
+        ("Space Shuttle Program", "ORG"),
+    )
+    got = [(m.text, m.label, m.entity_key) for m in normalise(text, spans)]
+    assert got == [
+        ("INS Mysore", "PRODUCT", "INS Mysore"),
+        ("MV Gibe", "PRODUCT", "MV Gibe"),
+        ("Mysore", "PRODUCT", "INS Mysore"),
+        ("Space Shuttle Columbia", "PRODUCT", "Space Shuttle Columbia"),
+        ("Columbia", "PRODUCT", "Space Shuttle Columbia"),
+        ("Space Shuttle Program", "ORG", "Space Shuttle Program"),
+    ]

@@ -186,6 +186,42 @@ _FAC_HEADS = frozenset(
 )
 
 
+# the last word of a newspaper's or broadcaster's name after its place ("Edmonton Sun",
+# "Sydney Morning Herald", "Saudi Gazette")
+_MASTHEADS = frozenset(
+    "Sun Herald Times Post Star Gazette News Tribune Journal Chronicle Telegraph Guardian "
+    "Observer Express Mail Globe Examiner Inquirer Courier Standard Bulletin Register".split()
+)
+
+
+def _newspaper(words: list[str]) -> bool:
+    """Whether a name is a place's (or people's) newspaper: a masthead word after a
+    country, a nationality or a city, a name the model tags PERSON, EVENT or FAC as
+    often as ORG."""
+    if words[-1] not in _MASTHEADS:
+        return False
+    for k in range(1, len(words)):
+        place = " ".join(words[:k])
+        # a country, a nationality or a city of some size ("Golden Globe" is no paper of
+        # Golden, Colorado)
+        if country_code(place) or demonym_code(place) or large_place(place, CITY_AFTER_LOCATIVE):
+            return True
+    return False
+
+
+# prefixes of ships' and spacecraft's names: OntoNotes' PRODUCT (vehicles), which the
+# model tags PERSON or ORG after a name ("Space Shuttle Atlantis", "INS Mysore")
+_VESSEL_PREFIXES = frozenset(["USS", "HMS", "HMAS", "HMCS", "HMNZS", "INS", "RMS", "MV"])
+
+
+def _vessel(words: list[str]) -> bool:
+    """Whether a name is a ship's or a spacecraft's (not its programme's: "Space
+    Shuttle Program" is an organisation's word)."""
+    if words[-1] in _ORG_HEADS:
+        return False
+    return words[0] in _VESSEL_PREFIXES or (words[:2] == ["Space", "Shuttle"] and len(words) > 2)
+
+
 def _head_word(words: list[str]) -> str:
     """The word that says what a name is: the last one, or the one before "of" in
     "Museum of Flight" ("Tower of London"); "Center for Disease Control" has "for",
@@ -202,7 +238,13 @@ def _institution(name: str, label: str) -> str:
     "Wright-Patterson Air Force Base"): OntoNotes' FAC, a place to GUM and UNER alike,
     and the model's ORG only because museums and centres also employ people."""
     words = name.split()
-    if label not in {"PERSON", "ORG"} or len(words) < 2:
+    if len(words) < 2:
+        return label
+    if label != "ORG" and _newspaper(words):
+        return "ORG"
+    if _vessel(words):
+        return "PRODUCT"
+    if label not in {"PERSON", "ORG"}:
         return label
     if label == "ORG":
         return "FAC" if _head_word(words) in _FAC_HEADS else label
@@ -411,7 +453,11 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         key=lambda n: (-len(n.split()), n),
     )
     long_forms = sorted(
-        {m.text for m in mentions if m.label != "PERSON" and len(m.text.split()) >= 2},
+        {
+            m.text
+            for m in mentions
+            if m.label != "PERSON" and len(m.text.split()) >= 2 and not _vessel(m.text.split())
+        },
         key=lambda n: (len(n), n),
     )
     # first words of the organisations' names: "Ford" of "Ford Motor Co."
@@ -422,6 +468,8 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     _places_tagged_as_names(text, mentions)
     _platforms_tagged_as_people(text, mentions)
     _places_beside_places(text, mentions)
+    _places_tagged_as_orgs(text, mentions)
+    _vessel_short_forms(mentions)
     _join_acronyms(mentions, long_forms)
     _org_short_forms(mentions)
     mentions.extend(_missed_surnames(text, mentions, full_names))
@@ -661,6 +709,49 @@ def _places_beside_places(text: str, mentions: list[Mention]) -> None:
             and m.entity_key == m.text
         ):
             m.label, m.entity_key, m.country = "GPE", _place_name(m.text), found[m.text]
+
+
+# a preposition of place only ("in Woodburn"): "from" also takes organisations
+# ("outreach from Google", "support from Ford")
+_IN_BEFORE = re.compile(r"\b(?:in|near|outside|throughout)\s+$")
+
+
+def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
+    """A lone word the model tagged ORG that the gazetteer knows as a place, of any
+    size, and that the article writes right after "in", "near", ... ("a bank branch in
+    Woodburn", "the prison unit in Huntsville") is that place, in all its lone ORG
+    mentions of the article, unless it opens an organisation's longer name there
+    ("Ford" beside "Ford Motor Co.") or the article writes it in capitals ("USI")."""
+    org_openers = {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
+    found: dict[str, str] = {}
+    for m in mentions:
+        if (
+            m.label == "ORG"
+            and " " not in m.text
+            and not m.text.isupper()
+            and m.text not in org_openers
+            and _IN_BEFORE.search(text[max(0, m.start - 12) : m.start])
+        ):
+            code = city_code(m.text)
+            if code:
+                found.setdefault(m.text, code)
+    for m in mentions:
+        if m.label == "ORG" and m.text in found:
+            m.label, m.entity_key, m.country = "GPE", m.text, found[m.text]
+
+
+def _vessel_short_forms(mentions: list[Mention]) -> None:
+    """A lone word that ends exactly one ship's or spacecraft's name in the article is
+    that vessel ("Mysore" after "INS Mysore", "Columbia" after "Space Shuttle
+    Columbia"), whatever the model called it, as a lone surname is its person."""
+    vessels: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.label == "PRODUCT" and _vessel(m.text.split()):
+            vessels.setdefault(m.text.split()[-1], set()).add(m.entity_key)
+    for m in mentions:
+        keys = vessels.get(m.text, set())
+        if " " not in m.text and len(keys) == 1:
+            m.label, m.entity_key, m.country = "PRODUCT", next(iter(keys)), None
 
 
 # a service, a platform or a medium right before: "posted on Twitter", "via Spotify"
