@@ -189,8 +189,30 @@ _FAC_HEADS = frozenset(
 # the last word of a newspaper's or broadcaster's name after its place ("Edmonton Sun",
 # "Sydney Morning Herald", "Saudi Gazette")
 _MASTHEADS = frozenset(
-    "Sun Herald Times Post Star Gazette News Tribune Journal Chronicle Telegraph Guardian "
-    "Observer Express Mail Globe Examiner Inquirer Courier Standard Bulletin Register".split()
+    [
+        "Sun",
+        "Herald",
+        "Times",
+        "Post",
+        "Star",
+        "Gazette",
+        "News",
+        "Tribune",
+        "Journal",
+        "Chronicle",
+        "Telegraph",
+        "Guardian",
+        "Observer",
+        "Express",
+        "Mail",
+        "Globe",
+        "Examiner",
+        "Inquirer",
+        "Courier",
+        "Standard",
+        "Bulletin",
+        "Register",
+    ]
 )
 
 
