@@ -759,3 +759,25 @@ def test_ships_and_spacecraft_are_products_and_so_are_their_short_names() -> Non
         ("Columbia", "PRODUCT", "Space Shuttle Columbia"),
         ("Space Shuttle Program", "ORG", "Space Shuttle Program"),
     ]
+
+
+def test_a_person_by_their_context_vouches_for_the_words_org_mentions() -> None:
+    text = (
+        "But Cotton's dark deeds did not occur. Cotton was born in 1832. Ford, a maker, "
+        "and Ford Motor Co. grew; Ford said no."
+    )
+    spans = _spans(
+        text,
+        ("Cotton", "ORG"),
+        ("Cotton", "PERSON"),  # born: a person, so the ORG mention is one too
+        ("Ford", "ORG"),
+        ("Ford Motor Co.", "ORG"),
+        ("Ford", "PERSON"),  # speaks, but "Ford" opens an organisation's name here
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Cotton", "PERSON"),
+        ("Cotton", "PERSON"),
+        ("Ford", "ORG"),  # not made a person by the speaking "Ford"
+        ("Ford Motor Co.", "ORG"),
+        ("Ford", "ORG"),  # the organisation's short form, as before
+    ]

@@ -609,18 +609,36 @@ _UNLINKED_LOOKALIKES = frozenset({"GPE", "LOC", "NORP", "FAC"})
 def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str]) -> None:
     """A lone word the model called a place or group that speaks ("Tarlo explains",
     "said Guilbeault") and that no gazetteer knows as a country, nationality or place,
-    or a lone word called an organisation that takes "who" ("Gomery, who led"), is a
-    person, in all its mentions of the article. Organisations speak too ("SaskTel
-    said"), and so do places by metonymy ("Beijing says"), hence the gazetteer check
-    and "who" alone for organisations."""
-    speakers = set()
+    or a lone word called an organisation that takes "who" ("Gomery, who led") or is
+    born or dies ("Cotton was born in 1832"), is a person, in all its mentions of the
+    article. Organisations speak too ("SaskTel said"), and so do places by metonymy
+    ("Beijing says"), hence the gazetteer check and "who" alone for organisations; a
+    birth or a death outweighs the model's ORG majority, "who" does not."""
+    speakers, lives = set(), set()
     for m in mentions:
         if " " in m.text or not m.text[:1].isupper() or m.text.isupper() or m.country:
             continue
         before, after = text[max(0, m.start - 12) : m.start], text[m.end : m.end + 14]
-        if m.label == "ORG":
+        if m.label == "PERSON":
+            # the model's own PERSON with a person's context vouches for the word's other
+            # mentions ("Cotton's deeds" ORG beside "Cotton was born"), unless the word
+            # is a common one the article also writes in lower case ("People said")
+            if (
+                (
+                    _SPEAKS_AFTER.match(after)
+                    or _SPEAKS_BEFORE.search(before)
+                    or _WHO_AFTER.match(after)
+                    or _LIFE_AFTER.match(after)
+                )
+                and not known_place(m.text)
+                and not re.search(rf"\b{re.escape(m.text.lower())}\b", text)
+            ):
+                lives.add(m.text)
+        elif m.label == "ORG":
             if _WHO_AFTER.match(after):
                 speakers.add(m.text)
+            elif _LIFE_AFTER.match(after) and not known_place(m.text):
+                lives.add(m.text)
         elif (
             m.label in _UNLINKED_LOOKALIKES
             and (_SPEAKS_AFTER.match(after) or _SPEAKS_BEFORE.search(before))
@@ -628,13 +646,17 @@ def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str])
         ):
             speakers.add(m.text)
     votes = _votes(mentions)
+    lives -= {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
     for m in mentions:
         if (
-            m.text in speakers
+            m.text in speakers | lives
             and m.label in _UNLINKED_LOOKALIKES | {"ORG"}
             and not m.country
             # a name the model mostly calls an organisation stays one ("Scientology")
-            and not (_mostly(votes, m.text, "ORG") and votes[m.text].get("ORG", 0) > 1)
+            and (
+                m.text in lives
+                or not (_mostly(votes, m.text, "ORG") and votes[m.text].get("ORG", 0) > 1)
+            )
         ):
             m.label, m.entity_key = "PERSON", _person_for(m.text, full_names) or m.text
 
@@ -645,6 +667,9 @@ _SPEAKS_AFTER = re.compile(
 )
 # ... or right before it: "said Guilbeault", "says Tarlo"
 _SPEAKS_BEFORE = re.compile(r"\b(?:said|says)\s+$")
+# what only people do: "Cotton was born in 1832", "Tarlo died" (organisations are
+# founded and dissolved)
+_LIFE_AFTER = re.compile(r"^\s+(?:was born|died)\b")
 # a relative clause only people take: "Gomery, who led the inquiry" (organisations: which)
 _WHO_AFTER = re.compile(r"^,?\s+who\b")
 # a preposition of place right before the name: "residents of Jackson" is not enough
