@@ -637,7 +637,8 @@ def test_a_city_tagged_person_before_a_noun_of_place_is_the_place() -> None:
 def test_an_org_named_for_a_building_is_a_facility() -> None:
     text = (
         "Discovery goes to the Museum of Flight and the Adler Planetarium; the Center for "
-        "Disease Control and the Andy Warhol Foundation stay organisations."
+        "Disease Control, the Andy Warhol Foundation and the Seismic Research Center stay "
+        "organisations."
     )
     spans = _spans(
         text,
@@ -645,19 +646,22 @@ def test_an_org_named_for_a_building_is_a_facility() -> None:
         ("Adler Planetarium", "ORG"),
         ("Center for Disease Control", "ORG"),  # "for": an organisation's name
         ("Andy Warhol Foundation", "ORG"),
+        ("Seismic Research Center", "ORG"),  # a centre of work, not a building
     )
     assert [(m.text, m.label) for m in normalise(text, spans)] == [
         ("Museum of Flight", "FAC"),
         ("Adler Planetarium", "FAC"),
         ("Center for Disease Control", "ORG"),
         ("Andy Warhol Foundation", "ORG"),
+        ("Seismic Research Center", "ORG"),
     ]
 
 
 def test_a_platform_after_on_is_an_organisation_in_the_whole_article() -> None:
     text = (
         "The clip spread on Twitter, where it was shared. Twitter later removed it. "
-        "They wrote a book on Lincoln. Lincoln said little. Fans met on Oscar night."
+        "They wrote a book on Lincoln. Lincoln said little. Fans met on Oscar night "
+        "and on Valentine's Day."
     )
     spans = _spans(
         text,
@@ -666,6 +670,7 @@ def test_a_platform_after_on_is_an_organisation_in_the_whole_article() -> None:
         ("Lincoln", "PERSON"),  # "on Lincoln" is a phrase too, but Lincoln speaks
         ("Lincoln", "PERSON"),
         ("Oscar", "PERSON"),  # a name that modifies a noun: no evidence
+        ("Valentine", "PERSON"),  # nor a possessive ("on Valentine's Day")
     )
     assert [(m.text, m.label) for m in normalise(text, spans)] == [
         ("Twitter", "ORG"),
@@ -673,6 +678,7 @@ def test_a_platform_after_on_is_an_organisation_in_the_whole_article() -> None:
         ("Lincoln", "PERSON"),
         ("Lincoln", "PERSON"),
         ("Oscar", "PERSON"),
+        ("Valentine", "PERSON"),
     ]
 
 
@@ -780,4 +786,21 @@ def test_a_person_by_their_context_vouches_for_the_words_org_mentions() -> None:
         ("Ford", "ORG"),  # not made a person by the speaking "Ford"
         ("Ford Motor Co.", "ORG"),
         ("Ford", "ORG"),  # the organisation's short form, as before
+    ]
+
+
+def test_speaking_is_no_evidence_against_an_organisation() -> None:
+    text = "Seacom said the cable was cut. Seacom repaired it. Tarlo said no; Tarlo left."
+    spans = _spans(
+        text,
+        ("Seacom", "PERSON"),
+        ("Seacom", "ORG"),  # companies speak: stays ORG
+        ("Tarlo", "PERSON"),
+        ("Tarlo", "GPE"),  # no place by that name: the speaker's other mention
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Seacom", "PERSON"),
+        ("Seacom", "ORG"),
+        ("Tarlo", "PERSON"),
+        ("Tarlo", "PERSON"),
     ]

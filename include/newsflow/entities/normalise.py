@@ -244,6 +244,32 @@ def _vessel(words: list[str]) -> bool:
     return words[0] in _VESSEL_PREFIXES or (words[:2] == ["Space", "Shuttle"] and len(words) > 2)
 
 
+# what a centre does when it is an organisation's unit rather than a building
+# ("Microsoft Security Response Center", "Seismic Research Center")
+_CENTRE_OF_WORK = frozenset(
+    [
+        "Research",
+        "Response",
+        "Coordination",
+        "Policy",
+        "Information",
+        "Studies",
+        "Action",
+        "Law",
+        "Control",
+        "Prevention",
+        "Development",
+        "Operations",
+        "Command",
+        "Intelligence",
+        "Analysis",
+        "Monitoring",
+        "Resource",
+        "Resources",
+    ]
+)
+
+
 def _head_word(words: list[str]) -> str:
     """The word that says what a name is: the last one, or the one before "of" in
     "Museum of Flight" ("Tower of London"); "Center for Disease Control" has "for",
@@ -269,7 +295,11 @@ def _institution(name: str, label: str) -> str:
     if label not in {"PERSON", "ORG"}:
         return label
     if label == "ORG":
-        return "FAC" if _head_word(words) in _FAC_HEADS else label
+        head = _head_word(words)
+        at = words.index(head)
+        if head in {"Center", "Centre"} and at and words[at - 1] in _CENTRE_OF_WORK:
+            return label
+        return "FAC" if head in _FAC_HEADS else label
     if words[-1] in _ORG_HEADS:
         return "ORG"
     return "FAC" if words[-1] in _FAC_HEADS else label
@@ -614,26 +644,23 @@ def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str])
     article. Organisations speak too ("SaskTel said"), and so do places by metonymy
     ("Beijing says"), hence the gazetteer check and "who" alone for organisations; a
     birth or a death outweighs the model's ORG majority, "who" does not."""
-    speakers, lives = set(), set()
+    speakers, lives, voiced = set(), set(), set()
     for m in mentions:
         if " " in m.text or not m.text[:1].isupper() or m.text.isupper() or m.country:
             continue
         before, after = text[max(0, m.start - 12) : m.start], text[m.end : m.end + 14]
         if m.label == "PERSON":
             # the model's own PERSON with a person's context vouches for the word's other
-            # mentions ("Cotton's deeds" ORG beside "Cotton was born"), unless the word
-            # is a common one the article also writes in lower case ("People said")
-            if (
-                (
-                    _SPEAKS_AFTER.match(after)
-                    or _SPEAKS_BEFORE.search(before)
-                    or _WHO_AFTER.match(after)
-                    or _LIFE_AFTER.match(after)
-                )
-                and not known_place(m.text)
-                and not re.search(rf"\b{re.escape(m.text.lower())}\b", text)
-            ):
+            # mentions ("Cotton's deeds" ORG beside "Cotton was born"; "Tarlo" GPE beside
+            # "Tarlo said"), unless the word is a common one the article also writes in
+            # lower case ("People said"); speaking is no evidence against an ORG
+            # ("Seacom said")
+            if known_place(m.text) or re.search(rf"\b{re.escape(m.text.lower())}\b", text):
+                continue
+            if _WHO_AFTER.match(after) or _LIFE_AFTER.match(after):
                 lives.add(m.text)
+            elif _SPEAKS_AFTER.match(after) or _SPEAKS_BEFORE.search(before):
+                voiced.add(m.text)
         elif m.label == "ORG":
             if _WHO_AFTER.match(after):
                 speakers.add(m.text)
@@ -657,7 +684,7 @@ def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str])
                 m.text in lives
                 or not (_mostly(votes, m.text, "ORG") and votes[m.text].get("ORG", 0) > 1)
             )
-        ):
+        ) or (m.text in voiced and m.label in _UNLINKED_LOOKALIKES and not m.country):
             m.label, m.entity_key = "PERSON", _person_for(m.text, full_names) or m.text
 
 
@@ -677,9 +704,10 @@ _WHO_AFTER = re.compile(r"^,?\s+who\b")
 _LOCATIVE_BEFORE = re.compile(
     r"\b(?:in|from|near|outside|across|around|throughout|between)\s+$", re.IGNORECASE
 )
-# ... or a noun of place right after it: "the Abbotsford area"
+# ... or a noun of place right after it: "the Abbotsford area", "the Essen police"
 _PLACE_NOUN_AFTER = re.compile(
-    r"^\s+(?:area|region|province|county|district|suburbs?|border|coast|valley)\b"
+    r"^\s+(?:area|region|province|county|district|suburbs?|border|coast|valley|police|"
+    r"city council|mayor)\b"
 )
 # a lone PERSON word is relabelled a place when it is a capital or a city this large...
 CITY_ALONE = 1_000_000
@@ -806,7 +834,7 @@ _ON_BEFORE = re.compile(r"\b(?:on|via)\s+$")
 # ... and nothing the name modifies after it ("on Oscar night" is a person's name used
 # as an adjective): punctuation, the end, or a word that starts a new phrase
 _PHRASE_AFTER = re.compile(
-    r"^(?:\s*[.,;:!?)\"”’']|\s*$|\s+(?:over|on|in|and|or|to|for|about|with|that|when|after|"
+    r"^(?:\s*[.,;:!?)\"”]|\s*$|\s+(?:over|on|in|and|or|to|for|about|with|that|when|after|"
     r"before|at|by|from|as|where|which|but|since|until|during|this|last|earlier|today|"
     r"yesterday)\b)"
 )
@@ -859,11 +887,11 @@ def _org_short_forms(mentions: list[Mention]) -> None:
     PERSON, ORG), as a lone surname is its person. Places ("California" before
     "California Science Center") and words already resolved to a person are left alone,
     and a city of ``CITY_AFTER_LOCATIVE`` people is the city ("Glasgow" beside "Glasgow
-    School of Art")."""
-    orgs: dict[str, set[str]] = {}
+    School of Art", "Manokwari" beside the building "Manokwari Hospital")."""
+    orgs: dict[str, set[tuple[str, str]]] = {}
     for m in mentions:
-        if m.label == "ORG" and len(m.text.split()) >= 2:
-            orgs.setdefault(m.text.split()[0], set()).add(m.entity_key)
+        if m.label in {"ORG", "FAC"} and len(m.text.split()) >= 2:
+            orgs.setdefault(m.text.split()[0], set()).add((m.entity_key, m.label))
     for m in mentions:
         if (
             " " in m.text
@@ -876,10 +904,11 @@ def _org_short_forms(mentions: list[Mention]) -> None:
         if len(keys) != 1:
             continue
         code = large_place(m.text, CITY_AFTER_LOCATIVE)
+        (key, label) = next(iter(keys))
         if code:  # "Glasgow" beside "Glasgow School of Art" is the city
             m.label, m.entity_key, m.country = "GPE", m.text, code
-        else:
-            m.label, m.entity_key = "ORG", next(iter(keys))
+        elif label == "ORG":
+            m.label, m.entity_key = "ORG", key
 
 
 def _join_acronyms(mentions: list[Mention], long_forms: list[str]) -> None:
