@@ -804,3 +804,35 @@ def test_speaking_is_no_evidence_against_an_organisation() -> None:
         ("Tarlo", "PERSON"),
         ("Tarlo", "PERSON"),
     ]
+
+
+def test_an_apposition_says_what_a_name_is() -> None:
+    text = (
+        "Neoware, a company based in Pennsylvania, grew. Neoware hired. Bandar Abbas, the "
+        "port city of Iran, shook. Hamdullah Mohib, the participation of this team shows "
+        "progress. IBM, the leader in services, won. John Smith, MD, a consulting professor."
+    )
+    spans = _spans(
+        text,
+        ("Neoware", "GPE"),
+        ("Pennsylvania", "GPE"),
+        ("Neoware", "GPE"),  # every mention of the name follows
+        ("Bandar Abbas", "PERSON"),
+        ("Iran", "GPE"),
+        ("Hamdullah Mohib", "PERSON"),  # "of this team": no apposition's head
+        ("IBM", "ORG"),  # "leader" says nothing either way
+        ("John Smith", "PERSON"),
+        ("MD", "GPE"),  # a degree: no person's name
+    )
+    got = [(m.text, m.label) for m in normalise(text, spans)]
+    assert got == [
+        ("Neoware", "ORG"),
+        ("Pennsylvania", "GPE"),
+        ("Neoware", "ORG"),
+        ("Bandar Abbas", "GPE"),
+        ("Iran", "GPE"),
+        ("Hamdullah Mohib", "PERSON"),
+        ("IBM", "ORG"),
+        ("John Smith", "PERSON"),
+        ("MD", "GPE"),
+    ]

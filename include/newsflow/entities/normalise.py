@@ -522,6 +522,7 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     _places_beside_places(text, mentions)
     _places_tagged_as_orgs(text, mentions)
     _vessel_short_forms(mentions)
+    _appositions(text, mentions)
     _join_acronyms(mentions, long_forms)
     _org_short_forms(mentions)
     mentions.extend(_missed_surnames(text, mentions, full_names))
@@ -827,6 +828,59 @@ def _vessel_short_forms(mentions: list[Mention]) -> None:
         keys = vessels.get(m.text, set())
         if " " not in m.text and len(keys) == 1:
             m.label, m.entity_key, m.country = "PRODUCT", next(iter(keys)), None
+
+
+# the head noun of an apposition right after a name says what the name is: "Seacom, a
+# company based in ...", "Kerber, the world's top player", "MahaNakhon, Bangkok's
+# tallest building"
+_APPOSITION_NOUNS = {
+    "PERSON": "president chairman chairwoman ceo spokesman spokeswoman spokesperson director "
+    "minister founder professor actor actress singer player coach manager author "
+    "lawyer officer official mother father son daughter wife husband brother sister "
+    "striker goalkeeper senator governor mayor",
+    "ORG": "company firm maker manufacturer retailer bank agency organisation organization "
+    "party band team club newspaper network startup carrier airline operator broadcaster "
+    "charity",
+    "GPE": "city town village capital province region district country island county",
+    "FAC": "building skyscraper tower hotel stadium arena bridge airport museum hospital prison",
+}
+_APPOSITION = re.compile(
+    r"^,\s+(?:the|a|an|its|his|her|their|[A-Z][\w.-]*['’]s)\s+"
+    # up to three modifiers, none a preposition or a determiner ("Mohib, the
+    # participation of this team" is no apposition)
+    r"(?:(?!(?:of|in|for|to|with|on|at|by|from|this|that|these|those|the|a|an)\s)"
+    r"[a-z][\w'’-]*\s+){0,3}?"
+    r"(?P<noun>"
+    + "|".join(w for ws in _APPOSITION_NOUNS.values() for w in ws.split())
+    + r")(?=\s*[,.;:)]|\s+(?:of|in|for|at|based|which|that|who|whose|and|since)\b)"
+)
+_LABEL_OF_NOUN = {w: label for label, ws in _APPOSITION_NOUNS.items() for w in ws.split()}
+
+
+def _appositions(text: str, mentions: list[Mention]) -> None:
+    """A name followed by an apposition whose head noun says what it is ("Seacom, a
+    company based in Mauritius", "MahaNakhon, Bangkok's tallest building") takes that
+    noun's label, in all its mentions of the article that no gazetteer or full name
+    resolved, when its mentions' appositions agree. A possessive inside ("Ford, the
+    company's founder") is allowed: the head is the last noun."""
+    said: dict[str, set[str]] = {}
+    for m in mentions:
+        a = _APPOSITION.match(text[m.end : m.end + 80])
+        if a:
+            said.setdefault(m.text, set()).add(_LABEL_OF_NOUN[a.group("noun")])
+    for m in mentions:
+        labels = said.get(m.text, set())
+        if (
+            len(labels) == 1
+            and not m.country
+            and not (m.label == "PERSON" and m.entity_key != m.text)
+            and m.label in _PLACE_OR_ORG | {"PERSON", "NORP", "PRODUCT", "WORK_OF_ART"}
+        ):
+            label = next(iter(labels))
+            if label == "PERSON" and m.text.isupper():
+                continue  # "John Smith, MD, a professor": a degree, no person's name
+            if label != m.label and not (label == "GPE" and m.label == "LOC"):
+                m.label = label
 
 
 # a service, a platform or a medium right before: "posted on Twitter", "via Spotify"
