@@ -836,3 +836,23 @@ def test_an_apposition_says_what_a_name_is() -> None:
         ("John Smith", "PERSON"),
         ("MD", "GPE"),
     ]
+
+
+def test_an_occupation_before_a_full_name_makes_it_a_person() -> None:
+    text = (
+        "I knew the writer Günter de Bruyn. The director Steven Spielberg came. "
+        "The carmaker Volkswagen Group and the chief Investment Council spoke."
+    )
+    spans = _spans(
+        text,
+        ("Günter de Bruyn", "ORG"),
+        ("Steven Spielberg", "PERSON"),
+        ("Volkswagen Group", "ORG"),  # no occupation before it
+        ("Investment Council", "ORG"),  # an institution's word: no person's name
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Günter de Bruyn", "PERSON"),
+        ("Steven Spielberg", "PERSON"),
+        ("Volkswagen Group", "ORG"),
+        ("Investment Council", "ORG"),
+    ]

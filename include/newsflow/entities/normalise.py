@@ -491,6 +491,12 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
             and not (country_code(m.text) or large_place(m.text, CITY_ALONE))
         ):
             m.label = "PERSON"
+        elif (
+            m.label != "PERSON"
+            and _ROLE_BEFORE.search(text[max(0, s - 24) : s])
+            and _full_name(m.text)
+        ):
+            m.label = "PERSON"  # "the writer Günter de Bruyn" tagged ORG
         mentions.append(m)
 
     votes = _votes(mentions)
@@ -785,6 +791,32 @@ def _places_beside_places(text: str, mentions: list[Mention]) -> None:
             and m.entity_key == m.text
         ):
             m.label, m.entity_key, m.country = "GPE", _place_name(m.text), found[m.text]
+
+
+# an occupation written in lower case right before a name ("the writer Günter de Bruyn",
+# "brand chief Herbert Diess"): a person's, like a title ("oil producer Aramco" is why
+# "producer" and "maker" are not here)
+_ROLE_BEFORE = re.compile(
+    r"\b(?:writer|author|novelist|poet|artist|painter|architect|actor|actress|singer|"
+    r"musician|director|analyst|economist|researcher|scientist|professor|lawyer|attorney|"
+    r"coach|striker|goalkeeper|spokesman|spokeswoman|investigator|journalist|reporter|"
+    r"photographer|chef|chief|executive|designer)\s+$"
+)
+_PARTICLES = frozenset(["de", "da", "di", "del", "van", "von", "der", "den", "le", "la", "bin"])
+
+
+def _full_name(name: str) -> bool:
+    """Whether ``name`` has the shape of a person's full name: two to four words, each
+    capitalised or a name particle ("de", "von"), the last no institution's, building's
+    or masthead's word."""
+    words = name.split()
+    return (
+        2 <= len(words) <= 4
+        and all(w[:1].isupper() or w in _PARTICLES for w in words)
+        and words[0][:1].isupper()
+        and not any(w.isupper() and len(w) > 1 for w in words)
+        and words[-1] not in _ORG_HEADS | _FAC_HEADS | _MASTHEADS
+    )
 
 
 # a preposition of place only ("in Woodburn"): "from" also takes organisations
