@@ -23,7 +23,15 @@ one article a short name almost always refers to the full name used earlier, so:
 * countries, nationalities, cities and US states/counties resolve to ISO 3166 codes,
   a country name is a GPE whatever label the model gave it, and so is a lone word
   tagged PERSON that the gazetteer knows as a capital or big city, unless the article
-  says person ("Glasgow" is a place, "Paris" of "Paris Hilton" is not).
+  says person ("Glasgow" is a place, "Paris" of "Paris Hilton" is not);
+* the article's own context corrects labels, for every mention of the name, only with
+  evidence: an apposition's head noun ("Neoware, a company"), an occupation before a
+  full name ("the writer Günter de Bruyn"), a building's head word ("Museum of
+  Flight" FAC), a ship's prefix ("INS Mysore" PRODUCT), a city's masthead ("Edmonton
+  Sun" ORG), a platform after "on" ("said on Twitter." ORG), a place in an address
+  ("Livorno, Tuscany") or after "in" ("in Woodburn"), a person's birth, death or "who"
+  ("Cotton was born"). A bare majority of the model's labels is no evidence ("Bettie
+  Page" tagged ORG twice is still a person).
 """
 
 from __future__ import annotations
