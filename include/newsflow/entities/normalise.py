@@ -921,6 +921,9 @@ def _appositions(text: str, mentions: list[Mention]) -> None:
                 continue  # "John Smith, MD, a professor": a degree, no person's name
             if label != m.label and not (label == "GPE" and m.label == "LOC"):
                 m.label = label
+                if label == "GPE":  # "Bandar Abbas, the port city": its country if known
+                    m.entity_key = _place_name(m.text)
+                    m.country = city_code(m.entity_key)
 
 
 # a service, a platform or a medium right before: "posted on Twitter", "via Spotify"
