@@ -632,3 +632,229 @@ def test_a_city_tagged_person_before_a_noun_of_place_is_the_place() -> None:
         ("GPE", "CA"),
         ("PERSON", None),  # alone and speaking: no evidence of the place
     ]
+
+
+def test_an_org_named_for_a_building_is_a_facility() -> None:
+    text = (
+        "Discovery goes to the Museum of Flight and the Adler Planetarium; the Center for "
+        "Disease Control, the Andy Warhol Foundation and the Seismic Research Center stay "
+        "organisations."
+    )
+    spans = _spans(
+        text,
+        ("Museum of Flight", "ORG"),
+        ("Adler Planetarium", "ORG"),
+        ("Center for Disease Control", "ORG"),  # "for": an organisation's name
+        ("Andy Warhol Foundation", "ORG"),
+        ("Seismic Research Center", "ORG"),  # a centre of work, not a building
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Museum of Flight", "FAC"),
+        ("Adler Planetarium", "FAC"),
+        ("Center for Disease Control", "ORG"),
+        ("Andy Warhol Foundation", "ORG"),
+        ("Seismic Research Center", "ORG"),
+    ]
+
+
+def test_a_platform_after_on_is_an_organisation_in_the_whole_article() -> None:
+    text = (
+        "The clip spread on Twitter, where it was shared. Twitter later removed it. "
+        "They wrote a book on Lincoln. Lincoln said little. Fans met on Oscar night "
+        "and on Valentine's Day."
+    )
+    spans = _spans(
+        text,
+        ("Twitter", "PERSON"),
+        ("Twitter", "PERSON"),
+        ("Lincoln", "PERSON"),  # "on Lincoln" is a phrase too, but Lincoln speaks
+        ("Lincoln", "PERSON"),
+        ("Oscar", "PERSON"),  # a name that modifies a noun: no evidence
+        ("Valentine", "PERSON"),  # nor a possessive ("on Valentine's Day")
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Twitter", "ORG"),
+        ("Twitter", "ORG"),
+        ("Lincoln", "PERSON"),
+        ("Lincoln", "PERSON"),
+        ("Oscar", "PERSON"),
+        ("Valentine", "PERSON"),
+    ]
+
+
+def test_a_place_tagged_person_in_an_address_is_a_place_of_that_country() -> None:
+    text = "The schools in Livorno, Tuscany, must pay. Tuscany appealed. Paris Hilton, Texas."
+    spans = _spans(
+        text,
+        ("Livorno", "GPE"),
+        ("Tuscany", "PERSON"),
+        ("Tuscany", "PERSON"),
+        ("Paris Hilton", "PERSON"),  # a full name beside a place stays a person
+        ("Texas", "GPE"),
+    )
+    got = [(m.text, m.label, m.country) for m in normalise(text, spans)]
+    assert got == [
+        ("Livorno", "GPE", "IT"),
+        ("Tuscany", "GPE", "IT"),
+        ("Tuscany", "GPE", "IT"),
+        ("Paris Hilton", "PERSON", None),
+        ("Texas", "GPE", "US"),
+    ]
+
+
+def test_a_place_tagged_org_after_in_is_the_place() -> None:
+    text = (
+        "A bank branch in Woodburn was bombed; Woodburn police came. Ford, in Ford Motor "
+        "Co., hires in Ford? Support from Google came."
+    )
+    spans = _spans(
+        text,
+        ("Woodburn", "ORG"),
+        ("Woodburn", "ORG"),
+        ("Ford", "ORG"),
+        ("Ford Motor Co.", "ORG"),
+        ("Ford", "ORG"),  # opens an organisation's name in the article: stays ORG
+        ("Google", "ORG"),  # "from" takes organisations too
+    )
+    got = [(m.text, m.label, m.country) for m in normalise(text, spans)]
+    assert got == [
+        ("Woodburn", "GPE", "US"),
+        ("Woodburn", "GPE", "US"),
+        ("Ford", "ORG", None),
+        ("Ford Motor Co.", "ORG", None),
+        ("Ford", "ORG", None),
+        ("Google", "ORG", None),
+    ]
+
+
+def test_a_citys_newspaper_is_an_organisation() -> None:
+    text = "The Edmonton Sun and the Saudi Gazette reported it; the Golden Globe went to her."
+    spans = _spans(
+        text,
+        ("Edmonton Sun", "PERSON"),
+        ("Saudi Gazette", "FAC"),
+        ("Golden Globe", "FAC"),  # Golden, Colorado is too small to have its paper read
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Edmonton Sun", "ORG"),
+        ("Saudi Gazette", "ORG"),
+        ("Golden Globe", "FAC"),
+    ]
+
+
+def test_ships_and_spacecraft_are_products_and_so_are_their_short_names() -> None:
+    text = (
+        "INS Mysore chased the MV Gibe; Mysore fired. Space Shuttle Columbia flew and "
+        "Columbia landed under the Space Shuttle Program."
+    )
+    spans = _spans(
+        text,
+        ("INS Mysore", "PERSON"),
+        ("MV Gibe", "ORG"),
+        ("Mysore", "PERSON"),
+        ("Space Shuttle Columbia", "PERSON"),
+        ("Columbia", "PERSON"),
+        ("Space Shuttle Program", "ORG"),
+    )
+    got = [(m.text, m.label, m.entity_key) for m in normalise(text, spans)]
+    assert got == [
+        ("INS Mysore", "PRODUCT", "INS Mysore"),
+        ("MV Gibe", "PRODUCT", "MV Gibe"),
+        ("Mysore", "PRODUCT", "INS Mysore"),
+        ("Space Shuttle Columbia", "PRODUCT", "Space Shuttle Columbia"),
+        ("Columbia", "PRODUCT", "Space Shuttle Columbia"),
+        ("Space Shuttle Program", "ORG", "Space Shuttle Program"),
+    ]
+
+
+def test_a_person_by_their_context_vouches_for_the_words_org_mentions() -> None:
+    text = (
+        "But Cotton's dark deeds did not occur. Cotton was born in 1832. Ford, a maker, "
+        "and Ford Motor Co. grew; Ford said no."
+    )
+    spans = _spans(
+        text,
+        ("Cotton", "ORG"),
+        ("Cotton", "PERSON"),  # born: a person, so the ORG mention is one too
+        ("Ford", "ORG"),
+        ("Ford Motor Co.", "ORG"),
+        ("Ford", "PERSON"),  # speaks, but "Ford" opens an organisation's name here
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Cotton", "PERSON"),
+        ("Cotton", "PERSON"),
+        ("Ford", "ORG"),  # not made a person by the speaking "Ford"
+        ("Ford Motor Co.", "ORG"),
+        ("Ford", "ORG"),  # the organisation's short form, as before
+    ]
+
+
+def test_speaking_is_no_evidence_against_an_organisation() -> None:
+    text = "Seacom said the cable was cut. Seacom repaired it. Tarlo said no; Tarlo left."
+    spans = _spans(
+        text,
+        ("Seacom", "PERSON"),
+        ("Seacom", "ORG"),  # companies speak: stays ORG
+        ("Tarlo", "PERSON"),
+        ("Tarlo", "GPE"),  # no place by that name: the speaker's other mention
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Seacom", "PERSON"),
+        ("Seacom", "ORG"),
+        ("Tarlo", "PERSON"),
+        ("Tarlo", "PERSON"),
+    ]
+
+
+def test_an_apposition_says_what_a_name_is() -> None:
+    text = (
+        "Neoware, a company based in Pennsylvania, grew. Neoware hired. Bandar Abbas, the "
+        "port city of Iran, shook. Hamdullah Mohib, the participation of this team shows "
+        "progress. IBM, the leader in services, won. John Smith, MD, a consulting professor."
+    )
+    spans = _spans(
+        text,
+        ("Neoware", "GPE"),
+        ("Pennsylvania", "GPE"),
+        ("Neoware", "GPE"),  # every mention of the name follows
+        ("Bandar Abbas", "PERSON"),
+        ("Iran", "GPE"),
+        ("Hamdullah Mohib", "PERSON"),  # "of this team": no apposition's head
+        ("IBM", "ORG"),  # "leader" says nothing either way
+        ("John Smith", "PERSON"),
+        ("MD", "GPE"),  # a degree: no person's name
+    )
+    mentions = normalise(text, spans)
+    assert next(m.country for m in mentions if m.text == "Bandar Abbas") == "IR"
+    got = [(m.text, m.label) for m in mentions]
+    assert got == [
+        ("Neoware", "ORG"),
+        ("Pennsylvania", "GPE"),
+        ("Neoware", "ORG"),
+        ("Bandar Abbas", "GPE"),
+        ("Iran", "GPE"),
+        ("Hamdullah Mohib", "PERSON"),
+        ("IBM", "ORG"),
+        ("John Smith", "PERSON"),
+        ("MD", "GPE"),
+    ]
+
+
+def test_an_occupation_before_a_full_name_makes_it_a_person() -> None:
+    text = (
+        "I knew the writer Günter de Bruyn. The director Steven Spielberg came. "
+        "The carmaker Volkswagen Group and the chief Investment Council spoke."
+    )
+    spans = _spans(
+        text,
+        ("Günter de Bruyn", "ORG"),
+        ("Steven Spielberg", "PERSON"),
+        ("Volkswagen Group", "ORG"),  # no occupation before it
+        ("Investment Council", "ORG"),  # an institution's word: no person's name
+    )
+    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+        ("Günter de Bruyn", "PERSON"),
+        ("Steven Spielberg", "PERSON"),
+        ("Volkswagen Group", "ORG"),
+        ("Investment Council", "ORG"),
+    ]

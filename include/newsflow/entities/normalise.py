@@ -23,7 +23,15 @@ one article a short name almost always refers to the full name used earlier, so:
 * countries, nationalities, cities and US states/counties resolve to ISO 3166 codes,
   a country name is a GPE whatever label the model gave it, and so is a lone word
   tagged PERSON that the gazetteer knows as a capital or big city, unless the article
-  says person ("Glasgow" is a place, "Paris" of "Paris Hilton" is not).
+  says person ("Glasgow" is a place, "Paris" of "Paris Hilton" is not);
+* the article's own context corrects labels, for every mention of the name, only with
+  evidence: an apposition's head noun ("Neoware, a company"), an occupation before a
+  full name ("the writer Günter de Bruyn"), a building's head word ("Museum of
+  Flight" FAC), a ship's prefix ("INS Mysore" PRODUCT), a city's masthead ("Edmonton
+  Sun" ORG), a platform after "on" ("said on Twitter." ORG), a place in an address
+  ("Livorno, Tuscany") or after "in" ("in Woodburn"), a person's birth, death or "who"
+  ("Cotton was born"). A bare majority of the model's labels is no evidence ("Bettie
+  Page" tagged ORG twice is still a person).
 """
 
 from __future__ import annotations
@@ -180,16 +188,126 @@ _FAC_HEADS = frozenset(
         "Square",
         "Tower",
         "Towers",
+        "Planetarium",
+        "Base",
     ]
 )
 
 
+# the last word of a newspaper's or broadcaster's name after its place ("Edmonton Sun",
+# "Sydney Morning Herald", "Saudi Gazette")
+_MASTHEADS = frozenset(
+    [
+        "Sun",
+        "Herald",
+        "Times",
+        "Post",
+        "Star",
+        "Gazette",
+        "News",
+        "Tribune",
+        "Journal",
+        "Chronicle",
+        "Telegraph",
+        "Guardian",
+        "Observer",
+        "Express",
+        "Mail",
+        "Globe",
+        "Examiner",
+        "Inquirer",
+        "Courier",
+        "Standard",
+        "Bulletin",
+        "Register",
+    ]
+)
+
+
+def _newspaper(words: list[str]) -> bool:
+    """Whether a name is a place's (or people's) newspaper: a masthead word after a
+    country, a nationality or a city, a name the model tags PERSON, EVENT or FAC as
+    often as ORG."""
+    if words[-1] not in _MASTHEADS:
+        return False
+    for k in range(1, len(words)):
+        place = " ".join(words[:k])
+        # a country, a nationality or a city of some size ("Golden Globe" is no paper of
+        # Golden, Colorado)
+        if country_code(place) or demonym_code(place) or large_place(place, CITY_AFTER_LOCATIVE):
+            return True
+    return False
+
+
+# prefixes of ships' and spacecraft's names: OntoNotes' PRODUCT (vehicles), which the
+# model tags PERSON or ORG after a name ("Space Shuttle Atlantis", "INS Mysore")
+_VESSEL_PREFIXES = frozenset(["USS", "HMS", "HMAS", "HMCS", "HMNZS", "INS", "RMS", "MV"])
+
+
+def _vessel(words: list[str]) -> bool:
+    """Whether a name is a ship's or a spacecraft's (not its programme's: "Space
+    Shuttle Program" is an organisation's word)."""
+    if words[-1] in _ORG_HEADS:
+        return False
+    return words[0] in _VESSEL_PREFIXES or (words[:2] == ["Space", "Shuttle"] and len(words) > 2)
+
+
+# what a centre does when it is an organisation's unit rather than a building
+# ("Microsoft Security Response Center", "Seismic Research Center")
+_CENTRE_OF_WORK = frozenset(
+    [
+        "Research",
+        "Response",
+        "Coordination",
+        "Policy",
+        "Information",
+        "Studies",
+        "Action",
+        "Law",
+        "Control",
+        "Prevention",
+        "Development",
+        "Operations",
+        "Command",
+        "Intelligence",
+        "Analysis",
+        "Monitoring",
+        "Resource",
+        "Resources",
+    ]
+)
+
+
+def _head_word(words: list[str]) -> str:
+    """The word that says what a name is: the last one, or the one before "of" in
+    "Museum of Flight" ("Tower of London"); "Center for Disease Control" has "for",
+    the mark of an organisation's name, and keeps its last word."""
+    if "of" in words[1:]:
+        return words[words.index("of") - 1]
+    return words[-1]
+
+
 def _institution(name: str, label: str) -> str:
     """ORG or FAC for a name the model tagged PERSON that ends in an institution's or a
-    building's word ("Steven F. Udvar-Hazy Center", "Castlefrank Road")."""
+    building's word ("Steven F. Udvar-Hazy Center", "Castlefrank Road"); FAC for a name
+    tagged ORG whose head is a building's word ("Museum of Flight", "Adler Planetarium",
+    "Wright-Patterson Air Force Base"): OntoNotes' FAC, a place to GUM and UNER alike,
+    and the model's ORG only because museums and centres also employ people."""
     words = name.split()
-    if label != "PERSON" or len(words) < 2:
+    if len(words) < 2:
         return label
+    if label != "ORG" and _newspaper(words):
+        return "ORG"
+    if _vessel(words):
+        return "PRODUCT"
+    if label not in {"PERSON", "ORG"}:
+        return label
+    if label == "ORG":
+        head = _head_word(words)
+        at = words.index(head)
+        if head in {"Center", "Centre"} and at and words[at - 1] in _CENTRE_OF_WORK:
+            return label
+        return "FAC" if head in _FAC_HEADS else label
     if words[-1] in _ORG_HEADS:
         return "ORG"
     return "FAC" if words[-1] in _FAC_HEADS else label
@@ -381,6 +499,12 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
             and not (country_code(m.text) or large_place(m.text, CITY_ALONE))
         ):
             m.label = "PERSON"
+        elif (
+            m.label != "PERSON"
+            and _ROLE_BEFORE.search(text[max(0, s - 24) : s])
+            and _full_name(m.text)
+        ):
+            m.label = "PERSON"  # "the writer Günter de Bruyn" tagged ORG
         mentions.append(m)
 
     votes = _votes(mentions)
@@ -395,7 +519,11 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         key=lambda n: (-len(n.split()), n),
     )
     long_forms = sorted(
-        {m.text for m in mentions if m.label != "PERSON" and len(m.text.split()) >= 2},
+        {
+            m.text
+            for m in mentions
+            if m.label != "PERSON" and len(m.text.split()) >= 2 and not _vessel(m.text.split())
+        },
         key=lambda n: (len(n), n),
     )
     # first words of the organisations' names: "Ford" of "Ford Motor Co."
@@ -404,6 +532,11 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
         _resolve(m, full_names, org_openers)
     _names_that_speak(text, mentions, full_names)
     _places_tagged_as_names(text, mentions)
+    _platforms_tagged_as_people(text, mentions)
+    _places_beside_places(text, mentions)
+    _places_tagged_as_orgs(text, mentions)
+    _vessel_short_forms(mentions)
+    _appositions(text, mentions)
     _join_acronyms(mentions, long_forms)
     _org_short_forms(mentions)
     mentions.extend(_missed_surnames(text, mentions, full_names))
@@ -521,18 +654,33 @@ _UNLINKED_LOOKALIKES = frozenset({"GPE", "LOC", "NORP", "FAC"})
 def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str]) -> None:
     """A lone word the model called a place or group that speaks ("Tarlo explains",
     "said Guilbeault") and that no gazetteer knows as a country, nationality or place,
-    or a lone word called an organisation that takes "who" ("Gomery, who led"), is a
-    person, in all its mentions of the article. Organisations speak too ("SaskTel
-    said"), and so do places by metonymy ("Beijing says"), hence the gazetteer check
-    and "who" alone for organisations."""
-    speakers = set()
+    or a lone word called an organisation that takes "who" ("Gomery, who led") or is
+    born or dies ("Cotton was born in 1832"), is a person, in all its mentions of the
+    article. Organisations speak too ("SaskTel said"), and so do places by metonymy
+    ("Beijing says"), hence the gazetteer check and "who" alone for organisations; a
+    birth or a death outweighs the model's ORG majority, "who" does not."""
+    speakers, lives, voiced = set(), set(), set()
     for m in mentions:
         if " " in m.text or not m.text[:1].isupper() or m.text.isupper() or m.country:
             continue
         before, after = text[max(0, m.start - 12) : m.start], text[m.end : m.end + 14]
-        if m.label == "ORG":
+        if m.label == "PERSON":
+            # the model's own PERSON with a person's context vouches for the word's other
+            # mentions ("Cotton's deeds" ORG beside "Cotton was born"; "Tarlo" GPE beside
+            # "Tarlo said"), unless the word is a common one the article also writes in
+            # lower case ("People said"); speaking is no evidence against an ORG
+            # ("Seacom said")
+            if known_place(m.text) or re.search(rf"\b{re.escape(m.text.lower())}\b", text):
+                continue
+            if _WHO_AFTER.match(after) or _LIFE_AFTER.match(after):
+                lives.add(m.text)
+            elif _SPEAKS_AFTER.match(after) or _SPEAKS_BEFORE.search(before):
+                voiced.add(m.text)
+        elif m.label == "ORG":
             if _WHO_AFTER.match(after):
                 speakers.add(m.text)
+            elif _LIFE_AFTER.match(after) and not known_place(m.text):
+                lives.add(m.text)
         elif (
             m.label in _UNLINKED_LOOKALIKES
             and (_SPEAKS_AFTER.match(after) or _SPEAKS_BEFORE.search(before))
@@ -540,14 +688,18 @@ def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str])
         ):
             speakers.add(m.text)
     votes = _votes(mentions)
+    lives -= {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
     for m in mentions:
         if (
-            m.text in speakers
+            m.text in speakers | lives
             and m.label in _UNLINKED_LOOKALIKES | {"ORG"}
             and not m.country
             # a name the model mostly calls an organisation stays one ("Scientology")
-            and not (_mostly(votes, m.text, "ORG") and votes[m.text].get("ORG", 0) > 1)
-        ):
+            and (
+                m.text in lives
+                or not (_mostly(votes, m.text, "ORG") and votes[m.text].get("ORG", 0) > 1)
+            )
+        ) or (m.text in voiced and m.label in _UNLINKED_LOOKALIKES and not m.country):
             m.label, m.entity_key = "PERSON", _person_for(m.text, full_names) or m.text
 
 
@@ -557,6 +709,9 @@ _SPEAKS_AFTER = re.compile(
 )
 # ... or right before it: "said Guilbeault", "says Tarlo"
 _SPEAKS_BEFORE = re.compile(r"\b(?:said|says)\s+$")
+# what only people do: "Cotton was born in 1832", "Tarlo died" (organisations are
+# founded and dissolved)
+_LIFE_AFTER = re.compile(r"^\s+(?:was born|died)\b")
 # a relative clause only people take: "Gomery, who led the inquiry" (organisations: which)
 _WHO_AFTER = re.compile(r"^,?\s+who\b")
 # a preposition of place right before the name: "residents of Jackson" is not enough
@@ -564,9 +719,10 @@ _WHO_AFTER = re.compile(r"^,?\s+who\b")
 _LOCATIVE_BEFORE = re.compile(
     r"\b(?:in|from|near|outside|across|around|throughout|between)\s+$", re.IGNORECASE
 )
-# ... or a noun of place right after it: "the Abbotsford area"
+# ... or a noun of place right after it: "the Abbotsford area", "the Essen police"
 _PLACE_NOUN_AFTER = re.compile(
-    r"^\s+(?:area|region|province|county|district|suburbs?|border|coast|valley)\b"
+    r"^\s+(?:area|region|province|county|district|suburbs?|border|coast|valley|police|"
+    r"city council|mayor)\b"
 )
 # a lone PERSON word is relabelled a place when it is a capital or a city this large...
 CITY_ALONE = 1_000_000
@@ -609,6 +765,215 @@ def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
             m.label, m.entity_key, m.country = "GPE", name, code
 
 
+def _places_beside_places(text: str, mentions: list[Mention]) -> None:
+    """A lone word the model tagged PERSON that the gazetteer knows as a place and that
+    the article writes in a place's address, next to a place with a country and only a
+    comma between ("Livorno, Tuscany", "Evansville, Indiana"), is a place of that
+    country, in all its mentions of the article, unless the article gives evidence of
+    a person (a longer PERSON name with the word, a title, a speech verb)."""
+    ordered = sorted(mentions, key=lambda m: m.start)
+    person_words = {
+        w for m in mentions if m.label == "PERSON" and " " in m.text for w in m.text.split()
+    }
+    found: dict[str, str] = {}
+    vetoed: set[str] = set(person_words)
+    for i, m in enumerate(ordered):
+        if m.label != "PERSON" or " " in m.text or m.entity_key != m.text:
+            continue
+        before, after = text[max(0, m.start - 20) : m.start], text[m.end : m.end + 16]
+        if _TITLE_BEFORE.search(before) or _SPEAKS_AFTER.match(after) or _WHO_AFTER.match(after):
+            vetoed.add(m.text)
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(ordered):
+                continue
+            n = ordered[j]
+            gap = text[n.end : m.start] if j < i else text[m.end : n.start]
+            if n.label == "GPE" and n.country and gap == ", " and known_place(m.text):
+                found.setdefault(m.text, n.country)
+    for m in mentions:
+        if (
+            m.text in found
+            and m.text not in vetoed
+            and m.label == "PERSON"
+            and m.entity_key == m.text
+        ):
+            m.label, m.entity_key, m.country = "GPE", _place_name(m.text), found[m.text]
+
+
+# an occupation written in lower case right before a name ("the writer Günter de Bruyn",
+# "brand chief Herbert Diess"): a person's, like a title ("oil producer Aramco" is why
+# "producer" and "maker" are not here)
+_ROLE_BEFORE = re.compile(
+    r"\b(?:writer|author|novelist|poet|artist|painter|architect|actor|actress|singer|"
+    r"musician|director|analyst|economist|researcher|scientist|professor|lawyer|attorney|"
+    r"coach|striker|goalkeeper|spokesman|spokeswoman|investigator|journalist|reporter|"
+    r"photographer|chef|chief|executive|designer)\s+$"
+)
+_PARTICLES = frozenset(["de", "da", "di", "del", "van", "von", "der", "den", "le", "la", "bin"])
+
+
+def _full_name(name: str) -> bool:
+    """Whether ``name`` has the shape of a person's full name: two to four words, each
+    capitalised or a name particle ("de", "von"), the last no institution's, building's
+    or masthead's word."""
+    words = name.split()
+    return (
+        2 <= len(words) <= 4
+        and all(w[:1].isupper() or w in _PARTICLES for w in words)
+        and words[0][:1].isupper()
+        and not any(w.isupper() and len(w) > 1 for w in words)
+        and words[-1] not in _ORG_HEADS | _FAC_HEADS | _MASTHEADS
+    )
+
+
+# a preposition of place only ("in Woodburn"): "from" also takes organisations
+# ("outreach from Google", "support from Ford")
+_IN_BEFORE = re.compile(r"\b(?:in|near|outside|throughout)\s+$")
+
+
+def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
+    """A lone word the model tagged ORG that the gazetteer knows as a place, of any
+    size, and that the article writes right after "in", "near", ... ("a bank branch in
+    Woodburn", "the prison unit in Huntsville") is that place, in all its lone ORG
+    mentions of the article, unless it opens an organisation's longer name there
+    ("Ford" beside "Ford Motor Co.") or the article writes it in capitals ("USI")."""
+    org_openers = {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
+    found: dict[str, str] = {}
+    for m in mentions:
+        if (
+            m.label == "ORG"
+            and " " not in m.text
+            and not m.text.isupper()
+            and m.text not in org_openers
+            and _IN_BEFORE.search(text[max(0, m.start - 12) : m.start])
+        ):
+            code = city_code(m.text)
+            if code:
+                found.setdefault(m.text, code)
+    for m in mentions:
+        if m.label == "ORG" and m.text in found:
+            m.label, m.entity_key, m.country = "GPE", m.text, found[m.text]
+
+
+def _vessel_short_forms(mentions: list[Mention]) -> None:
+    """A lone word that ends exactly one ship's or spacecraft's name in the article is
+    that vessel ("Mysore" after "INS Mysore", "Columbia" after "Space Shuttle
+    Columbia"), whatever the model called it, as a lone surname is its person."""
+    vessels: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.label == "PRODUCT" and _vessel(m.text.split()):
+            vessels.setdefault(m.text.split()[-1], set()).add(m.entity_key)
+    for m in mentions:
+        keys = vessels.get(m.text, set())
+        if " " not in m.text and len(keys) == 1:
+            m.label, m.entity_key, m.country = "PRODUCT", next(iter(keys)), None
+
+
+# the head noun of an apposition right after a name says what the name is: "Seacom, a
+# company based in ...", "Kerber, the world's top player", "MahaNakhon, Bangkok's
+# tallest building"
+_APPOSITION_NOUNS = {
+    "PERSON": "president chairman chairwoman ceo spokesman spokeswoman spokesperson director "
+    "minister founder professor actor actress singer player coach manager author "
+    "lawyer officer official mother father son daughter wife husband brother sister "
+    "striker goalkeeper senator governor mayor",
+    "ORG": "company firm maker manufacturer retailer bank agency organisation organization "
+    "party band team club newspaper network startup carrier airline operator broadcaster "
+    "charity",
+    "GPE": "city town village capital province region district country island county",
+    "FAC": "building skyscraper tower hotel stadium arena bridge airport museum hospital prison",
+}
+_APPOSITION = re.compile(
+    r"^,\s+(?:the|a|an|its|his|her|their|[A-Z][\w.-]*['’]s)\s+"
+    # up to three modifiers, none a preposition or a determiner ("Mohib, the
+    # participation of this team" is no apposition)
+    r"(?:(?!(?:of|in|for|to|with|on|at|by|from|this|that|these|those|the|a|an)\s)"
+    r"[a-z][\w'’-]*\s+){0,3}?"
+    r"(?P<noun>"
+    + "|".join(w for ws in _APPOSITION_NOUNS.values() for w in ws.split())
+    + r")(?=\s*[,.;:)]|\s+(?:of|in|for|at|based|which|that|who|whose|and|since)\b)"
+)
+_LABEL_OF_NOUN = {w: label for label, ws in _APPOSITION_NOUNS.items() for w in ws.split()}
+
+
+def _appositions(text: str, mentions: list[Mention]) -> None:
+    """A name followed by an apposition whose head noun says what it is ("Seacom, a
+    company based in Mauritius", "MahaNakhon, Bangkok's tallest building") takes that
+    noun's label, in all its mentions of the article that no gazetteer or full name
+    resolved, when its mentions' appositions agree. A possessive inside ("Ford, the
+    company's founder") is allowed: the head is the last noun."""
+    said: dict[str, set[str]] = {}
+    for m in mentions:
+        a = _APPOSITION.match(text[m.end : m.end + 80])
+        if a:
+            said.setdefault(m.text, set()).add(_LABEL_OF_NOUN[a.group("noun")])
+    for m in mentions:
+        labels = said.get(m.text, set())
+        if (
+            len(labels) == 1
+            and not m.country
+            and not (m.label == "PERSON" and m.entity_key != m.text)
+            and m.label in _PLACE_OR_ORG | {"PERSON", "NORP", "PRODUCT", "WORK_OF_ART"}
+        ):
+            label = next(iter(labels))
+            if label == "PERSON" and m.text.isupper():
+                continue  # "John Smith, MD, a professor": a degree, no person's name
+            if label != m.label and not (label == "GPE" and m.label == "LOC"):
+                m.label = label
+                if label == "GPE":  # "Bandar Abbas, the port city": its country if known
+                    m.entity_key = _place_name(m.text)
+                    m.country = city_code(m.entity_key)
+
+
+# a service, a platform or a medium right before: "posted on Twitter", "via Spotify"
+_ON_BEFORE = re.compile(r"\b(?:on|via)\s+$")
+# ... and nothing the name modifies after it ("on Oscar night" is a person's name used
+# as an adjective): punctuation, the end, or a word that starts a new phrase
+_PHRASE_AFTER = re.compile(
+    r"^(?:\s*[.,;:!?)\"”]|\s*$|\s+(?:over|on|in|and|or|to|for|about|with|that|when|after|"
+    r"before|at|by|from|as|where|which|but|since|until|during|this|last|earlier|today|"
+    r"yesterday)\b)"
+)
+
+
+def _platforms_tagged_as_people(text: str, mentions: list[Mention]) -> None:
+    """A lone word the model tagged PERSON that the article puts after "on" or "via" as
+    a whole phrase ("said on Twitter.", "posted on Spotify over ...") is an organisation's
+    service, in all its mentions of the article, unless the article gives evidence of a
+    person: the word is part of a longer PERSON name, or follows a title, or speaks
+    ("Smith said"), or takes "who". People are talked *about* with "on" too ("a book on
+    Lincoln"), hence the whole-phrase test; a known place ("on Crete") is left alone."""
+    lone = [
+        m
+        for m in mentions
+        if m.label == "PERSON"
+        and " " not in m.text
+        and m.entity_key == m.text
+        and m.text[:1].isupper()
+    ]
+    if not lone:
+        return
+    person_words = {
+        w for m in mentions if m.label == "PERSON" and " " in m.text for w in m.text.split()
+    }
+    on, person = set(), set(person_words)
+    for m in lone:
+        before, after = text[max(0, m.start - 20) : m.start], text[m.end : m.end + 16]
+        if (
+            _TITLE_BEFORE.search(before)
+            or _SPEAKS_AFTER.match(after)
+            or _SPEAKS_BEFORE.search(before)
+            or _WHO_AFTER.match(after)
+        ):
+            person.add(m.text)
+        elif _ON_BEFORE.search(before) and _PHRASE_AFTER.match(after):
+            on.add(m.text)
+    for m in lone:
+        if m.text in on and m.text not in person and not known_place(m.text):
+            m.label = "ORG"
+
+
 # labels the small model gives a company's short name ("Helix" NORP, PERSON)
 _ORG_LOOKALIKES = frozenset({"ORG", "NORP", "PERSON", "PRODUCT"})
 
@@ -619,11 +984,11 @@ def _org_short_forms(mentions: list[Mention]) -> None:
     PERSON, ORG), as a lone surname is its person. Places ("California" before
     "California Science Center") and words already resolved to a person are left alone,
     and a city of ``CITY_AFTER_LOCATIVE`` people is the city ("Glasgow" beside "Glasgow
-    School of Art")."""
-    orgs: dict[str, set[str]] = {}
+    School of Art", "Manokwari" beside the building "Manokwari Hospital")."""
+    orgs: dict[str, set[tuple[str, str]]] = {}
     for m in mentions:
-        if m.label == "ORG" and len(m.text.split()) >= 2:
-            orgs.setdefault(m.text.split()[0], set()).add(m.entity_key)
+        if m.label in {"ORG", "FAC"} and len(m.text.split()) >= 2:
+            orgs.setdefault(m.text.split()[0], set()).add((m.entity_key, m.label))
     for m in mentions:
         if (
             " " in m.text
@@ -636,10 +1001,11 @@ def _org_short_forms(mentions: list[Mention]) -> None:
         if len(keys) != 1:
             continue
         code = large_place(m.text, CITY_AFTER_LOCATIVE)
+        (key, label) = next(iter(keys))
         if code:  # "Glasgow" beside "Glasgow School of Art" is the city
             m.label, m.entity_key, m.country = "GPE", m.text, code
-        else:
-            m.label, m.entity_key = "ORG", next(iter(keys))
+        elif label == "ORG":
+            m.label, m.entity_key = "ORG", key
 
 
 def _join_acronyms(mentions: list[Mention], long_forms: list[str]) -> None:
