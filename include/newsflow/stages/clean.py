@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -26,6 +27,9 @@ from newsflow.lake.partition import (
     write_part,
 )
 from newsflow.records import RawDoc, Reject
+
+if TYPE_CHECKING:
+    from newsflow.clean.repeats import SourceLines
 from newsflow.stages.common import (
     RejectSink,
     StageResult,
@@ -61,22 +65,47 @@ def clean_workers(settings: Settings, day: str) -> int:
     return effective_workers(settings.workers)
 
 
+def source_lines(settings: Settings, day: str, shard: int, shards: int) -> SourceLines:
+    """The first pass over a shard: in how many of each source's text dumps each line
+    occurs (keys only, ``repeats.SourceLines``), the evidence that a line is the site's
+    chrome rather than its article's text."""
+    from newsflow.clean.repeats import SourceLines, source_key
+
+    lines = SourceLines()
+    if not settings.clean_source_lines:
+        return lines
+    cols = ["kind", "content", "url", "source"]
+    for batch in shard_slice(settings, day, "ingested", shard, shards, columns=cols):
+        for kind, content, url, source in zip(
+            *(batch.column(c).to_pylist() for c in cols), strict=True
+        ):
+            key = source_key(kind, url, source)
+            if key is not None:
+                lines.add(key, content)
+    return lines
+
+
 def clean(settings: Settings, day: str, shard: int, shards: int) -> StageResult:
-    """Clean shard ``shard`` of ``shards``: each document becomes an article or a reject."""
+    """Clean shard ``shard`` of ``shards``: each document becomes an article or a reject
+    (text dumps with the evidence of their source's other dumps in the shard)."""
     from newsflow.clean.guard import BoundedCleaner
+    from newsflow.clean.repeats import source_key
 
     started = time.perf_counter()
     counts = {"documents": 0, "articles": 0, "rejects": 0}
     taken: set[str] = set()
     the_day = date.fromisoformat(day)
+    recurring = source_lines(settings, day, shard, shards)
 
     def rows(rejects: RejectSink, clean_document: BoundedCleaner) -> Iterator[dict]:
         for batch in shard_slice(settings, day, "ingested", shard, shards):
             for rec in batch.to_pylist():
                 counts["documents"] += 1
                 doc = RawDoc(**rec)
+                key = source_key(doc.kind, doc.url, doc.source)
+                evidence = recurring.evidence(key, doc.content) if key is not None else None
                 try:
-                    out = clean_document(doc, day=the_day)
+                    out = clean_document(doc, day=the_day, evidence=evidence)
                 except Exception as e:  # one bad document must not end the run
                     log.warning("clean failed for %s: %s", doc.source_uri, e, exc_info=True)
                     message = f"{type(e).__name__}: {e}"
