@@ -3,18 +3,23 @@
 A site's menus, consent banners, author bios, mastheads and footers recur on its pages;
 its articles' paragraphs do not. Wording alone cannot tell a bio or a consent sentence
 of a site never trained on from a closing paragraph, but its recurrence can. The clean
-stage counts, per source, in how many of a shard's text dumps each line occurs (crc32
-keys in one numpy array: 8 bytes per line of a dump, no text kept) before it cleans
-them; each document then gets the counts of its own lines (``LineEvidence``) and the
-line model sees them as features. A document cleaned alone gets none and is judged as
-before.
+stage's planner counts, per source, in how many of the day's text dumps each line
+occurs (crc32 keys in one numpy array: 8 bytes per line of a dump, no text kept) and
+saves the counts beside the work files, so every shard sees the same counts and any
+shard count gives the same articles; each document then gets the counts of its own
+lines (``LineEvidence``) and the line model sees them as features. A document cleaned
+alone gets none and is judged as before.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import posixpath
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -34,13 +39,20 @@ class LineEvidence:
         return [self.counts.get(line_key(line), 0) for line in lines]
 
 
-def source_key(kind: str, url: str | None, source: str | None) -> str | None:
+def source_key(kind: str, url: str | None, source: str | None, uri: str = "") -> str | None:
     """Which documents count as one site's for line repetition: text dumps (an HTML
     page's chrome is left to the extractor) of the same source, or else of the same
-    domain; None when neither is known."""
+    domain, or else from the same folder of the inbox (``uri``: the document's
+    ``source_uri``, a path under the day's folder: one site's dumps dropped together);
+    None when none of these is known."""
     if kind == "html":
         return None
-    return source or (domain(url) if url else None) or None
+    if source:
+        return source
+    if url and domain(url):
+        return domain(url)
+    folder = posixpath.dirname(uri) if "://" not in uri else ""
+    return f"folder:{folder}" if folder else None
 
 
 def dump_keys(text: str) -> set[int]:
@@ -70,35 +82,65 @@ class SourceLines:
         self._packed.extend((sid << 32) | k for k in dump_keys(text))
         self._keys = None
 
+    def _counted(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._keys is None or self._counts is None:
+            self._keys, self._counts = np.unique(
+                np.frombuffer(self._packed, dtype=np.uint64), return_counts=True
+            )
+        return self._keys, self._counts
+
+    def save(self, path: Path) -> None:
+        """Write the counts (``load`` reads them back) to ``path``, a local or object
+        store path."""
+        keys, counts = self._counted()
+        names = sorted(self._sources, key=self._sources.__getitem__)
+        buf = io.BytesIO()
+        np.savez(
+            buf,
+            keys=keys,
+            counts=counts.astype(np.uint32),
+            docs=np.array([self._docs[self._sources[n]] for n in names], dtype=np.uint32),
+            sources=np.frombuffer(json.dumps(names).encode(), dtype=np.uint8),
+        )
+        with path.open("wb") as f:
+            f.write(buf.getvalue())
+
+    @classmethod
+    def load(cls, path: Path) -> SourceLines:
+        with path.open("rb") as f:
+            data = np.load(io.BytesIO(f.read()))
+        names = json.loads(data["sources"].tobytes().decode())
+        out = cls(_sources={n: i for i, n in enumerate(names)})
+        out._docs.update({i: int(n) for i, n in enumerate(data["docs"])})
+        out._keys, out._counts = data["keys"], data["counts"].astype(np.int64)
+        return out
+
     def evidence(self, source: str, text: str) -> LineEvidence | None:
         """The counts for ``text`` (one of the documents added), without itself; None
         when its source had no other document."""
         sid = self._sources.get(source)
         if sid is None or self._docs[sid] < 2:
             return None
-        if self._keys is None:
-            self._keys, self._counts = np.unique(
-                np.frombuffer(self._packed, dtype=np.uint64), return_counts=True
-            )
-        assert self._counts is not None
+        counted, counts_of = self._counted()
         keys = sorted(dump_keys(text))
         packed = np.array([(sid << 32) | k for k in keys], dtype=np.uint64)
-        at = np.searchsorted(self._keys, packed).clip(0, len(self._keys) - 1)
-        found = self._keys[at] == packed
-        counts = np.where(found, self._counts[at], 1) - 1  # not counting itself
+        at = np.searchsorted(counted, packed).clip(0, max(0, len(counted) - 1))
+        found = counted[at] == packed if len(counted) else np.zeros(len(keys), dtype=bool)
+        counts = np.where(found, counts_of[at] if len(counted) else 1, 1) - 1  # not itself
         return LineEvidence(
             {k: int(c) for k, c in zip(keys, counts, strict=True) if c > 0},
             self._docs[sid] - 1,
         )
 
 
-# A short line (not a paragraph of prose) on at least this many of the source's other
-# pages, and on half of them, is the site's boilerplate whatever its wording (a
-# paragraph is left to the line model: a follow-up story reuses background paragraphs) ...
+# A line on at least this many of the source's other pages (a paragraph of prose: the
+# second figure, a follow-up story may reuse a background paragraph once or twice),
+# and on half of them, is the site's boilerplate whatever its wording ...
 RECUR_MIN = 2
-# ... unless at least this share of the page's prose paragraphs recur too: the page is
+RECUR_MIN_PROSE = 3
+# ... unless more than this share of the page's prose paragraphs recur too: the page is
 # an updated version of another (a live blog's hourly versions), its text recurs as well.
-NEAR_COPY = 1 / 3
+NEAR_COPY = 1 / 2
 
 
 def boilerplate(lines: list[str], repeats: list[int], others: int) -> list[bool]:
@@ -106,8 +148,9 @@ def boilerplate(lines: list[str], repeats: list[int], others: int) -> list[bool]
     boilerplate (menus, banners, bios, footers): the line model leaves them out."""
     prose = [prose_line(line) for line in lines]
     recur = [r > 0 for r, p in zip(repeats, prose, strict=True) if p]
-    if recur and sum(recur) >= NEAR_COPY * len(recur):
+    if recur and sum(recur) > NEAR_COPY * len(recur):
         return [False] * len(lines)
     return [
-        not p and r >= RECUR_MIN and 2 * r >= others for r, p in zip(repeats, prose, strict=True)
+        r >= (RECUR_MIN_PROSE if p else RECUR_MIN) and 2 * r >= others
+        for r, p in zip(repeats, prose, strict=True)
     ]

@@ -45,17 +45,25 @@ log = logging.getLogger("newsflow")
 
 def plan_clean(settings: Settings, day: str) -> list[int]:
     """The day's clean shards: at most ``clean_shards``, of at least ``shard_min_docs``
-    documents each."""
-    return plan_shards(
+    documents each; and the day's line counts per source (``source_lines``)."""
+    shards = plan_shards(
         settings,
         day,
         "clean",
         source="ingested",
-        outputs=("cleaned", "rejects_clean"),
+        outputs=("cleaned", "rejects_clean", "source_lines"),
         most=settings.clean_shards,
         per_shard=settings.shard_min_docs,
         round_up=True,
     )
+    if settings.clean_source_lines:
+        out = partition_dir(work_dir(settings), "source_lines", day)
+        out.mkdir(parents=True, exist_ok=True)
+        source_lines(settings, day).save(out / SOURCE_LINES)
+    return shards
+
+
+SOURCE_LINES = "lines.npz"
 
 
 def clean_workers(settings: Settings, day: str) -> int:
@@ -65,21 +73,19 @@ def clean_workers(settings: Settings, day: str) -> int:
     return effective_workers(settings.workers)
 
 
-def source_lines(settings: Settings, day: str, shard: int, shards: int) -> SourceLines:
-    """The first pass over a shard: in how many of each source's text dumps each line
-    occurs (keys only, ``repeats.SourceLines``), the evidence that a line is the site's
-    chrome rather than its article's text."""
+def source_lines(settings: Settings, day: str) -> SourceLines:
+    """A pass over the day's documents: in how many of each source's text dumps each
+    line occurs (keys only, ``repeats.SourceLines``), the evidence that a line is the
+    site's chrome rather than its article's text."""
     from newsflow.clean.repeats import SourceLines, source_key
 
     lines = SourceLines()
-    if not settings.clean_source_lines:
-        return lines
-    cols = ["kind", "content", "url", "source"]
-    for batch in shard_slice(settings, day, "ingested", shard, shards, columns=cols):
-        for kind, content, url, source in zip(
+    cols = ["kind", "content", "url", "source", "source_uri"]
+    for batch in shard_slice(settings, day, "ingested", 0, 1, columns=cols):
+        for kind, content, url, source, uri in zip(
             *(batch.column(c).to_pylist() for c in cols), strict=True
         ):
-            key = source_key(kind, url, source)
+            key = source_key(kind, url, source, uri)
             if key is not None:
                 lines.add(key, content)
     return lines
@@ -95,14 +101,14 @@ def clean(settings: Settings, day: str, shard: int, shards: int) -> StageResult:
     counts = {"documents": 0, "articles": 0, "rejects": 0}
     taken: set[str] = set()
     the_day = date.fromisoformat(day)
-    recurring = source_lines(settings, day, shard, shards)
+    recurring = _planned_lines(settings, day)
 
     def rows(rejects: RejectSink, clean_document: BoundedCleaner) -> Iterator[dict]:
         for batch in shard_slice(settings, day, "ingested", shard, shards):
             for rec in batch.to_pylist():
                 counts["documents"] += 1
                 doc = RawDoc(**rec)
-                key = source_key(doc.kind, doc.url, doc.source)
+                key = source_key(doc.kind, doc.url, doc.source, doc.source_uri)
                 evidence = recurring.evidence(key, doc.content) if key is not None else None
                 try:
                     out = clean_document(doc, day=the_day, evidence=evidence)
@@ -140,6 +146,16 @@ def clean(settings: Settings, day: str, shard: int, shards: int) -> StageResult:
         sink.flush()
     out = partition_dir(work, "cleaned", day)
     return finish(StageResult("clean", day, str(out), counts, shard=shard), started, settings)
+
+
+def _planned_lines(settings: Settings, day: str) -> SourceLines:
+    """The line counts ``plan_clean`` saved (none when it was told not to count)."""
+    from newsflow.clean.repeats import SourceLines
+
+    path = partition_dir(work_dir(settings), "source_lines", day) / SOURCE_LINES
+    if not settings.clean_source_lines or not path.exists():
+        return SourceLines()
+    return SourceLines.load(path)
 
 
 def cleaned_batches(
