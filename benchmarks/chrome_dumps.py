@@ -675,6 +675,7 @@ C_GRID = (0.15, 0.5, 2.0)
 SITE_CUT_GRID = {
     "before_body@site": (0.03, 0.1, 0.3, 0.5),
     "listed_headline@site": (0.0, 0.1, 0.3, 0.5),
+    "protect@site": (2.0, 0.95, 0.9, 0.8),
 }
 # Cost of losing a body paragraph, in leaked chrome lines (sample weights and cuts)
 BODY_COST = 3.0
@@ -718,8 +719,9 @@ def _examples(data: list[Dump], rng: random.Random | None):
         verdicts, _ = rule_verdicts(lines)
         repeats = ev.repeats(lines) if ev else None
         others = ev.documents if ev else 0
+        templates = ev.templates(lines) if ev else None
         vectors = []
-        for named in linemodel.document_features(lines, verdicts, repeats, others):
+        for named in linemodel.document_features(lines, verdicts, repeats, others, templates):
             if rng is not None and rng.random() < WORD_DROPOUT:
                 named = [f for f in named if not f.startswith(_LEXICAL)]
             vectors.append(linemodel.vector(named))

@@ -298,7 +298,8 @@ def model_keeps(
 
     ``cuts`` (shipped with the weights, see ``linemodel.model_cuts``): a line the rules
     kept goes when ``p`` is above ``cuts["text"]``, unless it is a sentence of 12+
-    words that recurs in fewer than two other documents of its source (``repeats``); a line the rules dropped comes back when ``p`` is under the cut for its
+    words that recurs in fewer than two other documents of its source (``repeats``)
+    and ``p`` is under ``cuts["protect"]`` (when given); a line the rules dropped comes back when ``p`` is under the cut for its
     verdict: a short list item, a line before the first prose paragraph, and a prose
     paragraph after a related-articles heading (the article resuming after a box dumped in mid-text; the
     headlines listed under the heading stay dropped). Every other verdict stands:
@@ -306,7 +307,11 @@ def model_keeps(
     make.
     """
     if verdict is None:
-        return p <= cuts["text"] or (repeats < _PROTECTION_REPEATS and _protected_sentence(line))
+        return p <= cuts["text"] or (
+            repeats < _PROTECTION_REPEATS
+            and p < cuts.get("protect", 2.0)
+            and _protected_sentence(line)
+        )
     if verdict == "related" and not _is_prose(line):
         return False
     return p < cuts.get(verdict, 0.0)
@@ -453,7 +458,8 @@ def strip_chrome(
     seen: set[str] = set()
     repeats = evidence.repeats(lines) if evidence else None
     others = evidence.documents if evidence else 0
-    probs = chrome_probabilities(lines, verdicts, repeats, others)
+    templates = evidence.templates(lines) if evidence else None
+    probs = chrome_probabilities(lines, verdicts, repeats, others, templates)
     for line, keep in zip(
         lines, model_decisions(lines, verdicts, probs, model_cuts(), repeats, others), strict=True
     ):

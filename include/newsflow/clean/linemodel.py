@@ -102,6 +102,20 @@ def line_key(line: str) -> int:
     return zlib.crc32(_DIGITS.sub("0", " ".join(line.casefold().split())).encode())
 
 
+# Lower-case words a line needs for its template to be counted (fewer: too common).
+_TEMPLATE_WORDS = 4
+
+
+def template_key(line: str) -> int | None:
+    """The key of a line's template: its lower-case words only, so that the names,
+    places, topics and numbers a site fills into its bios, tag lists and teasers do
+    not hide that the line recurs (None: too few such words to tell)."""
+    words = [w for w in _WORD.findall(line) if w[:1].islower()]
+    if len(words) < _TEMPLATE_WORDS:
+        return None
+    return zlib.crc32(("~" + " ".join(words)).encode())
+
+
 def _repeat_features(
     i: int, repeats: list[int], others: int, dup: str, prose: bool, size: str, verdict: str | None
 ) -> list[str]:
@@ -126,6 +140,7 @@ def document_features(
     verdicts: list[str | None],
     repeats: list[int] | None = None,
     others: int = 0,
+    templates: list[int] | None = None,
 ) -> list[list[str]]:
     """The named features of every line of a dump (hashed by ``vector``).
 
@@ -139,7 +154,8 @@ def document_features(
     ``repeats`` (None: the document alone): in how many of the ``others`` other
     documents of its source each line occurs; a site's menus, banners, bios and
     footers recur on its pages, its articles' paragraphs do not (unless the page is an
-    updated version of another, which the share of its prose lines that recur tells). (Counts
+    updated version of another, which the share of its prose lines that recur tells);
+    ``templates``: the same for the lines' templates (``template_key``). (Counts
     of prose paragraphs before and after a line were tried: the generated tails end in
     prose chrome, so the last short paragraph of a real article looked like a bio.)
     """
@@ -196,6 +212,9 @@ def document_features(
             feats.append("rep:none")
         else:
             feats += _repeat_features(i, repeats, others, dup, prose[i], size, verdicts[i])
+        if templates is not None:
+            tpl = min(templates[i], 3)
+            feats += [f"tpl{tpl}&{prose[i]}", f"tpl{tpl}&{size}", f"tpl{tpl}&rule:{verdicts[i]}"]
         feats.append("bias")
         out.append(feats)
     return out
@@ -238,12 +257,13 @@ def chrome_probabilities(
     verdicts: list[str | None],
     repeats: list[int] | None = None,
     others: int = 0,
+    templates: list[int] | None = None,
 ) -> list[float]:
     """P(chrome) for every line of a dump, from the shipped weights (``repeats``,
     ``others``: see ``document_features``)."""
     weights, intercept = _weights()
     out = []
-    for named in document_features(lines, verdicts, repeats, others):
+    for named in document_features(lines, verdicts, repeats, others, templates):
         feats = vector(named)
         z = intercept + sum(weights.get(k, 0.0) * v for k, v in feats.items())
         out.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from newsflow.clean.linemodel import line_key, prose_line
+from newsflow.clean.linemodel import line_key, prose_line, template_key
 from newsflow.clean.metadata import normalise_text
 from newsflow.clean.urls import domain
 
@@ -37,6 +37,11 @@ class LineEvidence:
 
     def repeats(self, lines: list[str]) -> list[int]:
         return [self.counts.get(line_key(line), 0) for line in lines]
+
+    def templates(self, lines: list[str]) -> list[int]:
+        """The same for the lines' templates (``linemodel.template_key``)."""
+        keys = [template_key(line) for line in lines]
+        return [0 if k is None else self.counts.get(k, 0) for k in keys]
 
 
 def source_key(kind: str, url: str | None, source: str | None, uri: str = "") -> str | None:
@@ -56,10 +61,13 @@ def source_key(kind: str, url: str | None, source: str | None, uri: str = "") ->
 
 
 def dump_keys(text: str) -> set[int]:
-    """The keys of a text dump's lines, split as ``chrome.strip_chrome`` splits them."""
+    """The keys of a text dump's lines, split as ``chrome.strip_chrome`` splits them,
+    and of their templates."""
     from newsflow.clean.chrome import split_lines
 
-    return {line_key(line) for line in split_lines(normalise_text(text))}
+    lines = split_lines(normalise_text(text))
+    templates = {template_key(line) for line in lines}
+    return {line_key(line) for line in lines} | {k for k in templates if k is not None}
 
 
 @dataclass
