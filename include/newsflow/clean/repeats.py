@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import posixpath
+import unicodedata
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from newsflow.clean.linemodel import line_key, prose_line, template_key
-from newsflow.clean.metadata import normalise_text
 from newsflow.clean.urls import domain
 
 
@@ -60,12 +60,20 @@ def source_key(kind: str, url: str | None, source: str | None, uri: str = "") ->
     return f"folder:{folder}" if folder else None
 
 
+def _lines(text: str) -> list[str]:
+    """``chrome.split_lines(metadata.normalise_text(text))`` without ftfy's mojibake
+    repair, which is most of its cost (1.3 of 1.7 ms a dump): the lines differ only
+    where ftfy changes one, and such a line just goes uncounted."""
+    from newsflow.clean.chrome import split_lines
+
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return split_lines("\n".join(" ".join(x.split()) for x in text.split("\n") if x.strip()))
+
+
 def dump_keys(text: str) -> set[int]:
     """The keys of a text dump's lines, split as ``chrome.strip_chrome`` splits them,
     and of their templates."""
-    from newsflow.clean.chrome import split_lines
-
-    lines = split_lines(normalise_text(text))
+    lines = _lines(text)
     templates = {template_key(line) for line in lines}
     return {line_key(line) for line in lines} | {k for k in templates if k is not None}
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsflow.config import Settings
 from newsflow.ids import stable_id
@@ -82,6 +83,8 @@ def source_lines(settings: Settings, day: str) -> SourceLines:
     lines = SourceLines()
     cols = ["kind", "content", "url", "source", "source_uri"]
     for batch in shard_slice(settings, day, "ingested", 0, 1, columns=cols):
+        # HTML pages are not counted: filter them out before their text becomes Python's
+        batch = batch.filter(pc.not_equal(batch.column("kind"), "html"))
         for kind, content, url, source, uri in zip(
             *(batch.column(c).to_pylist() for c in cols), strict=True
         ):
