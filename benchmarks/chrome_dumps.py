@@ -10,7 +10,10 @@ share rows, author bios, tag lists, "Read more" teasers in mid-text, related-art
 lists (headlines from the templates and from the other articles' URL slugs),
 newsletter calls, time stamps, captions, ads, mastheads and footers, in English,
 German, Spanish and French, each from many templates with random names, sites and
-dates.
+dates. Dumps come in sites of SITE_PAGES pages that render part of their chrome with
+the same words on every page (SITE_FIXED), some with an updated copy of an article or a
+background paragraph shared by two articles; every dump is scored alone and with its
+site's other pages counted as ``plan_clean`` counts a day's text dumps per source.
 
 Held out three ways: the shipped model is trained on dumps of AEB "tune" articles (the
 benchmark's hash split) using the "tune" two thirds of every template list and word
