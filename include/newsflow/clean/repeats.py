@@ -32,7 +32,8 @@ from newsflow.clean.urls import domain
 class LineEvidence:
     """In how many other documents of the same source each line of one document occurs."""
 
-    counts: dict[int, int]  # line_key -> other documents holding that line (0s left out)
+    # line_key or template key -> other documents holding it (0s left out)
+    counts: dict[int, int]
     documents: int  # other documents of the source that were counted
 
     def repeats(self, lines: list[str]) -> list[int]:
@@ -83,7 +84,8 @@ class SourceLines:
     """Per source, in how many of the documents added each line occurs.
 
     ``add`` every document first, then ask for ``evidence``: keys are packed with the
-    source's number into one uint64 array and counted once, by sorting.
+    source's number into one uint64 array and counted once, by sorting. One read back by
+    ``load`` only answers.
     """
 
     _sources: dict[str, int] = field(default_factory=dict)
