@@ -10,7 +10,10 @@ share rows, author bios, tag lists, "Read more" teasers in mid-text, related-art
 lists (headlines from the templates and from the other articles' URL slugs),
 newsletter calls, time stamps, captions, ads, mastheads and footers, in English,
 German, Spanish and French, each from many templates with random names, sites and
-dates.
+dates. Dumps come in sites of SITE_PAGES pages that render part of their chrome with
+the same words on every page (SITE_FIXED), some with an updated copy of an article or a
+background paragraph shared by two articles; every dump is scored alone and with its
+site's other pages counted as ``plan_clean`` counts a day's text dumps per source.
 
 Held out three ways: the shipped model is trained on dumps of AEB "tune" articles (the
 benchmark's hash split) using the "tune" two thirds of every template list and word
@@ -32,7 +35,8 @@ import argparse
 import json
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -339,39 +343,60 @@ def _made_up(rng: random.Random, words: int) -> str:
     )
 
 
-def _fill(tpl: str, rng: random.Random, styles: str, augment: bool = False) -> str:
-    """``tpl`` filled from the lists of ``styles``; ``augment`` (training only): half
-    of the names of people and sites made up, so that the model cannot learn a
-    site's chrome by its name and must learn it by its shape and place."""
+# How many entries of a list one site uses (a site has one name, one consent text, one
+# separator, a few authors...); lists not named here: all entries of the style split.
+SITE_PICKS = {"names": (2, 4), "sites": (1, 1), "sharew": (1, 1), "sep": (1, 1), "pre": (1, 3)}
+SITE_PICKS |= {"tagw": (1, 1), "consent1": (1, 1), "consent2": (1, 1), "accept": (1, 1)}
+SITE_PICKS |= {"reject": (1, 1), "sitelink": (6, 9)}
+
+
+def site_lists(rng: random.Random, styles: str, augment: bool = False) -> dict[str, list[str]]:
+    """The entries of every word list that one site draws its chrome from: its name,
+    authors, consent wording, separators... (so its chrome repeats across its pages, as
+    a real site's does); ``augment`` (training only): half of the sites and authors
+    made up, so that the model cannot learn a site's chrome by its name and must learn
+    it by its shape, place and repetition."""
+    base = {"names": NAMES, "sites": SITES, "sections": SECTIONS, "topics": TOPICS}
+    base |= {"months": MONTHS, "headlines": HEADLINES, **POOLS}
+    out = {}
+    for key, items in base.items():
+        items = _part(items, styles)
+        lo, hi = SITE_PICKS.get(key, (len(items), len(items)))
+        out[key] = rng.sample(items, min(len(items), rng.randint(lo, hi)))
+    if augment and rng.random() < 0.5:
+        out["sites"] = [_made_up(rng, rng.randint(1, 2))]
+    if augment:
+        out["names"] = [_made_up(rng, 2) if rng.random() < 0.5 else n for n in out["names"]]
+    return out
+
+
+def _fill(tpl: str, rng: random.Random, lists: dict[str, list[str]]) -> str:
+    """``tpl`` filled from one site's word lists (``site_lists``)."""
 
     def pick(name: str) -> str:
-        return rng.choice(_part(POOLS[name], styles))
+        return rng.choice(lists[name])
 
-    name = rng.choice(_part(NAMES, styles))
-    if augment and rng.random() < 0.5:
-        name = _made_up(rng, 2)
-    t1, t2 = rng.sample(_part(TOPICS, styles), 2)
+    name = pick("names")
+    t1, t2 = rng.sample(lists["topics"], 2)
     sep = pick("sep")
     share_w = pick("sharew")
-    platforms = rng.sample(_part(POOLS["platform"], styles), rng.randint(2, 4))
+    platforms = rng.sample(lists["platform"], rng.randint(2, 4))
     share = sep.join(
         [share_w, *platforms] if rng.random() < 0.5 else [f"{share_w} {p}" for p in platforms]
     )
-    links = sep.join(rng.sample(_part(POOLS["sitelink"], styles), rng.randint(3, 6)))
+    links = sep.join(rng.sample(lists["sitelink"], rng.randint(3, 6)))
     pre = pick("pre")
-    sites = _part(SITES, styles)
-    if augment and rng.random() < 0.5:
-        sites = [_made_up(rng, rng.randint(1, 2))]
-    month = rng.choice(_part(MONTHS, styles))
+    site = pick("sites")
+    month = pick("months")
     return tpl.format(
         n=name,
         u=name.split()[0].lower(),
-        s=rng.choice(sites),
-        S=rng.choice(sites).upper(),
-        c=rng.choice(_part(SECTIONS, styles)),
+        s=site,
+        S=site.upper(),
+        c=pick("sections"),
         t=t1,
         t2=t2,
-        h=rng.choice(_part(HEADLINES, styles)),
+        h=pick("headlines"),
         d=f"{rng.randint(1, 28)} {month} 20{rng.randint(10, 25)}",
         k=rng.randint(2, 300),
         y=rng.randint(2005, 2025),
@@ -394,6 +419,7 @@ class Dump:
     lines: list[str]
     chrome: list[bool]  # True: a chrome line, False: a body paragraph
     layout: str = "classic"
+    site: int = -1  # dumps of one site share its chrome (-1: a site of its own)
 
 
 # Page layouts: where the chrome blocks sit around the article. "classic" (header,
@@ -405,6 +431,53 @@ class Dump:
 LAYOUTS = {False: ["classic", "sidebar"], True: ["classic", "mobile"]}
 
 
+# Chrome that a site renders from one template with the same words on every page:
+# its share row, an author's bio, its consent banner, calls to action and footer
+# (menus, stamps, tags, captions and teasers change with the page).
+SITE_FIXED = ("share", "bio", "consent", "cta", "footer")
+# Training only: categories a site may print in capitals (a menu, masthead or box
+# heading in upper case), so that the model does not learn capitals as article text.
+CAPS = ("nav", "masthead", "related", "ad", "share", "tags", "stamp", "footer")
+
+
+@dataclass
+class Site:
+    """One generated site: its word lists, the templates it uses per chrome category,
+    which categories its pages show, its layout, the texts of its SITE_FIXED chrome
+    (filled on first use) and the categories it prints in capitals."""
+
+    lists: dict[str, list[str]]
+    style: dict[str, list[str]]
+    use: dict[str, bool]
+    layout: str
+    fixed: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    caps: frozenset[str] = frozenset()
+
+    def chrome(self, cat: str, rng: random.Random) -> str:
+        """One line of chrome of category ``cat`` on a page of this site."""
+        tpl = rng.choice(self.style[cat])
+        if cat in SITE_FIXED:
+            author = rng.choice(self.lists["names"]) if cat == "bio" else ""
+            key = (cat, tpl, author)
+            if key not in self.fixed:
+                lists = {**self.lists, "names": [author]} if author else self.lists
+                self.fixed[key] = _fill(tpl, rng, lists)
+            line = self.fixed[key]
+        else:
+            line = _fill(tpl, rng, self.lists)
+        return line.upper() if cat in self.caps else line
+
+
+def make_site(rng: random.Random, *, styles: str, augment: bool = False) -> Site:
+    """A random site of the style split ``styles``."""
+    cats = {c: _part(ts, styles) for c, ts in TEMPLATES.items()}
+    style = {c: rng.sample(ts, k=min(len(ts), rng.randint(1, 3))) for c, ts in cats.items()}
+    use = {c: rng.random() < 0.7 for c in cats}
+    layout = rng.choice(LAYOUTS[styles == "held-out"])
+    caps = frozenset(c for c in CAPS if augment and rng.random() < 0.15)
+    return Site(site_lists(rng, styles, augment), style, use, layout, caps=caps)
+
+
 def make_dump(
     body: list[str],
     rng: random.Random,
@@ -412,19 +485,20 @@ def make_dump(
     styles: str,
     others: tuple[str, ...] = (),
     augment: bool = False,
+    site: Site | None = None,
 ) -> Dump:
-    """One article in the chrome of one random site style and layout; ``others``:
-    headlines of other articles, for teasers and related lists."""
-    cats = {c: _part(ts, styles) for c, ts in TEMPLATES.items()}
-    style = {c: rng.sample(ts, k=min(len(ts), rng.randint(1, 3))) for c, ts in cats.items()}
-    use = {c: rng.random() < 0.7 for c in cats}
-    layout = rng.choice(LAYOUTS[styles == "held-out"])
-    headlines = _part(HEADLINES, styles) + list(others)
+    """One article in the chrome of ``site`` (None: a random site of ``styles``);
+    ``others``: headlines of other articles, for teasers and related lists. A page
+    leaves out a category its site shows now and then (no bio, no tags)."""
+    site = site or make_site(rng, styles=styles, augment=augment)
+    layout, lists = site.layout, site.lists
+    use = {c: u and rng.random() < 0.85 for c, u in site.use.items()}
+    headlines = lists["headlines"] + list(others)
 
     def some(cat: str, k: int = 1) -> list[str]:
         if not use[cat]:
             return []
-        lines = [_fill(rng.choice(style[cat]), rng, styles, augment) for _ in range(k)]
+        lines = [site.chrome(cat, rng) for _ in range(k)]
         return [
             x.replace(h, rng.choice(others)) if others and h in x and rng.random() < 0.5 else x
             for x in lines
@@ -514,6 +588,16 @@ def articles(split: str) -> list[tuple[list[str], str | None]]:
     return out
 
 
+# Pages per generated site (the clean stage sees a source's documents of a day
+# together), and the share of sites that also publish an updated version of one of
+# their articles (its body then repeats across two pages, as chrome does), and the
+# share that repeat a background paragraph of one article in one or two others (a
+# follow-up story reusing it, as wire copy does).
+SITE_PAGES = (3, 8)
+UPDATED = 0.2
+SHARED = 0.3
+
+
 def dumps(
     split: str,
     *,
@@ -524,20 +608,48 @@ def dumps(
     half: int | None = None,
 ) -> list[Dump]:
     """``copies`` dumps of every AEB article of ``split`` (``half``: of every other
-    one, 0 or 1) in styles of ``styles``; the teasers and related lists of a dump also
-    name the other articles of the split."""
+    one, 0 or 1) in styles of ``styles``, grouped into sites of SITE_PAGES articles
+    (each copy in other sites); the teasers and related lists of a dump also name the
+    other articles of the split."""
     rng = random.Random(seed)
     arts = articles(split)
-    out = []
-    for k, (body, _) in enumerate(arts):
-        if half is not None and k % 2 != half:
-            continue
-        others = tuple(h for j, (_, h) in enumerate(arts) if h and j != k)
-        for _ in range(copies):
-            # training: a third of the copies keep only the article's first paragraphs,
-            # for short notes, where a paragraph shares few words with the rest
-            cut = rng.randint(2, 4) if augment and rng.random() < 1 / 3 else len(body)
-            out.append(make_dump(body[:cut], rng, styles=styles, others=others, augment=augment))
+    keep = [k for k in range(len(arts)) if half is None or k % 2 == half]
+    out: list[Dump] = []
+    site_id = 0
+    for _ in range(copies):
+        order = keep[:]
+        rng.shuffle(order)
+        while order:
+            n = rng.randint(*SITE_PAGES)
+            pages, order = order[:n], order[n:]
+            site = make_site(rng, styles=styles, augment=augment)
+            bodies = []
+            for k in pages:
+                body = arts[k][0]
+                # training: a third keep only the article's first paragraphs, for short
+                # notes, where a paragraph shares few words with the rest
+                cut = rng.randint(2, 4) if augment and rng.random() < 1 / 3 else len(body)
+                bodies.append((k, body[:cut]))
+            if rng.random() < UPDATED:
+                k, body = rng.choice(bodies)
+                if len(body) >= 3:
+                    bodies.append((k, body[:-1]))
+            if rng.random() < SHARED and len(bodies) >= 2:
+                _, body = rng.choice(bodies)
+                long = [x for x in body if len(x.split()) >= 15]
+                if long:
+                    para = rng.choice(long)
+                    for j in rng.sample(range(len(bodies)), min(len(bodies), rng.randint(1, 2))):
+                        k, other = bodies[j]
+                        if para not in other:
+                            at = rng.randint(1, len(other))
+                            bodies[j] = (k, [*other[:at], para, *other[at:]])
+            for k, body in bodies:
+                others = tuple(h for j, (_, h) in enumerate(arts) if h and j != k)
+                d = make_dump(body, rng, styles=styles, others=others, augment=augment, site=site)
+                d.site = site_id
+                out.append(d)
+            site_id += 1
     return out
 
 
@@ -560,28 +672,63 @@ _LEXICAL = ("u:", "b:", "first:", "last:")
 # of styles the generator does not make, so they are fixed here, not chosen.
 CUTS = {"text": 0.5, "list_item": 0.5, "before_body": 0.03, "related": 0.5}
 C_GRID = (0.15, 0.5, 2.0)
+# With the site's other pages known (``chrome.SITE_CUT``), the cuts for lines before
+# the body and under a related-articles heading are chosen on the "val" styles (the
+# fixtures in tests/ are single pages, judged with CUTS).
+SITE_CUT_GRID = {
+    "before_body@site": (0.03, 0.1, 0.3, 0.5),
+    "listed_headline@site": (0.0, 0.1, 0.3, 0.5),
+    "protect@site": (2.0, 0.95, 0.9, 0.8),
+}
 # Cost of losing a body paragraph, in leaked chrome lines (sample weights and cuts)
 BODY_COST = 3.0
 
 
+# Share of training dumps judged alone, without their site's other pages: a document
+# cleaned on its own (a source with one document in a shard) must still be cleaned well.
+ALONE = 0.3
+
+
+def site_evidence(data: list[Dump]):
+    """Per dump, how often its lines recur in the other dumps of its site, counted
+    as the clean stage counts a source's documents (``repeats.SourceLines``)."""
+    from newsflow.clean.repeats import SourceLines
+
+    lines = SourceLines()
+    texts = ["\n\n".join(d.lines) for d in data]
+    for d, text in zip(data, texts, strict=True):
+        if d.site >= 0:
+            lines.add(str(d.site), text)
+    return [
+        lines.evidence(str(d.site), text) if d.site >= 0 else None
+        for d, text in zip(data, texts, strict=True)
+    ]
+
+
 def _examples(data: list[Dump], rng: random.Random | None):
     """Per dump whose lines the splitter leaves as they are: its lines, the rules'
-    verdicts, each line's hashed features and whether it is chrome; ``rng``: hide the
-    words of WORD_DROPOUT of the lines."""
+    verdicts, each line's hashed features, whether it is chrome and how often it recurs
+    on the site's other pages; ``rng``: hide the words of WORD_DROPOUT of the lines and
+    judge ALONE of the dumps without their site."""
     from newsflow.clean import linemodel
     from newsflow.clean.chrome import rule_verdicts, split_lines
 
-    for d in data:
+    for d, ev in zip(data, site_evidence(data), strict=True):
         lines = split_lines("\n\n".join(d.lines))
         if lines != d.lines:  # a line the splitter joins or splits: labels would not align
             continue
+        if rng is not None and rng.random() < ALONE:
+            ev = None
         verdicts, _ = rule_verdicts(lines)
+        repeats = ev.repeats(lines) if ev else None
+        others = ev.documents if ev else 0
+        templates = ev.templates(lines) if ev else None
         vectors = []
-        for named in linemodel.document_features(lines, verdicts):
+        for named in linemodel.document_features(lines, verdicts, repeats, others, templates):
             if rng is not None and rng.random() < WORD_DROPOUT:
                 named = [f for f in named if not f.startswith(_LEXICAL)]
             vectors.append(linemodel.vector(named))
-        yield lines, verdicts, vectors, d.chrome
+        yield lines, verdicts, vectors, d.chrome, repeats, others
 
 
 def _fit(data: list[Dump], c: float) -> dict:
@@ -593,7 +740,7 @@ def _fit(data: list[Dump], c: float) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     rows, cols, vals, y = [], [], [], []
-    for _, _, vectors, chrome in _examples(data, random.Random(2)):
+    for _, _, vectors, chrome, _, _ in _examples(data, random.Random(2)):
         for vec, is_chrome in zip(vectors, chrome, strict=True):
             rows += [len(y)] * len(vec)
             cols += list(vec)
@@ -612,26 +759,29 @@ def _fit(data: list[Dump], c: float) -> dict:
     }
 
 
-def _cost(model: dict, data: list[Dump]) -> float:
-    """What ``model`` with CUTS costs on ``data``: BODY_COST per lost body line, one per
-    leaked chrome line (a repeated line is judged where it first appears)."""
+def _cost(model: dict, data: list[Dump], cuts: dict[str, float] = CUTS) -> float:
+    """What ``model`` with ``cuts`` costs on ``data``: BODY_COST per lost body line, one
+    per leaked chrome line (a repeated line is judged where it first appears)."""
     import math
 
     from newsflow.clean.chrome import model_decisions
 
     weights = {int(k): v for k, v in model["weights"].items()}
     total = 0.0
-    for lines, verdicts, vectors, chrome in _examples(data, None):
+    for lines, verdicts, vectors, chrome, repeats, others in _examples(data, None):
         z = [
             model["intercept"] + sum(weights.get(k, 0.0) * v for k, v in x.items()) for x in vectors
         ]
         probs = [1 / (1 + math.exp(-max(-30, min(30, t)))) for t in z]
         for kept, verdict, is_chrome in zip(
-            model_decisions(lines, verdicts, probs, CUTS), verdicts, chrome, strict=True
+            model_decisions(lines, verdicts, probs, cuts, repeats, others),
+            verdicts,
+            chrome,
+            strict=True,
         ):
             if verdict != "repeat":  # judged where its text first appears
                 total += (kept and is_chrome) + BODY_COST * (not kept and not is_chrome)
-    print(f"  cost {total:.0f} on the val dumps", flush=True)
+    print(f"  cost {total:.0f} on the val dumps ({cuts})", flush=True)
     return total
 
 
@@ -642,11 +792,16 @@ def train(out: Path) -> None:
     print("fit styles, articles -> val styles, articles (choosing C):", flush=True)
     fit = dumps("tune", styles="fit", copies=12, seed=1, augment=True, half=0)
     val = dumps("tune", styles="val", copies=4, seed=3, half=1)
-    tried = {c: _cost(_fit(fit, c), val) for c in C_GRID}
+    models = {c: _fit(fit, c) for c in C_GRID}
+    tried = {c: _cost(m, val) for c, m in models.items()}
     c = min(tried, key=lambda c: tried[c])
-    print(f"all tuning styles and articles (the shipped weights, C={c}):", flush=True)
+    print(f"site cuts for C={c}:", flush=True)
+    grid = [dict(zip(SITE_CUT_GRID, v, strict=True)) for v in product(*SITE_CUT_GRID.values())]
+    costs = [_cost(models[c], val, CUTS | g) for g in grid]
+    site_cuts = grid[costs.index(min(costs))]
+    print(f"all tuning styles and articles (the shipped weights, C={c}, {site_cuts}):", flush=True)
     model = _fit(dumps("tune", styles="tune", copies=6, seed=1, augment=True), c)
-    model["cuts"] = CUTS
+    model["cuts"] = CUTS | site_cuts
     model["C"] = c
     out.write_text(json.dumps(model), "utf-8")
     print(f"{len(model['weights'])} weights -> {out}")
@@ -676,14 +831,16 @@ def kept_lines(lines: list[str], out: list[str]) -> list[bool]:
     return [line in present for line in lines]
 
 
-def score(data: list[Dump], clean, *, show: int = 0) -> dict[str, float]:
+def score(data: list[Dump], clean, *, show: int = 0, alone: bool = False) -> dict[str, float]:
     """Chrome-line P/R/F1, share of body paragraphs lost, share of exact outputs;
-    ``show``: print up to this many lost body paragraphs and leaked chrome lines."""
+    ``show``: print up to this many lost body paragraphs and leaked chrome lines;
+    ``alone``: clean every dump without its site's other pages."""
     tp = fp = fn = lost = body_n = exact = 0
     lost_lines: list[str] = []
     leaked: list[str] = []
-    for d in data:
-        out = clean("\n\n".join(d.lines))
+    evidence = [None] * len(data) if alone else site_evidence(data)
+    for d, ev in zip(data, evidence, strict=True):
+        out = clean("\n\n".join(d.lines), ev)
         for line, is_chrome, kept in zip(d.lines, d.chrome, kept_lines(d.lines, out), strict=True):
             if is_chrome:
                 tp += not kept
@@ -724,11 +881,17 @@ def main(argv: list[str] | None = None) -> int:
         train(linemodel.WEIGHTS)
         linemodel.reload()
 
-    def with_model(text: str) -> list[str]:
-        return strip_chrome(normalise_text(text)).paragraphs
+    def with_model(text: str, evidence) -> list[str]:
+        return strip_chrome(normalise_text(text), evidence=evidence).paragraphs
 
-    def rules_only(text: str) -> list[str]:
+    def rules_only(text: str, evidence) -> list[str]:
         return strip_chrome(normalise_text(text), model=False).paragraphs
+
+    cleaners = (
+        ("rules only", rules_only, True),
+        ("rules + line model, page alone", with_model, True),
+        ("rules + line model + site's pages", with_model, False),
+    )
 
     sets = {
         "tune (tune articles, seen styles)": dumps("tune", styles="tune", copies=1, seed=7),
@@ -744,11 +907,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, data in sets.items():
         for layout in ("all", *sorted({d.layout for d in data})):
             part = [d for d in data if layout in ("all", d.layout)]
-            for label, fn in (("rules only", rules_only), ("rules + line model", with_model)):
-                if label == "rules only" and layout != "all":
+            for label, fn, alone in cleaners:
+                if fn is rules_only and layout != "all":
                     continue
-                show = args.show if layout == "all" and fn is with_model else 0
-                s = score(part, fn, show=show)
+                show = args.show if layout == "all" and fn is with_model and not alone else 0
+                s = score(part, fn, show=show, alone=alone)
                 results[f"{name} / {layout} / {label}"] = s
                 lines.append(
                     f"| {name} | {layout} | {label} | {len(part)} | {s['chrome_precision']:.3f} | "

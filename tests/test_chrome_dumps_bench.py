@@ -59,3 +59,24 @@ def test_a_joined_paragraph_counts_as_kept() -> None:
     kept = bench.kept_lines(lines, ["The list of items continues here"])
     assert kept == [False, True, True, False]
     assert bench.kept_lines(lines, ["Menu", "Footer"]) == [True, False, False, True]
+
+
+def test_pages_of_one_site_share_its_fixed_chrome_and_not_their_articles() -> None:
+    """The cross-document evidence is scored on sites whose pages repeat the chrome a
+    real site renders from one template (consent banner, footer, an author's bio)."""
+    rng = random.Random(3)
+    site = bench.make_site(rng, styles="held-out")
+    site.use = dict.fromkeys(site.use, True)
+    other = [p.replace("third day", "fourth day") for p in BODY]
+    pages = [bench.make_dump(b, rng, styles="held-out", site=site) for b in (BODY, other) * 4]
+    chrome = [{x for x, c in zip(d.lines, d.chrome, strict=True) if c} for d in pages]
+    shared = set.intersection(*chrome[:2]) | set.intersection(*chrome[2:4])
+    assert shared  # some chrome line recurs on a site's pages
+    for d in pages:
+        d.site = 0
+    evidence = bench.site_evidence(pages)
+    for d, ev in zip(pages, evidence, strict=True):
+        reps = ev.repeats(d.lines)
+        assert max(r for r, c in zip(reps, d.chrome, strict=True) if c) >= 2
+    loner = bench.make_dump(BODY, rng, styles="held-out")
+    assert bench.site_evidence([loner]) == [None]

@@ -76,6 +76,12 @@ class Settings(BaseModel):
         description="Longest time one document may take to clean (it runs in a child process "
         "that is killed on overrun: reject 'too_slow'); 0 cleans in process, unbounded",
     )
+    clean_source_lines: bool = Field(
+        True,
+        description="Count in how many of a clean shard's text dumps of one source each line "
+        "occurs before cleaning them: a site's menus, banners, bios and footers recur on its "
+        "pages (cross-document chrome evidence for the line model; line hashes only)",
+    )
     clean_max_elements: int = Field(
         200_000, gt=0, description="HTML with more elements is rejected ('too_complex')"
     )

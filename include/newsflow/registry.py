@@ -45,6 +45,7 @@ WORK_TABLES: tuple[str, ...] = (
     "rejects_ingest",
     "cleaned",
     "rejects_clean",
+    "source_lines",
     "deduped",
     "duplicates",
     "entities",

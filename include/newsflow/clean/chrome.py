@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from newsflow.clean.linemodel import chrome_probabilities, model_cuts
 from newsflow.clean.words import count_words, unpunctuated_script
+
+if TYPE_CHECKING:
+    from newsflow.clean.repeats import LineEvidence
 
 _BREADCRUMB = re.compile(
     r"^(current|you are here|location)\s*[:：]|\bhome\s*[>»›]|^[^.!?]{0,80}\s[>»›]\s[^.!?]{0,80}$",
@@ -277,16 +281,25 @@ _PROTECTED_WORDS = 12
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)]*(?:\s|$)")
 
 
+# ... unless the line recurs in this many other documents of its source: a bio or
+# consent sentence does, an article's paragraph does not (an updated version of the
+# article repeats it once).
+_PROTECTION_REPEATS = 2
+
+
 def _protected_sentence(line: str) -> bool:
     return count_words(line) >= _PROTECTED_WORDS and len(_SENTENCE_END.findall(line)) >= 1
 
 
-def model_keeps(line: str, verdict: str | None, p: float, cuts: dict[str, float]) -> bool:
+def model_keeps(
+    line: str, verdict: str | None, p: float, cuts: dict[str, float], repeats: int = 0
+) -> bool:
     """Whether a line stays, given the rules' verdict and the model's P(chrome) ``p``.
 
     ``cuts`` (shipped with the weights, see ``linemodel.model_cuts``): a line the rules
     kept goes when ``p`` is above ``cuts["text"]``, unless it is a sentence of 12+
-    words; a line the rules dropped comes back when ``p`` is under the cut for its
+    words that recurs in fewer than two other documents of its source (``repeats``)
+    and ``p`` is under ``cuts["protect"]`` (when given); a line the rules dropped comes back when ``p`` is under the cut for its
     verdict: a short list item, a line before the first prose paragraph, and a prose
     paragraph after a related-articles heading (the article resuming after a box dumped in mid-text; the
     headlines listed under the heading stay dropped). Every other verdict stands:
@@ -294,25 +307,48 @@ def model_keeps(line: str, verdict: str | None, p: float, cuts: dict[str, float]
     make.
     """
     if verdict is None:
-        return p <= cuts["text"] or _protected_sentence(line)
+        return p <= cuts["text"] or (
+            repeats < _PROTECTION_REPEATS
+            and p < cuts.get("protect", 2.0)
+            and _protected_sentence(line)
+        )
     if verdict == "related" and not _is_prose(line):
         return False
     return p < cuts.get(verdict, 0.0)
 
 
+# Suffix of the cuts (``linemodel.model_cuts``) used when the source's other pages are
+# known: with the repetition features, the model can be trusted further.
+SITE_CUT = "@site"
+
+
 def model_decisions(
-    lines: list[str], verdicts: list[str | None], probs: list[float], cuts: dict[str, float]
+    lines: list[str],
+    verdicts: list[str | None],
+    probs: list[float],
+    cuts: dict[str, float],
+    repeats: list[int] | None = None,
+    others: int = 0,
 ) -> list[bool]:
     """``model_keeps`` for every line of a dump, in order: once a prose paragraph past
     a related-articles heading stays (the article resumed after a box), the lines after
-    it that the rules dropped only for following that heading are judged as text."""
+    it that the rules dropped only for following that heading are judged as text.
+    ``repeats``, ``others``: how often each line recurs on the source's ``others``
+    other pages (None: the page alone); recurring short lines go (``repeats.boilerplate``)
+    and the cuts named with SITE_CUT replace the others."""
+    from newsflow.clean.repeats import boilerplate
+
+    if repeats is not None:  # the site's other pages known: the cuts chosen for that case
+        cuts = cuts | {k.removesuffix(SITE_CUT): v for k, v in cuts.items() if k.endswith(SITE_CUT)}
     out = []
     resumed = False
-    for line, verdict, p in zip(lines, verdicts, probs, strict=True):
+    reps = repeats or [0] * len(lines)
+    boiler = boilerplate(lines, repeats, others) if repeats else [False] * len(lines)
+    for line, verdict, p, r, b in zip(lines, verdicts, probs, reps, boiler, strict=True):
         if verdict == "related_header":
             resumed = False
         after_box = resumed and verdict in ("related", "listed_headline")
-        keep = model_keeps(line, None if after_box else verdict, p, cuts)
+        keep = not b and model_keeps(line, None if after_box else verdict, p, cuts, r)
         resumed = resumed or (verdict == "related" and keep)
         out.append(keep)
     return out
@@ -397,13 +433,21 @@ def rule_verdicts(
     return verdicts, result
 
 
-def strip_chrome(text: str, *, title: str | None = None, model: bool = True) -> Stripped:
+def strip_chrome(
+    text: str,
+    *,
+    title: str | None = None,
+    model: bool = True,
+    evidence: LineEvidence | None = None,
+) -> Stripped:
     """Drop chrome lines from ``text`` and cut trailing headline lists.
 
     The hand rules find the title (the headline-like line nearest the body, when
     ``title`` is not known), bylines and each line's reason to be chrome; the learned
     line model (``linemodel``), which sees those reasons as features, then decides
     which lines are article text. ``model=False``: the rules alone decide.
+    ``evidence``: how often each line recurs in the other documents of the source
+    (``repeats.SourceLines``), None for a document cleaned alone.
     """
     lines = split_lines(text)
     verdicts, result = rule_verdicts(lines, title=title)
@@ -412,9 +456,12 @@ def strip_chrome(text: str, *, title: str | None = None, model: bool = True) -> 
         return result
     title_key = result.title.casefold() if result.title else None
     seen: set[str] = set()
-    probs = chrome_probabilities(lines, verdicts)
+    repeats = evidence.repeats(lines) if evidence else None
+    others = evidence.documents if evidence else 0
+    templates = evidence.templates(lines) if evidence else None
+    probs = chrome_probabilities(lines, verdicts, repeats, others, templates)
     for line, keep in zip(
-        lines, model_decisions(lines, verdicts, probs, model_cuts()), strict=True
+        lines, model_decisions(lines, verdicts, probs, model_cuts(), repeats, others), strict=True
     ):
         key = line.casefold()
         if not keep or key in seen or key == title_key:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsflow import __version__
 from newsflow.clean.chrome import strip_chrome, strip_page_chrome
@@ -23,15 +23,25 @@ from newsflow.dates import date_precision, parse_datetime
 from newsflow.ids import article_id, content_hash
 from newsflow.records import RawDoc, Reject
 
+if TYPE_CHECKING:
+    from newsflow.clean.repeats import LineEvidence
+
 STAGE = "clean"
 
 
-def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, Any] | Reject:
+def clean_document(
+    doc: RawDoc,
+    *,
+    day: date,
+    min_words: int = 20,
+    evidence: LineEvidence | None = None,
+) -> dict[str, Any] | Reject:
     """An article row for ``doc`` (without dedup and story columns), or a Reject.
 
     HTML goes through trafilatura, then both HTML and plain text go through the same
     chrome stripping, so a page's leftovers and a text dump's boilerplate are removed
-    by one set of rules.
+    by one set of rules. ``evidence`` (text dumps): how often the dump's lines recur in
+    its source's other dumps (``repeats.SourceLines``).
     """
     title, authors, published, sitename = doc.title, list(doc.authors), doc.published_at, None
     precision = (doc.published_precision or "second") if published else None
@@ -48,8 +58,10 @@ def clean_document(doc: RawDoc, *, day: date, min_words: int = 20) -> dict[str, 
             published, precision = parse_datetime(ex.date), date_precision(ex.date)
     else:
         text = doc.content
-    strip = strip_page_chrome if doc.kind == "html" else strip_chrome
-    stripped = strip(normalise_text(text), title=title)
+    if doc.kind == "html":
+        stripped = strip_page_chrome(normalise_text(text), title=title)
+    else:
+        stripped = strip_chrome(normalise_text(text), title=title, evidence=evidence)
     body = "\n".join(stripped.paragraphs) or _headline_only(text, stripped.title)
     words = count_words(body)
     # a reader gets the headline and the text: a wire brief of one sentence under its

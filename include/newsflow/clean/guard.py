@@ -34,6 +34,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from newsflow.clean.document import STAGE, clean_document
+from newsflow.clean.repeats import LineEvidence
 from newsflow.config import Settings
 from newsflow.records import RawDoc, Reject
 
@@ -107,16 +108,18 @@ class BoundedCleaner:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __call__(self, doc: RawDoc, *, day: date) -> Result:
+    def __call__(self, doc: RawDoc, *, day: date, evidence: LineEvidence | None = None) -> Result:
         why = too_complex(doc, self.settings)
         if why:
             return Reject(doc.source_uri, STAGE, "too_complex", why, doc.raw)
         if self.timeout <= 0:
-            return clean_document(doc, day=day, min_words=self.settings.min_words)
-        return self._in_child(doc, day)
+            return clean_document(
+                doc, day=day, min_words=self.settings.min_words, evidence=evidence
+            )
+        return self._in_child(doc, day, evidence)
 
-    def _in_child(self, doc: RawDoc, day: date) -> Result:
-        job = (replace(doc, raw=b""), day, self.settings.min_words)  # the bytes stay here
+    def _in_child(self, doc: RawDoc, day: date, evidence: LineEvidence | None) -> Result:
+        job = (replace(doc, raw=b""), day, self.settings.min_words, evidence)  # bytes stay here
         conn = self._child()
         try:
             conn.send(job)
@@ -204,11 +207,12 @@ def _serve(fd: int) -> None:
     conn.send("ready")
     while True:
         try:
-            doc, day, min_words = conn.recv()
+            doc, day, min_words, evidence = conn.recv()
         except EOFError:
             return
         try:
-            outcome: tuple[str, Any] = ("ok", clean_document(doc, day=day, min_words=min_words))
+            row = clean_document(doc, day=day, min_words=min_words, evidence=evidence)
+            outcome: tuple[str, Any] = ("ok", row)
         except Exception as e:  # one bad document must not end the run
             log.warning("clean failed for %s: %s", doc.source_uri, e, exc_info=True)
             outcome = ("error", f"{type(e).__name__}: {e}")

@@ -74,7 +74,7 @@ def _names(line: str) -> set[str]:
     return {w for w in _WORD.findall(line)[1:] if w[:1].isupper()}
 
 
-def _prose(line: str) -> bool:
+def prose_line(line: str) -> bool:
     """A line that reads like a paragraph of text (long, ends like a sentence)."""
     return count_words(line) >= 15 and bool(_END.search(line) or unpunctuated_script(line))
 
@@ -92,7 +92,56 @@ def _shared(tokens: set[str], doc: dict[str, int], own: bool) -> str:
     return str(min(4, 4 * shared // len(tokens)))
 
 
-def document_features(lines: list[str], verdicts: list[str | None]) -> list[list[str]]:
+_DIGITS = re.compile(r"\d+")
+
+
+def line_key(line: str) -> int:
+    """The key under which a line is counted across a source's documents (crc32: the
+    same in every process): case, digits (dates, counters, years) and spacing do not
+    tell one page's chrome from another's."""
+    return zlib.crc32(_DIGITS.sub("0", " ".join(line.casefold().split())).encode())
+
+
+# Lower-case words a line needs for its template to be counted (fewer: too common).
+_TEMPLATE_WORDS = 4
+
+
+def template_key(line: str) -> int | None:
+    """The key of a line's template: its lower-case words only, so that the names,
+    places, topics and numbers a site fills into its bios, tag lists and teasers do
+    not hide that the line recurs (None: too few such words to tell)."""
+    words = [w for w in _WORD.findall(line) if w[:1].islower()]
+    if len(words) < _TEMPLATE_WORDS:
+        return None
+    return zlib.crc32(("~" + " ".join(words)).encode())
+
+
+def _repeat_features(
+    i: int, repeats: list[int], others: int, dup: str, prose: bool, size: str, verdict: str | None
+) -> list[str]:
+    """What the repetition of line ``i`` across the source's other documents says:
+    in how many (and what share of them), beside its neighbours' and the page's."""
+    r = min(repeats[i], 3)
+    share = "-" if not others else str(min(4, 4 * repeats[i] // others))
+    near = [min(repeats[j], 1) for j in (i - 1, i + 1) if 0 <= j < len(repeats)]
+    return [
+        f"rep{r}",
+        f"rep{r}&{prose}",
+        f"rep{r}&{size}",
+        f"rep{r}&rule:{verdict}",
+        f"rep{r}&{dup}",
+        f"repshare{share}&{prose}",
+        f"repnear{sum(near)}&{min(r, 1)}",
+    ]
+
+
+def document_features(
+    lines: list[str],
+    verdicts: list[str | None],
+    repeats: list[int] | None = None,
+    others: int = 0,
+    templates: list[int] | None = None,
+) -> list[list[str]]:
     """The named features of every line of a dump (hashed by ``vector``).
 
     Per line: its words and word pairs, its shape, the hand rules' verdict (None:
@@ -101,12 +150,17 @@ def document_features(lines: list[str], verdicts: list[str | None]) -> list[list
     vocabulary and names the document's text shares (a subheading names the article's
     subject; a site's menu, banner or ad line does not) and how much the lines the
     rules call chrome echo (a site's name, sections and authors recur in its chrome).
-    Those context features carry over to sites and wordings never trained on. (Counts
+    Those context features carry over to sites and wordings never trained on.
+    ``repeats`` (None: the document alone): in how many of the ``others`` other
+    documents of its source each line occurs; a site's menus, banners, bios and
+    footers recur on its pages, its articles' paragraphs do not (unless the page is an
+    updated version of another, which the share of its prose lines that recur tells);
+    ``templates``: the same for the lines' templates (``template_key``). (Counts
     of prose paragraphs before and after a line were tried: the generated tails end in
     prose chrome, so the last short paragraph of a real article looked like a bio.)
     """
     shapes = [_shape(line, "") for line in lines]
-    prose = [_prose(line) for line in lines]
+    prose = [prose_line(line) for line in lines]
     toks = [_tokens(line) for line in lines]
     names = [_names(line) for line in lines]
     doc: dict[str, int] = {}  # in how many prose or rule-kept lines each token occurs
@@ -119,6 +173,10 @@ def document_features(lines: list[str], verdicts: list[str | None]) -> list[list
                 doc[w] = doc.get(w, 0) + 1
             if verdict is not None:
                 ruled[w] = ruled.get(w, 0) + 1
+    dup = "dup-"
+    if repeats is not None:
+        prose_rep = [r > 0 for r, p in zip(repeats, prose, strict=True) if p]
+        dup = f"dup{min(2, 3 * sum(prose_rep) // max(1, len(prose_rep)))}"
     out = []
     for i, line in enumerate(lines):
         low = [w.casefold() for w in _WORD.findall(line)]
@@ -150,6 +208,13 @@ def document_features(lines: list[str], verdicts: list[str | None]) -> list[list
         feats.append(f"echo{_shared(toks[i] | nm, ruled, own)}&{prose[i]}&{size}")
         pos = i / max(1, len(lines) - 1)
         feats.append(f"pos{min(4, int(pos * 5))}")
+        if repeats is None:
+            feats.append("rep:none")
+        else:
+            feats += _repeat_features(i, repeats, others, dup, prose[i], size, verdicts[i])
+        if templates is not None:
+            tpl = min(templates[i], 3)
+            feats += [f"tpl{tpl}&{prose[i]}", f"tpl{tpl}&{size}", f"tpl{tpl}&rule:{verdicts[i]}"]
         feats.append("bias")
         out.append(feats)
     return out
@@ -187,11 +252,18 @@ def model_cuts() -> dict[str, float]:
     return {k: float(v) for k, v in _model()["cuts"].items()}
 
 
-def chrome_probabilities(lines: list[str], verdicts: list[str | None]) -> list[float]:
-    """P(chrome) for every line of a dump, from the shipped weights."""
+def chrome_probabilities(
+    lines: list[str],
+    verdicts: list[str | None],
+    repeats: list[int] | None = None,
+    others: int = 0,
+    templates: list[int] | None = None,
+) -> list[float]:
+    """P(chrome) for every line of a dump, from the shipped weights (``repeats``,
+    ``others``: see ``document_features``)."""
     weights, intercept = _weights()
     out = []
-    for named in document_features(lines, verdicts):
+    for named in document_features(lines, verdicts, repeats, others, templates):
         feats = vector(named)
         z = intercept + sum(weights.get(k, 0.0) * v for k, v in feats.items())
         out.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))

@@ -13,8 +13,10 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsflow.config import Settings
 from newsflow.ids import stable_id
@@ -26,6 +28,9 @@ from newsflow.lake.partition import (
     write_part,
 )
 from newsflow.records import RawDoc, Reject
+
+if TYPE_CHECKING:
+    from newsflow.clean.repeats import SourceLines
 from newsflow.stages.common import (
     RejectSink,
     StageResult,
@@ -41,17 +46,25 @@ log = logging.getLogger("newsflow")
 
 def plan_clean(settings: Settings, day: str) -> list[int]:
     """The day's clean shards: at most ``clean_shards``, of at least ``shard_min_docs``
-    documents each."""
-    return plan_shards(
+    documents each; and the day's line counts per source (``source_lines``)."""
+    shards = plan_shards(
         settings,
         day,
         "clean",
         source="ingested",
-        outputs=("cleaned", "rejects_clean"),
+        outputs=("cleaned", "rejects_clean", "source_lines"),
         most=settings.clean_shards,
         per_shard=settings.shard_min_docs,
         round_up=True,
     )
+    if settings.clean_source_lines:
+        out = partition_dir(work_dir(settings), "source_lines", day)
+        out.mkdir(parents=True, exist_ok=True)
+        source_lines(settings, day).save(out / SOURCE_LINES)
+    return shards
+
+
+SOURCE_LINES = "lines.npz"
 
 
 def clean_workers(settings: Settings, day: str) -> int:
@@ -61,22 +74,47 @@ def clean_workers(settings: Settings, day: str) -> int:
     return effective_workers(settings.workers)
 
 
+def source_lines(settings: Settings, day: str) -> SourceLines:
+    """A pass over the day's documents: in how many of each source's text dumps each
+    line occurs (keys only, ``repeats.SourceLines``), the evidence that a line is the
+    site's chrome rather than its article's text."""
+    from newsflow.clean.repeats import SourceLines, source_key
+
+    lines = SourceLines()
+    cols = ["kind", "content", "url", "source", "source_uri"]
+    for batch in shard_slice(settings, day, "ingested", 0, 1, columns=cols):
+        # HTML pages are not counted: filter them out before their text becomes Python's
+        batch = batch.filter(pc.not_equal(batch.column("kind"), "html"))
+        for kind, content, url, source, uri in zip(
+            *(batch.column(c).to_pylist() for c in cols), strict=True
+        ):
+            key = source_key(kind, url, source, uri)
+            if key is not None:
+                lines.add(key, content)
+    return lines
+
+
 def clean(settings: Settings, day: str, shard: int, shards: int) -> StageResult:
-    """Clean shard ``shard`` of ``shards``: each document becomes an article or a reject."""
+    """Clean shard ``shard`` of ``shards``: each document becomes an article or a reject
+    (text dumps with the evidence of their source's other dumps in the shard)."""
     from newsflow.clean.guard import BoundedCleaner
+    from newsflow.clean.repeats import source_key
 
     started = time.perf_counter()
     counts = {"documents": 0, "articles": 0, "rejects": 0}
     taken: set[str] = set()
     the_day = date.fromisoformat(day)
+    recurring = _planned_lines(settings, day)
 
     def rows(rejects: RejectSink, clean_document: BoundedCleaner) -> Iterator[dict]:
         for batch in shard_slice(settings, day, "ingested", shard, shards):
             for rec in batch.to_pylist():
                 counts["documents"] += 1
                 doc = RawDoc(**rec)
+                key = source_key(doc.kind, doc.url, doc.source, doc.source_uri)
+                evidence = recurring.evidence(key, doc.content) if key is not None else None
                 try:
-                    out = clean_document(doc, day=the_day)
+                    out = clean_document(doc, day=the_day, evidence=evidence)
                 except Exception as e:  # one bad document must not end the run
                     log.warning("clean failed for %s: %s", doc.source_uri, e, exc_info=True)
                     message = f"{type(e).__name__}: {e}"
@@ -111,6 +149,16 @@ def clean(settings: Settings, day: str, shard: int, shards: int) -> StageResult:
         sink.flush()
     out = partition_dir(work, "cleaned", day)
     return finish(StageResult("clean", day, str(out), counts, shard=shard), started, settings)
+
+
+def _planned_lines(settings: Settings, day: str) -> SourceLines:
+    """The line counts ``plan_clean`` saved (none when it was told not to count)."""
+    from newsflow.clean.repeats import SourceLines
+
+    path = partition_dir(work_dir(settings), "source_lines", day) / SOURCE_LINES
+    if not settings.clean_source_lines or not path.exists():
+        return SourceLines()
+    return SourceLines.load(path)
 
 
 def cleaned_batches(

@@ -1,0 +1,174 @@
+"""Lines that recur across the documents of one source: cross-document chrome evidence.
+
+A site's menus, consent banners, author bios, mastheads and footers recur on its pages;
+its articles' paragraphs do not. Wording alone cannot tell a bio or a consent sentence
+of a site never trained on from a closing paragraph, but its recurrence can. The clean
+stage's planner counts, per source, in how many of the day's text dumps each line
+occurs (crc32 keys in one numpy array: 8 bytes per line of a dump, no text kept) and
+saves the counts beside the work files, so every shard sees the same counts and any
+shard count gives the same articles; each document then gets the counts of its own
+lines (``LineEvidence``) and the line model sees them as features. A document cleaned
+alone gets none and is judged as before.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import posixpath
+import unicodedata
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from newsflow.clean.linemodel import line_key, prose_line, template_key
+from newsflow.clean.urls import domain
+
+
+@dataclass(frozen=True)
+class LineEvidence:
+    """In how many other documents of the same source each line of one document occurs."""
+
+    # line_key or template key -> other documents holding it (0s left out)
+    counts: dict[int, int]
+    documents: int  # other documents of the source that were counted
+
+    def repeats(self, lines: list[str]) -> list[int]:
+        return [self.counts.get(line_key(line), 0) for line in lines]
+
+    def templates(self, lines: list[str]) -> list[int]:
+        """The same for the lines' templates (``linemodel.template_key``)."""
+        keys = [template_key(line) for line in lines]
+        return [0 if k is None else self.counts.get(k, 0) for k in keys]
+
+
+def source_key(kind: str, url: str | None, source: str | None, uri: str = "") -> str | None:
+    """Which documents count as one site's for line repetition: text dumps (an HTML
+    page's chrome is left to the extractor) of the same source, or else of the same
+    domain, or else from the same folder of the inbox (``uri``: the document's
+    ``source_uri``, a path under the day's folder: one site's dumps dropped together);
+    None when none of these is known."""
+    if kind == "html":
+        return None
+    if source:
+        return source
+    if url and domain(url):
+        return domain(url)
+    folder = posixpath.dirname(uri) if "://" not in uri else ""
+    return f"folder:{folder}" if folder else None
+
+
+def _lines(text: str) -> list[str]:
+    """``chrome.split_lines(metadata.normalise_text(text))`` without ftfy's mojibake
+    repair, which is most of its cost (1.3 of 1.7 ms a dump): the lines differ only
+    where ftfy changes one, and such a line just goes uncounted."""
+    from newsflow.clean.chrome import split_lines
+
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return split_lines("\n".join(" ".join(x.split()) for x in text.split("\n") if x.strip()))
+
+
+def dump_keys(text: str) -> set[int]:
+    """The keys of a text dump's lines, split as ``chrome.strip_chrome`` splits them,
+    and of their templates."""
+    lines = _lines(text)
+    templates = {template_key(line) for line in lines}
+    return {line_key(line) for line in lines} | {k for k in templates if k is not None}
+
+
+@dataclass
+class SourceLines:
+    """Per source, in how many of the documents added each line occurs.
+
+    ``add`` every document first, then ask for ``evidence``: keys are packed with the
+    source's number into one uint64 array and counted once, by sorting. One read back by
+    ``load`` only answers.
+    """
+
+    _sources: dict[str, int] = field(default_factory=dict)
+    _docs: Counter[int] = field(default_factory=Counter)
+    _packed: array = field(default_factory=lambda: array("Q"))
+    _keys: np.ndarray | None = None
+    _counts: np.ndarray | None = None
+
+    def add(self, source: str, text: str) -> None:
+        sid = self._sources.setdefault(source, len(self._sources))
+        self._docs[sid] += 1
+        self._packed.extend((sid << 32) | k for k in dump_keys(text))
+        self._keys = None
+
+    def _counted(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._keys is None or self._counts is None:
+            self._keys, self._counts = np.unique(
+                np.frombuffer(self._packed, dtype=np.uint64), return_counts=True
+            )
+        return self._keys, self._counts
+
+    def save(self, path: Path) -> None:
+        """Write the counts (``load`` reads them back) to ``path``, a local or object
+        store path."""
+        keys, counts = self._counted()
+        names = sorted(self._sources, key=self._sources.__getitem__)
+        buf = io.BytesIO()
+        np.savez(
+            buf,
+            keys=keys,
+            counts=counts.astype(np.uint32),
+            docs=np.array([self._docs[self._sources[n]] for n in names], dtype=np.uint32),
+            sources=np.frombuffer(json.dumps(names).encode(), dtype=np.uint8),
+        )
+        with path.open("wb") as f:
+            f.write(buf.getvalue())
+
+    @classmethod
+    def load(cls, path: Path) -> SourceLines:
+        with path.open("rb") as f:
+            data = np.load(io.BytesIO(f.read()))
+        names = json.loads(data["sources"].tobytes().decode())
+        out = cls(_sources={n: i for i, n in enumerate(names)})
+        out._docs.update({i: int(n) for i, n in enumerate(data["docs"])})
+        out._keys, out._counts = data["keys"], data["counts"].astype(np.int64)
+        return out
+
+    def evidence(self, source: str, text: str) -> LineEvidence | None:
+        """The counts for ``text`` (one of the documents added), without itself; None
+        when its source had no other document."""
+        sid = self._sources.get(source)
+        if sid is None or self._docs[sid] < 2:
+            return None
+        counted, counts_of = self._counted()
+        keys = sorted(dump_keys(text))
+        packed = np.array([(sid << 32) | k for k in keys], dtype=np.uint64)
+        at = np.searchsorted(counted, packed).clip(0, max(0, len(counted) - 1))
+        found = counted[at] == packed if len(counted) else np.zeros(len(keys), dtype=bool)
+        counts = np.where(found, counts_of[at] if len(counted) else 1, 1) - 1  # not itself
+        return LineEvidence(
+            {k: int(c) for k, c in zip(keys, counts, strict=True) if c > 0},
+            self._docs[sid] - 1,
+        )
+
+
+# A line on at least this many of the source's other pages (a paragraph of prose: the
+# second figure, a follow-up story may reuse a background paragraph once or twice),
+# and on half of them, is the site's boilerplate whatever its wording ...
+RECUR_MIN = 2
+RECUR_MIN_PROSE = 3
+# ... unless more than this share of the page's prose paragraphs recur too: the page is
+# an updated version of another (a live blog's hourly versions), its text recurs as well.
+NEAR_COPY = 1 / 2
+
+
+def boilerplate(lines: list[str], repeats: list[int], others: int) -> list[bool]:
+    """Which lines recur on so many of the source's other pages that they are its
+    boilerplate (menus, banners, bios, footers): the line model leaves them out."""
+    prose = [prose_line(line) for line in lines]
+    recur = [r > 0 for r, p in zip(repeats, prose, strict=True) if p]
+    if recur and sum(recur) > NEAR_COPY * len(recur):
+        return [False] * len(lines)
+    return [
+        r >= (RECUR_MIN_PROSE if p else RECUR_MIN) and 2 * r >= others
+        for r, p in zip(repeats, prose, strict=True)
+    ]

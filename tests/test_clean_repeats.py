@@ -1,0 +1,133 @@
+"""Cross-document chrome evidence: lines that recur on a source's other text dumps."""
+
+from pathlib import Path
+
+import pandas as pd
+from newsflow.clean.chrome import strip_chrome
+from newsflow.clean.repeats import SourceLines, boilerplate, source_key
+from newsflow.config import load_settings
+from newsflow.stages.clean import SOURCE_LINES, clean, plan_clean, source_lines
+from newsflow.stages.common import work_dir
+from newsflow.stages.ingest import ingest
+
+# Chrome of a made-up site in wordings no generated style uses.
+MASTHEAD = "THE NORTHERN LANTERN"
+FOOTER = "Northern Lantern Publishing 2024"
+BIO = (
+    "Ingrid Solberg has reported on fisheries, harbours and coastal towns for the "
+    "Northern Lantern since the paper's relaunch."
+)
+BODIES = [
+    [
+        "The ferry between the two islands will run twice a day from next month, the "
+        "operator said on Monday after a long dispute with the county.",
+        "Residents had complained for years that the single evening crossing left "
+        "commuters stranded when the weather turned.",
+        "The county will pay for the extra crossings until the end of next year.",
+    ],
+    [
+        "A storm flooded the harbour car park overnight and closed the coastal road "
+        "north of the town for most of Tuesday morning.",
+        "Crews cleared fallen trees from the road by noon, and no one was hurt, the "
+        "police said in a statement.",
+        "Forecasters expect calmer weather for the rest of the week.",
+    ],
+    [
+        "The town's only cinema will reopen in spring after a volunteer group raised "
+        "enough money to replace its roof and seats.",
+        "The group plans to show local films on Sundays and rent the hall to schools "
+        "during the week.",
+        "Tickets for the opening night go on sale in March.",
+    ],
+    [
+        "Fishermen landed the largest cod catch in a decade this season, the harbour "
+        "office said, crediting two years of tighter quotas.",
+        "Prices at the morning auction fell by a fifth as a result, to the delight of "
+        "the town's restaurants.",
+        "The quota for next season will be set in December.",
+    ],
+]
+
+
+def _dump(body: list[str]) -> str:
+    return "\n\n".join([MASTHEAD, *body, BIO, FOOTER])
+
+
+def _site() -> SourceLines:
+    lines = SourceLines()
+    for body in BODIES:
+        lines.add("lantern", _dump(body))
+    return lines
+
+
+def test_counts_are_per_source_and_leave_the_document_itself_out() -> None:
+    lines = _site()
+    lines.add("other-site", _dump(BODIES[0]))
+    ev = lines.evidence("lantern", _dump(BODIES[0]))
+    assert ev is not None and ev.documents == 3
+    assert ev.repeats([MASTHEAD, BODIES[0][0], FOOTER.replace("2024", "2025")]) == [3, 0, 3]
+    assert lines.evidence("other-site", _dump(BODIES[0])) is None  # its only document
+    assert lines.evidence("unknown", _dump(BODIES[0])) is None
+
+
+def test_counts_survive_saving_and_loading(tmp_path: Path) -> None:
+    lines = _site()
+    lines.save(tmp_path / "lines.npz")
+    loaded = SourceLines.load(tmp_path / "lines.npz")
+    for body in BODIES:
+        assert loaded.evidence("lantern", _dump(body)) == lines.evidence("lantern", _dump(body))
+
+
+def test_a_site_recurring_chrome_goes_and_its_articles_stay() -> None:
+    lines = _site()
+    for body in BODIES:
+        text = _dump(body)
+        alone = strip_chrome(text).paragraphs
+        with_site = strip_chrome(text, evidence=lines.evidence("lantern", text)).paragraphs
+        assert with_site == body
+        assert set(body) <= set(alone)  # a page alone keeps its article too
+        assert len(alone) > len(with_site)  # ... and some of the chrome the site shows
+
+
+def test_an_updated_version_of_a_page_keeps_its_text() -> None:
+    """A page whose paragraphs recur too is a copy of another: no line of it is
+    boilerplate by recurrence."""
+    text = ["A short menu line", *BODIES[0]]
+    assert boilerplate(text, [3, 3, 3, 3], 3) == [False] * 4
+    assert boilerplate(text, [3, 0, 0, 0], 3) == [True, False, False, False]
+
+
+def test_a_dump_source_is_its_source_domain_or_inbox_folder() -> None:
+    assert source_key("html", "https://a.example/x", None) is None  # the extractor's job
+    assert source_key("text", "https://news.example.org/a/b", None) == "news.example.org"
+    assert source_key("text", None, "Lantern Wire", "lantern/a.txt") == "Lantern Wire"
+    assert source_key("text", None, None, "lantern/a.txt") == "folder:lantern"
+    assert source_key("text", None, None, "a.txt") is None  # loose files: no site known
+
+
+def test_the_clean_stage_counts_the_day_once_for_all_shards(tmp_path: Path) -> None:
+    """plan_clean saves the day's counts; every shard cleans with them, so the site's
+    chrome goes whichever shard a dump lands in."""
+    day = "2024-05-14"
+    inbox = tmp_path / "inbox" / day / "lantern"  # one site's dumps, dropped together
+    inbox.mkdir(parents=True)
+    for i, body in enumerate(BODIES):
+        (inbox / f"page-{i}.txt").write_text(_dump(body))
+    s = load_settings(
+        inbox=str(tmp_path / "inbox"),
+        lake=str(tmp_path / "lake"),
+        clean_shards=2,
+        shard_min_docs=1,
+        clean_timeout_seconds=0,
+    )
+    ingest(s, day)
+    shards = plan_clean(s, day)
+    assert len(shards) == 2
+    saved = SourceLines.load(work_dir(s) / "source_lines" / f"dt={day}" / SOURCE_LINES)
+    text = _dump(BODIES[0])
+    site = "folder:lantern"
+    assert saved.evidence(site, text) == source_lines(s, day).evidence(site, text) is not None
+    for shard in shards:
+        clean(s, day, shard, len(shards))
+    rows = pd.read_parquet(work_dir(s) / "cleaned" / f"dt={day}")
+    assert sorted(rows.text) == sorted("\n".join(body) for body in BODIES)
