@@ -24,11 +24,15 @@ checked on the held-out split (see ``benchmarks/results/extraction.md``).
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 
 import lxml.html
 from readability import Document
+from readability.cleaners import html_cleaner
+from readability.htmls import build_doc
+from readability.readability import REGEXES
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,30 @@ def needs_second_opinion(text: str, html: str) -> bool:
     return len(text) < SECOND_OPINION_SHARE * len(html)
 
 
+# readability's own cleaner without its JavaScript step: that step removes ``on*``
+# attributes and rewrites every link to blank ``javascript:`` URLs, which was about a
+# third of readability's time, for attributes the text never shows (the same text came
+# out on all 1,171 benchmark pages)
+_CLEANER = copy.copy(html_cleaner)
+_CLEANER.javascript = False
+
+
+class _TextDocument(Document):
+    """readability's ``Document`` for a page whose text, not its markup, is wanted."""
+
+    def _parse(self, input: str):  # noqa: A002 (readability's signature)
+        """``Document._parse`` without a URL and with ``_CLEANER``."""
+        doc, self.encoding = build_doc(input)
+        for elem in doc.xpath("//*[@hidden]"):
+            elem.drop_tree()
+        for elem in doc.xpath("//*[@style]"):
+            if REGEXES["displayNoneRe"].search(elem.get("style")):
+                elem.drop_tree()
+        doc = _CLEANER.clean_html(doc)
+        doc.resolve_base_href(handle_failures=self.handle_failures)
+        return doc
+
+
 def readability_text(html: str) -> str:
     """readability-lxml's main text, one line per block ("" when it finds none).
 
@@ -65,7 +93,7 @@ def readability_text(html: str) -> str:
     half its time, for links the text does not keep.
     """
     try:
-        summary = Document(html).summary(html_partial=True)
+        summary = _TextDocument(html).summary(html_partial=True)
         if not summary.strip():
             return ""
         tree = lxml.html.fromstring(summary)
