@@ -87,6 +87,15 @@ _CONTACT = re.compile(
     r"|mobil|mobile|handy)\s*[:：]\s*[+\d][\d\s()./–-]{5,}$",
     re.IGNORECASE,
 )
+# a link to the next or previous article or page of a series ("Nächster Artikel",
+# "Vorschau auf den nächsten Artikel", "Article suivant", "… weiter zu „Teil 2“")
+_NEXT = r"next|previous|prev|older|newer|nächste[nrs]?|vorherige[nrs]?|suivante?|précédente?|siguiente|anterior|successivo|precedente|volgende|vorige|następny|poprzedni"
+_ITEM = r"article|post|story|page|chapter|part|artikel|beitrag|seite|kapitel|teil|chapitre|partie|artículo|página|capítulo|parte|articolo|pagina|capitolo|artykuł|strona"
+_PAGER = re.compile(
+    rf"(?:^|\s)(?:{_NEXT})\s+(?:{_ITEM})\b|\b(?:{_ITEM})\s+(?:{_NEXT})$"
+    r"|^(?:\.\.\.|…)?\s*(?:weiter zu|continue to|lire la suite|seguir leyendo)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[^\W\d_]+")
 _MAX_WORDS = 5
 
@@ -105,6 +114,8 @@ def is_interface_line(line: str) -> bool:
 def _is_label(text: str) -> bool:
     key = text.casefold().strip(" .:：…»«>-–")
     if key in _CONTENTS or _COMMENT_COUNT.match(key) or _CONTACT.match(text):
+        return True
+    if len(key.split()) <= _MAX_WORDS + 1 and _PAGER.search(key):
         return True
     # the line is words only (a number, a date or a name make it content)
     if re.search(r"\d", key):
