@@ -93,6 +93,23 @@ def test_lines_only_trafilatura_kept_around_the_same_article_are_cut() -> None:
     assert trimmed == "\n".join([*body[:2], "Photo: harbour at dawn", *body[2:]])  # middle kept
 
 
+def test_a_long_leading_sentence_readability_left_out_is_kept_as_the_lead() -> None:
+    body = [_para(i) for i in range(4)] + [
+        "Ferries to the islands were cancelled and lorries queued on the motorway.",
+        "A spokesman for the operators said an offer would be made by Friday.",
+        "Fishermen unloading their catch at the old quay were allowed through the gates.",
+        "The regional government urged both sides to return to mediation next week.",
+    ]
+    lead = (
+        "The city's port stayed shut for a third day as dock workers and operators failed "
+        "to agree on pay, leaving hundreds of lorries queuing on the motorway and ferries "
+        "to the islands cancelled until at least Friday."
+    )
+    traf = "\n".join(["Order Reprints", lead, *body, "Print Article"])
+    trimmed = trim_to_support(traf, "\n".join(body))
+    assert trimmed == "\n".join([lead, *body])  # a short label before it still goes
+
+
 def test_no_cut_when_readability_is_not_the_same_article_inside_trafilaturas() -> None:
     body = [
         "The harbour authority kept the port closed for another day on Tuesday.",
@@ -108,3 +125,21 @@ def test_no_cut_when_readability_is_not_the_same_article_inside_trafilaturas() -
     assert trim_to_support(traf, "\n".join([*body, other])) == traf
     assert trim_to_support(traf, "") == traf and trim_to_support("", body[0]) == ""
     assert trim_to_support("\n".join(body), "\n".join(body)) == "\n".join(body)
+
+
+def test_readability_text_is_the_librarys_text_without_the_javascript_step() -> None:
+    """The cheaper cleaner leaves link targets and ``on*`` attributes alone; the text
+    must be what readability-lxml itself gives."""
+    import lxml.html
+    from readability import Document
+
+    links = "".join(
+        f"<a href='javascript:void({i})' onclick='go({i})'>link {i}</a> " for i in range(5)
+    )
+    head = "<h1>Port strike</h1>"
+    html = _split_body_page().replace(head, f"{head}<p>{links}</p>")
+    theirs = lxml.html.fromstring(Document(html).summary(html_partial=True)).text_content()
+    ours = readability_text(html)
+    assert ours
+    # the library's text_content() runs blocks together; ours puts a line between them
+    assert "".join(ours.split()) == "".join(theirs.split())

@@ -16,6 +16,7 @@ from newsflow.clean.ensemble import (
     readability_text,
     trim_to_support,
 )
+from newsflow.clean.interface import drop_interface_lines
 
 
 @dataclass
@@ -35,8 +36,18 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
     ``repair_head``); when trafilatura's text is a small share of the page,
     readability-lxml's replaces it if it is the same article, more completely, and
     when it is the same article, less completely, trafilatura's lines around it that
-    readability's lacks are cut.
+    readability's lacks are cut. Lines of the page's interface (buttons, counters,
+    contact labels: ``interface``) are dropped from whichever text is kept.
     """
+    found = _choose(html, url)
+    if found is None:
+        return None
+    text = drop_interface_lines(found.text)
+    return replace(found, text=text) if text.strip() else None
+
+
+def _choose(html: str, url: str | None) -> Extracted | None:
+    """trafilatura's text, or readability-lxml's, or trafilatura's trimmed to it."""
     found = _extract(html, url)
     if found is None:
         repaired = repair_head(html)
