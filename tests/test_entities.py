@@ -918,3 +918,29 @@ def test_a_persons_proof_does_not_take_an_organisations_name() -> None:
         (rents, _spans(rents, ("Austin", "ORG"))),
     )
     assert said == {("Austin", "ORG")} and fell == {("Austin", "GPE")}
+
+
+def test_the_tag_stages_rows_agree_labels_across_the_days_articles() -> None:
+    """Through the stage's own path (model, normalise, agreement): the pinned model
+    tags "Bandar Abbas" and "Woodburn" as a person or an organisation in the articles
+    that give no evidence; the apposition and the "bank in Woodburn" of the others
+    prove places, and the stage's rows follow them."""
+    from collections import Counter
+
+    from newsflow.config import load_settings
+    from newsflow.entities.mentions import mention_rows
+
+    articles = [
+        ("a1", "The quake struck Qeshm island and Bandar Abbas, the port city of Iran.", "en"),
+        ("a2", "The quake also shook the major port city of Bandar Abbas and was felt.", "en"),
+        ("a3", "The tremor was felt 35 miles southwest of the port of Bandar Abbas.", "en"),
+        ("b1", "An explosion at a bank in Woodburn killed a police officer.", "en"),
+        ("b2", "A Woodburn police officer and a bomb squad technician were killed.", "en"),
+    ]
+    counts: Counter[str] = Counter()
+    rows = list(mention_rows(load_settings(environ={}), articles, counts))
+    labels = {(r["article_id"], r["text"]): (r["label"], r["country"]) for r in rows}
+    for aid in ("a1", "a2", "a3"):
+        assert labels[(aid, "Bandar Abbas")] == ("GPE", "IR")
+    assert labels[("b2", "Woodburn")] == ("GPE", "US")
+    assert counts["labels_agreed"] >= 3
