@@ -31,7 +31,9 @@ one article a short name almost always refers to the full name used earlier, so:
   Sun" ORG), a platform after "on" ("said on Twitter." ORG), a place in an address
   ("Livorno, Tuscany") or after "in" ("in Woodburn"), a person's birth, death or "who"
   ("Cotton was born"). A bare majority of the model's labels is no evidence ("Bettie
-  Page" tagged ORG twice is still a person).
+  Page" tagged ORG twice is still a person);
+* the label such evidence proves is kept in ``Mention.proof``: the day's other articles
+  adopt it for the key (``newsflow.entities.agreement``).
 """
 
 from __future__ import annotations
