@@ -12,7 +12,7 @@ Scoring is exact (CoNLL style): a prediction is right when its boundaries and it
 label both match a gold name, with PERSON for PER, ORG for ORG, and GPE, LOC or FAC for
 LOC. Predicted labels UNER has no type for (NORP, PRODUCT, EVENT, ...) are left out
 for both systems. Raw spaCy and the tag stage run side by side, as in
-``benchmarks/entities.py``; nothing was tuned on this set, and the halves (odd / even
+``benchmarks/entities.py`` (the documents read as one day, labels agreed across them); nothing was tuned on this set, and the halves (odd / even
 documents) show how much the figure moves with the sample.
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "include"))
 
-from newsflow.entities.normalise import normalise  # noqa: E402
+from newsflow.entities.agreement import normalise_day  # noqa: E402
 from newsflow.entities.tagger import tag  # noqa: E402
 
 DEFAULT = REPO.parent / "shared" / "eval" / "uner_en_pud" / "en_pud-ud-test.iob2"
@@ -144,10 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = load(args.path)
     texts = [d.text for d in docs]
     raw = list(tag(texts, model=args.model))
-    stage = [
-        [(m.start, m.end, m.label) for m in normalise(t, s)]
-        for t, s in zip(texts, raw, strict=True)
-    ]
+    stage = [[(m.start, m.end, m.label) for m in ms] for ms in normalise_day(texts, raw)]
     names = sum(len(d.names) for d in docs)
     print(f"UNER English PUD news: {len(docs)} documents, {names} names ({args.path.name}).\n")
     print("| row | gold | raw F1 | stage F1 |\n|---|---|---|---|")

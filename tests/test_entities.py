@@ -858,3 +858,89 @@ def test_an_occupation_before_a_full_name_makes_it_a_person() -> None:
         ("Volkswagen Group", "ORG"),
         ("Investment Council", "ORG"),
     ]
+
+
+def _day(*articles: tuple[str, list[tuple[int, int, str]]]):
+    from newsflow.entities.agreement import normalise_day
+
+    texts = [t for t, _ in articles]
+    day = normalise_day(texts, [s for _, s in articles])
+    for text, mentions in zip(texts, day, strict=True):
+        assert all(text[m.start : m.end] == m.text for m in mentions)
+    return [{(m.text, m.label) for m in ms} for ms in day]
+
+
+def test_a_label_proven_in_one_article_holds_in_the_days_others() -> None:
+    """ "Cheeks, who was fired" proves a person: the day's other article, where the model
+    called "Cheeks" an organisation with nothing to say otherwise, follows it; so does
+    a platform proven by "said on Twitter." in another article."""
+    proof = "Cheeks, who was fired in March, coached the team. Smith said on Twitter."
+    other = "All the heat was on Cheeks after the loss. Twitter had the video."
+    _, agreed = _day(
+        (proof, _spans(proof, ("Cheeks", "PERSON"), ("Smith", "PERSON"), ("Twitter", "PERSON"))),
+        (other, _spans(other, ("Cheeks", "ORG"), ("Twitter", "PERSON"))),
+    )
+    assert agreed == {("Cheeks", "PERSON"), ("Twitter", "ORG")}
+
+
+def test_no_day_level_relabel_without_evidence() -> None:
+    """Three articles whose model says PERSON without any evidence do not outvote the
+    fourth's ORG: a majority of guesses is no proof."""
+    guess = "Page appeared in the magazine."
+    other = "The museum bought prints from Page last year."
+    labels = _day(
+        *[(guess, _spans(guess, ("Page", "PERSON")))] * 3,
+        (other, _spans(other, ("Page", "ORG"))),
+    )
+    assert labels[-1] == {("Page", "ORG")}
+
+
+def test_a_persons_proof_does_not_take_an_organisations_name() -> None:
+    """ "Ford, who ..." proves a person in one article; in another, "Ford" opens the
+    organisation "Ford Motor Co." and stays the company. Proofs that disagree across
+    the day ("Judge Austin" a person, "Austin, Texas" a place) prove nothing, a place's
+    proof does not take a name that speaks ("Austin said"), and an article's own proof
+    is kept."""
+    person = "Ford, who was born in Omaha, spoke. Judge Austin left."
+    company = "Ford said sales rose at Ford Motor Co. Austin rents rose."
+    place = "He lives in Austin, Texas, near the airport."
+    _, firm, town = _day(
+        (person, _spans(person, ("Ford", "PERSON"), ("Omaha", "GPE"), ("Austin", "PERSON"))),
+        (company, _spans(company, ("Ford", "ORG"), ("Ford Motor Co.", "ORG"), ("Austin", "ORG"))),
+        (place, _spans(place, ("Austin", "PERSON"), ("Texas", "GPE"))),
+    )
+    assert ("Ford", "ORG") in firm and ("Austin", "ORG") in firm
+    assert ("Austin", "GPE") in town
+    speaks, rents = "Austin said no.", "Austin rents rose."
+    _, said, fell = _day(
+        (place, _spans(place, ("Austin", "PERSON"), ("Texas", "GPE"))),
+        (speaks, _spans(speaks, ("Austin", "ORG"))),
+        (rents, _spans(rents, ("Austin", "ORG"))),
+    )
+    assert said == {("Austin", "ORG")} and fell == {("Austin", "GPE")}
+
+
+def test_the_tag_stages_rows_agree_labels_across_the_days_articles() -> None:
+    """Through the stage's own path (model, normalise, agreement): the pinned model
+    tags "Bandar Abbas" and "Woodburn" as a person or an organisation in the articles
+    that give no evidence; the apposition and the "bank in Woodburn" of the others
+    prove places, and the stage's rows follow them."""
+    from collections import Counter
+
+    from newsflow.config import load_settings
+    from newsflow.entities.mentions import mention_rows
+
+    articles = [
+        ("a1", "The quake struck Qeshm island and Bandar Abbas, the port city of Iran.", "en"),
+        ("a2", "The quake also shook the major port city of Bandar Abbas and was felt.", "en"),
+        ("a3", "The tremor was felt 35 miles southwest of the port of Bandar Abbas.", "en"),
+        ("b1", "An explosion at a bank in Woodburn killed a police officer.", "en"),
+        ("b2", "A Woodburn police officer and a bomb squad technician were killed.", "en"),
+    ]
+    counts: Counter[str] = Counter()
+    rows = list(mention_rows(load_settings(environ={}), articles, counts))
+    labels = {(r["article_id"], r["text"]): (r["label"], r["country"]) for r in rows}
+    for aid in ("a1", "a2", "a3"):
+        assert labels[(aid, "Bandar Abbas")] == ("GPE", "IR")
+    assert labels[("b2", "Woodburn")] == ("GPE", "US")
+    assert counts["labels_agreed"] >= 3

@@ -1,5 +1,5 @@
 """Entity rows of texts: NER with the model of each text's language, then the entity
-keys, as rows of ``schema.ENTITIES``."""
+keys and the day's label agreement, as rows of ``schema.ENTITIES``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from newsflow.config import Settings
+from newsflow.entities.agreement import DayLabels, agree_batch
 from newsflow.entities.normalise import Mention, normalise
 from newsflow.entities.tagger import tag
 
@@ -26,8 +27,13 @@ def mention_rows(
     (``Settings.ner_model_for``); one in a language with no model gets no entities and
     counts in ``untagged_<language>``: the English model's guesses on a German text are
     not entities an analyst can count. ``counts`` also gains ``articles_tagged``,
-    ``mentions`` and ``normalise_errors``. The tag stage and the repair of a later day's
-    promoted copies share this, so both tag alike."""
+    ``mentions``, ``normalise_errors`` and ``labels_agreed``. The tag stage and the
+    repair of a later day's promoted copies share this, so both tag alike.
+
+    A key's label proven in one article holds in the others (``agreement``): each
+    read-ahead chunk learns its own proofs before its rows go out, and the proofs of
+    earlier chunks carry over, so memory stays one chunk plus the proven keys."""
+    day = DayLabels()
     stream = iter(articles)
     while chunk := list(itertools.islice(stream, CHUNK)):
         by_model: dict[str, list[int]] = {}
@@ -47,19 +53,28 @@ def mention_rows(
                 max_chars=settings.ner_max_chars,
             )
             spans.update(zip(rows, found, strict=True))
-        for i in sorted(spans):
-            aid, text, _ = chunk[i]
+        done = sorted(spans)
+        found_mentions = [_mentions(chunk[i][0], chunk[i][1], spans[i], counts) for i in done]
+        agreed = day.relabelled
+        agree_batch(day, [chunk[i][1] for i in done], found_mentions)
+        counts["labels_agreed"] = counts.get("labels_agreed", 0) + day.relabelled - agreed
+        for i, mentions in zip(done, found_mentions, strict=True):
             counts["articles_tagged"] += 1
-            yield from _rows(aid, text, spans[i], counts)
+            yield from _rows(chunk[i][0], mentions, counts)
 
 
-def _rows(aid: str, text: str, spans: list[tuple[int, int, str]], counts: dict[str, int]):
+def _mentions(
+    aid: str, text: str, spans: list[tuple[int, int, str]], counts: dict[str, int]
+) -> list[Mention]:
     try:
-        mentions = normalise(text, spans)
+        return normalise(text, spans)
     except Exception as e:  # one odd text must not end the run: keep the raw spans
         log.warning("normalise failed for %s: %s", aid, e, exc_info=True)
         counts["normalise_errors"] += 1
-        mentions = [Mention(s, e_, text[s:e_], lb, text[s:e_]) for s, e_, lb in spans]
+        return [Mention(s, e_, text[s:e_], lb, text[s:e_]) for s, e_, lb in spans]
+
+
+def _rows(aid: str, mentions: list[Mention], counts: dict[str, int]) -> Iterator[dict]:
     for m in mentions:
         counts["mentions"] += 1
         yield {

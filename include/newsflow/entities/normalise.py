@@ -31,7 +31,9 @@ one article a short name almost always refers to the full name used earlier, so:
   Sun" ORG), a platform after "on" ("said on Twitter." ORG), a place in an address
   ("Livorno, Tuscany") or after "in" ("in Woodburn"), a person's birth, death or "who"
   ("Cotton was born"). A bare majority of the model's labels is no evidence ("Bettie
-  Page" tagged ORG twice is still a person).
+  Page" tagged ORG twice is still a person);
+* the label such evidence proves is kept in ``Mention.proof``: the day's other articles
+  adopt it for the key (``newsflow.entities.agreement``).
 """
 
 from __future__ import annotations
@@ -143,6 +145,10 @@ class Mention:
     label: str
     entity_key: str = ""
     country: str | None = None
+    # the label the article's own context proves (a title, "who", "was born", an
+    # apposition, "said on Twitter", an address): what the day's other articles may
+    # adopt for the key (``newsflow.entities.agreement``); "" when only the model says so
+    proof: str = ""
 
 
 # last words that make a name an organisation's or a building's, never a person's
@@ -505,6 +511,9 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
             and _full_name(m.text)
         ):
             m.label = "PERSON"  # "the writer Günter de Bruyn" tagged ORG
+            m.proof = "PERSON"
+        if m.label == "PERSON" and _TITLE_BEFORE.search(text[max(0, s - 20) : s]):
+            m.proof = "PERSON"  # "President Lincoln", "Ms Pugh"
         mentions.append(m)
 
     votes = _votes(mentions)
@@ -539,6 +548,9 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     _appositions(text, mentions)
     _join_acronyms(mentions, long_forms)
     _org_short_forms(mentions)
+    for m in mentions:  # a later rule overruled the evidence: it proves nothing
+        if m.proof != m.label:
+            m.proof = ""
     mentions.extend(_missed_surnames(text, mentions, full_names))
     mentions.sort(key=lambda m: (m.start, m.end))
     return mentions
@@ -659,7 +671,7 @@ def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str])
     article. Organisations speak too ("SaskTel said"), and so do places by metonymy
     ("Beijing says"), hence the gazetteer check and "who" alone for organisations; a
     birth or a death outweighs the model's ORG majority, "who" does not."""
-    speakers, lives, voiced = set(), set(), set()
+    speakers, lives, voiced, proven = set(), set(), set(), set()
     for m in mentions:
         if " " in m.text or not m.text[:1].isupper() or m.text.isupper() or m.country:
             continue
@@ -674,6 +686,10 @@ def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str])
                 continue
             if _WHO_AFTER.match(after) or _LIFE_AFTER.match(after):
                 lives.add(m.text)
+                # the day's other articles adopt only the model's own PERSON, and not
+                # "the Saints, who": a team or a body takes "who" too
+                if not _THE_BEFORE.search(before):
+                    proven.add(m.text)
             elif _SPEAKS_AFTER.match(after) or _SPEAKS_BEFORE.search(before):
                 voiced.add(m.text)
         elif m.label == "ORG":
@@ -681,6 +697,7 @@ def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str])
                 speakers.add(m.text)
             elif _LIFE_AFTER.match(after) and not known_place(m.text):
                 lives.add(m.text)
+                proven.add(m.text)  # "Cotton was born": organisations are founded
         elif (
             m.label in _UNLINKED_LOOKALIKES
             and (_SPEAKS_AFTER.match(after) or _SPEAKS_BEFORE.search(before))
@@ -689,6 +706,7 @@ def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str])
             speakers.add(m.text)
     votes = _votes(mentions)
     lives -= {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
+    proven &= lives
     for m in mentions:
         if (
             m.text in speakers | lives
@@ -701,6 +719,8 @@ def _names_that_speak(text: str, mentions: list[Mention], full_names: list[str])
             )
         ) or (m.text in voiced and m.label in _UNLINKED_LOOKALIKES and not m.country):
             m.label, m.entity_key = "PERSON", _person_for(m.text, full_names) or m.text
+        if m.label == "PERSON" and m.text in proven:
+            m.proof = "PERSON"  # "Gomery, who led", "Cotton was born"
 
 
 # a person speaking right after the name: "Lincoln said"
@@ -709,9 +729,24 @@ _SPEAKS_AFTER = re.compile(
 )
 # ... or right before it: "said Guilbeault", "says Tarlo"
 _SPEAKS_BEFORE = re.compile(r"\b(?:said|says)\s+$")
+
+
+def person_context(text: str, m: Mention) -> bool:
+    """Whether the words around a mention speak of a person: a title before it, a
+    speech verb before or after it, or "who" after it ("Austin said", "Judge Austin")."""
+    before, after = text[max(0, m.start - 20) : m.start], text[m.end : m.end + 16]
+    return bool(
+        _TITLE_BEFORE.search(before)
+        or _SPEAKS_BEFORE.search(before)
+        or _SPEAKS_AFTER.match(after)
+        or _WHO_AFTER.match(after)
+    )
+
+
 # what only people do: "Cotton was born in 1832", "Tarlo died" (organisations are
 # founded and dissolved)
 _LIFE_AFTER = re.compile(r"^\s+(?:was born|died)\b")
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 # a relative clause only people take: "Gomery, who led the inquiry" (organisations: which)
 _WHO_AFTER = re.compile(r"^,?\s+who\b")
 # a preposition of place right before the name: "residents of Jackson" is not enough
@@ -763,6 +798,7 @@ def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
         code = large_place(name, size)
         if code:
             m.label, m.entity_key, m.country = "GPE", name, code
+            m.proof = "GPE" if placed else ""
 
 
 def _places_beside_places(text: str, mentions: list[Mention]) -> None:
@@ -799,6 +835,7 @@ def _places_beside_places(text: str, mentions: list[Mention]) -> None:
             and m.entity_key == m.text
         ):
             m.label, m.entity_key, m.country = "GPE", _place_name(m.text), found[m.text]
+            m.proof = "GPE"
 
 
 # an occupation written in lower case right before a name ("the writer Günter de Bruyn",
@@ -854,6 +891,7 @@ def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
     for m in mentions:
         if m.label == "ORG" and m.text in found:
             m.label, m.entity_key, m.country = "GPE", m.text, found[m.text]
+            m.proof = "GPE"
 
 
 def _vessel_short_forms(mentions: list[Mention]) -> None:
@@ -924,6 +962,7 @@ def _appositions(text: str, mentions: list[Mention]) -> None:
                 if label == "GPE":  # "Bandar Abbas, the port city": its country if known
                     m.entity_key = _place_name(m.text)
                     m.country = city_code(m.entity_key)
+            m.proof = label
 
 
 # a service, a platform or a medium right before: "posted on Twitter", "via Spotify"
@@ -971,7 +1010,7 @@ def _platforms_tagged_as_people(text: str, mentions: list[Mention]) -> None:
             on.add(m.text)
     for m in lone:
         if m.text in on and m.text not in person and not known_place(m.text):
-            m.label = "ORG"
+            m.label, m.proof = "ORG", "ORG"
 
 
 # labels the small model gives a company's short name ("Helix" NORP, PERSON)
