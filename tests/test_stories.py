@@ -280,3 +280,9 @@ def test_a_key_most_articles_name_weighs_nothing() -> None:
     cut = _features(arts, 0.5, max_key_df=0.2)["people"]
     assert (kept @ kept.T)[0, 1] > 0.0  # the shared spokesperson alone
     assert (cut @ cut.T)[0, 1] == 0.0
+
+
+def test_a_dropped_text_keeps_its_year() -> None:
+    """The stories stage drops a text once hashed; the year it mentions still counts."""
+    a = StoryInput("a", None, SUMMIT_KEYS, SUMMIT + " It was their first meeting since 2013.")
+    assert year_of(replace(a, text="", mentioned_year=2013)) == year_of(a) == 2013

@@ -214,7 +214,7 @@ class Settings(BaseModel):
         0.25, ge=0, description="Added when two articles give one of the same numbers"
     )
     story_number_conflict: float = Field(
-        2.0,
+        1.0,
         ge=0,
         description="Subtracted when two articles both give numbers (ages, house numbers, "
         "tolls; not years) and share none: two incidents of one kind",

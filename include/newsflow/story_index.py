@@ -83,6 +83,7 @@ from newsflow.stories import (
     StoryParams,
     by_rows,
     cluster_stories,
+    latest_year,
     number_evidence,
     numbers_in,
     pair_dots,
@@ -911,7 +912,9 @@ def assign_day(
         params,
     )
     del spans, bodies
-    release()  # the raw hashed rows
+    # the texts are hashed: clustering needs of them only the year they mention
+    reps = [replace(a, text="", mentioned_year=latest_year(a.text)) for a in reps]
+    release()  # the raw hashed rows and the texts
     within = cluster_stories(
         reps,
         params,
