@@ -12,8 +12,8 @@ articles on 241 incidents, is not in any snapshot this environment can read), so
 stream is generated: ``--incidents`` shootings over ``--days`` days in one invented
 city, each told by one to three of four outlets (each with its own phrasing), with
 one to four follow-ups over the next days. Sentences come from pools of variants per
-fact; names, ages, streets and times are drawn at random. Nothing in the pipeline was
-tuned on it: both halves (odd and even incidents) are held-out figures.
+fact; names, ages, streets and times are drawn at random. The story model's cuts and
+number terms were chosen on seed 1 (in process); the default seed 0 was not looked at.
 
 Each day's articles go to ``INBOX/<day>/`` as JSONL and ``newsflow run --day`` runs
 on a fresh lake, day after day (the way production runs); then all articles as one
@@ -415,7 +415,10 @@ Generated stream (`benchmarks/local_news.py`, seed {args.seed}): {len(arts)} art
 {args.incidents} shootings in one city over {days} days (first reports by one to three of
 four outlets, then the victim named, an arrest, charges, a vigil on later days; the same
 spokesperson, chief, mayor, prosecutor, hospitals, neighbourhoods and streets recur
-across incidents). Nothing was tuned on it; odd and even incidents are reported apart.
+across incidents). The story model's text and key cuts and number terms were chosen
+on another seed of this generator (seed 1, the stories stage's code in process) and on
+ECB+'s odd topics; this seed was never looked at while choosing. Odd and even incidents
+are reported apart.
 
 {chr(10).join(lines)}
 
