@@ -115,6 +115,7 @@ def make_day(n: int, seed: int) -> tuple[pa.Table, pa.Table]:
 def build(n: int, days: int, lake: Path) -> None:
     """The day's input files and ``days`` earlier days of index parts in ``lake``."""
     from newsflow.config import Settings
+    from newsflow.stories import StoryParams
     from newsflow.story_index import (
         LinkParams,
         OpenStories,
@@ -129,11 +130,12 @@ def build(n: int, days: int, lake: Path) -> None:
     pq.write_table(ents, lake / "day_entities.parquet")
     old, _ = make_day(n, seed=0)
     lp = LinkParams.from_settings(Settings())
+    sp = StoryParams.from_settings(Settings())
     t0 = time.perf_counter()
     texts = old.column("text").to_pylist()
     empty = OpenStories(lake, DAY, 0).df()  # no earlier days: an empty window
     _, _, df, stored = day_vectors(
-        texts, texts, old.column("title").to_pylist(), [frozenset()] * n, empty, lp
+        texts, texts, old.column("title").to_pylist(), [frozenset()] * n, empty, lp, sp
     )
     ids = old.column("article_id").to_pylist()
     rows = article_rows(DAY, ids, ids, stored)

@@ -155,6 +155,12 @@ def number_evidence(
     return params.number_agree * agree - params.number_conflict * (has_a & has_b & ~agree)
 
 
+def gives_number(numbers: sparse.csr_matrix) -> np.ndarray:
+    """Per row of the weighted number keys: whether the article gives a number that
+    weighs (a number most articles give weighs 0, like a common word)."""
+    return np.diff(numbers.indptr) > 0
+
+
 def year_of(a: StoryInput) -> int | None:
     """The year an article is about: its publication year, else the latest it mentions."""
     if _known(a.published_at):
@@ -262,9 +268,9 @@ class _Scorer:
             [a.published_at.timestamp() if _known(a.published_at) else np.nan for a in articles]
         )
         numbers = self.f.get("numbers")
-        self.numbers = params.number_agree or params.number_conflict
+        self.numbers = bool(params.number_agree or params.number_conflict)
         self.has_number = (
-            np.diff(numbers.indptr) > 0 if numbers is not None else np.zeros(len(articles), bool)
+            gives_number(numbers) if numbers is not None else np.zeros(len(articles), bool)
         )
 
     def _logits(self, sims: dict[str, np.ndarray], ra: np.ndarray, rb: np.ndarray) -> np.ndarray:

@@ -83,6 +83,7 @@ from newsflow.stories import (
     StoryParams,
     by_rows,
     cluster_stories,
+    gives_number,
     latest_year,
     number_evidence,
     numbers_in,
@@ -216,11 +217,17 @@ class Vectors:
         return {"text": self.text, "body": self.body, "title": self.title, "keys": self.keys}
 
 
+def _raw_idf(df: np.ndarray, n: int) -> np.ndarray:
+    """Smoothed IDF of hashed columns with document frequencies ``df`` over ``n``
+    articles (sklearn's ``smooth_idf``)."""
+    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
 class Idf:
     """Smoothed IDF per hashed column, from document frequencies ``df`` over ``n``
     articles (the open stories' and the day's)."""
 
-    def __init__(self, df: dict[str, np.ndarray], n: int, sp: StoryParams | None = None) -> None:
+    def __init__(self, df: dict[str, np.ndarray], n: int, sp: StoryParams) -> None:
         self.w = {k: self.of(k, v, n, sp)[1] for k, v in df.items()}
         self.text_df, self.n = df["text"], n
 
@@ -233,22 +240,20 @@ class Idf:
         share none."""
         if n < 50:
             return None
-        return Idf.of("rare", df, n)[0] * ((df >= 2) & (df <= rare_df * n))
+        return _raw_idf(df, n) * ((df >= 2) & (df <= rare_df * n))
 
     @staticmethod
-    def of(
-        kind: str, df: np.ndarray, n: int, sp: StoryParams | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def of(kind: str, df: np.ndarray, n: int, sp: StoryParams) -> tuple[np.ndarray, np.ndarray]:
         """(IDF, IDF used for similarities) of one kind: the second, as cluster_stories'
         TF-IDF on a corpus of 50 or more, is 0 for words of one article or of more than
         ``sp.text_max_df`` of them, and for entity keys (and numbers) of more than
         ``sp.key_max_df``."""
-        raw = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        raw = _raw_idf(df, n)
         w = raw.copy()
         if n >= 50 and kind != "keys":
-            w[(df < 2) | (df > (sp.text_max_df if sp else 0.5) * n)] = 0.0
+            w[(df < 2) | (df > sp.text_max_df * n)] = 0.0
         elif n >= 50:
-            w[df > (sp.key_max_df if sp else 1.0) * n] = 0.0
+            w[df > sp.key_max_df * n] = 0.0
         return raw, w
 
     def weigh(
@@ -293,7 +298,7 @@ def day_vectors(
     keys: Sequence[frozenset[str]],
     window: tuple[dict[str, np.ndarray], int],
     p: LinkParams,
-    sp: StoryParams | None = None,
+    sp: StoryParams,
 ) -> tuple[dict[str, sparse.csr_matrix], Idf, dict[str, np.ndarray], dict[str, pa.Array]]:
     """The day's originals' vectors, one kind at a time (a 100k day's raw word-pair
     matrix is ~0.3 GB; only the weighted rows, without the words IDF says nothing of,
@@ -677,8 +682,8 @@ def _scored(
     i = order[c_start[c][g] + t // n_reps[g]]
     j = r_start[s][g] + t % n_reps[g]
     sims = {k: pair_dots(today[k], theirs[k], i, j) for k in today}
-    has_a = np.diff(today["numbers"].indptr)[i] > 0
-    has_b = np.diff(theirs["numbers"].indptr)[j] > 0
+    has_a = gives_number(today["numbers"])[i]
+    has_b = gives_number(theirs["numbers"])[j]
     prob = 1.0 / (1.0 + np.exp(-pair_logits(sims, has_a, has_b, sp)))
     count = np.bincount(g, minlength=cand.shape[1])
 
