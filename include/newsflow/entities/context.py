@@ -1,0 +1,148 @@
+"""Labels the article proves about a person's surname, a country and an acronym.
+
+Rules of ``newsflow.entities.normalise`` that run after the lone-word rules, each on
+evidence in the article's own words, never on a count of the model's guesses:
+
+* a full name the model tagged as an organisation or a place ("Eisuke Sakakibara"
+  ORG) is a person when its last word, alone, is a PERSON that speaks, takes a title
+  or "who" elsewhere in the article ("Sakakibara said");
+* a surname the model left untagged is its full name's person when it speaks or takes
+  "who" ("... President Oswaldo Saldanha said." then "Saldanha said operations fell");
+* a country's name the model tagged PERSON ("Hamid Algabid of Niger") is the country,
+  unless the article names a person with that word or speaks of it as one;
+* an acronym the article spells out in brackets after an organisation's name ("the
+  Brazilian Plastic Surgery Society (SBCP)") is that organisation's, in all its mentions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newsflow.entities.normalise import _THE_BEFORE, Mention, _full_name, person_context
+from newsflow.entities.places import country_code, country_name, known_place
+
+# labels the small model gives a full name it does not know as a person's
+_NAME_LOOKALIKES = frozenset({"ORG", "GPE", "LOC", "NORP", "FAC"})
+# an acronym in brackets right after a name: " (SBCP)", " ( PKK )"
+_BRACKETED_ACRONYM = re.compile(r"\s*\(\s*([A-Z][A-Z0-9&]{1,9})\s*\)")
+
+
+def apply(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Correct ``mentions`` in place; return the mentions to add (untagged surnames
+    and bracketed acronyms), offsets exact."""
+    _people_by_surname(text, mentions)
+    _countries_tagged_as_people(text, mentions)
+    added = _bracketed_acronyms(text, mentions)
+    added += _untagged_surnames(text, mentions + added)
+    return added
+
+
+def _people_by_surname(text: str, mentions: list[Mention]) -> None:
+    """A full-name-shaped ORG/GPE/... whose last word is a lone PERSON mention with a
+    person's context in the article (a title, a speech verb, "who") is that person; the
+    lone mentions take the full name as key. A name whose first word opens another
+    organisation's name, that opens with a place ("New Orleans Saints", beside "the
+    Saints, who") or with "The" (a title: "The Notorious Bettie Page"), or that the
+    gazetteer gave a country, is left alone."""
+    proven = {
+        m.text
+        for m in mentions
+        if m.label == "PERSON"
+        and " " not in m.text
+        and person_context(text, m)
+        and not _THE_BEFORE.search(text[max(0, m.start - 5) : m.start])
+    }
+    if not proven:
+        return
+    found: dict[str, str] = {}
+    for m in mentions:
+        words = m.text.split()
+        if (
+            m.label in _NAME_LOOKALIKES
+            and not m.country
+            and len(words) >= 2
+            and words[-1] in proven
+            and _full_name(m.text)
+            and words[0] not in {"The", "A", "An"}
+            and not known_place(" ".join(words[:-1]))
+            and not any(
+                n is not m
+                and n.label == "ORG"
+                and n.text != m.text
+                and n.text.split()[0] == words[0]
+                for n in mentions
+            )
+        ):
+            m.label, m.entity_key, m.proof = "PERSON", m.text, "PERSON"
+            found.setdefault(words[-1], m.text)
+    for m in mentions:
+        if m.label == "PERSON" and m.text in found and m.entity_key == m.text:
+            m.entity_key = found[m.text]
+
+
+def _countries_tagged_as_people(text: str, mentions: list[Mention]) -> None:
+    """A lone PERSON word that is a country's name is that country, unless a longer
+    PERSON name in the article has the word ("Bill Jordan", then "Jordan said") or the
+    mention speaks, takes a title or "who"."""
+    person_words = {
+        w for m in mentions if m.label == "PERSON" and " " in m.text for w in m.text.split()
+    }
+    for m in mentions:
+        if m.label != "PERSON" or " " in m.text or m.text in person_words:
+            continue
+        code = country_code(m.text)
+        if code and not person_context(text, m):
+            m.label, m.entity_key, m.country, m.proof = "GPE", country_name(code), code, ""
+
+
+def _bracketed_acronyms(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Acronyms spelt out in brackets after an ORG name: their mentions become ORG
+    (not a country's code: "(US)"); an untagged bracketed one is added."""
+    defined: dict[str, str] = {}
+    spots: list[tuple[int, int, str]] = []
+    for m in mentions:
+        if m.label != "ORG" or " " not in m.text:
+            continue
+        b = _BRACKETED_ACRONYM.match(text, m.end)
+        if b and not country_code(b.group(1)) and b.group(1) != m.text:
+            defined.setdefault(b.group(1), b.group(1))
+            spots.append((b.start(1), b.end(1), b.group(1)))
+    if not defined:
+        return []
+    for m in mentions:
+        if m.text in defined and m.label != "ORG" and not m.country:
+            m.label, m.entity_key = "ORG", defined[m.text]
+    covered = [(m.start, m.end) for m in mentions]
+    return [
+        Mention(s, e, name, "ORG", name)
+        for s, e, name in spots
+        if not any(cs < e and s < ce for cs, ce in covered)
+    ]
+
+
+def _untagged_surnames(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Untagged words equal to the surname of a full PERSON name of the article that
+    speak or take "who" there ("Saldanha said"), as that person. Not a word the article
+    also writes in lower case ("Police said" beside a name ending in "Police"), nor the
+    last word of a name without a full name's shape ("W. H. O. Doctor")."""
+    surnames: dict[str, str] = {}
+    for m in mentions:
+        words = m.text.split()
+        if (
+            m.label == "PERSON"
+            and len(words) >= 2
+            and len(words[-1]) >= 4
+            and _full_name(m.text)
+            and not re.search(rf"\b{re.escape(words[-1].lower())}\b", text)
+        ):
+            surnames.setdefault(words[-1], m.entity_key or m.text)
+    covered = [(m.start, m.end) for m in mentions]
+    found: list[Mention] = []
+    for surname, full in surnames.items():
+        for w in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", text):
+            if any(s < w.end() and w.start() < e for s, e in covered):
+                continue
+            probe = Mention(w.start(), w.end(), surname, "PERSON", full)
+            if person_context(text, probe):
+                found.append(probe)
+    return found
