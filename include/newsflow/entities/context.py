@@ -11,7 +11,9 @@ evidence in the article's own words, never on a count of the model's guesses:
 * a country's name the model tagged PERSON ("Hamid Algabid of Niger") is the country,
   unless the article names a person with that word or speaks of it as one;
 * an acronym the article spells out in brackets after an organisation's name ("the
-  Brazilian Plastic Surgery Society (SBCP)") is that organisation's, in all its mentions.
+  Brazilian Plastic Surgery Society (SBCP)") is that organisation's, in all its mentions;
+* a country's name the model left untagged ("Paolo Fulci of Italy") is the country,
+  unless it is part of a longer capitalised name or of a person's name in the article.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def apply(text: str, mentions: list[Mention]) -> list[Mention]:
     _countries_tagged_as_people(text, mentions)
     added = _bracketed_acronyms(text, mentions)
     added += _untagged_surnames(text, mentions + added)
+    added += _untagged_countries(text, mentions + added)
     return added
 
 
@@ -146,3 +149,49 @@ def _untagged_surnames(text: str, mentions: list[Mention]) -> list[Mention]:
             if person_context(text, probe):
                 found.append(probe)
     return found
+
+
+# a run of capitalised words (a name candidate the model may have left untagged)
+_CAPITAL_RUN = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*(?![\w])")
+
+
+def _untagged_countries(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Untagged country names, as GPE with their code: a whole run of capitalised words
+    that the gazetteer knows as a country ("of Italy", not "Latin America" nor "Niger
+    Delta"), less a sentence's first word the article also writes in lower case ("But
+    China saw"); not a word of a person's name in the article ("Bill Jordan"), nor one
+    that speaks or takes a title ("Jordan said")."""
+    person_words = {w for m in mentions if m.label == "PERSON" for w in m.text.split()}
+    covered = [(m.start, m.end) for m in mentions]
+    found: list[Mention] = []
+    for run in _CAPITAL_RUN.finditer(text):
+        start, name = run.start(), run.group(0)
+        first, _, rest = name.partition(" ")
+        if rest and not country_code(name) and re.search(rf"\b{first.lower()}\b", text):
+            start, name = run.end() - len(rest), rest
+        code = country_code(name)
+        end = start + len(name)
+        if (
+            not code
+            or any(s < end and start < e for s, e in covered)
+            or any(w in person_words for w in name.split())
+        ):
+            continue
+        m = Mention(start, end, name, "GPE", country_name(code), code)
+        if not person_context(text, m) and not _ends_a_name(text, start, mentions):
+            found.append(m)
+    return found
+
+
+_OF_BEFORE = re.compile(r"(\S+)\s+of\s+$")
+
+
+def _ends_a_name(text: str, start: int, mentions: list[Mention]) -> bool:
+    """Whether the word at ``start`` ends an organisation's "... of X" name ("Writers
+    Guild of America"): "of" after a capitalised word that is no PERSON mention ("Paolo
+    Fulci of Italy" is a person and a country)."""
+    before = _OF_BEFORE.search(text, max(0, start - 40), start)
+    if not before or not before.group(1)[:1].isupper():
+        return False
+    at = before.end(1)
+    return not any(m.label == "PERSON" and m.start < at <= m.end for m in mentions)
