@@ -19,6 +19,7 @@ evidence in the article's own words, never on a count of the model's guesses:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from newsflow.entities.normalise import _THE_BEFORE, Mention, _full_name, person_context
 from newsflow.entities.places import country_code, country_name, known_place
@@ -58,6 +59,10 @@ def _people_by_surname(text: str, mentions: list[Mention]) -> None:
     if not proven:
         return
     found: dict[str, str] = {}
+    org_names: dict[str, set[str]] = {}  # first word -> the ORG names it opens
+    for m in mentions:
+        if m.label == "ORG" and " " in m.text:
+            org_names.setdefault(m.text.split()[0], set()).add(m.text)
     for m in mentions:
         words = m.text.split()
         if (
@@ -68,13 +73,7 @@ def _people_by_surname(text: str, mentions: list[Mention]) -> None:
             and _full_name(m.text)
             and words[0] not in {"The", "A", "An"}
             and not known_place(" ".join(words[:-1]))
-            and not any(
-                n is not m
-                and n.label == "ORG"
-                and n.text != m.text
-                and n.text.split()[0] == words[0]
-                for n in mentions
-            )
+            and not org_names.get(words[0], set()) - {m.text}
         ):
             m.label, m.entity_key, m.proof = "PERSON", m.text, "PERSON"
             found.setdefault(words[-1], m.text)
@@ -131,26 +130,37 @@ def _untagged_surnames(text: str, mentions: list[Mention]) -> list[Mention]:
     surnames: dict[str, str] = {}
     for m in mentions:
         words = m.text.split()
-        if (
-            m.label == "PERSON"
-            and len(words) >= 2
-            and len(words[-1]) >= 4
-            and _full_name(m.text)
-            and not re.search(rf"\b{re.escape(words[-1].lower())}\b", text)
-        ):
+        if m.label == "PERSON" and len(words) >= 2 and len(words[-1]) >= 4 and _full_name(m.text):
             surnames.setdefault(words[-1], m.entity_key or m.text)
-    covered = [(m.start, m.end) for m in mentions]
+    if not surnames:
+        return []
+    lower = set(_LOWER_WORD.findall(text))
+    surnames = {k: v for k, v in surnames.items() if k.lower() not in lower}
+    covered = sorted((m.start, m.end) for m in mentions)
+    starts = [c[0] for c in covered]
     found: list[Mention] = []
     for surname, full in surnames.items():
-        for w in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", text):
-            if any(s < w.end() and w.start() < e for s, e in covered):
-                continue
-            probe = Mention(w.start(), w.end(), surname, "PERSON", full)
-            if person_context(text, probe):
-                found.append(probe)
+        at = text.find(surname)
+        while at >= 0:
+            end = at + len(surname)
+            i = bisect_right(starts, at)
+            free = (i == 0 or covered[i - 1][1] <= at) and (i == len(starts) or starts[i] >= end)
+            if free and _word_at(text, at, end):
+                probe = Mention(at, end, surname, "PERSON", full)
+                if person_context(text, probe):
+                    found.append(probe)
+            at = text.find(surname, end)
     return found
 
 
+def _word_at(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a whole word."""
+    return not (start > 0 and text[start - 1].isalnum()) and not (
+        end < len(text) and text[end].isalnum()
+    )
+
+
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
 # a run of capitalised words (a name candidate the model may have left untagged)
 _CAPITAL_RUN = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*(?![\w])")
 
@@ -164,12 +174,15 @@ def _untagged_countries(text: str, mentions: list[Mention]) -> list[Mention]:
     person_words = {w for m in mentions if m.label == "PERSON" for w in m.text.split()}
     covered = [(m.start, m.end) for m in mentions]
     found: list[Mention] = []
+    lower: set[str] | None = None  # the article's lower-case words, when first needed
     for run in _CAPITAL_RUN.finditer(text):
         start, name = run.start(), run.group(0)
-        first, _, rest = name.partition(" ")
-        if rest and not country_code(name) and re.search(rf"\b{first.lower()}\b", text):
-            start, name = run.end() - len(rest), rest
         code = country_code(name)
+        first, _, rest = name.partition(" ")
+        if not code and rest and country_code(rest):
+            lower = lower if lower is not None else set(_LOWER_WORD.findall(text))
+            if first.lower() in lower:
+                start, name, code = run.end() - len(rest), rest, country_code(rest)
         end = start + len(name)
         if (
             not code
