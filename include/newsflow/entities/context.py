@@ -56,8 +56,6 @@ def _people_by_surname(text: str, mentions: list[Mention]) -> None:
         and person_context(text, m)
         and not _THE_BEFORE.search(text[max(0, m.start - 5) : m.start])
     }
-    if not proven:
-        return
     found: dict[str, str] = {}
     org_names: dict[str, set[str]] = {}  # first word -> the ORG names it opens
     for m in mentions:
@@ -77,8 +75,19 @@ def _people_by_surname(text: str, mentions: list[Mention]) -> None:
         ):
             m.label, m.entity_key, m.proof = "PERSON", m.text, "PERSON"
             found.setdefault(words[-1], m.text)
+    # every full name a person now, the lone surnames keyed to themselves join the one
+    # full name they end (the model's PERSON majority chose the keys before)
     for m in mentions:
-        if m.label == "PERSON" and m.text in found and m.entity_key == m.text:
+        words = m.text.split()
+        if (
+            m.label == "PERSON"
+            and len(words) >= 2
+            and _full_name(m.text)
+            and found.setdefault(words[-1], m.entity_key) != m.entity_key
+        ):
+            found[words[-1]] = ""  # two people share the surname: no link
+    for m in mentions:
+        if m.label == "PERSON" and found.get(m.text) and m.entity_key == m.text:
             m.entity_key = found[m.text]
 
 
