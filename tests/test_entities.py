@@ -1072,3 +1072,11 @@ def test_a_lone_surname_takes_the_full_name_the_day_proves() -> None:
     got = {m.text: (m.label, m.entity_key) for m in day[1]}
     assert got["Kishida"] == ("PERSON", "Fumio Kishida")
     assert got["Lee"] == ("ORG", "Lee")
+
+
+def test_a_name_with_an_age_in_commas_is_a_person() -> None:
+    """ "said Maral, 45, an Ashgabat resident": the model's ORG is a person; a place with
+    a number after it ("Paris, 75, ...") is not, as the gazetteer knows it."""
+    text = "The vote is close, said Maral, 45, a resident. Paris, 75, 13 and 69 voted."
+    got = _labels(text, ("Maral", "ORG"), ("Paris", "GPE"))
+    assert [(t, lb) for t, lb, _ in got] == [("Maral", "PERSON"), ("Paris", "GPE")]

@@ -3,6 +3,7 @@
 Rules of ``newsflow.entities.normalise`` that run after the lone-word rules, each on
 evidence in the article's own words, never on a count of the model's guesses:
 
+* a name followed by an age in commas ("Darrel Voeks, 38, was sentenced") is a person;
 * a full name the model tagged as an organisation or a place ("Eisuke Sakakibara"
   ORG) is a person when its last word, alone, is a PERSON that speaks, takes a title
   or "who" elsewhere in the article ("Sakakibara said");
@@ -33,12 +34,38 @@ _BRACKETED_ACRONYM = re.compile(r"\s*\(\s*([A-Z][A-Z0-9&]{1,9})\s*\)")
 def apply(text: str, mentions: list[Mention]) -> list[Mention]:
     """Correct ``mentions`` in place; return the mentions to add (untagged surnames
     and bracketed acronyms), offsets exact."""
+    _ages(text, mentions)
     _people_by_surname(text, mentions)
     _countries_tagged_as_people(text, mentions)
     added = _bracketed_acronyms(text, mentions)
     added += _untagged_surnames(text, mentions + added)
     added += _untagged_countries(text, mentions + added)
     return added
+
+
+# an age in commas right after a name: "Darrel Voeks, 38, was sentenced"
+_AGE_AFTER = re.compile(r"\s?,\s+\d{1,3}\s?,\s")
+
+
+def _ages(text: str, mentions: list[Mention]) -> None:
+    """A full-name-shaped ORG/GPE/... or a lone capitalised word (no place the gazetteer
+    knows, no acronym) with an age in commas right after it is a person, in all the
+    article's mentions of the name."""
+    aged = set()
+    for m in mentions:
+        if (
+            m.label in _NAME_LOOKALIKES
+            and not m.country
+            and _AGE_AFTER.match(text, m.end)
+            and (
+                _full_name(m.text)
+                or (" " not in m.text and not m.text.isupper() and not known_place(m.text))
+            )
+        ):
+            aged.add(m.text)
+    for m in mentions:
+        if m.text in aged and m.label in _NAME_LOOKALIKES and not m.country:
+            m.label, m.entity_key, m.proof = "PERSON", m.text, "PERSON"
 
 
 def _people_by_surname(text: str, mentions: list[Mention]) -> None:
