@@ -1080,3 +1080,25 @@ def test_a_name_with_an_age_in_commas_is_a_person() -> None:
     text = "The vote is close, said Maral, 45, a resident. Paris, 75, 13 and 69 voted."
     got = _labels(text, ("Maral", "ORG"), ("Paris", "GPE"))
     assert [(t, lb) for t, lb, _ in got] == [("Maral", "PERSON"), ("Paris", "GPE")]
+
+
+def test_a_name_between_the_and_an_organisations_noun_is_an_organisation() -> None:
+    """ "the Wen Hui Bao newspaper said" (tagged PERSON) is a newspaper; "the Conservative
+    party" keeps its NORP and "the Kenya daily" its country."""
+    text = (
+        "The girl choked, the Wen Hui Bao newspaper said. Wen Hui Bao added more. "
+        "The Conservative party met. The Kenya daily agreed."
+    )
+    got = _labels(
+        text,
+        ("Wen Hui Bao", "PERSON"),
+        ("Wen Hui Bao", "PERSON"),
+        ("Conservative", "NORP"),
+        ("Kenya", "GPE"),
+    )
+    assert [(t, lb) for t, lb, _ in got] == [
+        ("Wen Hui Bao", "ORG"),
+        ("Wen Hui Bao", "ORG"),
+        ("Conservative", "NORP"),
+        ("Kenya", "GPE"),
+    ]

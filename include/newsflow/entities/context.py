@@ -3,6 +3,8 @@
 Rules of ``newsflow.entities.normalise`` that run after the lone-word rules, each on
 evidence in the article's own words, never on a count of the model's guesses:
 
+* a name between "the" and an organisation's noun ("the Wen Hui Bao newspaper said",
+  tagged PERSON) is an organisation;
 * a name followed by an age in commas ("Darrel Voeks, 38, was sentenced") is a person;
 * a full name the model tagged as an organisation or a place ("Eisuke Sakakibara"
   ORG) is a person when its last word, alone, is a PERSON that speaks, takes a title
@@ -35,6 +37,7 @@ def apply(text: str, mentions: list[Mention]) -> list[Mention]:
     """Correct ``mentions`` in place; return the mentions to add (untagged surnames
     and bracketed acronyms), offsets exact."""
     _ages(text, mentions)
+    _organisations_by_noun(text, mentions)
     _people_by_surname(text, mentions)
     _countries_tagged_as_people(text, mentions)
     added = _bracketed_acronyms(text, mentions)
@@ -66,6 +69,31 @@ def _ages(text: str, mentions: list[Mention]) -> None:
     for m in mentions:
         if m.text in aged and m.label in _NAME_LOOKALIKES and not m.country:
             m.label, m.entity_key, m.proof = "PERSON", m.text, "PERSON"
+
+
+# an organisation's noun right after a name that "the" opens: "the Wen Hui Bao newspaper"
+_ORG_NOUN_AFTER = re.compile(
+    r"\s+(?:newspaper|daily|weekly|magazine|news agency|agency|broadcaster|party)\b(?!['’])"
+)
+
+
+def _organisations_by_noun(text: str, mentions: list[Mention]) -> None:
+    """A PERSON/place mention between "the" and an organisation's noun ("the Wen Hui Bao
+    newspaper", "the Xinhua news agency") is an organisation, in all the article's
+    mentions of the name; not a country ("the Iraq party" is rare, "the Kenya daily" a
+    country's), nor a nationality ("the Conservative party": NORP)."""
+    named = set()
+    for m in mentions:
+        if (
+            m.label in {"PERSON", "GPE", "LOC", "FAC"}
+            and not m.country
+            and _THE_BEFORE.search(text[max(0, m.start - 5) : m.start])
+            and _ORG_NOUN_AFTER.match(text, m.end)
+        ):
+            named.add(m.text)
+    for m in mentions:
+        if m.text in named and m.label in {"PERSON", "GPE", "LOC", "FAC"} and not m.country:
+            m.label, m.entity_key, m.proof = "ORG", m.text, "ORG"
 
 
 def _people_by_surname(text: str, mentions: list[Mention]) -> None:
