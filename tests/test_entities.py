@@ -1025,8 +1025,9 @@ def test_an_acronym_spelt_out_in_brackets_after_an_organisation_is_the_organisat
 
 
 def test_an_untagged_country_name_is_the_country() -> None:
-    """ "of Italy" untagged becomes the GPE Italy; "Latin America" is no country, "Writers
-    Guild of America" ends an organisation's name, and "Chad Smith" is a person."""
+    """ "of Italy" untagged becomes the GPE Italy; "Latin America" is no country,
+    "Directors Guild of America" ends an organisation's name, and "Chad Smith" is a
+    person."""
     text = (
         "Paolo Fulci of Italy met envoys from Latin America. But Chad Smith stayed. "
         "The Directors Guild of America struck."
