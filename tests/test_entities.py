@@ -944,3 +944,162 @@ def test_the_tag_stages_rows_agree_labels_across_the_days_articles() -> None:
         assert labels[(aid, "Bandar Abbas")] == ("GPE", "IR")
     assert labels[("b2", "Woodburn")] == ("GPE", "US")
     assert counts["labels_agreed"] >= 3
+
+
+def _labels(text: str, *tagged: tuple[str, str]) -> list[tuple[str, str, str]]:
+    mentions = normalise(text, _spans(text, *tagged))
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    return [(m.text, m.label, m.entity_key) for m in mentions]
+
+
+def test_a_full_name_tagged_as_an_organisation_is_the_person_its_surname_proves() -> None:
+    """ "Rokuhara said" proves the lone word a person: the full name the model tagged ORG
+    is that person and the lone word joins it. A team named after its city is no
+    person though "the Saints" take "who" ("the" before), nor is a name whose first
+    words are a place ("Denver Falcons" beside "Falcons said")."""
+    text = (
+        "Eisuke Rokuhara, a senior official, spoke on Thursday. Later Rokuhara said the yen "
+        "was stable. The Denver Falcons lost. Falcons said nothing."
+    )
+    got = _labels(
+        text,
+        ("Eisuke Rokuhara", "ORG"),
+        ("Thursday", "DATE"),
+        ("Rokuhara", "PERSON"),
+        ("Denver Falcons", "ORG"),
+        ("Falcons", "PERSON"),
+    )
+    assert ("Eisuke Rokuhara", "PERSON", "Eisuke Rokuhara") in got
+    assert ("Rokuhara", "PERSON", "Eisuke Rokuhara") in got
+    assert ("Denver Falcons", "ORG", "Denver Falcons") in got
+
+
+def test_an_untagged_surname_that_speaks_is_its_full_names_person() -> None:
+    """The model tagged "Oswaldo Pereira" but not the lone "Pereira said": it is added as
+    that person (offsets exact), and with it the untagged "Pereira's" (the person is
+    now named alone). A surname the article also writes in lower case ("Mark Rivers"
+    ... "the rivers rose") is not."""
+    text = (
+        "Vice-President Oswaldo Pereira spoke. Pereira said operations fell. "
+        "Pereira's clinic grew. Mark Rivers spoke. Rivers said the rivers rose."
+    )
+    got = _labels(text, ("Oswaldo Pereira", "PERSON"), ("Mark Rivers", "PERSON"))
+    added = [(t, lb, k) for t, lb, k in got if t in {"Pereira", "Rivers"}]
+    # "Pereira said" first; then "Pereira's", the person now also named alone
+    assert added == [("Pereira", "PERSON", "Oswaldo Pereira")] * 2
+
+
+def test_a_country_tagged_as_a_person_is_the_country_unless_a_person_has_the_name() -> None:
+    text = "The nominees include Hamid Algabid of Niger. Bill Jordan spoke. Jordan said no."
+    got = _labels(
+        text,
+        ("Hamid Algabid", "PERSON"),
+        ("Niger", "PERSON"),
+        ("Bill Jordan", "PERSON"),
+        ("Jordan", "PERSON"),
+    )
+    assert ("Niger", "GPE", "Niger") in got
+    assert ("Jordan", "PERSON", "Bill Jordan") in got
+
+
+def test_an_acronym_spelt_out_in_brackets_after_an_organisation_is_the_organisation() -> None:
+    """ "(SBCP)" after the society's name makes the later "SBCP" (tagged PERSON) the
+    organisation, and the bracketed one, untagged in the spaced form "( SBCP )", is
+    added; a country's code in brackets ("(US)") defines nothing."""
+    text = (
+        "The Brazilian Plastic Surgery Society ( SBCP ) met. SBCP Vice-President Ana Lopes "
+        "spoke. Acme Holdings (US) grew. US officials came."
+    )
+    later = text.index("SBCP", text.index("met."))
+    spans = _spans(text, ("Brazilian Plastic Surgery Society", "ORG"))
+    spans += [(later, later + 4, "PERSON")]
+    spans += [
+        (text.index(n), text.index(n) + len(n), lb)
+        for n, lb in (("Ana Lopes", "PERSON"), ("Acme Holdings", "ORG"))
+    ]
+    mentions = normalise(text, spans)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    got = [(m.text, m.label) for m in mentions]
+    assert [g for g in got if g[0] == "SBCP"] == [("SBCP", "ORG"), ("SBCP", "ORG")]
+    assert not [g for g in got if g[0] == "US"]
+
+
+def test_an_untagged_country_name_is_the_country() -> None:
+    """ "of Italy" untagged becomes the GPE Italy; "Latin America" is no country,
+    "Directors Guild of America" ends an organisation's name, and "Chad Smith" is a
+    person."""
+    text = (
+        "Paolo Fulci of Italy met envoys from Latin America. But Chad Smith stayed. "
+        "The Directors Guild of America struck."
+    )
+    got = _labels(text, ("Paolo Fulci", "PERSON"), ("Chad Smith", "PERSON"))
+    gpes = [(t, k) for t, lb, k in got if lb == "GPE"]
+    assert gpes == [("Italy", "Italy")]
+
+
+def test_a_span_ends_at_a_sentence_end_inside_it() -> None:
+    text = (
+        "He chairs the Organisation of Islamic Cooperation. Representatives of Ghana met "
+        "at the St. Louis Merchants Exchange."
+    )
+    got = _labels(
+        text,
+        ("Organisation of Islamic Cooperation. Representatives", "ORG"),
+        ("Ghana", "GPE"),
+        ("St. Louis Merchants Exchange", "ORG"),
+    )
+    assert [t for t, _, _ in got] == [
+        "Organisation of Islamic Cooperation",
+        "Ghana",
+        "St. Louis Merchants Exchange",
+    ]
+
+
+def test_a_lone_surname_takes_the_full_name_the_day_proves() -> None:
+    """ "Prime Minister Fumio Kishida" proves a person in one article; in another the
+    model tags the lone "Kishida" GPE: it becomes that person, keyed by the full name.
+    A surname two proven people share links to neither."""
+    from newsflow.entities.agreement import normalise_day
+
+    a = "Prime Minister Fumio Kishida arrived. President Anna Lee and President Tom Lee came."
+    b = "Kishida visited Hanoi on Monday. Lee stayed home."
+    day = normalise_day(
+        [a, b],
+        [
+            _spans(a, ("Fumio Kishida", "PERSON"), ("Anna Lee", "PERSON"), ("Tom Lee", "PERSON")),
+            _spans(b, ("Kishida", "GPE"), ("Hanoi", "GPE"), ("Lee", "ORG")),
+        ],
+    )
+    got = {m.text: (m.label, m.entity_key) for m in day[1]}
+    assert got["Kishida"] == ("PERSON", "Fumio Kishida")
+    assert got["Lee"] == ("ORG", "Lee")
+
+
+def test_a_name_with_an_age_in_commas_is_a_person() -> None:
+    """ "said Maral, 45, an Ashgabat resident": the model's ORG is a person; a place with
+    a number after it ("Paris, 75, ...") is not, as the gazetteer knows it."""
+    text = "The vote is close, said Maral, 45, a resident. Paris, 75, 13 and 69 voted."
+    got = _labels(text, ("Maral", "ORG"), ("Paris", "GPE"))
+    assert [(t, lb) for t, lb, _ in got] == [("Maral", "PERSON"), ("Paris", "GPE")]
+
+
+def test_a_name_between_the_and_an_organisations_noun_is_an_organisation() -> None:
+    """ "the Wen Hui Bao newspaper said" (tagged PERSON) is a newspaper; "the Conservative
+    party" keeps its NORP and "the Kenya daily" its country."""
+    text = (
+        "The girl choked, the Wen Hui Bao newspaper said. Wen Hui Bao added more. "
+        "The Conservative party met. The Kenya daily agreed."
+    )
+    got = _labels(
+        text,
+        ("Wen Hui Bao", "PERSON"),
+        ("Wen Hui Bao", "PERSON"),
+        ("Conservative", "NORP"),
+        ("Kenya", "GPE"),
+    )
+    assert [(t, lb) for t, lb, _ in got] == [
+        ("Wen Hui Bao", "ORG"),
+        ("Wen Hui Bao", "ORG"),
+        ("Conservative", "NORP"),
+        ("Kenya", "GPE"),
+    ]

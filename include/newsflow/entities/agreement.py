@@ -16,6 +16,7 @@ evidence found in earlier articles applies to later ones as they stream by, and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from newsflow.entities.normalise import Mention, normalise, person_context
@@ -34,6 +35,9 @@ _REPLACES = {
 }
 # a key proven twice with different labels: ambiguous for the day
 _CONFLICT = ""
+# a surname: one capitalised word, no abbreviation ("Sr.")
+_SURNAME = re.compile(r"[A-Z][\w'’-]+")
+_CAPITAL_AFTER = re.compile(r"\s+[A-Z]")
 
 
 class DayLabels:
@@ -42,6 +46,9 @@ class DayLabels:
     def __init__(self) -> None:
         self.proven: dict[str, str] = {}
         self.country: dict[str, str | None] = {}
+        # surname -> the full name of the one person the day proves with it
+        # (``_CONFLICT``: two proven people share it)
+        self.surnames: dict[str, str] = {}
         self.relabelled = 0
 
     def learn(self, mentions: Iterable[Mention]) -> None:
@@ -49,20 +56,32 @@ class DayLabels:
         for m in mentions:
             if not m.proof:
                 continue
-            seen = self.proven.get(m.entity_key)
-            if seen is None:
-                self.proven[m.entity_key] = m.proof
-                self.country[m.entity_key] = m.country
-            elif seen != m.proof:
-                self.proven[m.entity_key] = _CONFLICT
+            if m.proof == "PERSON" and " " in m.entity_key:
+                surname = m.entity_key.split()[-1]
+                if _SURNAME.fullmatch(surname) and (
+                    self.surnames.setdefault(surname, m.entity_key) != m.entity_key
+                ):
+                    self.surnames[surname] = _CONFLICT
+                if " " not in m.text:  # "Cheeks" proven, keyed "Mo Cheeks": both hold
+                    self._prove(m.text, m.proof, m.country)
+            self._prove(m.entity_key, m.proof, m.country)
+
+    def _prove(self, key: str, label: str, country: str | None) -> None:
+        seen = self.proven.get(key)
+        if seen is None:
+            self.proven[key] = label
+            self.country[key] = country
+        elif seen != label:
+            self.proven[key] = _CONFLICT
 
     def apply(self, text: str, mentions: list[Mention]) -> None:
         """Relabel one article's unproven mentions of the day's proven keys, unless the
         article proves its own label for the key, the mention is one the proof must
         not touch (see ``_REPLACES``), or its own words speak of a person and the proof
         is not a person's ("Austin said" stays with the model)."""
-        own = {m.entity_key for m in mentions if m.proof}
         org_openers = {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
+        self._link_surnames(text, mentions, org_openers)
+        own = {m.entity_key for m in mentions if m.proof}
         for m in mentions:
             label = self.proven.get(m.entity_key)
             if not label or label == m.label or m.entity_key in own:
@@ -76,6 +95,34 @@ class DayLabels:
             m.label = label
             m.country = self.country[m.entity_key] if label == "GPE" else None
             self.relabelled += 1
+
+    def _link_surnames(self, text: str, mentions: list[Mention], org_openers: set[str]) -> None:
+        """A lone word keyed to itself ("Kishida") that is the surname of the one
+        person the day proves with it ("Fumio Kishida", proven in another article)
+        takes that person's key, unless the article proves something of its own for
+        the word, names another person with that surname, gave it a country, or
+        opens an organisation's name with it ("Ford")."""
+        own_people = {
+            m.entity_key.split()[-1]: m.entity_key
+            for m in mentions
+            if m.label == "PERSON" and " " in m.entity_key
+        }
+        for m in mentions:
+            full = self.surnames.get(m.text)
+            if (
+                full
+                and " " not in m.text
+                # a word standing alone, not one of a longer capitalised phrase the model
+                # cut ("Surgeon" of "Surgeon General David Satcher")
+                and not _CAPITAL_AFTER.match(text, m.end)
+                and m.entity_key == m.text
+                and not m.proof
+                and not m.country
+                and m.text not in org_openers
+                and own_people.get(m.text, full) == full
+                and m.label in _REPLACES["PERSON"] | {"PERSON"}
+            ):
+                m.entity_key = full
 
 
 def agree_batch(day: DayLabels, texts: list[str], articles: list[list[Mention]]) -> None:

@@ -345,6 +345,7 @@ def trim(text: str, start: int, end: int, label: str = "PERSON") -> tuple[int, i
     m = _STANCE.match(text[start:end])
     if m:
         start += m.end()
+    end = _first_sentence(text, start, end)
     span = text[start:end]
     m = _TRAIL.search(span)
     if m and m.start() > 0:
@@ -367,6 +368,24 @@ def trim(text: str, start: int, end: int, label: str = "PERSON") -> tuple[int, i
         if len(last) > 1 and "." not in last and last.lower() not in _ABBREVIATIONS:
             end -= 1
     return start, end
+
+
+# a full stop, then a capital: a sentence end inside a span ("the Organisation of the
+# Islamic Conference. Representatives of ...": the model ran on into the next sentence)
+_SENTENCE_END = re.compile(r"(\S*?)\s?\.\s+(?=[A-Z])")
+
+
+def _first_sentence(text: str, start: int, end: int) -> int:
+    """``end`` cut back to the first sentence end inside ``text[start:end]``: a full
+    stop after a word that is no abbreviation, no initial and has no inner full stop
+    ("Mr. Smith", "St. Louis", "U.S. Army", "J. Smith" stay whole)."""
+    for m in _SENTENCE_END.finditer(text, start, end):
+        word = m.group(1)
+        if m.start() > start and (
+            not word or (len(word) > 1 and "." not in word and word.lower() not in _ABBREVIATIONS)
+        ):
+            return m.start(1) + len(word) if word else m.start()
+    return end
 
 
 def _near(a: str, b: str) -> bool:
@@ -548,9 +567,13 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     _appositions(text, mentions)
     _join_acronyms(mentions, long_forms)
     _org_short_forms(mentions)
+    from newsflow.entities import context  # imports this module: bound at call time
+
+    added = context.apply(text, mentions)
     for m in mentions:  # a later rule overruled the evidence: it proves nothing
         if m.proof != m.label:
             m.proof = ""
+    mentions.extend(added)
     mentions.extend(_missed_surnames(text, mentions, full_names))
     mentions.sort(key=lambda m: (m.start, m.end))
     return mentions

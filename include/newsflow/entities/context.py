@@ -1,0 +1,274 @@
+"""Labels the article proves about a person's surname, a country and an acronym.
+
+Rules of ``newsflow.entities.normalise`` that run after the lone-word rules, each on
+evidence in the article's own words, never on a count of the model's guesses:
+
+* a name between "the" and an organisation's noun ("the Wen Hui Bao newspaper said",
+  tagged PERSON) is an organisation;
+* a name followed by an age in commas ("Darrel Voeks, 38, was sentenced") is a person;
+* a full name the model tagged as an organisation or a place ("Eisuke Sakakibara"
+  ORG) is a person when its last word, alone, is a PERSON that speaks, takes a title
+  or "who" elsewhere in the article ("Sakakibara said");
+* a surname the model left untagged is its full name's person when it speaks or takes
+  "who" ("... President Oswaldo Saldanha said." then "Saldanha said operations fell");
+* a country's name the model tagged PERSON ("Hamid Algabid of Niger") is the country,
+  unless the article names a person with that word or speaks of it as one;
+* an acronym the article spells out in brackets after an organisation's name ("the
+  Brazilian Plastic Surgery Society (SBCP)") is that organisation's, in all its mentions;
+* a country's name the model left untagged ("Paolo Fulci of Italy") is the country,
+  unless it is part of a longer capitalised name or of a person's name in the article.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from newsflow.entities.normalise import _THE_BEFORE, Mention, _full_name, person_context
+from newsflow.entities.places import country_code, country_name, known_place
+
+# labels the small model gives a full name it does not know as a person's
+_NAME_LOOKALIKES = frozenset({"ORG", "GPE", "LOC", "NORP", "FAC"})
+# an acronym in brackets right after a name: " (SBCP)", " ( PKK )"
+_BRACKETED_ACRONYM = re.compile(r"\s*\(\s*([A-Z][A-Z0-9&]{1,9})\s*\)")
+
+
+def apply(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Correct ``mentions`` in place; return the mentions to add (untagged surnames
+    and bracketed acronyms), offsets exact."""
+    _ages(text, mentions)
+    _organisations_by_noun(text, mentions)
+    _people_by_surname(text, mentions)
+    _countries_tagged_as_people(text, mentions)
+    added = _bracketed_acronyms(text, mentions)
+    added += _untagged_surnames(text, mentions + added)
+    added += _untagged_countries(text, mentions + added)
+    return added
+
+
+# an age in commas right after a name: "Darrel Voeks, 38, was sentenced"
+_AGE_AFTER = re.compile(r"\s?,\s+\d{1,3}\s?,\s")
+
+
+def _ages(text: str, mentions: list[Mention]) -> None:
+    """A full-name-shaped ORG/GPE/... or a lone capitalised word (no place the gazetteer
+    knows, no acronym) with an age in commas right after it is a person, in all the
+    article's mentions of the name."""
+    aged = set()
+    for m in mentions:
+        if (
+            m.label in _NAME_LOOKALIKES
+            and not m.country
+            and _AGE_AFTER.match(text, m.end)
+            and (
+                _full_name(m.text)
+                or (" " not in m.text and not m.text.isupper() and not known_place(m.text))
+            )
+        ):
+            aged.add(m.text)
+    for m in mentions:
+        if m.text in aged and m.label in _NAME_LOOKALIKES and not m.country:
+            m.label, m.entity_key, m.proof = "PERSON", m.text, "PERSON"
+
+
+# an organisation's noun right after a name that "the" opens: "the Wen Hui Bao newspaper"
+_ORG_NOUN_AFTER = re.compile(
+    r"\s+(?:newspaper|daily|weekly|magazine|news agency|agency|broadcaster|party)\b(?!['’])"
+)
+
+
+def _organisations_by_noun(text: str, mentions: list[Mention]) -> None:
+    """A PERSON/place mention between "the" and an organisation's noun ("the Wen Hui Bao
+    newspaper", "the Xinhua news agency") is an organisation, in all the article's
+    mentions of the name; not a country ("the Iraq party" is rare, "the Kenya daily" a
+    country's), nor a nationality ("the Conservative party": NORP)."""
+    named = set()
+    for m in mentions:
+        if (
+            m.label in {"PERSON", "GPE", "LOC", "FAC"}
+            and not m.country
+            and _THE_BEFORE.search(text[max(0, m.start - 5) : m.start])
+            and _ORG_NOUN_AFTER.match(text, m.end)
+        ):
+            named.add(m.text)
+    for m in mentions:
+        if m.text in named and m.label in {"PERSON", "GPE", "LOC", "FAC"} and not m.country:
+            m.label, m.entity_key, m.proof = "ORG", m.text, "ORG"
+
+
+def _people_by_surname(text: str, mentions: list[Mention]) -> None:
+    """A full-name-shaped ORG/GPE/... whose last word is a lone PERSON mention with a
+    person's context in the article (a title, a speech verb, "who") is that person; the
+    lone mentions take the full name as key. A name whose first word opens another
+    organisation's name, that opens with a place ("New Orleans Saints", beside "the
+    Saints, who") or with "The" (a title: "The Notorious Bettie Page"), or that the
+    gazetteer gave a country, is left alone."""
+    proven = {
+        m.text
+        for m in mentions
+        if m.label == "PERSON"
+        and " " not in m.text
+        and person_context(text, m)
+        and not _THE_BEFORE.search(text[max(0, m.start - 5) : m.start])
+    }
+    found: dict[str, str] = {}
+    org_names: dict[str, set[str]] = {}  # first word -> the ORG names it opens
+    for m in mentions:
+        if m.label == "ORG" and " " in m.text:
+            org_names.setdefault(m.text.split()[0], set()).add(m.text)
+    for m in mentions:
+        words = m.text.split()
+        if (
+            m.label in _NAME_LOOKALIKES
+            and not m.country
+            and len(words) >= 2
+            and words[-1] in proven
+            and _full_name(m.text)
+            and words[0] not in {"The", "A", "An"}
+            and not known_place(" ".join(words[:-1]))
+            and not org_names.get(words[0], set()) - {m.text}
+        ):
+            m.label, m.entity_key, m.proof = "PERSON", m.text, "PERSON"
+            found.setdefault(words[-1], m.text)
+    # every full name a person now, the lone surnames keyed to themselves join the one
+    # full name they end (the model's PERSON majority chose the keys before)
+    for m in mentions:
+        words = m.text.split()
+        if (
+            m.label == "PERSON"
+            and len(words) >= 2
+            and _full_name(m.text)
+            and found.setdefault(words[-1], m.entity_key) != m.entity_key
+        ):
+            found[words[-1]] = ""  # two people share the surname: no link
+    for m in mentions:
+        if m.label == "PERSON" and found.get(m.text) and m.entity_key == m.text:
+            m.entity_key = found[m.text]
+
+
+def _countries_tagged_as_people(text: str, mentions: list[Mention]) -> None:
+    """A lone PERSON word that is a country's name is that country, unless a longer
+    PERSON name in the article has the word ("Bill Jordan", then "Jordan said") or the
+    mention speaks, takes a title or "who"."""
+    person_words = {
+        w for m in mentions if m.label == "PERSON" and " " in m.text for w in m.text.split()
+    }
+    for m in mentions:
+        if m.label != "PERSON" or " " in m.text or m.text in person_words:
+            continue
+        code = country_code(m.text)
+        if code and not person_context(text, m):
+            m.label, m.entity_key, m.country, m.proof = "GPE", country_name(code), code, ""
+
+
+def _bracketed_acronyms(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Acronyms spelt out in brackets after an ORG name: their mentions become ORG
+    (not a country's code: "(US)"); an untagged bracketed one is added."""
+    defined: dict[str, str] = {}
+    spots: list[tuple[int, int, str]] = []
+    for m in mentions:
+        if m.label != "ORG" or " " not in m.text:
+            continue
+        b = _BRACKETED_ACRONYM.match(text, m.end)
+        if b and not country_code(b.group(1)) and b.group(1) != m.text:
+            defined.setdefault(b.group(1), b.group(1))
+            spots.append((b.start(1), b.end(1), b.group(1)))
+    if not defined:
+        return []
+    for m in mentions:
+        if m.text in defined and m.label != "ORG" and not m.country:
+            m.label, m.entity_key = "ORG", defined[m.text]
+    covered = [(m.start, m.end) for m in mentions]
+    return [
+        Mention(s, e, name, "ORG", name)
+        for s, e, name in spots
+        if not any(cs < e and s < ce for cs, ce in covered)
+    ]
+
+
+def _untagged_surnames(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Untagged words equal to the surname of a full PERSON name of the article that
+    speak or take "who" there ("Saldanha said"), as that person. Not a word the article
+    also writes in lower case ("Police said" beside a name ending in "Police"), nor the
+    last word of a name without a full name's shape ("W. H. O. Doctor")."""
+    surnames: dict[str, str] = {}
+    for m in mentions:
+        words = m.text.split()
+        if m.label == "PERSON" and len(words) >= 2 and len(words[-1]) >= 4 and _full_name(m.text):
+            surnames.setdefault(words[-1], m.entity_key or m.text)
+    if not surnames:
+        return []
+    lower = set(_LOWER_WORD.findall(text))
+    surnames = {k: v for k, v in surnames.items() if k.lower() not in lower}
+    covered = sorted((m.start, m.end) for m in mentions)
+    starts = [c[0] for c in covered]
+    found: list[Mention] = []
+    for surname, full in surnames.items():
+        at = text.find(surname)
+        while at >= 0:
+            end = at + len(surname)
+            i = bisect_right(starts, at)
+            free = (i == 0 or covered[i - 1][1] <= at) and (i == len(starts) or starts[i] >= end)
+            if free and _word_at(text, at, end):
+                probe = Mention(at, end, surname, "PERSON", full)
+                if person_context(text, probe):
+                    found.append(probe)
+            at = text.find(surname, end)
+    return found
+
+
+def _word_at(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a whole word."""
+    return not (start > 0 and text[start - 1].isalnum()) and not (
+        end < len(text) and text[end].isalnum()
+    )
+
+
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+# a run of capitalised words (a name candidate the model may have left untagged)
+_CAPITAL_RUN = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*(?![\w])")
+
+
+def _untagged_countries(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Untagged country names, as GPE with their code: a whole run of capitalised words
+    that the gazetteer knows as a country ("of Italy", not "Latin America" nor "Niger
+    Delta"), less a sentence's first word the article also writes in lower case ("But
+    China saw"); not a word of a person's name in the article ("Bill Jordan"), nor one
+    that speaks or takes a title ("Jordan said")."""
+    person_words = {w for m in mentions if m.label == "PERSON" for w in m.text.split()}
+    covered = [(m.start, m.end) for m in mentions]
+    found: list[Mention] = []
+    lower: set[str] | None = None  # the article's lower-case words, when first needed
+    for run in _CAPITAL_RUN.finditer(text):
+        start, name = run.start(), run.group(0)
+        code = country_code(name)
+        first, _, rest = name.partition(" ")
+        if not code and rest and country_code(rest):
+            lower = lower if lower is not None else set(_LOWER_WORD.findall(text))
+            if first.lower() in lower:
+                start, name, code = run.end() - len(rest), rest, country_code(rest)
+        end = start + len(name)
+        if (
+            not code
+            or any(s < end and start < e for s, e in covered)
+            or any(w in person_words for w in name.split())
+        ):
+            continue
+        m = Mention(start, end, name, "GPE", country_name(code), code)
+        if not person_context(text, m) and not _ends_a_name(text, start, mentions):
+            found.append(m)
+    return found
+
+
+_OF_BEFORE = re.compile(r"(\S+)\s+of\s+$")
+
+
+def _ends_a_name(text: str, start: int, mentions: list[Mention]) -> bool:
+    """Whether the word at ``start`` ends an organisation's "... of X" name ("Writers
+    Guild of America"): "of" after a capitalised word that is no PERSON mention ("Paolo
+    Fulci of Italy" is a person and a country)."""
+    before = _OF_BEFORE.search(text, max(0, start - 40), start)
+    if not before or not before.group(1)[:1].isupper():
+        return False
+    at = before.end(1)
+    return not any(m.label == "PERSON" and m.start < at <= m.end for m in mentions)
