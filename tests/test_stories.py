@@ -194,7 +194,8 @@ def test_numbers_in_a_text_leave_out_years_decimals_and_sums() -> None:
         "A 32-year-old woman was shot in the 1,500 block of Water Street in 2024; "
         "bail was set at $650,000, turnout 12.5 percent, 7 people hurt."
     )
-    assert numbers_in(text) == {"number:32", "number:1500"}
+    # and what each counts: the word after it
+    assert numbers_in(text) == {"number:32", "unit:year-old", "number:1500", "unit:block"}
     assert numbers_in("No numbers here, nor in 1999.") == frozenset()
 
 
@@ -245,26 +246,33 @@ def test_incidents_told_in_the_same_words_are_other_stories() -> None:
 
 
 def test_numbers_shared_or_conflicting_move_the_link_score() -> None:
-    """The same two texts: sharing a number adds ``number_agree``; both giving numbers
-    and sharing none subtracts ``number_conflict``; one giving none changes nothing."""
+    """The same texts: sharing a number adds ``number_agree``; both giving numbers and
+    sharing none subtracts ``number_conflict``, and ``unit_conflict`` more when they
+    count the same thing (both give an age); one giving none changes nothing."""
     import numpy as np
     from newsflow.stories import _Scorer
     from scipy import sparse
 
-    arts = [StoryInput(a, None, frozenset(), "", "en") for a in "abc"]
-    one = sparse.csr_matrix(np.ones((3, 1), "float32"))
-    zero = sparse.csr_matrix((3, 1), dtype="float32")
-    numbers = sparse.csr_matrix([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype="float32")
-    f = {"text": one, "people": zero, "orgs": zero, "places": zero, "numbers": numbers}
-    i, j = np.array([0, 0]), np.array([1, 2])
-    got = _Scorer(arts, DEFAULTS, f).block(np.arange(3))
+    arts = [StoryInput(a, None, frozenset(), "", "en") for a in "abcd"]
+    one = sparse.csr_matrix(np.ones((4, 1), "float32"))
+    zero = sparse.csr_matrix((4, 1), dtype="float32")
+    # a and b share a number; c gives another one (of another thing), d another age
+    numbers = sparse.csr_matrix([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype="float32")
+    units = sparse.csr_matrix([[1, 0], [1, 0], [0, 1], [1, 0]], dtype="float32")
+    f = {"text": one, "people": zero, "orgs": zero, "places": zero}
+    f |= {"numbers": numbers, "units": units}
+    got = _Scorer(arts, DEFAULTS, f).block(np.arange(4))
     logit = np.log(got / (1 - got))
     base = DEFAULTS.bias + DEFAULTS.weight_text
+    agree, conflict = DEFAULTS.number_agree, DEFAULTS.number_conflict
+    assert DEFAULTS.unit_conflict > 0
     np.testing.assert_allclose(
-        logit[i, j], [base + DEFAULTS.number_agree, base - DEFAULTS.number_conflict]
+        [logit[0, 1], logit[0, 2], logit[0, 3]],
+        [base + agree, base - conflict, base - conflict - DEFAULTS.unit_conflict],
     )
-    f["numbers"] = sparse.csr_matrix([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]], dtype="float32")
-    got = _Scorer(arts, DEFAULTS, f).block(np.arange(3))
+    f["numbers"] = sparse.csr_matrix([[1, 0, 0], [0, 0, 0], [0, 1, 0], [0, 0, 1]], dtype="float32")
+    f["units"] = sparse.csr_matrix([[1, 0], [0, 0], [0, 1], [1, 0]], dtype="float32")
+    got = _Scorer(arts, DEFAULTS, f).block(np.arange(4))
     np.testing.assert_allclose(np.log(got / (1 - got))[0, 1], base)
 
 

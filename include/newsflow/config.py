@@ -211,13 +211,19 @@ class Settings(BaseModel):
         "country (on 50 or more articles)",
     )
     story_number_agree: float = Field(
-        0.25, ge=0, description="Added when two articles give one of the same numbers"
+        0.6, ge=0, description="Added when two articles give one of the same numbers"
     )
     story_number_conflict: float = Field(
         1.0,
         ge=0,
         description="Subtracted when two articles both give numbers (ages, house numbers, "
         "tolls; not years) and share none: two incidents of one kind",
+    )
+    story_unit_conflict: float = Field(
+        3.0,
+        ge=0,
+        description="Subtracted too when, sharing no number, they count the same thing "
+        "(a 32-year-old against a 38-year-old, the 1500 against the 2500 block)",
     )
     story_bias: float = Field(-4.02, description="Intercept of the logistic link score")
     story_threshold: float = Field(

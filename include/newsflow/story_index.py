@@ -106,7 +106,8 @@ INDEX_SCHEMAS = {INDEX: schema.STORY_INDEX, ARTICLES: schema.STORY_ARTICLES, DF:
 # F1 (a word pair of one article looks shared); changing it starts a new index
 N_TERMS = 1 << 22
 N_KEYS = 1 << 18  # hashed entity keys per kind
-KINDS = ("people", "orgs", "places", "numbers")  # numbers: the text's, as keys
+# numbers: the text's, as keys; units: what they count (``numbers_in``)
+KINDS = ("people", "orgs", "places", "numbers", "units")
 _DF_SIZES = {"text": N_TERMS, "body": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
 
 
@@ -254,6 +255,9 @@ class Idf:
             w[(df < 2) | (df > sp.text_max_df * n)] = 0.0
         elif n >= 50:
             w[df > sp.key_max_df * n] = 0.0
+            units = KINDS.index("units") * N_KEYS
+            # a unit says only whether two articles count the same thing: no cut
+            w[units : units + N_KEYS] = raw[units : units + N_KEYS]
         return raw, w
 
     def weigh(
@@ -560,7 +564,7 @@ def pair_logits(
         + sp.weight_people * sims["people"]
         + sp.weight_orgs * sims["orgs"]
         + sp.weight_places * sims["places"]
-        + number_evidence(sims["numbers"], has_a, has_b, sp)
+        + number_evidence(sims["numbers"], sims["units"], has_a, has_b, sp)
     )
 
 
