@@ -1,5 +1,6 @@
 """Main text and metadata of an HTML page: trafilatura, with readability-lxml as a second
-opinion (``ensemble``) and a rebuilt head for pages whose head swallowed the body."""
+opinion (``ensemble``) and as the source of paragraphs trafilatura missed (``merge``),
+and a rebuilt head for pages whose head swallowed the body."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from trafilatura.settings import Document
 from newsflow.clean.ensemble import (
     needs_second_opinion,
     prefer_readability,
-    readability_text,
+    readability_lines,
     trim_to_support,
 )
 from newsflow.clean.interface import drop_interface_lines
+from newsflow.clean.merge import insert_missing
 
 
 @dataclass
@@ -36,7 +38,9 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
     ``repair_head``); when trafilatura's text is a small share of the page,
     readability-lxml's replaces it if it is the same article, more completely, and
     when it is the same article, less completely, trafilatura's lines around it that
-    readability's lacks are cut. Lines of the page's interface (buttons, counters,
+    readability's lacks are cut. On every page, article paragraphs that readability
+    found and trafilatura did not (a lead in its own block above the body, a paragraph
+    in a differently marked block) are put in at their place (``merge``). Lines of the page's interface (buttons, counters,
     contact labels: ``interface``) are dropped from whichever text is kept.
     """
     found = _choose(html, url)
@@ -47,22 +51,28 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
 
 
 def _choose(html: str, url: str | None) -> Extracted | None:
-    """trafilatura's text, or readability-lxml's, or trafilatura's trimmed to it."""
+    """trafilatura's text, or readability-lxml's, or trafilatura's trimmed to it; then
+    with the article lines only readability found put in (``merge``)."""
     found = _extract(html, url)
     if found is None:
         repaired = repair_head(html)
         if repaired is not None:
             found = _extract(repaired, url)
-    if found is None or needs_second_opinion(found.text, html):
-        other = readability_text(html)
-        if found is None:
-            return Extracted(text=other, extra={"extractor": "readability"}) if other else None
+    lines = readability_lines(html)
+    other = "\n".join(line.text for line in lines)
+    if found is None:
+        return Extracted(text=other, extra={"extractor": "readability"}) if other else None
+    text, how = found.text, "trafilatura"
+    if needs_second_opinion(found.text, html):
         if prefer_readability(found.text, other):
             return replace(found, text=other, extra={"extractor": "readability"})
-        trimmed = trim_to_support(found.text, other)
-        if trimmed != found.text:
-            return replace(found, text=trimmed, extra={"extractor": "trafilatura+readability"})
-    return found
+        trimmed = trim_to_support(text, other)
+        if trimmed != text:
+            text, how = trimmed, "trafilatura+readability"
+    merged = insert_missing(text, lines)
+    if merged != text:
+        text, how = merged, "trafilatura+readability"
+    return found if text == found.text else replace(found, text=text, extra={"extractor": how})
 
 
 # the head ends here at the latest: the body's tag or the first block of content
