@@ -16,6 +16,7 @@ from newsflow.clean.ensemble import (
     prefer_readability,
     readability_lines,
     trim_to_support,
+    worth_merging,
 )
 from newsflow.clean.interface import drop_interface_lines
 from newsflow.clean.merge import insert_missing
@@ -38,8 +39,8 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
     ``repair_head``); when trafilatura's text is a small share of the page,
     readability-lxml's replaces it if it is the same article, more completely, and
     when it is the same article, less completely, trafilatura's lines around it that
-    readability's lacks are cut. On every page, article paragraphs that readability
-    found and trafilatura did not (a lead in its own block above the body, a paragraph
+    readability's lacks are cut. On nearly every page (``worth_merging``), article
+    paragraphs that readability found and trafilatura did not (a lead in its own block above the body, a paragraph
     in a differently marked block) are put in at their place (``merge``). Lines of the page's interface (buttons, counters,
     contact labels: ``interface``) are dropped from whichever text is kept.
     """
@@ -58,6 +59,8 @@ def _choose(html: str, url: str | None) -> Extracted | None:
         repaired = repair_head(html)
         if repaired is not None:
             found = _extract(repaired, url)
+    if found is not None and not worth_merging(found.text, html):
+        return found
     lines = readability_lines(html)
     other = "\n".join(line.text for line in lines)
     if found is None:

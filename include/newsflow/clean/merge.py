@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from newsflow.clean.ensemble import ReadLine, containment
+from newsflow.clean.ensemble import ReadLine
 from newsflow.clean.interface import is_interface_line
 
 # a line taken must have at least this many words ...
@@ -41,10 +41,10 @@ def insert_missing(traf: str, lines: list[ReadLine]) -> str:
     """``traf`` with readability's article lines it lacks put in at their place."""
     if not lines or not traf.strip():
         return traf
-    if containment(traf, "\n".join(line.text for line in lines)) < SAME_ARTICLE:
-        return traf
     ours = traf.split("\n")
     at = _Locator(ours)
+    if at.share_in(lines) < SAME_ARTICLE:
+        return traf
     repeated = Counter(_key(line.text) for line in lines)
     inserts: dict[int, list[str]] = {}
     gap: list[ReadLine] = []
@@ -100,6 +100,15 @@ class _Locator:
             self.by_key.setdefault(" ".join(words), i)
             for j in range(len(words) - 3):
                 self.by_shingle.setdefault(tuple(words[j : j + 4]), i)
+
+    def share_in(self, lines: list[ReadLine]) -> float:
+        """Share of trafilatura's 4-token shingles that are in readability's ``lines``
+        (``ensemble.containment`` of the two texts, from the shingles already indexed)."""
+        if not self.by_shingle:
+            return 0.0
+        tokens = _TOKEN.findall("\n".join(line.text for line in lines).casefold())
+        theirs = {tuple(tokens[j : j + 4]) for j in range(len(tokens) - 3)}
+        return len(theirs.intersection(self.by_shingle)) / len(self.by_shingle)
 
     def find(self, text: str) -> int | None:
         """The index of the line holding ``text`` (half its shingles), else None."""
