@@ -5,9 +5,13 @@ not."""
 
 from datetime import date
 
+import pytest
+import trafilatura
 from newsflow.clean import clean_document
 from newsflow.clean.ensemble import ReadLine, readability_lines
+from newsflow.clean.html import extract_html
 from newsflow.clean.merge import insert_missing
+from newsflow.clean.port import recording
 from newsflow.records import RawDoc
 
 DAY = date(2024, 5, 14)
@@ -16,8 +20,13 @@ LEAD = (
     "The harbour authority kept the port closed for a third day on Monday, and the "
     "talks between the dock workers' union and the operators broke down at noon."
 )
-# a page's scripts: most of a real news page's bytes are not text
-SCRIPT = "<script>" + "var tracking = {'id': 12345, 'k': 'abcdefgh'};\n" * 200 + "</script>"
+
+
+def _script(lines: int) -> str:
+    """A page's scripts: most of a real news page's bytes are not text."""
+    return "<script>" + "var tracking = {'id': 12345, 'k': 'abcdefgh'};\n" * lines + "</script>"
+
+
 CAPTION = "Cranes stand idle at the container terminal on Sunday, when the strike began."
 
 
@@ -33,13 +42,13 @@ def _para(i: int) -> str:
     )
 
 
-def _page() -> str:
+def _page(script_lines: int = 200) -> str:
     """A news page whose lead sits in a teaser block above the ``articleBody``, as on many
     CMS templates: trafilatura reads the marked body only, readability the whole column."""
     nav = "<nav>" + "".join(f"<a href='/s{i}'>Section {i}</a>" for i in range(20)) + "</nav>"
     body = "".join(f"<p>{_para(i)}</p>" for i in range(6))
     return (
-        f"<html><head><title>Port strike enters third day</title>{SCRIPT}</head><body>"
+        f"<html><head><title>Port strike enters third day</title>{_script(script_lines)}</head><body>"
         f"{nav}<main><div class='page-content'>"
         "<h1>Port strike enters third day</h1>"
         f"<div class='teaser'>{LEAD}</div>"
@@ -48,16 +57,36 @@ def _page() -> str:
     )
 
 
-def test_the_lead_trafilatura_left_out_is_put_back_above_the_body() -> None:
-    import trafilatura
-
-    html = _page()
+@pytest.mark.parametrize(
+    ("script_lines", "source"),
+    [(200, "trafilatura+port"), (2000, "trafilatura+readability")],
+)
+def test_the_lead_trafilatura_left_out_is_put_back_above_the_body(
+    script_lines: int, source: str
+) -> None:
+    """From trafilatura's readability port when its text is a fair share of the page,
+    from readability-lxml itself when it is under 2% (where readability runs anyway)."""
+    html = _page(script_lines)
     alone = trafilatura.extract(html, include_comments=False) or ""
     assert "third day on Monday" not in alone and _para(0) in alone  # the case at hand
+    found = extract_html(html)
+    assert found is not None and found.extra["extractor"] == source
     art = clean_document(RawDoc("s.html", "html", html, html.encode()), day=DAY)
     assert isinstance(art, dict)
     lines = art["text"].split("\n")
     assert lines[0] == LEAD and lines[1] == _para(0)  # in its place, before the body
+
+
+def test_the_port_is_recorded_only_inside_recording() -> None:
+    html = _page()
+    with recording() as port:
+        trafilatura.bare_extraction(html)
+    assert [line.text for line in port][:2] == [LEAD, _para(0)]
+    assert extract_html(html) is not None
+    trafilatura.bare_extraction(html)  # outside: nothing kept, no error
+    with recording() as nothing:
+        pass
+    assert nothing == []
 
 
 def _rl(text: str, links: float = 0.0, media: bool = False) -> ReadLine:

@@ -17,9 +17,10 @@ are cut (what trafilatura took in around the article, which the other extractor'
 scoring left out). A line-level 2-of-3 vote and a learned page-level choice were tried
 and left out (``docs/quality.md``). Replacing and trimming are done only when
 trafilatura's text is a small share of the page (more pages cost quality on "tune");
-readability itself runs on nearly every page, for the paragraphs only it found (``merge``:
-its text comes as ``ReadLine``s that say which lines were links or captions in its
-markup). Thresholds were set
+there, readability's lines also give the paragraphs only it found (``merge``: its text
+comes as ``ReadLine``s that say which lines were links or captions in its markup), and
+on the other pages trafilatura's own readability port, which trafilatura runs anyway,
+gives them (``port``). Thresholds were set
 on the "tune" split of ``benchmarks/extraction.py`` (AEB and trafilatura_eval) and
 checked on the held-out split (see ``benchmarks/results/extraction.md``).
 """
@@ -43,10 +44,6 @@ log = logging.getLogger(__name__)
 # share of the page's characters (about a third of news pages; every page where
 # replacing won on "tune" was under it)
 SECOND_OPINION_SHARE = 0.02
-# readability runs (for the lines only it found, ``merge``) when trafilatura's text is
-# under this share of the page: on pages that are mostly their text there was nothing
-# to add on "tune" (trafilatura_eval tune F1 the same as on all pages, 5% fewer runs)
-MERGE_SHARE = 0.2
 # readability's text replaces trafilatura's when at least this much longer ...
 LONGER = 2.0
 # ... and holds at least this share of trafilatura's 4-token shingles
@@ -68,12 +65,6 @@ _SENTENCE_END = re.compile(r"[.!?…\"”»)]$")
 
 _TOKEN = re.compile(r"\w+")
 _BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "blockquote", "pre")
-
-
-def worth_merging(text: str, html: str) -> bool:
-    """Whether trafilatura's ``text`` is little enough of ``html`` to look for lines it
-    missed in readability's."""
-    return len(text) < MERGE_SHARE * len(html)
 
 
 def needs_second_opinion(text: str, html: str) -> bool:
@@ -139,6 +130,11 @@ def readability_lines(html: str) -> list[ReadLine]:
     except Exception as e:  # readability raises on pages it cannot score; the page stays
         log.debug("readability failed: %s", e)
         return []
+    return tree_lines(tree)
+
+
+def tree_lines(tree) -> list[ReadLine]:
+    """The text of an extractor's result ``tree``, one ``ReadLine`` per block."""
     pieces: list[tuple[str, bool, bool]] = []
     _walk(tree, False, False, pieces)
     lines: list[ReadLine] = []
