@@ -40,7 +40,7 @@ from readability.readability import REGEXES
 
 log = logging.getLogger(__name__)
 
-# readability's text may replace or trim trafilatura's when trafilatura's is under this
+# readability-lxml runs, and may replace or trim trafilatura's text, when that is under this
 # share of the page's characters (about a third of news pages; every page where
 # replacing won on "tune" was under it)
 SECOND_OPINION_SHARE = 0.02
@@ -68,8 +68,8 @@ _BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "bl
 
 
 def needs_second_opinion(text: str, html: str) -> bool:
-    """Whether trafilatura's ``text`` is little enough of ``html`` for readability's to
-    replace or trim it."""
+    """Whether trafilatura's ``text`` is little enough of ``html`` to run readability-lxml,
+    whose text may then replace or trim trafilatura's (and give it missing lines)."""
     return len(text) < SECOND_OPINION_SHARE * len(html)
 
 

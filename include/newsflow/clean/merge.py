@@ -4,7 +4,9 @@ trafilatura reads a page's article from the blocks its rules accept; a lead set 
 from the body (a teaser paragraph in its own ``<div>`` above the text, the standfirst
 of German and Spanish news sites) or a paragraph inside a differently marked block is
 then missing, while readability-lxml, which joins the best-scored block's siblings,
-keeps it. Where both extractors read the same article, readability's lines that
+keeps it. (The other text is readability-lxml's where it runs, else that of
+trafilatura's own readability port, ``port``.) Where both extractors read the same
+article, readability's lines that
 trafilatura's text lacks are put into it at the place readability has them: after
 the line both texts hold before them (the anchor), or before the first line both
 hold (a lead). Only lines that read as article prose are taken: long enough, ending
