@@ -15,9 +15,12 @@ article, more completely, and not a longer sidebar or a comment thread); when it
 the same article *inside* trafilatura's, trafilatura's lines at the edges that it lacks
 are cut (what trafilatura took in around the article, which the other extractor's
 scoring left out). A line-level 2-of-3 vote and a learned page-level choice were tried
-and left out (``docs/quality.md``). Running
-readability-lxml on every page would cost about as much as trafilatura itself, so it
-runs only when trafilatura's text is a small share of the page. Thresholds were set
+and left out (``docs/quality.md``). Replacing and trimming are done only when
+trafilatura's text is a small share of the page (more pages cost quality on "tune");
+there, readability's lines also give the paragraphs only it found (``merge``: its text
+comes as ``ReadLine``s that say which lines were links or captions in its markup), and
+on the other pages trafilatura's own readability port, which trafilatura runs anyway,
+gives them (``port``). Thresholds were set
 on the "tune" split of ``benchmarks/extraction.py`` (AEB and trafilatura_eval) and
 checked on the held-out split (see ``benchmarks/results/extraction.md``).
 """
@@ -27,6 +30,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from dataclasses import dataclass
 
 import lxml.html
 from readability import Document
@@ -36,8 +40,9 @@ from readability.readability import REGEXES
 
 log = logging.getLogger(__name__)
 
-# readability runs when trafilatura's text is under this share of the page's characters
-# (about a third of news pages; every page where it won on "tune" was under it)
+# readability-lxml runs, and may replace or trim trafilatura's text, when that is under this
+# share of the page's characters (about a third of news pages; every page where
+# replacing won on "tune" was under it)
 SECOND_OPINION_SHARE = 0.02
 # readability's text replaces trafilatura's when at least this much longer ...
 LONGER = 2.0
@@ -63,7 +68,8 @@ _BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "bl
 
 
 def needs_second_opinion(text: str, html: str) -> bool:
-    """Whether trafilatura's ``text`` is little enough of ``html`` to ask readability."""
+    """Whether trafilatura's ``text`` is little enough of ``html`` to run readability-lxml,
+    whose text may then replace or trim trafilatura's (and give it missing lines)."""
     return len(text) < SECOND_OPINION_SHARE * len(html)
 
 
@@ -91,8 +97,27 @@ class _TextDocument(Document):
         return doc
 
 
-def readability_text(html: str) -> str:
-    """readability-lxml's main text, one line per block ("" when it finds none).
+@dataclass(frozen=True)
+class ReadLine:
+    """One line of readability's text and where it sat in readability's markup."""
+
+    text: str
+    links: float  # share of its characters inside links
+    media: bool  # most of it inside a figure, caption, gallery or player
+
+
+# a block of a picture, gallery or player: its text is a caption or a control label
+_MEDIA_TAGS = frozenset({"figure", "figcaption", "picture", "video", "audio"})
+_MEDIA_CLASS = re.compile(
+    r"caption|legend|credit|gallery|slide|carousel|figure|lightbox|media|photo|image|visual"
+    r"|video|player|bildunterschrift",
+    re.IGNORECASE,
+)
+_BLOCK_SET = frozenset(_BLOCKS)
+
+
+def readability_lines(html: str) -> list[ReadLine]:
+    """readability-lxml's main text, one ``ReadLine`` per block ([] when it finds none).
 
     No URL is passed: readability would then rewrite every link absolute, which was
     half its time, for links the text does not keep.
@@ -100,15 +125,69 @@ def readability_text(html: str) -> str:
     try:
         summary = _TextDocument(html).summary(html_partial=True)
         if not summary.strip():
-            return ""
+            return []
         tree = lxml.html.fromstring(summary)
-        for el in tree.iter(*_BLOCKS):
-            el.tail = "\n" + (el.tail or "")
-        text = "".join(str(t) for t in tree.itertext())
     except Exception as e:  # readability raises on pages it cannot score; the page stays
         log.debug("readability failed: %s", e)
-        return ""
-    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+        return []
+    return tree_lines(tree)
+
+
+def tree_lines(tree) -> list[ReadLine]:
+    """The text of an extractor's result ``tree``, one ``ReadLine`` per block."""
+    pieces: list[tuple[str, bool, bool]] = []
+    _walk(tree, False, False, pieces)
+    lines: list[ReadLine] = []
+    current: list[tuple[str, bool, bool]] = []
+    for piece, link, media in pieces:
+        for i, part in enumerate(piece.split("\n")):
+            if i:
+                _close(current, lines)
+            if part:
+                current.append((part, link, media))
+    _close(current, lines)
+    return lines
+
+
+def _walk(el, link: bool, media: bool, out: list[tuple[str, bool, bool]]) -> None:
+    """``el``'s text in document order, each piece with whether it is link or media text;
+    a block element's end is a line break (as the text of ``tree.itertext()`` would be
+    with a newline put before every block's tail)."""
+    if not isinstance(el.tag, str):  # a comment or processing instruction: no text
+        return
+    link = link or el.tag == "a"
+    media = media or _is_media(el)
+    if el.text:
+        out.append((el.text, link, media))
+    for child in el:
+        _walk(child, link, media, out)
+        tail = child.tail or ""
+        if isinstance(child.tag, str) and child.tag in _BLOCK_SET:
+            tail = "\n" + tail
+        if tail:
+            out.append((tail, link, media))
+
+
+def _is_media(el) -> bool:
+    if el.tag in _MEDIA_TAGS:
+        return True
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return bool(names.strip()) and bool(_MEDIA_CLASS.search(names))
+
+
+def _close(current: list[tuple[str, bool, bool]], lines: list[ReadLine]) -> None:
+    """End the line being built from ``current`` (kept when it has text)."""
+    text = "".join(part for part, _, _ in current).strip()
+    if text:
+        links = sum(len(part.strip()) for part, link, _ in current if link)
+        media = sum(len(part.strip()) for part, _, in_media in current if in_media)
+        lines.append(ReadLine(text, min(1.0, links / len(text)), 2 * media > len(text)))
+    current.clear()
+
+
+def readability_text(html: str) -> str:
+    """readability-lxml's main text, one line per block ("" when it finds none)."""
+    return "\n".join(line.text for line in readability_lines(html))
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:

@@ -1,5 +1,7 @@
 """Main text and metadata of an HTML page: trafilatura, with readability-lxml as a second
-opinion (``ensemble``) and a rebuilt head for pages whose head swallowed the body."""
+opinion (``ensemble``), the paragraphs only readability or trafilatura's port of it
+(``port``) found put in (``merge``), and a rebuilt head for pages whose head swallowed
+the body."""
 
 from __future__ import annotations
 
@@ -11,12 +13,15 @@ import trafilatura
 from trafilatura.settings import Document
 
 from newsflow.clean.ensemble import (
+    ReadLine,
     needs_second_opinion,
     prefer_readability,
-    readability_text,
+    readability_lines,
     trim_to_support,
 )
 from newsflow.clean.interface import drop_interface_lines
+from newsflow.clean.merge import insert_missing
+from newsflow.clean.port import recording
 
 
 @dataclass
@@ -27,6 +32,8 @@ class Extracted:
     date: str | None = None
     sitename: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # the lines of trafilatura's readability port (``port``), for ``merge``
+    port: list[ReadLine] = field(default_factory=list)
 
 
 def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
@@ -36,8 +43,12 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
     ``repair_head``); when trafilatura's text is a small share of the page,
     readability-lxml's replaces it if it is the same article, more completely, and
     when it is the same article, less completely, trafilatura's lines around it that
-    readability's lacks are cut. Lines of the page's interface (buttons, counters,
-    contact labels: ``interface``) are dropped from whichever text is kept.
+    readability's lacks are cut. On every page, article paragraphs that readability
+    (on the other pages: trafilatura's port of it, ``port``) found and trafilatura did
+    not (a lead in its own block above the body, a paragraph in a differently marked
+    block) are put in at their place (``merge``). Lines of the page's interface
+    (buttons, counters, contact labels: ``interface``) are dropped from whichever text
+    is kept.
     """
     found = _choose(html, url)
     if found is None:
@@ -47,22 +58,29 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
 
 
 def _choose(html: str, url: str | None) -> Extracted | None:
-    """trafilatura's text, or readability-lxml's, or trafilatura's trimmed to it."""
+    """trafilatura's text, or readability-lxml's, or trafilatura's trimmed to it; then
+    with the article lines only readability (or trafilatura's port of it) found put in
+    (``merge``)."""
     found = _extract(html, url)
     if found is None:
         repaired = repair_head(html)
         if repaired is not None:
             found = _extract(repaired, url)
-    if found is None or needs_second_opinion(found.text, html):
-        other = readability_text(html)
-        if found is None:
-            return Extracted(text=other, extra={"extractor": "readability"}) if other else None
-        if prefer_readability(found.text, other):
-            return replace(found, text=other, extra={"extractor": "readability"})
-        trimmed = trim_to_support(found.text, other)
-        if trimmed != found.text:
-            return replace(found, text=trimmed, extra={"extractor": "trafilatura+readability"})
-    return found
+    if found is not None and not needs_second_opinion(found.text, html):
+        merged = insert_missing(found.text, found.port)
+        if merged == found.text:
+            return found
+        return replace(found, text=merged, extra={"extractor": "trafilatura+port"})
+    lines = readability_lines(html)
+    other = "\n".join(line.text for line in lines)
+    if found is None:
+        return Extracted(text=other, extra={"extractor": "readability"}) if other else None
+    if prefer_readability(found.text, other):
+        return replace(found, text=other, extra={"extractor": "readability"})
+    text = insert_missing(trim_to_support(found.text, other), lines)
+    if text == found.text:
+        return found
+    return replace(found, text=text, extra={"extractor": "trafilatura+readability"})
 
 
 # the head ends here at the latest: the body's tag or the first block of content
@@ -106,15 +124,16 @@ def _extract(html: str, url: str | None) -> Extracted | None:
     modification, and the extensive search is off so a page's footer or crawl date
     is not mistaken for the article's.
     """
-    doc = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        deduplicate=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    with recording() as port:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
     # a Document (a dict only with as_dict=True), None when nothing could be extracted
     if not isinstance(doc, Document) or doc.text is None or not doc.text.strip():
         return None
@@ -124,4 +143,5 @@ def _extract(html: str, url: str | None) -> Extracted | None:
         authors=doc.author,
         date=doc.date,
         sitename=doc.sitename,
+        port=port,
     )
