@@ -302,9 +302,11 @@ def model_keeps(
     and ``p`` is under ``cuts["protect"]`` (when given); a line the rules dropped comes back when ``p`` is under the cut for its
     verdict: a short list item, a line before the first prose paragraph, and a prose
     paragraph after a related-articles heading (the article resuming after a box dumped in mid-text; the
-    headlines listed under the heading stay dropped). Every other verdict stands:
-    rescuing captions or teaser headlines kept chrome of styles the generator does not
-    make.
+    headlines listed under the heading stay dropped; a short line there comes back only
+    under ``cuts["related_list"]``). Every other verdict stands unless the cuts name it
+    (with the site's pages known, the training command may choose a small cut for
+    "widget" and "teaser_header" lines the model is sure are text): rescuing captions
+    or teaser headlines kept chrome of styles the generator does not make.
     """
     if verdict is None:
         return p <= cuts["text"] or (
@@ -313,7 +315,7 @@ def model_keeps(
             and _protected_sentence(line)
         )
     if verdict == "related" and not _is_prose(line):
-        return False
+        return p < cuts.get("related_list", 0.0)
     return p < cuts.get(verdict, 0.0)
 
 
@@ -351,6 +353,30 @@ def model_decisions(
         keep = not b and model_keeps(line, None if after_box else verdict, p, cuts, r)
         resumed = resumed or (verdict == "related" and keep)
         out.append(keep)
+    if "smooth" in cuts:
+        out = _smoothed(out, verdicts, probs, boiler, cuts["smooth"])
+    return out
+
+
+def _smoothed(
+    keep: list[bool], verdicts: list[str | None], probs: list[float], boiler: list[bool], cut: float
+) -> list[bool]:
+    """Keep a line the rules kept and the model alone dropped (P(chrome) under ``cut``)
+    when the lines on both sides of it stay: an article rarely holds one chrome line
+    the rules cannot name between two of its paragraphs (a teaser or ad inside the text
+    has a wording the rules know), while a short line of a list or table between two
+    kept items is the article's."""
+    out = keep[:]
+    for i in range(1, len(keep) - 1):
+        if (
+            not keep[i]
+            and verdicts[i] is None
+            and not boiler[i]
+            and probs[i] < cut
+            and keep[i - 1]
+            and keep[i + 1]
+        ):
+            out[i] = True
     return out
 
 
