@@ -740,7 +740,7 @@ def _examples(data: list[Dump], rng: random.Random | None):
             if rng is not None and rng.random() < WORD_DROPOUT:
                 named = [f for f in named if not f.startswith(_LEXICAL)]
             vectors.append(linemodel.vector(named))
-        yield lines, verdicts, vectors, d.chrome, repeats, others
+        yield lines, verdicts, vectors, d.chrome, repeats, others, templates
 
 
 def _fit(data: list[Dump], c: float) -> dict:
@@ -752,7 +752,7 @@ def _fit(data: list[Dump], c: float) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     rows, cols, vals, y = [], [], [], []
-    for _, _, vectors, chrome, _, _ in _examples(data, random.Random(2)):
+    for _, _, vectors, chrome, _, _, _ in _examples(data, random.Random(2)):
         for vec, is_chrome in zip(vectors, chrome, strict=True):
             rows += [len(y)] * len(vec)
             cols += list(vec)
@@ -778,12 +778,12 @@ def _judged(model: dict, data: list[Dump]) -> list[tuple]:
 
     weights = {int(k): v for k, v in model["weights"].items()}
     out = []
-    for lines, verdicts, vectors, chrome, repeats, others in _examples(data, None):
+    for lines, verdicts, vectors, chrome, repeats, others, templates in _examples(data, None):
         z = [
             model["intercept"] + sum(weights.get(k, 0.0) * v for k, v in x.items()) for x in vectors
         ]
         probs = [1 / (1 + math.exp(-max(-30, min(30, t)))) for t in z]
-        out.append((lines, verdicts, probs, chrome, repeats, others))
+        out.append((lines, verdicts, probs, chrome, repeats, others, templates))
     return out
 
 
@@ -794,9 +794,9 @@ def _cost(judged: list[tuple], cuts: dict[str, float] = CUTS, *, quiet: bool = F
     from newsflow.clean.chrome import model_decisions
 
     total = 0.0
-    for lines, verdicts, probs, chrome, repeats, others in judged:
+    for lines, verdicts, probs, chrome, repeats, others, templates in judged:
         for kept, verdict, is_chrome in zip(
-            model_decisions(lines, verdicts, probs, cuts, repeats, others),
+            model_decisions(lines, verdicts, probs, cuts, repeats, others, templates),
             verdicts,
             chrome,
             strict=True,

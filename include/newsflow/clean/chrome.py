@@ -331,12 +331,15 @@ def model_decisions(
     cuts: dict[str, float],
     repeats: list[int] | None = None,
     others: int = 0,
+    templates: list[int] | None = None,
 ) -> list[bool]:
     """``model_keeps`` for every line of a dump, in order: once a prose paragraph past
     a related-articles heading stays (the article resumed after a box), the lines after
     it that the rules dropped only for following that heading are judged as text.
     ``repeats``, ``others``: how often each line recurs on the source's ``others``
-    other pages (None: the page alone); recurring short lines go (``repeats.boilerplate``)
+    other pages (None: the page alone); recurring short lines go (``repeats.boilerplate``);
+    ``templates``: the same for their templates (a bio the site prints for each of its
+    authors recurs by template: it loses a sentence's protection as a repeated line does)
     and the cuts named with SITE_CUT replace the others."""
     from newsflow.clean.repeats import boilerplate
 
@@ -345,6 +348,8 @@ def model_decisions(
     out = []
     resumed = False
     reps = repeats or [0] * len(lines)
+    if templates:
+        reps = [max(r, t) for r, t in zip(reps, templates, strict=True)]
     boiler = boilerplate(lines, repeats, others) if repeats else [False] * len(lines)
     for line, verdict, p, r, b in zip(lines, verdicts, probs, reps, boiler, strict=True):
         if verdict == "related_header":
@@ -358,11 +363,17 @@ def model_decisions(
     return out
 
 
+# Verdicts the model may overturn line by line, so the smoothing may too: article text
+# by the rules, a line before the first paragraph (a list or table's rows), a list item.
+_SMOOTHED = (None, "before_body", "list_item")
+
+
 def _smoothed(
     keep: list[bool], verdicts: list[str | None], probs: list[float], boiler: list[bool], cut: float
 ) -> list[bool]:
-    """Keep a line the rules kept and the model alone dropped (P(chrome) under ``cut``)
-    when the lines on both sides of it stay: an article rarely holds one chrome line
+    """Keep a line the rules kept, or put before the body or in a list (``_SMOOTHED``),
+    that the model dropped (P(chrome) under ``cut``) when the lines on both sides of it
+    stay: an article rarely holds one chrome line
     the rules cannot name between two of its paragraphs (a teaser or ad inside the text
     has a wording the rules know), while a short line of a list or table between two
     kept items is the article's."""
@@ -370,7 +381,7 @@ def _smoothed(
     for i in range(1, len(keep) - 1):
         if (
             not keep[i]
-            and verdicts[i] is None
+            and verdicts[i] in _SMOOTHED
             and not boiler[i]
             and probs[i] < cut
             and keep[i - 1]
@@ -487,7 +498,9 @@ def strip_chrome(
     templates = evidence.templates(lines) if evidence else None
     probs = chrome_probabilities(lines, verdicts, repeats, others, templates)
     for line, keep in zip(
-        lines, model_decisions(lines, verdicts, probs, model_cuts(), repeats, others), strict=True
+        lines,
+        model_decisions(lines, verdicts, probs, model_cuts(), repeats, others, templates),
+        strict=True,
     ):
         key = line.casefold()
         if not keep or key in seen or key == title_key:
