@@ -684,13 +684,15 @@ SITE_CUT_GRID = {
 # box heading, a short line past a related-articles heading) that the model may bring
 # back when its site's other pages are known and it is sure they are text (AEB keeps
 # "Sign up for the bundle ...", "(c) 2019 Associated Press", a list of prizes past a
-# box); chosen one after the other on the "val" styles, 0.0: never. "smooth@site":
-# the cut under which a line between two kept lines stays (``chrome._smoothed``).
+# box); chosen one after the other on the "val" styles, 0.0: never. "smooth@site",
+# "smooth_prose@site": the cuts under which a line between two kept lines stays, between
+# short lines and next to prose (``chrome._smoothed``).
 RESCUE_GRID = {
     "widget@site": (0.0, 0.01, 0.03, 0.1),
     "teaser_header@site": (0.0, 0.01, 0.03, 0.1),
     "related_list@site": (0.0, 0.01, 0.03, 0.1),
     "smooth@site": (0.0, 0.8, 0.9, 0.95, 0.99, 1.01),
+    "smooth_prose@site": (0.0, 0.7, 0.8, 0.9, 0.95, 0.99),
 }
 # Cost of losing a body paragraph, in leaked chrome lines (sample weights and cuts)
 BODY_COST = 3.0

@@ -86,9 +86,10 @@ def test_weights_file_is_shipped_and_well_formed() -> None:
 
 def test_a_line_between_two_kept_lines_stays_when_the_site_is_known() -> None:
     """Sequence smoothing: with the site's pages known, a line the rules kept and the
-    model doubts stays between two kept lines (a row of a table, an item of a list);
-    a page alone, a line the model is sure of, or one the site repeats still goes."""
-    lines = [BODY[0], "5 Joey Logano 2380 2 3 12 21", BODY[1]]
+    model doubts stays between two kept short lines (a row of a table, an item of a
+    list); a page alone, a line the model is sure of, one the site repeats, or one
+    between two paragraphs of prose (a teaser's place) still goes."""
+    lines = ["4 Denny Hamlin 5027 6 3 19 24", "5 Joey Logano 2380 2 3 12 21", "6 Ryan Blaney"]
     verdicts: list[str | None] = [None, None, None]
     cuts = {"text": 0.5, "smooth@site": 0.9}
     alone = model_decisions(lines, verdicts, [0.0, 0.8, 0.0], cuts)
@@ -99,6 +100,12 @@ def test_a_line_between_two_kept_lines_stays_when_the_site_is_known() -> None:
     assert sure == [True, False, True]
     boiler = model_decisions(lines, verdicts, [0.0, 0.8, 0.0], cuts, [0, 4, 0], 4)
     assert boiler == [True, False, True]
+    prose = [BODY[0], lines[1], BODY[1]]
+    assert model_decisions(prose, verdicts, [0.0, 0.8, 0.0], cuts, [0, 0, 0], 4) == [
+        True,
+        False,
+        True,
+    ]
 
 
 def test_short_lines_past_a_related_heading_may_come_back_with_the_site_known() -> None:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsflow.clean.linemodel import chrome_probabilities, model_cuts
+from newsflow.clean.linemodel import chrome_probabilities, model_cuts, prose_line
 from newsflow.clean.words import count_words, unpunctuated_script
 
 if TYPE_CHECKING:
@@ -358,8 +358,8 @@ def model_decisions(
         keep = not b and model_keeps(line, None if after_box else verdict, p, cuts, r)
         resumed = resumed or (verdict == "related" and keep)
         out.append(keep)
-    if "smooth" in cuts:
-        out = _smoothed(out, verdicts, probs, boiler, cuts["smooth"])
+    if "smooth" in cuts or "smooth_prose" in cuts:
+        out = _smoothed(lines, out, verdicts, probs, boiler, cuts)
     return out
 
 
@@ -369,24 +369,26 @@ _SMOOTHED = (None, "before_body", "list_item")
 
 
 def _smoothed(
-    keep: list[bool], verdicts: list[str | None], probs: list[float], boiler: list[bool], cut: float
+    lines: list[str],
+    keep: list[bool],
+    verdicts: list[str | None],
+    probs: list[float],
+    boiler: list[bool],
+    cuts: dict[str, float],
 ) -> list[bool]:
     """Keep a line the rules kept, or put before the body or in a list (``_SMOOTHED``),
-    that the model dropped (P(chrome) under ``cut``) when the lines on both sides of it
-    stay: an article rarely holds one chrome line
-    the rules cannot name between two of its paragraphs (a teaser or ad inside the text
-    has a wording the rules know), while a short line of a list or table between two
-    kept items is the article's."""
+    that the model dropped when the lines on both sides of it stay and its P(chrome) is
+    under the cut for its context: ``cuts["smooth"]`` between two short lines (a row of
+    a table or an item of a list between two kept ones is the article's),
+    ``cuts["smooth_prose"]`` next to a paragraph of prose, where a site also puts its
+    one-line teasers and ads (both chosen on generated styles the model did not fit)."""
     out = keep[:]
     for i in range(1, len(keep) - 1):
-        if (
-            not keep[i]
-            and verdicts[i] in _SMOOTHED
-            and not boiler[i]
-            and probs[i] < cut
-            and keep[i - 1]
-            and keep[i + 1]
-        ):
+        if keep[i] or not (keep[i - 1] and keep[i + 1]):
+            continue
+        short = not prose_line(lines[i - 1]) and not prose_line(lines[i + 1])
+        cut = cuts.get("smooth" if short else "smooth_prose", 0.0)
+        if verdicts[i] in _SMOOTHED and not boiler[i] and probs[i] < cut:
             out[i] = True
     return out
 
