@@ -3,7 +3,13 @@ article paragraphs stay, an article resumed after a box dumped in mid-text stays
 the shipped weights match the features the code makes."""
 
 from newsflow.clean import linemodel
-from newsflow.clean.chrome import rule_verdicts, split_lines, strip_chrome
+from newsflow.clean.chrome import (
+    model_decisions,
+    model_keeps,
+    rule_verdicts,
+    split_lines,
+    strip_chrome,
+)
 
 BODY = [
     "The harbour authority said on Tuesday that the port would stay closed for a third day.",
@@ -75,4 +81,48 @@ def test_weights_file_is_shipped_and_well_formed() -> None:
     assert isinstance(intercept, float)
     cuts = linemodel.model_cuts()
     assert set(cuts) >= {"text", "list_item", "before_body", "related"}
-    assert all(0.0 < c < 1.0 for c in cuts.values())
+    assert all(0.0 <= c <= 2.0 for c in cuts.values())  # above 1: "always" (protect, smooth)
+
+
+def test_a_line_between_two_kept_lines_stays_when_the_site_is_known() -> None:
+    """Sequence smoothing: with the site's pages known, a line the rules kept and the
+    model doubts stays between two kept short lines (a row of a table, an item of a
+    list); a page alone, a line the model is sure of, one the site repeats, or one
+    between two paragraphs of prose (a teaser's place) still goes."""
+    lines = ["4 Denny Hamlin 5027 6 3 19 24", "5 Joey Logano 2380 2 3 12 21", "6 Ryan Blaney"]
+    verdicts: list[str | None] = [None, None, None]
+    cuts = {"text": 0.5, "smooth@site": 0.9}
+    alone = model_decisions(lines, verdicts, [0.0, 0.8, 0.0], cuts)
+    assert alone == [True, False, True]
+    site = model_decisions(lines, verdicts, [0.0, 0.8, 0.0], cuts, [0, 0, 0], 4)
+    assert site == [True, True, True]
+    sure = model_decisions(lines, verdicts, [0.0, 0.95, 0.0], cuts, [0, 0, 0], 4)
+    assert sure == [True, False, True]
+    boiler = model_decisions(lines, verdicts, [0.0, 0.8, 0.0], cuts, [0, 4, 0], 4)
+    assert boiler == [True, False, True]
+    prose = [BODY[0], lines[1], BODY[1]]
+    assert model_decisions(prose, verdicts, [0.0, 0.8, 0.0], cuts, [0, 0, 0], 4) == [
+        True,
+        False,
+        True,
+    ]
+
+
+def test_short_lines_past_a_related_heading_may_come_back_with_the_site_known() -> None:
+    """A short line past a related-articles heading (an interview's questions, a list of
+    prizes) comes back when the model is sure of it and the cut is shipped."""
+    question = "Q: Favorite books?"
+    assert not model_keeps(question, "related", 0.01, {"text": 0.5})
+    assert model_keeps(question, "related", 0.01, {"text": 0.5, "related_list": 0.03})
+    assert not model_keeps(question, "related", 0.2, {"text": 0.5, "related_list": 0.03})
+
+
+def test_the_before_body_block_of_a_list_article_is_told_from_a_header() -> None:
+    """Article-level features of the lines before the first paragraph the rules kept:
+    a long run that goes straight into the body (a list or score table) is not the
+    short header run kept apart from it by a widget line."""
+    verdicts = ["before_body", "widget", *["before_body"] * 6, None, None]
+    feats = linemodel._before_body_features(verdicts)
+    assert "bb:run1&apart" in feats[0]
+    assert all("bb:run4&touch" in f for f in feats[2:8])  # 6 lines: the 4-7 bucket
+    assert feats[1] == [] and feats[8] == []

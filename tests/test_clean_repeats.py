@@ -89,6 +89,29 @@ def test_a_site_recurring_chrome_goes_and_its_articles_stay() -> None:
         assert len(alone) > len(with_site)  # ... and some of the chrome the site shows
 
 
+def test_a_score_table_article_keeps_its_rows_with_the_site_known() -> None:
+    """A table or list article has no prose before its rows, so the rules put them all
+    "before the body"; with the site's pages known, the model (the block's length and
+    reach into the body) and the smoothing keep the rows, and the site's chrome goes."""
+    table = [
+        "Pos. Club Played Won Drawn Lost Points",
+        "1 Harbour United 20 15 2 3 47",
+        "2 Lantern Rovers 20 14 2 4 44",
+        "3 Northport Athletic 20 12 3 5 39",
+        "4 Fjord City 20 10 5 5 35",
+        "5 Coastal Wanderers 20 9 4 7 31",
+        "6 Saltmarsh Town 20 8 4 8 28",
+        "The league resumes on Saturday after the winter break, with the top two meeting "
+        "at the harbour ground.",
+    ]
+    lines = _site()
+    lines.add("lantern", _dump(table))
+    text = _dump(table)
+    out = strip_chrome(text, evidence=lines.evidence("lantern", text)).paragraphs
+    assert set(table[1:]) <= set(out)
+    assert set(out) <= set(table)
+
+
 def test_an_updated_version_of_a_page_keeps_its_text() -> None:
     """A page whose paragraphs recur too is a copy of another: no line of it is
     boilerplate by recurrence."""

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsflow.clean.linemodel import chrome_probabilities, model_cuts
+from newsflow.clean.linemodel import chrome_probabilities, model_cuts, prose_line
 from newsflow.clean.words import count_words, unpunctuated_script
 
 if TYPE_CHECKING:
@@ -302,9 +302,11 @@ def model_keeps(
     and ``p`` is under ``cuts["protect"]`` (when given); a line the rules dropped comes back when ``p`` is under the cut for its
     verdict: a short list item, a line before the first prose paragraph, and a prose
     paragraph after a related-articles heading (the article resuming after a box dumped in mid-text; the
-    headlines listed under the heading stay dropped). Every other verdict stands:
-    rescuing captions or teaser headlines kept chrome of styles the generator does not
-    make.
+    headlines listed under the heading stay dropped; a short line there comes back only
+    under ``cuts["related_list"]``). Every other verdict stands unless the cuts name it
+    (with the site's pages known, the training command may choose a small cut for
+    "widget" and "teaser_header" lines the model is sure are text): rescuing captions
+    or teaser headlines kept chrome of styles the generator does not make.
     """
     if verdict is None:
         return p <= cuts["text"] or (
@@ -313,7 +315,7 @@ def model_keeps(
             and _protected_sentence(line)
         )
     if verdict == "related" and not _is_prose(line):
-        return False
+        return p < cuts.get("related_list", 0.0)
     return p < cuts.get(verdict, 0.0)
 
 
@@ -329,12 +331,15 @@ def model_decisions(
     cuts: dict[str, float],
     repeats: list[int] | None = None,
     others: int = 0,
+    templates: list[int] | None = None,
 ) -> list[bool]:
     """``model_keeps`` for every line of a dump, in order: once a prose paragraph past
     a related-articles heading stays (the article resumed after a box), the lines after
     it that the rules dropped only for following that heading are judged as text.
     ``repeats``, ``others``: how often each line recurs on the source's ``others``
-    other pages (None: the page alone); recurring short lines go (``repeats.boilerplate``)
+    other pages (None: the page alone); recurring short lines go (``repeats.boilerplate``);
+    ``templates``: the same for their templates (a bio the site prints for each of its
+    authors recurs by template: it loses a sentence's protection as a repeated line does)
     and the cuts named with SITE_CUT replace the others."""
     from newsflow.clean.repeats import boilerplate
 
@@ -343,6 +348,8 @@ def model_decisions(
     out = []
     resumed = False
     reps = repeats or [0] * len(lines)
+    if templates:
+        reps = [max(r, t) for r, t in zip(reps, templates, strict=True)]
     boiler = boilerplate(lines, repeats, others) if repeats else [False] * len(lines)
     for line, verdict, p, r, b in zip(lines, verdicts, probs, reps, boiler, strict=True):
         if verdict == "related_header":
@@ -351,6 +358,38 @@ def model_decisions(
         keep = not b and model_keeps(line, None if after_box else verdict, p, cuts, r)
         resumed = resumed or (verdict == "related" and keep)
         out.append(keep)
+    if "smooth" in cuts or "smooth_prose" in cuts:
+        out = _smoothed(lines, out, verdicts, probs, boiler, cuts)
+    return out
+
+
+# Verdicts the model may overturn line by line, so the smoothing may too: article text
+# by the rules, a line before the first paragraph (a list or table's rows), a list item.
+_SMOOTHED = (None, "before_body", "list_item")
+
+
+def _smoothed(
+    lines: list[str],
+    keep: list[bool],
+    verdicts: list[str | None],
+    probs: list[float],
+    boiler: list[bool],
+    cuts: dict[str, float],
+) -> list[bool]:
+    """Keep a line the rules kept, or put before the body or in a list (``_SMOOTHED``),
+    that the model dropped when the lines on both sides of it stay and its P(chrome) is
+    under the cut for its context: ``cuts["smooth"]`` between two short lines (a row of
+    a table or an item of a list between two kept ones is the article's),
+    ``cuts["smooth_prose"]`` next to a paragraph of prose, where a site also puts its
+    one-line teasers and ads (both chosen on generated styles the model did not fit)."""
+    out = keep[:]
+    for i in range(1, len(keep) - 1):
+        if keep[i] or not (keep[i - 1] and keep[i + 1]):
+            continue
+        short = not prose_line(lines[i - 1]) and not prose_line(lines[i + 1])
+        cut = cuts.get("smooth" if short else "smooth_prose", 0.0)
+        if verdicts[i] in _SMOOTHED and not boiler[i] and probs[i] < cut:
+            out[i] = True
     return out
 
 
@@ -461,7 +500,9 @@ def strip_chrome(
     templates = evidence.templates(lines) if evidence else None
     probs = chrome_probabilities(lines, verdicts, repeats, others, templates)
     for line, keep in zip(
-        lines, model_decisions(lines, verdicts, probs, model_cuts(), repeats, others), strict=True
+        lines,
+        model_decisions(lines, verdicts, probs, model_cuts(), repeats, others, templates),
+        strict=True,
     ):
         key = line.casefold()
         if not keep or key in seen or key == title_key:

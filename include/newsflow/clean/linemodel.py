@@ -135,6 +135,37 @@ def _repeat_features(
     ]
 
 
+def _before_body_features(verdicts: list[str | None]) -> list[list[str]]:
+    """For the lines the rules put "before the body": what the whole page says about
+    them. A list or score-table article has no prose before its items, so the rules
+    see its items as the page's header; unlike a header, such a block is long, takes
+    much of the page and runs unbroken up to the first paragraph the rules kept."""
+    n = len(verdicts)
+    first = next((i for i, v in enumerate(verdicts) if v is None), n)
+    share = str(min(4, 4 * sum(v == "before_body" for v in verdicts) // max(1, n)))
+    out: list[list[str]] = [[] for _ in verdicts]
+    i = 0
+    while i < n:
+        if verdicts[i] != "before_body":
+            i += 1
+            continue
+        j = i
+        while j < n and verdicts[j] == "before_body":
+            j += 1
+        run = _bucket(j - i)
+        touches = "touch" if j == first else "apart"  # runs straight into the body
+        for k in range(i, j):
+            dist = _bucket(first - k) if first < n else "nobody"
+            out[k] = [
+                f"bb:run{run}",
+                f"bb:run{run}&{touches}",
+                f"bb:dist{dist}",
+                f"bb:share{share}",
+            ]
+        i = j
+    return out
+
+
 def document_features(
     lines: list[str],
     verdicts: list[str | None],
@@ -177,6 +208,7 @@ def document_features(
     if repeats is not None:
         prose_rep = [r > 0 for r, p in zip(repeats, prose, strict=True) if p]
         dup = f"dup{min(2, 3 * sum(prose_rep) // max(1, len(prose_rep)))}"
+    before_body = _before_body_features(verdicts)
     out = []
     for i, line in enumerate(lines):
         low = [w.casefold() for w in _WORD.findall(line)]
@@ -212,6 +244,8 @@ def document_features(
             feats.append("rep:none")
         else:
             feats += _repeat_features(i, repeats, others, dup, prose[i], size, verdicts[i])
+        if verdicts[i] == "before_body":
+            feats += before_body[i]
         if templates is not None:
             tpl = min(templates[i], 3)
             feats += [f"tpl{tpl}&{prose[i]}", f"tpl{tpl}&{size}", f"tpl{tpl}&rule:{verdicts[i]}"]
