@@ -264,7 +264,7 @@ class Settings(BaseModel):
     )
     story_link_bias: float = Field(0.0, description="Intercept of the cross-day link score")
     story_link_threshold: float = Field(
-        0.46, gt=0, lt=1, description="Link probability at which a day's story joins an open one"
+        0.5, gt=0, lt=1, description="Link probability at which a day's story joins an open one"
     )
     story_link_min_text: float = Field(
         0.03,
