@@ -787,14 +787,22 @@ def article_rows(
 def df_rows(df: dict[str, np.ndarray], n: int) -> pa.Table:
     """The ``story_df`` rows of a day: each kind's non-zero document frequencies, and
     the number of originals (kind ``n``)."""
-    kinds, terms, counts = ["n"], [np.zeros(1, np.int64)], [np.array([n], np.int64)]
-    for name, arr in df.items():
+    names = ["n", *df]
+    # the kind of each row as a code into ``names`` (a Python string per row took
+    # ~0.2 GB at 100k articles: millions of distinct hashed terms)
+    codes, terms, counts = [np.zeros(1, np.int8)], [np.zeros(1, np.int64)], [np.array([n])]
+    for k, arr in enumerate(df.values(), start=1):
         nz = np.flatnonzero(arr)
-        kinds += [name] * len(nz)
+        codes.append(np.full(len(nz), k, np.int8))
         terms.append(nz)
         counts.append(arr[nz].astype(np.int64))
+    kind = pa.DictionaryArray.from_arrays(pa.array(np.concatenate(codes)), pa.array(names))
     return pa.table(
-        {"kind": kinds, "term": np.concatenate(terms), "df": np.concatenate(counts)}
+        {
+            "kind": kind.cast(pa.string()),
+            "term": np.concatenate(terms),
+            "df": np.concatenate(counts),
+        }
     ).cast(schema.STORY_DF)
 
 
@@ -920,7 +928,11 @@ def assign_day(
         link,
         params,
     )
-    del spans, bodies
+    # of the window, linking needs only the words' frequencies; the day's own become
+    # its index rows now (dense arrays over every hashed column: ~0.2 GB kept to the end)
+    window_text = window[0]["text"]
+    day_df = df_rows(today_df, len(reps))
+    del spans, bodies, window, today_df
     # the texts are hashed: clustering needs of them only the year they mention
     reps = [replace(a, text="", mentioned_year=latest_year(a.text)) for a in reps]
     release()  # the raw hashed rows and the texts
@@ -936,7 +948,7 @@ def assign_day(
     member = np.array([cpos[within[a.article_id]] for a in reps], np.int64)
     rep_ids = [a.article_id for a in reps]
     del reps, titles
-    linked = link_clusters(weighted, idf, window[0]["text"], member, open_, day, params, link)
+    linked = link_clusters(weighted, idf, window_text, member, open_, day, params, link)
     final = [old or new for old, new in zip(linked, day_ids, strict=True)]
     story = {a: final[c] for a, c in zip(rep_ids, member.tolist(), strict=True)}
     story.update(earlier({d for d in dup_of if d and d not in story}))
@@ -950,7 +962,7 @@ def assign_day(
     rows = {
         INDEX: story_rows(day, members, arts, old, link.top_keys),
         ARTICLES: article_rows(day, rep_ids, [story[a] for a in rep_ids], stored),
-        DF: df_rows(today_df, len(rep_ids)),
+        DF: day_df,
     }
     return out, rows
 
