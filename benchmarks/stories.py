@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ecb_cache import ECB, ecb_entities, load_ecb, scores  # noqa: E402
 from newsflow.config import load_settings  # noqa: E402
 from newsflow.stories import StoryInput, StoryParams, _Scorer, cluster_stories, story_key  # noqa: E402
+from story_stream import put_section  # noqa: E402
 
 
 def pairwise(gold: np.ndarray, pred: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]:
@@ -178,9 +179,9 @@ Command: `.venv/bin/python benchmarks/stories.py --out benchmarks/results/storie
 (`--fit` re-fits the weights on the odd topics and prints them).
 """
     print(report)
-    if args.out:
+    if args.out:  # its own section: the other story benchmarks write theirs to the file
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report)
+        put_section(args.out, "# Story clustering on ECB+", report)
     return 0
 
 
