@@ -820,8 +820,10 @@ def _examples(data: list[Dump], rng: random.Random | None):
         repeats = ev.repeats(lines) if ev else None
         others = ev.documents if ev else 0
         templates = ev.templates(lines) if ev else None
+        affixes = ev.affixes(lines) if ev else None
         vectors = []
-        for named in linemodel.document_features(lines, verdicts, repeats, others, templates):
+        features = linemodel.document_features(lines, verdicts, repeats, others, templates, affixes)
+        for named in features:
             if rng is not None and rng.random() < WORD_DROPOUT:
                 named = [f for f in named if not f.startswith(_LEXICAL)]
             vectors.append(linemodel.vector(named))

@@ -498,7 +498,8 @@ def strip_chrome(
     repeats = evidence.repeats(lines) if evidence else None
     others = evidence.documents if evidence else 0
     templates = evidence.templates(lines) if evidence else None
-    probs = chrome_probabilities(lines, verdicts, repeats, others, templates)
+    affixes = evidence.affixes(lines) if evidence else None
+    probs = chrome_probabilities(lines, verdicts, repeats, others, templates, affixes)
     for line, keep in zip(
         lines,
         model_decisions(lines, verdicts, probs, model_cuts(), repeats, others, templates),

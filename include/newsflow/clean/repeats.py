@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from newsflow.clean.linemodel import line_key, prose_line, template_key
+from newsflow.clean.linemodel import affix_keys, line_key, prose_line, template_key
 from newsflow.clean.urls import domain
 
 
@@ -43,6 +43,12 @@ class LineEvidence:
         """The same for the lines' templates (``linemodel.template_key``)."""
         keys = [template_key(line) for line in lines]
         return [0 if k is None else self.counts.get(k, 0) for k in keys]
+
+    def affixes(self, lines: list[str]) -> list[int]:
+        """The same for the lines' first or last words (``linemodel.affix_keys``), the
+        more frequent of the two."""
+        keys = [affix_keys(line) for line in lines]
+        return [0 if k is None else max(self.counts.get(x, 0) for x in k) for k in keys]
 
 
 def source_key(kind: str, url: str | None, source: str | None, uri: str = "") -> str | None:
@@ -73,10 +79,11 @@ def _lines(text: str) -> list[str]:
 
 def dump_keys(text: str) -> set[int]:
     """The keys of a text dump's lines, split as ``chrome.strip_chrome`` splits them,
-    and of their templates."""
+    of their templates and of their first and last words."""
     lines = _lines(text)
     templates = {template_key(line) for line in lines}
-    return {line_key(line) for line in lines} | {k for k in templates if k is not None}
+    affixes = {k for line in lines for k in affix_keys(line) or ()}
+    return {line_key(line) for line in lines} | {k for k in templates if k is not None} | affixes
 
 
 @dataclass
