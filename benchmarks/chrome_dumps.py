@@ -21,9 +21,12 @@ list (templates, wordings, site names, people, sections, topics, headlines, mont
 and the "classic" and "sidebar" layouts; it is scored on dumps of AEB "held-out"
 articles using only the other third (wordings and sites it never saw) and the
 "classic" and "mobile" layouts (a layout it never saw), and on the tune side for
-comparison. Its regularisation is chosen inside the tune side: fitted on one third of
-the styles and half the tune articles, judged on the other third around the other
-half. Scores: chrome-line precision/recall/F1 (a chrome line counts as found when it
+comparison. Training also uses a "shuffled" layout (every chrome block above, inside
+or below the article at random), never scored. Its regularisation and cuts are chosen
+inside the tune side: fitted on one third of the styles and half the tune articles in
+the "classic" and "shuffled" layouts, judged on the other third around the other half
+in "classic" and "sidebar" (a layout the fitted model never saw: leave one layout out,
+as the held-out side does). Scores: chrome-line precision/recall/F1 (a chrome line counts as found when it
 is not in the output), the share of body paragraphs lost (a paragraph the splitter
 joined with its neighbour is kept, not lost), and the share of dumps whose output is
 exactly the article.
