@@ -3,8 +3,9 @@
 A site's menus, consent banners, author bios, mastheads and footers recur on its pages;
 its articles' paragraphs do not. Wording alone cannot tell a bio or a consent sentence
 of a site never trained on from a closing paragraph, but its recurrence can. The clean
-stage's planner counts, per source, in how many of the day's text dumps each line
-occurs (crc32 keys in one numpy array: 8 bytes per line of a dump, no text kept) and
+stage's planner counts, per source, in how many of the day's text dumps each line, its
+template and its frame occur (crc32 keys in one numpy array: up to 4 keys of 8 bytes
+per line of a dump, no text kept) and
 saves the counts beside the work files, so every shard sees the same counts and any
 shard count gives the same articles; each document then gets the counts of its own
 lines (``LineEvidence``) and the line model sees them as features. A document cleaned
@@ -32,7 +33,7 @@ from newsflow.clean.urls import domain
 class LineEvidence:
     """In how many other documents of the same source each line of one document occurs."""
 
-    # line_key or template key -> other documents holding it (0s left out)
+    # line_key, template or affix key -> other documents holding it (0s left out)
     counts: dict[int, int]
     documents: int  # other documents of the source that were counted
 
