@@ -44,6 +44,32 @@ def test_held_out_styles_use_no_tuning_site_person_or_wording() -> None:
         assert not any(x in text_held for x in bench._part(names, "tune"))
     assert held_layouts - tune_layouts == {"mobile"}
     assert tune_layouts - held_layouts == {"sidebar"}
+    # the training-only layouts never include the held-out one
+    assert "mobile" not in {*bench.TRAIN_LAYOUTS, *bench.FIT_LAYOUTS, *bench.VAL_LAYOUTS}
+
+
+def test_c_and_cuts_are_chosen_on_a_layout_the_fitted_model_never_saw() -> None:
+    """Leave-one-layout-out: as the held-out side pairs "classic" with a layout never
+    trained on, val pairs it with one the "fit" model never saw."""
+    unseen = set(bench.VAL_LAYOUTS) - set(bench.FIT_LAYOUTS)
+    assert unseen and unseen <= set(bench.TRAIN_LAYOUTS)
+    assert set(bench.FIT_LAYOUTS) & set(bench.VAL_LAYOUTS)
+
+
+def test_shuffled_pages_put_chrome_above_inside_and_below_the_article() -> None:
+    body = BODY * 2
+    rng = random.Random(4)
+    where: set[str] = set()
+    for _ in range(40):
+        site = bench.make_site(rng, styles="tune", augment=True, layouts=("shuffled",))
+        d = bench.make_dump(body, rng, styles="tune", site=site)
+        assert d.layout == "shuffled"
+        assert [x for x, c in zip(d.lines, d.chrome, strict=True) if not c] == body
+        text = [i for i, c in enumerate(d.chrome) if not c]
+        for i, c in enumerate(d.chrome):
+            if c:
+                where.add("above" if i < text[0] else "below" if i > text[-1] else "inside")
+    assert where == {"above", "inside", "below"}
 
 
 def test_fit_and_val_styles_divide_the_tuning_styles() -> None:

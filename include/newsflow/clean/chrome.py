@@ -32,6 +32,13 @@ _CRAWL_DATE = re.compile(
     r"([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$",
     re.IGNORECASE,
 )
+# A line that opens with a machine date and time and says nothing that ends like a
+# sentence ("2024-03-02 10:11:12 Source: Xinhua Editor: Li Ming"): a CMS's stamp row.
+# Its words ("Source", "Editor") are those of credit lines AEB counts as body, so the
+# line model alone does not drop it reliably (round 7's model kept it).
+_MACHINE_STAMP = re.compile(
+    r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2})?\b[^.!?]{0,80}$"
+)
 _COUNTER = re.compile(
     r"^[\w\s'’]{1,20}[!?]?\s*[(\[]\s*\d+\s*[)\]]$|^\d+\s+(comments?|views?|likes?|shares?)$", re.I
 )
@@ -424,6 +431,7 @@ def rule_verdicts(
             continue
         if (
             _CRAWL_DATE.match(line)
+            or _MACHINE_STAMP.match(line)
             or is_widget(line)
             or _COPYRIGHT.match(line)
             or _TAGS.match(line)
@@ -498,7 +506,8 @@ def strip_chrome(
     repeats = evidence.repeats(lines) if evidence else None
     others = evidence.documents if evidence else 0
     templates = evidence.templates(lines) if evidence else None
-    probs = chrome_probabilities(lines, verdicts, repeats, others, templates)
+    affixes = evidence.affixes(lines) if evidence else None
+    probs = chrome_probabilities(lines, verdicts, repeats, others, templates, affixes)
     for line, keep in zip(
         lines,
         model_decisions(lines, verdicts, probs, model_cuts(), repeats, others, templates),

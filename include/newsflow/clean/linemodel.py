@@ -116,6 +116,33 @@ def template_key(line: str) -> int | None:
     return zlib.crc32(("~" + " ".join(words)).encode())
 
 
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+# Tokens an affix key is made of (``affix_keys``).
+_AFFIX_TOKENS = 3
+
+
+def _masked(tokens: list[str]) -> str:
+    """Tokens with the words a site fills in (capitalised: names, topics, headlines;
+    digits: dates, counts) masked, so that only its frame is left."""
+    return " ".join(
+        "0" if t[:1].isdigit() else "A" if t[:1].isupper() else t.casefold() for t in tokens
+    )
+
+
+def affix_keys(line: str) -> tuple[int, int] | None:
+    """Keys of a line's first and last _AFFIX_TOKENS tokens (the first word as it is,
+    the others with names and numbers masked): a site's teasers, tag rows and captions
+    change their headline, topic or name from page to page but keep their frame
+    ("Voir aussi: ...", "... (Read next)", "#... #...", "Sujets: ..."), which an unseen
+    site's wording does not hide. None: a line of fewer tokens than that."""
+    tokens = _TOKEN.findall(line)
+    if len(tokens) < _AFFIX_TOKENS:
+        return None
+    head = tokens[0].casefold() + " " + _masked(tokens[1:_AFFIX_TOKENS])
+    tail = _masked(tokens[-_AFFIX_TOKENS:])
+    return zlib.crc32(("^" + head).encode()), zlib.crc32(("$" + tail).encode())
+
+
 def _repeat_features(
     i: int, repeats: list[int], others: int, dup: str, prose: bool, size: str, verdict: str | None
 ) -> list[str]:
@@ -172,6 +199,7 @@ def document_features(
     repeats: list[int] | None = None,
     others: int = 0,
     templates: list[int] | None = None,
+    affixes: list[int] | None = None,
 ) -> list[list[str]]:
     """The named features of every line of a dump (hashed by ``vector``).
 
@@ -186,7 +214,9 @@ def document_features(
     documents of its source each line occurs; a site's menus, banners, bios and
     footers recur on its pages, its articles' paragraphs do not (unless the page is an
     updated version of another, which the share of its prose lines that recur tells);
-    ``templates``: the same for the lines' templates (``template_key``). (Counts
+    ``templates``: the same for the lines' templates (``template_key``);
+    ``affixes``: for their first or last words (``affix_keys``, the more frequent).
+    (Counts
     of prose paragraphs before and after a line were tried: the generated tails end in
     prose chrome, so the last short paragraph of a real article looked like a bio.)
     """
@@ -249,6 +279,9 @@ def document_features(
         if templates is not None:
             tpl = min(templates[i], 3)
             feats += [f"tpl{tpl}&{prose[i]}", f"tpl{tpl}&{size}", f"tpl{tpl}&rule:{verdicts[i]}"]
+        if affixes is not None:
+            aff = min(affixes[i], 3)
+            feats += [f"aff{aff}&{prose[i]}", f"aff{aff}&{size}", f"aff{aff}&rule:{verdicts[i]}"]
         feats.append("bias")
         out.append(feats)
     return out
@@ -292,12 +325,13 @@ def chrome_probabilities(
     repeats: list[int] | None = None,
     others: int = 0,
     templates: list[int] | None = None,
+    affixes: list[int] | None = None,
 ) -> list[float]:
     """P(chrome) for every line of a dump, from the shipped weights (``repeats``,
     ``others``: see ``document_features``)."""
     weights, intercept = _weights()
     out = []
-    for named in document_features(lines, verdicts, repeats, others, templates):
+    for named in document_features(lines, verdicts, repeats, others, templates, affixes):
         feats = vector(named)
         z = intercept + sum(weights.get(k, 0.0) * v for k, v in feats.items())
         out.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))

@@ -3,8 +3,9 @@
 A site's menus, consent banners, author bios, mastheads and footers recur on its pages;
 its articles' paragraphs do not. Wording alone cannot tell a bio or a consent sentence
 of a site never trained on from a closing paragraph, but its recurrence can. The clean
-stage's planner counts, per source, in how many of the day's text dumps each line
-occurs (crc32 keys in one numpy array: 8 bytes per line of a dump, no text kept) and
+stage's planner counts, per source, in how many of the day's text dumps each line, its
+template and its frame occur (crc32 keys in one numpy array: up to 4 keys of 8 bytes
+per line of a dump, no text kept) and
 saves the counts beside the work files, so every shard sees the same counts and any
 shard count gives the same articles; each document then gets the counts of its own
 lines (``LineEvidence``) and the line model sees them as features. A document cleaned
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from newsflow.clean.linemodel import line_key, prose_line, template_key
+from newsflow.clean.linemodel import affix_keys, line_key, prose_line, template_key
 from newsflow.clean.urls import domain
 
 
@@ -32,7 +33,7 @@ from newsflow.clean.urls import domain
 class LineEvidence:
     """In how many other documents of the same source each line of one document occurs."""
 
-    # line_key or template key -> other documents holding it (0s left out)
+    # line_key, template or affix key -> other documents holding it (0s left out)
     counts: dict[int, int]
     documents: int  # other documents of the source that were counted
 
@@ -43,6 +44,12 @@ class LineEvidence:
         """The same for the lines' templates (``linemodel.template_key``)."""
         keys = [template_key(line) for line in lines]
         return [0 if k is None else self.counts.get(k, 0) for k in keys]
+
+    def affixes(self, lines: list[str]) -> list[int]:
+        """The same for the lines' first or last words (``linemodel.affix_keys``), the
+        more frequent of the two."""
+        keys = [affix_keys(line) for line in lines]
+        return [0 if k is None else max(self.counts.get(x, 0) for x in k) for k in keys]
 
 
 def source_key(kind: str, url: str | None, source: str | None, uri: str = "") -> str | None:
@@ -73,10 +80,11 @@ def _lines(text: str) -> list[str]:
 
 def dump_keys(text: str) -> set[int]:
     """The keys of a text dump's lines, split as ``chrome.strip_chrome`` splits them,
-    and of their templates."""
+    of their templates and of their first and last words."""
     lines = _lines(text)
     templates = {template_key(line) for line in lines}
-    return {line_key(line) for line in lines} | {k for k in templates if k is not None}
+    affixes = {k for line in lines for k in affix_keys(line) or ()}
+    return {line_key(line) for line in lines} | {k for k in templates if k is not None} | affixes
 
 
 @dataclass
