@@ -15,8 +15,10 @@ from trafilatura.settings import Document
 from newsflow.clean.ensemble import (
     ReadLine,
     needs_second_opinion,
+    paragraphs_left_out,
     prefer_readability,
     readability_lines,
+    readability_text,
     trim_to_support,
 )
 from newsflow.clean.interface import drop_interface_lines
@@ -74,6 +76,10 @@ def _choose(html: str, url: str | None) -> Extracted | None:
         if not_the_article(found.text, found.port):
             port = "\n".join(line.text for line in found.port)
             return replace(found, text=port, extra={"extractor": "port"})
+        if paragraphs_left_out(found.text, html):
+            other = readability_text(html)
+            if prefer_readability(found.text, other):
+                return replace(found, text=other, extra={"extractor": "readability"})
         merged = insert_missing(found.text, found.port)
         if merged == found.text:
             return found
