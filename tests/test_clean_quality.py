@@ -76,3 +76,17 @@ def test_a_page_whose_article_trafilatura_missed_reads_the_ports() -> None:
     assert found is not None
     assert found.text.split("\n") == ARTICLE
     assert found.extra == {"extractor": "port"}
+
+
+def test_a_long_text_that_is_not_prose_is_kept() -> None:
+    """A how-to of list items (no sentence ends) is an article of its own: the other
+    extractor's sentences (a wiki's tooltips) do not replace it."""
+    steps = "\n".join(
+        f"- step {i}: turn the partner to the right and lift the left hand over her head"
+        for i in range(12)
+    )
+    tooltips = [f"View and manage the file attachments of page number {i} here." for i in range(8)]
+    assert prose_words(text_lines(steps)) == 0
+    assert not not_the_article(steps, _lines(tooltips))
+    # the same tooltips against a few short lines are chosen
+    assert not_the_article("Steps\nMenu", _lines(tooltips))

@@ -63,14 +63,16 @@ LINE_HELD = 0.5
 # 0.9401 -> 0.9404 with AEB unchanged; 20 words cut AEB's decks back in)
 LEAD_WORDS = 30
 _SENTENCE_END = re.compile(r"[.!?…\"”»)]$")
-# on the other pages readability-lxml runs (to replace trafilatura's text only) when
-# the page has at least LEFT_OUT long paragraphs (a ``<p>`` starting with PARAGRAPH_CHARS
-# characters of text) that trafilatura's text lacks, holding at least LEFT_OUT_SHARE of
-# its length: the first half of an article split by a gallery or player, which
-# trafilatura's port does not see either. A regular expression over the markup finds
-# them (0.1 CPU-s over the 780 "tune" pages); readability then ran on 30 of the 540
-# "tune" pages above SECOND_OPINION_SHARE, and the same one page changed for LEFT_OUT
-# 2-5 and LEFT_OUT_SHARE 0.3-1.0
+# on the other pages readability-lxml runs (to put in the paragraphs it found that
+# trafilatura's text lacks, ``merge``) when the page has at least LEFT_OUT long
+# paragraphs (a ``<p>`` starting with PARAGRAPH_CHARS characters of text) that
+# trafilatura's text lacks, holding at least LEFT_OUT_SHARE of its length: the first
+# part of an article split by a gallery or player, which trafilatura's port does not
+# see either. A regular expression over the markup finds them (0.1 CPU-s over the 780
+# "tune" pages); readability then ran on 30 of the 540 "tune" pages above
+# SECOND_OPINION_SHARE, and the same one page changed for LEFT_OUT 2-5 and
+# LEFT_OUT_SHARE 0.3-1.0. (Replacing trafilatura's text by readability's there, as
+# under SECOND_OPINION_SHARE, lost a held-out page's paragraphs; merging does not.)
 LEFT_OUT = 3
 LEFT_OUT_SHARE = 0.5
 PARAGRAPH_CHARS = 100

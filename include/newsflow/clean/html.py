@@ -18,7 +18,6 @@ from newsflow.clean.ensemble import (
     paragraphs_left_out,
     prefer_readability,
     readability_lines,
-    readability_text,
     trim_to_support,
 )
 from newsflow.clean.interface import drop_interface_lines
@@ -77,9 +76,9 @@ def _choose(html: str, url: str | None) -> Extracted | None:
             port = "\n".join(line.text for line in found.port)
             return replace(found, text=port, extra={"extractor": "port"})
         if paragraphs_left_out(found.text, html):
-            other = readability_text(html)
-            if prefer_readability(found.text, other):
-                return replace(found, text=other, extra={"extractor": "readability"})
+            merged = insert_missing(found.text, readability_lines(html))
+            if merged != found.text:
+                return replace(found, text=merged, extra={"extractor": "trafilatura+readability"})
         merged = insert_missing(found.text, found.port)
         if merged == found.text:
             return found

