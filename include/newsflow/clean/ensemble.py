@@ -20,7 +20,9 @@ trafilatura's text is a small share of the page (more pages cost quality on "tun
 there, readability's lines also give the paragraphs only it found (``merge``: its text
 comes as ``ReadLine``s that say which lines were links or captions in its markup), and
 on the other pages trafilatura's own readability port, which trafilatura runs anyway,
-gives them (``port``). Thresholds were set
+gives them (``port``), except on pages with long paragraphs trafilatura's text lacks
+(``paragraphs_left_out``: a split article's other part), where readability-lxml runs
+to give them. Thresholds were set
 on the "tune" split of ``benchmarks/extraction.py`` (AEB and trafilatura_eval) and
 checked on the held-out split (see ``benchmarks/results/extraction.md``).
 """
