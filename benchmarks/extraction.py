@@ -459,9 +459,10 @@ def markdown(results: dict) -> str:
         ratio = ex["trafilatura"]["pages_per_cpu_s"] / ex["newsflow"]["pages_per_cpu_s"]
         lines += [
             f"The clean stage costs {ratio:.2f}× trafilatura alone per page (CPU time; it runs "
-            "trafilatura, readability-lxml on pages where trafilatura found little, the "
-            "paragraphs only readability or trafilatura's port of it found, text "
-            "normalisation, chrome rules and language detection).",
+            "trafilatura, readability-lxml on pages where trafilatura found little or left "
+            "long paragraphs out, the paragraphs only readability or trafilatura's port of "
+            "it found, the page-level choice when trafilatura's text is not the article, "
+            "text normalisation, chrome rules and language detection).",
             "",
         ]
     return "\n".join(lines)

@@ -143,3 +143,61 @@ def test_readability_text_is_the_librarys_text_without_the_javascript_step() -> 
     assert ours
     # the library's text_content() runs blocks together; ours puts a line between them
     assert "".join(ours.split()) == "".join(theirs.split())
+
+
+def _split_article(first: int, second: int) -> str:
+    """An article in two text modules with a gallery module between them (as magazine
+    templates print an interview), trafilatura's text a fair share of the page."""
+    module = (
+        "<div class='editorial-module editorial-module--text{}'><div class='text'>"
+        "<div class='text-text'>{}</div></div></div>"
+    )
+    gallery = "".join(
+        f"<li><a href='/g/{i}'><img src='/{i}.jpg'></a><span>Photo {i}</span></li>"
+        for i in range(12)
+    )
+    nav = "".join(
+        f"<li><a href='/n/{i}'>Other news headline number {i}</a></li>" for i in range(15)
+    )
+    paras = [
+        "".join(f"<p>{_part(i, first)}</p>" for i in range(a, b))
+        for a, b in ((0, first), (first, first + second))
+    ]
+    return (
+        f"<html><head><title>Port</title></head><body><nav><ul>{nav}</ul></nav>"
+        "<section class='content'><div class='single-wrapper'>"
+        f"{module.format('', paras[0])}"
+        f"<div class='editorial-module editorial-module--gallery'><ul>{gallery}</ul></div>"
+        f"{module.format(' entry-content', paras[1])}</div></section>"
+        f"<footer><ul>{nav}</ul></footer></body></html>"
+    )
+
+
+def _part(i: int, first: int) -> str:
+    """Paragraph ``i`` of a split article whose first part has ``first`` paragraphs."""
+    if i < first:
+        return (
+            f"Part one, paragraph {i}: the harbour authority kept the port closed for a third "
+            "day on Monday, and the ferries stayed in the harbour while the storm moved on."
+        )
+    return (
+        f"Part two, paragraph {i}: fishermen said the closure had cost them the best catch "
+        "of the season, and the council promised help for every boat that lost a week."
+    )
+
+
+def test_the_part_of_a_split_article_trafilatura_left_out_comes_from_readability() -> None:
+    import trafilatura
+    from newsflow.clean.ensemble import paragraphs_left_out
+    from newsflow.clean.html import extract_html
+
+    html = _split_article(3, 3)
+    traf = trafilatura.extract(html)
+    assert _part(0, 3) not in traf and _part(3, 3) in traf  # it read the second module
+    assert not needs_second_opinion(traf, html)  # ... and readability would not run
+    assert paragraphs_left_out(traf, html)
+    found = extract_html(html)
+    assert found is not None and found.extra == {"extractor": "trafilatura+readability"}
+    assert [_part(i, 3) for i in range(6)] == found.text.split("\n")
+    # the whole article read: no paragraph left out, readability is not asked
+    assert not paragraphs_left_out(found.text, html)

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 import trafilatura
-from newsflow.clean import clean_document
+import trafilatura.external
+from newsflow.clean import clean_document, port
 from newsflow.clean.ensemble import ReadLine, readability_lines
 from newsflow.clean.html import extract_html
 from newsflow.clean.merge import insert_missing
@@ -87,6 +88,25 @@ def test_the_port_is_recorded_only_inside_recording() -> None:
     with recording() as nothing:
         pass
     assert nothing == []
+
+
+def test_trafilatura_still_has_the_port_function() -> None:
+    """The port is trafilatura's internal ``try_readability``: if a new trafilatura
+    drops it, this fails (the clean stage itself only logs and goes on without it)."""
+    assert port.available(), "trafilatura.external.try_readability is gone"
+    assert getattr(trafilatura.external.try_readability, "newsflow_recorder", False)
+
+
+def test_without_the_port_function_pages_are_still_read(monkeypatch) -> None:
+    """A trafilatura that renamed the function (it calls it unwrapped, under a name
+    ``port`` does not know): no port lines, no error, trafilatura's text."""
+    assert extract_html(_page()).extra == {"extractor": "trafilatura+port"}
+    original = trafilatura.external.try_readability.__wrapped__
+    monkeypatch.setattr(trafilatura.external, "try_readability", original)
+    monkeypatch.setattr(port, "_FUNCTION", "a_name_trafilatura_does_not_have")
+    assert not port.available()
+    found = extract_html(_page())
+    assert found is not None and LEAD not in found.text and found.extra == {}
 
 
 def _rl(text: str, links: float = 0.0, media: bool = False) -> ReadLine:

@@ -15,6 +15,7 @@ from trafilatura.settings import Document
 from newsflow.clean.ensemble import (
     ReadLine,
     needs_second_opinion,
+    paragraphs_left_out,
     prefer_readability,
     readability_lines,
     trim_to_support,
@@ -22,6 +23,7 @@ from newsflow.clean.ensemble import (
 from newsflow.clean.interface import drop_interface_lines
 from newsflow.clean.merge import insert_missing
 from newsflow.clean.port import recording
+from newsflow.clean.quality import not_the_article
 
 
 @dataclass
@@ -46,7 +48,9 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
     readability's lacks are cut. On every page, article paragraphs that readability
     (on the other pages: trafilatura's port of it, ``port``) found and trafilatura did
     not (a lead in its own block above the body, a paragraph in a differently marked
-    block) are put in at their place (``merge``). Lines of the page's interface
+    block) are put in at their place (``merge``). When trafilatura's text is not the
+    article at all (a slogan, PHP warnings, a few labels) and the other extractor's is
+    prose, the other's is taken whole (``quality``). Lines of the page's interface
     (buttons, counters, contact labels: ``interface``) are dropped from whichever text
     is kept.
     """
@@ -58,7 +62,8 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
 
 
 def _choose(html: str, url: str | None) -> Extracted | None:
-    """trafilatura's text, or readability-lxml's, or trafilatura's trimmed to it; then
+    """trafilatura's text, or readability-lxml's (or the port's) when it is the article
+    and trafilatura's is not, or trafilatura's trimmed to readability's; then
     with the article lines only readability (or trafilatura's port of it) found put in
     (``merge``)."""
     found = _extract(html, url)
@@ -67,6 +72,13 @@ def _choose(html: str, url: str | None) -> Extracted | None:
         if repaired is not None:
             found = _extract(repaired, url)
     if found is not None and not needs_second_opinion(found.text, html):
+        if not_the_article(found.text, found.port):
+            port = "\n".join(line.text for line in found.port)
+            return replace(found, text=port, extra={"extractor": "port"})
+        if paragraphs_left_out(found.text, html):
+            merged = insert_missing(found.text, readability_lines(html))
+            if merged != found.text:
+                return replace(found, text=merged, extra={"extractor": "trafilatura+readability"})
         merged = insert_missing(found.text, found.port)
         if merged == found.text:
             return found
@@ -75,7 +87,7 @@ def _choose(html: str, url: str | None) -> Extracted | None:
     other = "\n".join(line.text for line in lines)
     if found is None:
         return Extracted(text=other, extra={"extractor": "readability"}) if other else None
-    if prefer_readability(found.text, other):
+    if prefer_readability(found.text, other) or not_the_article(found.text, lines):
         return replace(found, text=other, extra={"extractor": "readability"})
     text = insert_missing(trim_to_support(found.text, other), lines)
     if text == found.text:

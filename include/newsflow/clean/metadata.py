@@ -130,8 +130,12 @@ def normalise_text(text: str, *, _passes: int = 3) -> str:
     unifying odd whitespace (a form feed, a tab, U+00A0) can turn the bytes around it
     into mojibake ftfy would now fix ("á\x80\x0c" -> "á\x80 " -> "ဠ"), so such a text
     goes through again (rare: one pass for almost every text, at most three).
+
+    Full-width characters stay as written (ftfy's ``fix_character_width`` is off): it
+    turned Chinese and Japanese punctuation ("，", "；", "！") into ASCII, so the text
+    was no longer the page's (quoted sentences no longer matched it).
     """
-    fixed = ftfy.fix_text(text, uncurl_quotes=False)
+    fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False)
     fixed = unicodedata.normalize("NFC", fixed).replace("\r\n", "\n").replace("\r", "\n")
     lines = (" ".join(line.split()) for line in fixed.split("\n"))
     out = "\n".join(line for line in lines if line)

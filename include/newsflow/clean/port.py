@@ -10,10 +10,16 @@ readability-lxml itself; 0.9401 without either). ``recording`` wraps trafilatura
 ``try_readability`` once so that each call's result is turned into lines at once (before
 trafilatura converts the tree, when it keeps the port's text) and left in a thread-local
 slot, and hands those lines to the caller of the ``with`` block.
+
+``try_readability`` is trafilatura's internal function, not its API: should a new
+trafilatura drop or rename it, the clean stage goes on without the port's lines (a
+warning is logged once) rather than failing every page, and
+``tests/test_clean_merge.py`` fails loudly (``available``).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +28,11 @@ import trafilatura.external
 
 from newsflow.clean.ensemble import ReadLine, tree_lines
 
+log = logging.getLogger(__name__)
 _SLOT = threading.local()
+_WARNED: list[bool] = []
+# the name, in ``trafilatura.external``, of the function whose result is the port's text
+_FUNCTION = "try_readability"
 
 
 def _recorder(try_readability):
@@ -38,12 +48,24 @@ def _recorder(try_readability):
         return summary
 
     recorded.newsflow_recorder = True  # type: ignore[attr-defined]
+    recorded.__wrapped__ = try_readability  # type: ignore[attr-defined]
     return recorded
 
 
+def available() -> bool:
+    """Whether trafilatura still has the function the port's lines are taken from."""
+    return callable(getattr(trafilatura.external, _FUNCTION, None))
+
+
 def _install() -> None:
-    if not getattr(trafilatura.external.try_readability, "newsflow_recorder", False):
-        trafilatura.external.try_readability = _recorder(trafilatura.external.try_readability)
+    if not available():
+        if not _WARNED:
+            _WARNED.append(True)
+            log.warning("trafilatura.external.%s is gone: no port lines", _FUNCTION)
+        return
+    function = getattr(trafilatura.external, _FUNCTION)
+    if not getattr(function, "newsflow_recorder", False):
+        setattr(trafilatura.external, _FUNCTION, _recorder(function))
 
 
 @contextmanager
