@@ -46,6 +46,7 @@ def test_spelling_variants_of_one_url_collapse(
 
 @given(st.text(max_size=300))
 @example(text="á\x80\x0c0")  # a form feed hid mojibake from ftfy's first look
+@example(text="\x80\r\x8cß")  # so did a carriage return
 def test_normalise_text_is_idempotent_and_tidy(text: str) -> None:
     once = normalise_text(text)
     assert normalise_text(once) == once

@@ -139,7 +139,9 @@ def normalise_text(text: str, *, _passes: int = 3) -> str:
     fixed = unicodedata.normalize("NFC", fixed).replace("\r\n", "\n").replace("\r", "\n")
     lines = (" ".join(line.split()) for line in fixed.split("\n"))
     out = "\n".join(line for line in lines if line)
-    if _passes > 1 and out != fixed and _ODD_SPACE.search(fixed):
+    # a carriage return unified to a line break changes what ftfy sees too
+    # ("\x80\r\x8cß" -> "€\nŒß", which it then reads as the mojibake of "Χ")
+    if _passes > 1 and out != text and ("\r" in text or _ODD_SPACE.search(fixed)):
         return normalise_text(out, _passes=_passes - 1)
     return out
 
