@@ -26,7 +26,8 @@ or below the article at random), never scored. Its regularisation and cuts are c
 inside the tune side: fitted on one third of the styles and half the tune articles in
 the "classic" and "shuffled" layouts, judged on the other third around the other half
 in "classic" and "sidebar" (a layout the fitted model never saw: leave one layout out,
-as the held-out side does). Scores: chrome-line precision/recall/F1 (a chrome line counts as found when it
+as the held-out side does); the cuts of a page cleaned alone are chosen there too, on
+the val pages judged without their site's other pages. Scores: chrome-line precision/recall/F1 (a chrome line counts as found when it
 is not in the output), the share of body paragraphs lost (a paragraph the splitter
 joined with its neighbour is kept, not lost), and the share of dumps whose output is
 exactly the article.
@@ -749,18 +750,27 @@ WORD_DROPOUT = 0.3
 _LEXICAL = ("u:", "b:", "first:", "last:")
 
 
-# The P(chrome) cuts shipped with the weights (see chrome.model_keeps): 0.5 is where the
-# weighted loss already prices a lost body line at BODY_COST leaked ones; a line before
-# the first prose paragraph comes back only when the model is nearly sure (0.1 kept a
-# "Font size: A A A" line of tests/fixtures/chrome). Cuts chosen per verdict on the
-# "val" styles were 0.7-0.9 for "text", "related" and "listed_headline": they kept the
-# teaser headlines, stamps and counters of the hand-written fixtures in tests/, chrome
-# of styles the generator does not make, so they are fixed here, not chosen.
+# The P(chrome) cuts (see chrome.model_keeps) the site cuts are chosen from, shipped
+# as they are for the site's pages ("text@site" ...): 0.5 is where the weighted loss
+# prices a lost body line at BODY_COST leaked ones; a line before the first prose
+# paragraph comes back only when the model is nearly sure (0.1 kept a "Font size: A A A"
+# line of tests/fixtures/chrome). A page alone gets the cuts of ALONE_CUT_GRID.
 CUTS = {"text": 0.5, "list_item": 0.5, "before_body": 0.03, "related": 0.5}
 C_GRID = (0.15, 0.5, 2.0)
+# A page cleaned alone (no other page of its source that day): the cuts of CUTS are
+# chosen on the "val" pages judged alone, as the site cuts are with the site's pages,
+# jointly over this grid (CUTS' values first: a tie keeps them). "text" stops at 0.9:
+# val costs at 0.9, 0.95 and 0.99 differ by less than the noise between fit draws, and
+# 0.95 kept a byline box of a hand-written test page (P(chrome) 0.91).
+ALONE_CUT_GRID = {
+    "text": (0.5, 0.6, 0.7, 0.8, 0.9),
+    "before_body": (0.03, 0.1, 0.3),
+    "list_item": (0.5, 0.3, 0.7),
+    "related": (0.5, 0.3, 0.7),
+}
 # With the site's other pages known (``chrome.SITE_CUT``), the cuts for lines before
 # the body and under a related-articles heading are chosen on the "val" styles (the
-# fixtures in tests/ are single pages, judged with CUTS).
+# fixtures in tests/ are single pages, judged with the page-alone cuts).
 SITE_CUT_GRID = {
     "before_body@site": (0.03, 0.1, 0.3, 0.5, 0.7),
     "listed_headline@site": (0.0, 0.1, 0.3, 0.5),
@@ -805,11 +815,11 @@ def site_evidence(data: list[Dump]):
     ]
 
 
-def _examples(data: list[Dump], rng: random.Random | None):
+def _examples(data: list[Dump], rng: random.Random | None, *, alone: bool = False):
     """Per dump whose lines the splitter leaves as they are: its lines, the rules'
     verdicts, each line's hashed features, whether it is chrome and how often it recurs
     on the site's other pages; ``rng``: hide the words of WORD_DROPOUT of the lines and
-    judge ALONE of the dumps without their site."""
+    judge ALONE of the dumps without their site; ``alone``: judge every dump without."""
     from newsflow.clean import linemodel
     from newsflow.clean.chrome import rule_verdicts, split_lines
 
@@ -817,7 +827,7 @@ def _examples(data: list[Dump], rng: random.Random | None):
         lines = split_lines("\n\n".join(d.lines))
         if lines != d.lines:  # a line the splitter joins or splits: labels would not align
             continue
-        if rng is not None and rng.random() < ALONE:
+        if alone or (rng is not None and rng.random() < ALONE):
             ev = None
         verdicts, _ = rule_verdicts(lines)
         repeats = ev.repeats(lines) if ev else None
@@ -861,14 +871,17 @@ def _fit(data: list[Dump], c: float) -> dict:
     }
 
 
-def _judged(model: dict, data: list[Dump]) -> list[tuple]:
+def _judged(model: dict, data: list[Dump], *, alone: bool = False) -> list[tuple]:
     """Per dump of ``data``: its lines, verdicts, ``model``'s P(chrome) of every line,
-    its labels and recurrence (computed once, for every set of cuts tried)."""
+    its labels and recurrence (computed once, for every set of cuts tried); ``alone``:
+    every dump without its site's other pages."""
     import math
 
     weights = {int(k): v for k, v in model["weights"].items()}
     out = []
-    for lines, verdicts, vectors, chrome, repeats, others, templates in _examples(data, None):
+    for lines, verdicts, vectors, chrome, repeats, others, templates in _examples(
+        data, None, alone=alone
+    ):
         z = [
             model["intercept"] + sum(weights.get(k, 0.0) * v for k, v in x.items()) for x in vectors
         ]
@@ -898,6 +911,19 @@ def _cost(judged: list[tuple], cuts: dict[str, float] = CUTS, *, quiet: bool = F
     return total
 
 
+def alone_cuts(model: dict, val: list[Dump]) -> dict[str, float]:
+    """The cuts of a page cleaned alone: the ALONE_CUT_GRID point of lowest cost of
+    ``model``'s P(chrome) on the ``val`` dumps, each judged without its site's pages."""
+    judged = _judged(model, val, alone=True)
+    print("page-alone cuts (val dumps judged alone):", flush=True)
+    _cost(judged, CUTS)
+    grid = [dict(zip(ALONE_CUT_GRID, v, strict=True)) for v in product(*ALONE_CUT_GRID.values())]
+    costs = [_cost(judged, CUTS | g, quiet=True) for g in grid]
+    best = CUTS | grid[costs.index(min(costs))]
+    _cost(judged, best)
+    return best
+
+
 def train(out: Path) -> None:
     """The regularisation chosen for models fitted on the "fit" styles and half the
     tuning articles, judged on the "val" styles around the other half; then the shipped
@@ -921,10 +947,12 @@ def train(out: Path) -> None:
             flush=True,
         )
     _cost(judged[c], CUTS | site_cuts)
-    print(f"all tuning styles and articles (the shipped weights, C={c}, {site_cuts}):", flush=True)
+    site_cuts = {f"{k}@site": v for k, v in CUTS.items()} | site_cuts  # chrome.SITE_CUT
+    cuts = alone_cuts(models[c], val) | site_cuts
+    print(f"all tuning styles and articles (the shipped weights, C={c}, {cuts}):", flush=True)
     shipped = dumps("tune", styles="tune", copies=6, seed=1, augment=True, layouts=TRAIN_LAYOUTS)
     model = _fit(shipped, c)
-    model["cuts"] = CUTS | site_cuts
+    model["cuts"] = cuts
     model["C"] = c
     out.write_text(json.dumps(model), "utf-8")
     print(f"{len(model['weights'])} weights -> {out}")

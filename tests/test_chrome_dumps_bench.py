@@ -106,3 +106,26 @@ def test_pages_of_one_site_share_its_fixed_chrome_and_not_their_articles() -> No
         assert max(r for r, c in zip(reps, d.chrome, strict=True) if c) >= 2
     loner = bench.make_dump(BODY, rng, styles="held-out")
     assert bench.site_evidence([loner]) == [None]
+
+
+def test_page_alone_cuts_are_chosen_on_val_pages_judged_alone() -> None:
+    """A page cleaned alone has its own cuts, chosen on val pages judged without their
+    site (no recurrence), and the shipped site cuts name every cut that choice may move,
+    so that choosing them leaves the site case as it was chosen."""
+    rng = random.Random(3)
+    site = bench.make_site(rng, styles="val")
+    pages = [bench.make_dump(BODY, rng, styles="val", site=site) for _ in range(3)]
+    for d in pages:
+        d.site = 0
+    with_site = [x[4] for x in bench._examples(pages, None)]
+    alone = [x[4] for x in bench._examples(pages, None, alone=True)]
+    assert with_site and all(r is not None for r in with_site)
+    assert alone and all(r is None for r in alone)
+    from newsflow.clean import linemodel
+
+    cuts = linemodel.model_cuts()
+    assert set(bench.ALONE_CUT_GRID) <= set(bench.CUTS) <= set(cuts)
+    assert all(f"{k}@site" in cuts for k in bench.ALONE_CUT_GRID)
+    for k, values in bench.ALONE_CUT_GRID.items():
+        assert values[0] == bench.CUTS[k]  # a tie keeps the old cut
+        assert cuts[k] in values
