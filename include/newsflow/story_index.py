@@ -78,12 +78,12 @@ from newsflow.lake.partition import (
 from newsflow.lake.query import day_files
 from newsflow.memory import release
 from newsflow.stories import (
-    KIND_OF_PREFIX,
     StoryInput,
     StoryParams,
     by_rows,
     cluster_stories,
     gives_number,
+    kind_of,
     latest_year,
     number_evidence,
     numbers_in,
@@ -188,7 +188,7 @@ def key_feature(key: str) -> int | None:
     ``KINDS`` owns columns [k*N_KEYS, (k+1)*N_KEYS)."""
     from sklearn.utils import murmurhash3_32
 
-    kind = KIND_OF_PREFIX.get(key.split(":", 1)[0])
+    kind = kind_of(key)
     if kind is None:
         return None
     return KINDS.index(kind) * N_KEYS + int(murmurhash3_32(key, positive=True)) % N_KEYS

@@ -24,14 +24,14 @@ import re
 from collections import Counter
 
 from newsflow.clean.ensemble import ReadLine, containment
+from newsflow.clean.merge import MAX_LINKS, MIN_WORDS
 from newsflow.clean.words import count_words
 
-# a line is prose with at least this many words ...
-MIN_WORDS = 8
-# ... and a sentence end inside it (followed by a space) or at its end
+# a line is prose with at least MIN_WORDS words and at most MAX_LINKS of its characters
+# in links (the other extractor's lines), as a line ``merge`` puts in, but with a
+# sentence end anywhere in it (followed by a space), not only at its end: a whole
+# article on one line may end in a photo credit
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)]*(?:\s|$)")
-# ... and at most this share of its characters in links (the other extractor's lines)
-MAX_LINKS = 0.3
 # the other text is chosen with at least this many prose words ...
 MIN_PROSE = 20
 # ... this many times trafilatura's ...
