@@ -359,9 +359,13 @@ def test_killed_fetch_leaves_no_temp_warc(server: FaultServer, tmp_path: Path) -
     may belong to a live run, is left alone."""
     inbox, lake = tmp_path / "inbox", tmp_path / "lake"
     (inbox / DAY).mkdir(parents=True)
-    (inbox / DAY / "sources.txt").write_text(f"url {server.base}/ok/k1\nurl {server.base}/drip\n")
+    (inbox / DAY / "sources.txt").write_text(f"url {server.base}/drip\nurl {server.base}/ok/k1\n")
     env = {**os.environ, "NEWSFLOW_FETCH_ALLOW_NETWORKS": '["127.0.0.1/32"]'}
     env.update({"NEWSFLOW_PER_HOST_DELAY_SECONDS": "0", "NEWSFLOW_HTTP_DEADLINE_SECONDS": "60"})
+    # both pages in flight at once: with one request per host the drip (listed first)
+    # takes the host, and the temp WARC (opened at the first record) only appears when
+    # the drip ends -- the race that once let the ingest finish before the kill in CI
+    env["NEWSFLOW_PER_HOST_CONCURRENCY"] = "2"
     cmd = [sys.executable, "-m", "newsflow.cli", "ingest", "--day", DAY]
     cmd += ["--inbox", str(inbox), "--lake", str(lake)]
     tmp_dir = lake / "_raw" / "fetch" / "_tmp"
