@@ -225,6 +225,12 @@ class Settings(BaseModel):
         description="Subtracted too when, sharing no number, they count the same thing "
         "(a 32-year-old against a 38-year-old, the 1500 against the 2500 block)",
     )
+    story_name_conflict: float = Field(
+        12.0,
+        ge=0,
+        description="Subtracted when both headlines name people and neither article names "
+        "anyone the other's headline names (two vigils for two victims)",
+    )
     story_bias: float = Field(-4.02, description="Intercept of the logistic link score")
     story_threshold: float = Field(
         0.46,

@@ -85,6 +85,9 @@ from newsflow.stories import (
     gives_number,
     kind_of,
     latest_year,
+    name_dots,
+    name_evidence,
+    name_keys,
     number_evidence,
     numbers_in,
     pair_dots,
@@ -107,7 +110,9 @@ INDEX_SCHEMAS = {INDEX: schema.STORY_INDEX, ARTICLES: schema.STORY_ARTICLES, DF:
 N_TERMS = 1 << 22
 N_KEYS = 1 << 18  # hashed entity keys per kind
 # numbers: the text's, as keys; units: what they count (``numbers_in``)
-KINDS = ("people", "orgs", "places", "numbers", "units")
+# names, title_names: the words of the people an article and its headline name
+# (``name_keys``), hashed by the word alone so that the two kinds' columns line up
+KINDS = ("people", "orgs", "places", "numbers", "units", "names", "title_names")
 _DF_SIZES = {"text": N_TERMS, "body": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
 
 
@@ -191,6 +196,8 @@ def key_feature(key: str) -> int | None:
     kind = kind_of(key)
     if kind is None:
         return None
+    if kind in ("names", "title_names"):
+        key = key.split(":", 1)[1]
     return KINDS.index(kind) * N_KEYS + int(murmurhash3_32(key, positive=True)) % N_KEYS
 
 
@@ -258,6 +265,11 @@ class Idf:
             units = KINDS.index("units") * N_KEYS
             # a unit says only whether two articles count the same thing: no cut
             w[units : units + N_KEYS] = raw[units : units + N_KEYS]
+        if kind == "keys":
+            # a headline's name words weigh as the names' words do: a word too common
+            # among the names (a police spokesperson's) proves nothing in a headline
+            names, titles = (KINDS.index(k) * N_KEYS for k in ("names", "title_names"))
+            w[titles : titles + N_KEYS] = w[names : names + N_KEYS]
         return raw, w
 
     def weigh(
@@ -554,18 +566,26 @@ class OpenStories:
 
 
 def pair_logits(
-    sims: dict[str, np.ndarray], has_a: np.ndarray, has_b: np.ndarray, sp: StoryParams
+    sims: dict[str, np.ndarray],
+    has_a: dict[str, np.ndarray],
+    has_b: dict[str, np.ndarray],
+    sp: StoryParams,
 ) -> np.ndarray:
     """``cluster_stories``' pairwise link score of article pairs from their cosines
-    (``has_a``, ``has_b``: whether each side gives a number that weighs)."""
-    return (
+    (``has_a``, ``has_b``: whether each side gives a number, a headline name, that
+    weighs)."""
+    z = (
         sp.bias
         + sp.weight_text * sims["text"]
         + sp.weight_people * sims["people"]
         + sp.weight_orgs * sims["orgs"]
         + sp.weight_places * sims["places"]
-        + number_evidence(sims["numbers"], sims["units"], has_a, has_b, sp)
+        + number_evidence(sims["numbers"], sims["units"], has_a["numbers"], has_b["numbers"], sp)
     )
+    if sp.name_conflict:
+        ta, tb = has_a["title_names"], has_b["title_names"]
+        z += name_evidence(sims["title_x_names"], sims["names_x_title"], ta, tb, sp)
+    return z
 
 
 def link_logits(
@@ -686,8 +706,10 @@ def _scored(
     i = order[c_start[c][g] + t // n_reps[g]]
     j = r_start[s][g] + t % n_reps[g]
     sims = {k: pair_dots(today[k], theirs[k], i, j) for k in today}
-    has_a = gives_number(today["numbers"])[i]
-    has_b = gives_number(theirs["numbers"])[j]
+    has_a = {k: gives_number(today[k])[i] for k in ("numbers", "title_names")}
+    has_b = {k: gives_number(theirs[k])[j] for k in ("numbers", "title_names")}
+    if sp.name_conflict:
+        sims |= name_dots(today, theirs, i, j)
     prob = 1.0 / (1.0 + np.exp(-pair_logits(sims, has_a, has_b, sp)))
     count = np.bincount(g, minlength=cand.shape[1])
 
@@ -900,7 +922,8 @@ def assign_day(
                 titles.append(r["title"] or line)
                 story_text = headed(r["title"], text)
                 heads.append(len(story_text) - len(text))  # the headline put before it
-                told = found | numbers_in(story_text)  # numbers count as keys of their kind
+                # numbers and the people's name words count as keys of their kinds
+                told = found | numbers_in(story_text) | name_keys(found, titles[-1])
                 reps.append(
                     StoryInput(r["article_id"], r["published_at"], told, story_text, r["language"])
                 )
