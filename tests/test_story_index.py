@@ -105,14 +105,16 @@ def _batches(day: date, docs: dict[str, tuple]) -> tuple[list, list]:
     return arts.to_batches(), ents.to_batches()
 
 
-def run_day(lake: Path, day: date, docs: dict[str, tuple], lp: LinkParams = LP) -> dict[str, str]:
+def run_day(
+    lake: Path, day: date, docs: dict[str, tuple], lp: LinkParams = LP, sp: StoryParams = SP
+) -> dict[str, str]:
     """The stories stage's assignment of ``day``, and its index parts swapped in."""
     arts, ents = _batches(day, docs)
     story, rows = assign_day(
         day,
         arts,
         ents,
-        SP,
+        sp,
         lp,
         OpenStories(lake, day, lp.horizon_days, lp.representatives, lp.memory_mb),
         earlier=lambda ids: {},
@@ -327,3 +329,25 @@ def test_chunk_rows_bounds_memory_not_results(tmp_path: Path) -> None:
     day1, day2, day3, _ = got[1]
     assert day1["a-shoot"] == day2["b-arrest"] == day3["c-court"] != day1["m-school"]
     assert day2["y-flood"] == day1["z-flood"]
+
+
+def _vigil(name: str, street: str) -> tuple:
+    text = (
+        f"Dozens of people gathered on {street} to remember {name}, who was killed in a "
+        "shooting there. Mayor Linda Chen attended the vigil and called for an end to gun "
+        f"violence. Family members lit candles near the spot where {name} was shot."
+    )
+    return f"Vigil held for {name}", text, {f"PERSON:{name.lower()}", "PERSON:linda chen"}
+
+
+def test_a_later_day_s_story_whose_headline_names_another_person_is_new(tmp_path: Path) -> None:
+    """Vigils for two victims on two days, one template and the mayor in both: the
+    second headline names someone the first story never names, so it starts a story of
+    its own; without the headlines' names (``name_conflict`` 0) it joins the first."""
+    d2 = D1 + timedelta(days=1)
+    for conflict, apart in ((SP.name_conflict, True), (0.0, False)):
+        sp = replace(SP, name_conflict=conflict)
+        lake = tmp_path / str(conflict)
+        one = run_day(lake, D1, {"a": _vigil("James Marshall", "Elm Street"), "f": FLOOD}, sp=sp)
+        two = run_day(lake, d2, {"b": _vigil("Ashley Hunter", "Oak Street")}, sp=sp)
+        assert (one["a"] != two["b"]) is apart

@@ -112,7 +112,8 @@ N_KEYS = 1 << 18  # hashed entity keys per kind
 # numbers: the text's, as keys; units: what they count (``numbers_in``)
 # names, title_names: the words of the people an article and its headline name
 # (``name_keys``), hashed by the word alone so that the two kinds' columns line up
-KINDS = ("people", "orgs", "places", "numbers", "units", "names", "title_names")
+NAME_KINDS = ("names", "title_names")
+KINDS = ("people", "orgs", "places", "numbers", "units", *NAME_KINDS)
 _DF_SIZES = {"text": N_TERMS, "body": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
 
 
@@ -196,7 +197,7 @@ def key_feature(key: str) -> int | None:
     kind = kind_of(key)
     if kind is None:
         return None
-    if kind in ("names", "title_names"):
+    if kind in NAME_KINDS:
         key = key.split(":", 1)[1]
     return KINDS.index(kind) * N_KEYS + int(murmurhash3_32(key, positive=True)) % N_KEYS
 
@@ -268,7 +269,7 @@ class Idf:
         if kind == "keys":
             # a headline's name words weigh as the names' words do: a word too common
             # among the names (a police spokesperson's) proves nothing in a headline
-            names, titles = (KINDS.index(k) * N_KEYS for k in ("names", "title_names"))
+            names, titles = (KINDS.index(k) * N_KEYS for k in NAME_KINDS)
             w[titles : titles + N_KEYS] = w[names : names + N_KEYS]
         return raw, w
 
@@ -705,7 +706,8 @@ def _scored(
     t = np.arange(len(g)) - np.repeat(np.cumsum(size) - size, size)
     i = order[c_start[c][g] + t // n_reps[g]]
     j = r_start[s][g] + t % n_reps[g]
-    sims = {k: pair_dots(today[k], theirs[k], i, j) for k in today}
+    # the names' kinds are only scored across (``name_dots``)
+    sims = {k: pair_dots(today[k], theirs[k], i, j) for k in today if k not in NAME_KINDS}
     has_a = {k: gives_number(today[k])[i] for k in ("numbers", "title_names")}
     has_b = {k: gives_number(theirs[k])[j] for k in ("numbers", "title_names")}
     if sp.name_conflict:
