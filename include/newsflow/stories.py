@@ -382,21 +382,13 @@ class _Scorer:
         ``ra`` and ``rb`` broadcast against the similarity arrays: 1-d for a list of
         pairs, a column and a row for a dense block.
         """
-        z = np.full(np.broadcast_shapes(ra.shape, rb.shape), self.p.bias, dtype=np.float64)
         la, lb = self.lang[ra], self.lang[rb]
         cross = (la > 0) & (lb > 0) & (la != lb)  # two known, different languages
-        for kind, w in self.weights.items():
-            if w and kind in sims:
-                sim = sims[kind].astype(np.float64, copy=True)
-                if kind == "text":
-                    sim[cross] = self.p.cross_language_text
-                z += w * sim
-        if "numbers" in sims and "units" in sims:
-            has_a, has_b = self.has_number[ra], self.has_number[rb]
-            z += number_evidence(sims["numbers"], sims["units"], has_a, has_b, self.p)
-        if self.names_on:
-            ta, tb = self.has_title[ra], self.has_title[rb]
-            z += name_evidence(sims["title_x_names"], sims["names_x_title"], ta, tb, self.p)
+        text = np.broadcast_to(sims["text"], cross.shape).astype(np.float64, copy=True)
+        text[cross] = self.p.cross_language_text
+        has_a = {"numbers": self.has_number[ra], "title_names": self.has_title[ra]}
+        has_b = {"numbers": self.has_number[rb], "title_names": self.has_title[rb]}
+        z = pair_logits(sims | {"text": text}, has_a, has_b, self.p)
         ya, yb = self.year[ra], self.year[rb]
         known = (ya > 0) & (yb > 0)
         z -= self.p.year_penalty * (known & (np.abs(ya - yb) >= 2))
@@ -591,6 +583,34 @@ def pair_dots(
         x, y = a[i[s : s + chunk]], b[j[s : s + chunk]]
         out[s : s + chunk] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
     return out
+
+
+def pair_logits(
+    sims: dict[str, np.ndarray],
+    has_a: dict[str, np.ndarray],
+    has_b: dict[str, np.ndarray],
+    params: StoryParams,
+) -> np.ndarray:
+    """The link score of article pairs from their evidence: ``sims``, the cosines per
+    kind (and the headlines' names' ``NAME_DOTS``); ``has_a``, ``has_b``, whether each
+    side gives a number (``numbers``), a headline name (``title_names``) that weighs.
+    The one model both the day's clustering and the cross-day link score pairs by."""
+    p = params
+    z = np.full(np.broadcast_shapes(*(v.shape for v in sims.values())), p.bias)
+    for kind, w in (
+        ("text", p.weight_text),
+        ("people", p.weight_people),
+        ("orgs", p.weight_orgs),
+        ("places", p.weight_places),
+    ):
+        if w and kind in sims:
+            z += w * sims[kind]
+    if "numbers" in sims and "units" in sims:
+        z += number_evidence(sims["numbers"], sims["units"], has_a["numbers"], has_b["numbers"], p)
+    if p.name_conflict and "title_x_names" in sims:
+        ta, tb = has_a["title_names"], has_b["title_names"]
+        z += name_evidence(sims["title_x_names"], sims["names_x_title"], ta, tb, p)
+    return z
 
 
 # the cross-kind products the headlines' names are scored by: (rows of, against)

@@ -86,11 +86,10 @@ from newsflow.stories import (
     kind_of,
     latest_year,
     name_dots,
-    name_evidence,
     name_keys,
-    number_evidence,
     numbers_in,
     pair_dots,
+    pair_logits,
     stable_story,
     stacked,
     story_key,
@@ -564,29 +563,6 @@ class OpenStories:
 
 
 # --- linking ---------------------------------------------------------------------------
-
-
-def pair_logits(
-    sims: dict[str, np.ndarray],
-    has_a: dict[str, np.ndarray],
-    has_b: dict[str, np.ndarray],
-    sp: StoryParams,
-) -> np.ndarray:
-    """``cluster_stories``' pairwise link score of article pairs from their cosines
-    (``has_a``, ``has_b``: whether each side gives a number, a headline name, that
-    weighs)."""
-    z = (
-        sp.bias
-        + sp.weight_text * sims["text"]
-        + sp.weight_people * sims["people"]
-        + sp.weight_orgs * sims["orgs"]
-        + sp.weight_places * sims["places"]
-        + number_evidence(sims["numbers"], sims["units"], has_a["numbers"], has_b["numbers"], sp)
-    )
-    if sp.name_conflict:
-        ta, tb = has_a["title_names"], has_b["title_names"]
-        z += name_evidence(sims["title_x_names"], sims["names_x_title"], ta, tb, sp)
-    return z
 
 
 def link_logits(
