@@ -27,7 +27,8 @@ inside the tune side: fitted on one third of the styles and half the tune articl
 the "classic" and "shuffled" layouts, judged on the other third around the other half
 in "classic" and "sidebar" (a layout the fitted model never saw: leave one layout out,
 as the held-out side does); the cuts of a page cleaned alone are chosen there too, on
-the val pages judged without their site's other pages. Scores: chrome-line precision/recall/F1 (a chrome line counts as found when it
+the val pages judged without their site's other pages; C and all cuts on the val
+costs summed over FIT_SEEDS fit draws. Scores: chrome-line precision/recall/F1 (a chrome line counts as found when it
 is not in the output), the share of body paragraphs lost (a paragraph the splitter
 joined with its neighbour is kept, not lost), and the share of dumps whose output is
 exactly the article.
@@ -756,7 +757,14 @@ _LEXICAL = ("u:", "b:", "first:", "last:")
 # paragraph comes back only when the model is nearly sure (0.1 kept a "Font size: A A A"
 # line of tests/fixtures/chrome). A page alone gets the cuts of ALONE_CUT_GRID.
 CUTS = {"text": 0.5, "list_item": 0.5, "before_body": 0.03, "related": 0.5}
-C_GRID = (0.15, 0.5, 2.0)
+C_GRID = (0.5, 2.0)
+# The C of rounds 6-8: another C of C_GRID replaces it only when its val cost (summed
+# over FIT_SEEDS, site and alone) is lower by more than C_MARGIN of it. C=0.5 came out
+# up to 1.6% lower in round 9, within the spread of the draws, and shipped it failed two
+# hand-written pages (a score table's rows lost, a byline box kept) and the tune table
+# fell (alone 0.966 -> 0.947): a choice within the noise keeps the C that was there.
+C_DEFAULT = 2.0
+C_MARGIN = 0.03
 # A page cleaned alone (no other page of its source that day): the cuts of CUTS are
 # chosen on the "val" pages judged alone, as the site cuts are with the site's pages,
 # jointly over this grid (CUTS' values first: a tie keeps them). "text" stops at 0.9:
@@ -911,44 +919,72 @@ def _cost(judged: list[tuple], cuts: dict[str, float] = CUTS, *, quiet: bool = F
     return total
 
 
-def alone_cuts(model: dict, val: list[Dump]) -> dict[str, float]:
-    """The cuts of a page cleaned alone: the ALONE_CUT_GRID point of lowest cost of
-    ``model``'s P(chrome) on the ``val`` dumps, each judged without its site's pages."""
-    judged = _judged(model, val, alone=True)
-    print("page-alone cuts (val dumps judged alone):", flush=True)
-    _cost(judged, CUTS)
+def alone_cuts(judged: list[tuple]) -> tuple[float, dict[str, float]]:
+    """The cuts of a page cleaned alone: the ALONE_CUT_GRID point of lowest cost on
+    ``judged`` val dumps, each judged without its site's pages (``_judged(alone=True)``),
+    and that cost."""
     grid = [dict(zip(ALONE_CUT_GRID, v, strict=True)) for v in product(*ALONE_CUT_GRID.values())]
     costs = [_cost(judged, CUTS | g, quiet=True) for g in grid]
-    best = CUTS | grid[costs.index(min(costs))]
-    _cost(judged, best)
+    return min(costs), CUTS | grid[costs.index(min(costs))]
+
+
+def site_cuts(judged: list[tuple]) -> tuple[float, dict[str, float]]:
+    """The cuts used with the site's pages known: SITE_CUT_GRID jointly, then each of
+    RESCUE_GRID in turn, at the lowest cost on ``judged`` val dumps; and that cost."""
+    grid = [dict(zip(SITE_CUT_GRID, v, strict=True)) for v in product(*SITE_CUT_GRID.values())]
+    costs = [_cost(judged, CUTS | g, quiet=True) for g in grid]
+    cuts = grid[costs.index(min(costs))]
+    for name, values in RESCUE_GRID.items():  # one at a time, after the joint grid
+        costs = [_cost(judged, CUTS | cuts | {name: v}, quiet=True) for v in values]
+        cuts[name] = values[costs.index(min(costs))]
+    return _cost(judged, CUTS | cuts, quiet=True), cuts
+
+
+# Fit draws (seeds of the "fit" dumps) whose val costs are summed to choose C and the
+# cuts: one draw's cost moves by 30-60 with the seed (round 8), as much as the
+# choices it decided between.
+FIT_SEEDS = (1, 2, 3)
+
+
+def choose_c(costs: dict[float, float]) -> float:
+    """The C of lowest val cost, unless C_DEFAULT's is within C_MARGIN of it."""
+    best = min(costs, key=lambda c: costs[c])
+    if C_DEFAULT in costs and costs[best] > (1 - C_MARGIN) * costs[C_DEFAULT]:
+        return C_DEFAULT
     return best
 
 
 def train(out: Path) -> None:
-    """The regularisation chosen for models fitted on the "fit" styles and half the
-    tuning articles, judged on the "val" styles around the other half; then the shipped
-    weights, fitted on all tuning styles and articles with it, and CUTS."""
-    print("fit styles, articles -> val styles, articles (choosing C):", flush=True)
-    fit = dumps("tune", styles="fit", copies=12, seed=1, augment=True, half=0, layouts=FIT_LAYOUTS)
+    """The regularisation and cuts chosen for models fitted on the "fit" styles and half
+    the tuning articles (FIT_SEEDS draws), judged on the "val" styles around the other
+    half, with the site's pages known and each page alone, on the sum of those costs
+    over the draws; then the shipped weights, fitted on all tuning styles and articles
+    with that C, and the cuts."""
+    print("fit styles, articles -> val styles, articles (choosing C and the cuts):", flush=True)
     val = dumps("tune", styles="val", copies=4, seed=3, half=1, layouts=VAL_LAYOUTS)
-    models = {c: _fit(fit, c) for c in C_GRID}
-    judged = {c: _judged(m, val) for c, m in models.items()}
-    tried = {c: _cost(j) for c, j in judged.items()}
-    c = min(tried, key=lambda c: tried[c])
-    print(f"site cuts for C={c}:", flush=True)
-    grid = [dict(zip(SITE_CUT_GRID, v, strict=True)) for v in product(*SITE_CUT_GRID.values())]
-    costs = [_cost(judged[c], CUTS | g, quiet=True) for g in grid]
-    site_cuts = grid[costs.index(min(costs))]
-    for name, values in RESCUE_GRID.items():  # one at a time, after the joint grid
-        costs = [_cost(judged[c], CUTS | site_cuts | {name: v}, quiet=True) for v in values]
-        site_cuts[name] = values[costs.index(min(costs))]
+    judged: dict[float, list[tuple]] = {c: [] for c in C_GRID}
+    alone: dict[float, list[tuple]] = {c: [] for c in C_GRID}
+    for seed in FIT_SEEDS:
+        fit = dumps(
+            "tune", styles="fit", copies=12, seed=seed, augment=True, half=0, layouts=FIT_LAYOUTS
+        )
+        for c in C_GRID:
+            model = _fit(fit, c)
+            judged[c] += _judged(model, val)
+            alone[c] += _judged(model, val, alone=True)
+    chosen = {}
+    for c in C_GRID:
+        site_cost, site = site_cuts(judged[c])
+        alone_cost, page = alone_cuts(alone[c])
+        site = {f"{k}@site": v for k, v in CUTS.items()} | site  # chrome.SITE_CUT
+        chosen[c] = (site_cost + alone_cost, page | site)
         print(
-            f"  {name}: " + ", ".join(f"{v}: {x:.0f}" for v, x in zip(values, costs, strict=True)),
+            f"  C={c}: val cost over {len(FIT_SEEDS)} fit draws {site_cost:.0f} with the site's "
+            f"pages + {alone_cost:.0f} alone = {chosen[c][0]:.0f}",
             flush=True,
         )
-    _cost(judged[c], CUTS | site_cuts)
-    site_cuts = {f"{k}@site": v for k, v in CUTS.items()} | site_cuts  # chrome.SITE_CUT
-    cuts = alone_cuts(models[c], val) | site_cuts
+    c = choose_c({c: cost for c, (cost, _) in chosen.items()})
+    cuts = chosen[c][1]
     print(f"all tuning styles and articles (the shipped weights, C={c}, {cuts}):", flush=True)
     shipped = dumps("tune", styles="tune", copies=6, seed=1, augment=True, layouts=TRAIN_LAYOUTS)
     model = _fit(shipped, c)

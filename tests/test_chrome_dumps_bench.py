@@ -129,3 +129,27 @@ def test_page_alone_cuts_are_chosen_on_val_pages_judged_alone() -> None:
     for k, values in bench.ALONE_CUT_GRID.items():
         assert values[0] == bench.CUTS[k]  # a tie keeps the old cut
         assert cuts[k] in values
+
+
+def test_c_and_cuts_are_chosen_on_several_fit_draws_and_c_moves_only_beyond_noise() -> None:
+    """Round 9: the val costs that choose C and the cuts are summed over several fit
+    draws, with the site's pages known and each page alone; a C replaces the one
+    shipped before only when it costs less by more than C_MARGIN."""
+    assert len(bench.FIT_SEEDS) >= 2
+    assert bench.C_DEFAULT in bench.C_GRID
+    below = bench.C_DEFAULT / 4
+    assert bench.choose_c({below: 990.0, bench.C_DEFAULT: 1000.0}) == bench.C_DEFAULT
+    assert bench.choose_c({below: 900.0, bench.C_DEFAULT: 1000.0}) == below
+    from newsflow.clean import linemodel
+
+    assert linemodel._model()["C"] in bench.C_GRID
+    rng = random.Random(3)
+    site = bench.make_site(rng, styles="val")
+    pages = [bench.make_dump(BODY, rng, styles="val", site=site) for _ in range(3)]
+    for d in pages:
+        d.site = 0
+    model = linemodel._model()
+    cost, cuts = bench.site_cuts(bench._judged(model, pages))
+    assert cost >= 0 and set(bench.SITE_CUT_GRID) <= set(cuts)
+    cost, cuts = bench.alone_cuts(bench._judged(model, pages, alone=True))
+    assert cost >= 0 and set(bench.ALONE_CUT_GRID) <= set(cuts)

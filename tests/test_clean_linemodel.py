@@ -126,3 +126,28 @@ def test_the_before_body_block_of_a_list_article_is_told_from_a_header() -> None
     assert "bb:run1&apart" in feats[0]
     assert all("bb:run4&touch" in f for f in feats[2:8])  # 6 lines: the 4-7 bucket
     assert feats[1] == [] and feats[8] == []
+
+
+def test_how_many_sentences_a_line_holds_is_weighed_whatever_its_words() -> None:
+    """Round 9: a line's sentence count (by its length) is a feature that no site's
+    wording owns; the shipped weights lean a line of 8-15 words that holds no sentence
+    (a link row, a tag row, a teaser) towards chrome and one holding a sentence towards
+    text. Lines before the first paragraph do not get it (a table's rows hold no
+    sentence either, like a header's lines)."""
+    link_row = "Weather Traffic Obituaries Classifieds Puzzles Horoscopes Lottery Events Jobs"
+    notice = "Tom Baker writes on ports and shipping. He lives in Bergen."
+    lines = ["Home > World", BODY[0], link_row, notice, *BODY[1:]]
+    verdicts, _ = rule_verdicts(lines)
+    assert verdicts[1:4] == [None, None, None]
+    feats = linemodel.document_features(lines, ["before_body", *verdicts[1:]])
+    assert not any(f.startswith("sent") for f in feats[0])
+    assert "sent0&w5" in feats[2]
+    assert "sent2&w5" in feats[3]
+    weights, _ = linemodel._weights()
+
+    def weight(name: str) -> float:
+        (key,) = linemodel.vector([name])
+        return weights.get(key, 0.0)
+
+    for size in ("w3", "w4", "w5"):
+        assert weight(f"sent0&{size}") > 0 > weight(f"sent1&{size}")

@@ -31,6 +31,8 @@ DIM = 1 << 18
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _END = re.compile(r"[.!?…\"”’)。！？」』]$")
+# A sentence's end: a full stop (or !, ?) before a space or the line's end.
+_SENTENCE = re.compile(r"[.!?。！？][\"'”’)]*(?:\s|$)")
 
 
 def _bucket(n: int) -> str:
@@ -193,6 +195,15 @@ def _before_body_features(verdicts: list[str | None]) -> list[list[str]]:
     return out
 
 
+def _sentences(line: str, size: str) -> str:
+    """How many sentences a line holds (0-3+), by its length in words: whatever a
+    site's wording, a link row, tag row or teaser holds none, a notice or bio one or
+    two, an article's paragraph of that length several; the "end" shape says only how
+    the line ends. Not for lines before the first paragraph (a table's rows hold none,
+    like a header's: ``_before_body_features`` tells them apart)."""
+    return f"sent{min(3, len(_SENTENCE.findall(line)))}&{size}"
+
+
 def document_features(
     lines: list[str],
     verdicts: list[str | None],
@@ -203,7 +214,8 @@ def document_features(
 ) -> list[list[str]]:
     """The named features of every line of a dump (hashed by ``vector``).
 
-    Per line: its words and word pairs, its shape, the hand rules' verdict (None:
+    Per line: its words and word pairs, its shape, how many sentences it holds
+    (``_sentences``), the hand rules' verdict (None:
     article text), its place in the dump. Around it: the shapes and verdicts of two
     lines either side, whether it sits in a run of short lines, how much of its
     vocabulary and names the document's text shares (a subheading names the article's
@@ -282,6 +294,8 @@ def document_features(
         if affixes is not None:
             aff = min(affixes[i], 3)
             feats += [f"aff{aff}&{prose[i]}", f"aff{aff}&{size}", f"aff{aff}&rule:{verdicts[i]}"]
+        if verdicts[i] != "before_body":
+            feats.append(_sentences(line, size))
         feats.append("bias")
         out.append(feats)
     return out
