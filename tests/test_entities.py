@@ -1103,3 +1103,86 @@ def test_a_name_between_the_and_an_organisations_noun_is_an_organisation() -> No
         ("Conservative", "NORP"),
         ("Kenya", "GPE"),
     ]
+
+
+def test_a_bracketed_acronym_is_the_organisation_in_its_later_untagged_mentions() -> None:
+    """ "(AN)" after the party's name makes every later "AN" the party, tagged or not,
+    but not a headline's "AN" among capitals."""
+    text = (
+        "FINI WINS AN ARGUMENT. Alessandra Mussolini rejoined the National Alliance (AN) "
+        "party. AN leader Gianfranco Fini said the row was over. She quit AN 's group."
+    )
+    got = _labels(
+        text,
+        ("Alessandra Mussolini", "PERSON"),
+        ("National Alliance", "ORG"),
+        ("Gianfranco Fini", "PERSON"),
+    )
+    assert [g for g in got if g[0] == "AN"] == [("AN", "ORG", "AN")] * 3
+    assert text.index("AN") < text.index("Alessandra")  # the headline's, left alone
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "expected"),
+    [
+        ("Corrado Passera", "ORG", "PERSON"),  # a given name, then no common word
+        ("Cristina Cifuentes", "ORG", "PERSON"),  # "Cifuentes" is also a Cuban town
+        ("Newton Street", "FAC", "FAC"),  # ends in a common word
+        ("Morgan Stanley", "ORG", "ORG"),  # ends in a given name
+        ("Paris Saint", "ORG", "ORG"),  # opens with a big city
+        ("Rue de Castiglione", "ORG", "ORG"),  # a street's opener
+        ("Warner Bros.", "ORG", "ORG"),  # an abbreviation
+    ],
+)
+def test_a_given_name_makes_a_full_name_a_person(name: str, label: str, expected: str) -> None:
+    """A full name tagged ORG/FAC whose first word is a common given name and whose
+    last word is neither that nor a common English word is a person, and so is its
+    surname alone."""
+    text = f"{name} withdrew the offer for the bank. Later {name.split()[-1]} left."
+    lone = name.split()[-1]
+    got = _labels(text, (name, label), (lone, label))
+    assert got[0][:2] == (name, expected)
+    if expected == "PERSON":
+        assert got[1] == (lone, "PERSON", name)
+
+
+def test_a_given_name_is_no_evidence_before_a_company_suffix_or_after_the() -> None:
+    text = "Charles Schwab Corp grew. The Julia Romero school opened."
+    got = _labels(text, ("Charles Schwab", "ORG"), ("Julia Romero", "ORG"))
+    assert [g[1] for g in got] == ["ORG", "ORG"]
+
+
+def test_a_name_whose_shares_the_article_speaks_of_is_a_company() -> None:
+    """ "Munich Re 's shares" makes "Munich Re" (tagged PERSON) a company in all its
+    mentions; "Warren Buffett's shares" stay a person's."""
+    text = (
+        "The group, known as Munich Re, plans a split. Munich Re 's registered shares "
+        "rose. Warren Buffett's shares fell."
+    )
+    got = _labels(
+        text, ("Munich Re", "PERSON"), ("Munich Re", "PERSON"), ("Warren Buffett", "PERSON")
+    )
+    assert [g[1] for g in got] == ["ORG", "ORG", "PERSON"]
+
+
+def test_a_name_after_the_town_of_is_a_place() -> None:
+    text = "Violence broke out in the northern Indian town of Ayodhya, police said."
+    assert _labels(text, ("Ayodhya", "ORG")) == [("Ayodhya", "GPE", "Ayodhya")]
+
+
+def test_two_companies_with_their_legal_forms_tagged_as_one_are_two() -> None:
+    """ "A Ltd and B Inc" tagged as one ORG is two; "Procter & Gamble" stays whole."""
+    text = (
+        "Action Performance said it will buy Motorsport Traditions Ltd and Creative "
+        "Marketing & Promotions Inc for $13 million. Procter & Gamble fell."
+    )
+    got = _labels(
+        text,
+        ("Motorsport Traditions Ltd and Creative Marketing & Promotions Inc", "ORG"),
+        ("Procter & Gamble", "ORG"),
+    )
+    assert [g[0] for g in got] == [
+        "Motorsport Traditions Ltd",
+        "Creative Marketing & Promotions Inc",
+        "Procter & Gamble",
+    ]

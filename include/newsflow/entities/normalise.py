@@ -598,14 +598,26 @@ def _split_brackets(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[
     return out
 
 
+# two companies' names, each with its legal form, joined by "and"
+_LEGAL_FORM = r"(?:Inc|Corp|Co|Cos|Ltd|LLC|plc|PLC|AG|SA|NV|BV|GmbH|SpA)\.?"
+_COMPANY_PAIR = re.compile(
+    rf"([A-Z]\S*(?:\s+\S+)*?\s+{_LEGAL_FORM})\s+and\s+([A-Z].*\s{_LEGAL_FORM})"
+)
+
+
 def _split_lists(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Spans with each list the model tagged as one name ("Tesla, Uber and Snapchat")
     cut into its items, offsets exact. Only a comma-separated list ending in and/or/&
-    whose every item is capitalised: "Bosnia and Herzegovina", "Procter & Gamble" and
-    "Washington, D.C." stay whole."""
+    whose every item is capitalised, or two companies' names each with its legal form
+    ("Motorsport Traditions Ltd and Creative Marketing & Promotions Inc"): "Bosnia and
+    Herzegovina", "Procter & Gamble" and "Washington, D.C." stay whole."""
     out = []
     for start, end, label in spans:
         piece = text[start:end]
+        pair = _COMPANY_PAIR.fullmatch(piece)
+        if pair:  # "Motorsport Traditions Ltd and Creative Marketing & Promotions Inc"
+            out += [(start, start + pair.end(1), label), (start + pair.start(2), end, label)]
+            continue
         if "," not in piece or not re.search(r"\s(?:and|or|&)\s", piece):
             out.append((start, end, label))
             continue
@@ -892,12 +904,18 @@ def _full_name(name: str) -> bool:
 _IN_BEFORE = re.compile(r"\b(?:in|near|outside|throughout)\s+$")
 
 
+# a settlement's noun and "of" before a name: "the town of Ayodhya"
+_PLACE_NOUN_OF = re.compile(r"\b(?:town|city|village|province|district|region)\s+of\s+$")
+
+
 def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
     """A lone word the model tagged ORG that the gazetteer knows as a place, of any
     size, and that the article writes right after "in", "near", ... ("a bank branch in
     Woodburn", "the prison unit in Huntsville") is that place, in all its lone ORG
     mentions of the article, unless it opens an organisation's longer name there
-    ("Ford" beside "Ford Motor Co.") or the article writes it in capitals ("USI")."""
+    ("Ford" beside "Ford Motor Co.") or the article writes it in capitals ("USI"). A lone
+    ORG or PERSON word right after "the town of", "city of", ... is a place, known or
+    not ("the northern Indian town of Ayodhya")."""
     org_openers = {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
     found: dict[str, str] = {}
     for m in mentions:
@@ -914,6 +932,15 @@ def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
     for m in mentions:
         if m.label == "ORG" and m.text in found:
             m.label, m.entity_key, m.country = "GPE", m.text, found[m.text]
+            m.proof = "GPE"
+    for m in mentions:  # "the northern Indian town of Ayodhya" tagged ORG
+        if (
+            m.label in {"ORG", "PERSON"}
+            and " " not in m.text
+            and not m.text.isupper()
+            and _PLACE_NOUN_OF.search(text[max(0, m.start - 16) : m.start])
+        ):
+            m.label, m.entity_key, m.country = "GPE", m.text, city_code(m.text)
             m.proof = "GPE"
 
 
