@@ -1186,3 +1186,21 @@ def test_two_companies_with_their_legal_forms_tagged_as_one_are_two() -> None:
         "Creative Marketing & Promotions Inc",
         "Procter & Gamble",
     ]
+
+
+def test_a_company_short_name_repeated_untagged_is_the_company() -> None:
+    """ "Bre-X Minerals Ltd" makes the untagged "Bre-X" repeats the company; "Action"
+    of "Action Performance Cos Inc" is a common word and stays untagged."""
+    text = (
+        "Bre-X Minerals Ltd and Barrick talked. Bre-X said so. Later Bre-X would seek a "
+        "permit. Action Performance Cos Inc said Action was planned."
+    )
+    got = _labels(
+        text,
+        ("Bre-X Minerals Ltd", "ORG"),
+        ("Barrick", "ORG"),
+        ("Bre-X", "ORG"),
+        ("Action Performance Cos Inc", "ORG"),
+    )
+    assert [g for g in got if g[0] == "Bre-X"] == [("Bre-X", "ORG", "Bre-X")] * 2
+    assert not [g for g in got if g[0] == "Action"]

@@ -19,6 +19,9 @@ evidence in the article's own words, never on a count of the model's guesses:
 * a full name the model tagged as an organisation or a place whose first word is a
   common given name and whose last word is neither that nor a common English word
   ("Corrado Passera", "Amara Essy" ORG; not "Wells Fargo Bank") is a person, unless "the" opens it or a company's suffix follows it;
+* the first word of a company's name with its legal form ("Bre-X Minerals Ltd") is
+  that company where the article repeats it untagged ("Bre-X would seek"), unless it
+  is a common English word, a given name or a place;
 * a name the model tagged PERSON whose shares the article speaks of ("Munich Re's
   shares") is a company, unless its first word is a given name ("Warren Buffett's
   shares");
@@ -57,6 +60,7 @@ def apply(text: str, mentions: list[Mention]) -> list[Mention]:
     _companies_by_shares(text, mentions)
     _countries_tagged_as_people(text, mentions)
     added = _bracketed_acronyms(text, mentions)
+    added += _untagged_org_repeats(text, mentions + added)
     added += _untagged_surnames(text, mentions + added)
     added += _untagged_countries(text, mentions + added)
     return added
@@ -283,6 +287,46 @@ def _bracketed_acronyms(text: str, mentions: list[Mention]) -> list[Mention]:
         for s, e, name in spots
         if not any(cs < e and s < ce for cs, ce in covered)
     ]
+
+
+def _untagged_org_repeats(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Untagged whole-word repeats of a company's short name, the first word of an ORG
+    name with its legal form in the article ("Bre-X Minerals Ltd", then "Bre-X said"
+    tagged and "Bre-X would seek" not), as that company; not a word the article tags
+    otherwise, a common English word ("Action Performance Cos Inc"), a given name or a
+    place the gazetteer knows, nor a repeat among capitals (a headline)."""
+    other = {m.text for m in mentions if m.label != "ORG"}
+    keys: dict[str, str] = {}
+    for m in mentions:
+        first = m.text.split()[0]
+        if (
+            m.label == "ORG"
+            and _LEGAL_FORM_END.search(m.text)
+            and len(first) >= 3
+            and first[0].isupper()
+            and first not in other
+            and not common_word(first)
+            and not given_name(first)
+            and not known_place(first)
+        ):
+            keys.setdefault(first, first)
+    for m in mentions:  # the short name's own mentions give the key ("Bre-X")
+        if m.label == "ORG" and m.text in keys:
+            keys[m.text] = m.entity_key or m.text
+    if not keys:
+        return []
+    covered = [(m.start, m.end) for m in mentions]
+    pattern = r"(?<![\w&-])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w&-])"
+    return [
+        Mention(w.start(), w.end(), w.group(0), "ORG", keys[w.group(0)])
+        for w in re.finditer(pattern, text)
+        if not any(cs < w.end() and w.start() < ce for cs, ce in covered)
+        and not _in_capitals(text, w.start(), w.end())
+    ]
+
+
+# a company's legal form ending its name: "Bre-X Minerals Ltd", "Honda Motor Co. Ltd."
+_LEGAL_FORM_END = re.compile(r"\s(?:Inc|Corp|Co|Cos|Ltd|LLC|plc|PLC|AG|SA|NV|BV|GmbH|SpA)\.?$")
 
 
 _WORD_BEFORE = re.compile(r"(\S+)\s+$")
