@@ -1205,3 +1205,15 @@ def test_a_company_short_name_repeated_untagged_is_the_company() -> None:
     # the untagged repeat takes the tagged short name's key (its long form's)
     assert [g for g in got if g[0] == "Bre-X"] == [("Bre-X", "ORG", "Bre-X Minerals Ltd")] * 2
     assert not [g for g in got if g[0] == "Action"]
+
+
+def test_a_carrier_tagged_as_a_work_and_a_capital_tagged_as_a_nationality() -> None:
+    """ "Olympic Airways" tagged WORK_OF_ART is a company; "Tunis" tagged NORP is the
+    capital; "Israeli" stays a nationality."""
+    text = "He boarded an Olympic Airways flight to Tunis with Israeli officials."
+    got = _labels(text, ("Olympic Airways", "WORK_OF_ART"), ("Tunis", "NORP"), ("Israeli", "NORP"))
+    assert [(g[0], g[1]) for g in got] == [
+        ("Olympic Airways", "ORG"),
+        ("Tunis", "GPE"),
+        ("Israeli", "NORP"),
+    ]

@@ -293,8 +293,13 @@ def _head_word(words: list[str]) -> str:
     return words[-1]
 
 
+# last words of carriers' names, whatever the model's label: "Olympic Airways"
+_CARRIER_HEADS = frozenset(["Airways", "Airlines", "Airline"])
+
+
 def _institution(name: str, label: str) -> str:
-    """ORG or FAC for a name the model tagged PERSON that ends in an institution's or a
+    """ORG for a name ending in a carrier's word ("Olympic Airways" tagged WORK_OF_ART);
+    ORG or FAC for a name the model tagged PERSON that ends in an institution's or a
     building's word ("Steven F. Udvar-Hazy Center", "Castlefrank Road"); FAC for a name
     tagged ORG whose head is a building's word ("Museum of Flight", "Adler Planetarium",
     "Wright-Patterson Air Force Base"): OntoNotes' FAC, a place to GUM and UNER alike,
@@ -306,6 +311,8 @@ def _institution(name: str, label: str) -> str:
         return "ORG"
     if _vessel(words):
         return "PRODUCT"
+    if words[-1] in _CARRIER_HEADS:  # "Olympic Airways" tagged WORK_OF_ART
+        return "ORG"
     if label not in {"PERSON", "ORG"}:
         return label
     if label == "ORG":
@@ -801,7 +808,7 @@ CITY_AFTER_LOCATIVE = 100_000
 
 
 def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
-    """A lone word the model tagged PERSON that is a capital or a city of
+    """A lone word the model tagged PERSON (or NORP: "to Tunis") that is a capital or a city of
     ``CITY_ALONE`` people ("Kabul", "Alexandria"), or of ``CITY_AFTER_LOCATIVE``
     people right after "in", "from", ... ("in Glasgow") or right before "area",
     "region", ... ("the Abbotsford area"), is a GPE with its country,
@@ -816,7 +823,10 @@ def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
     for m in mentions:
         before = text[max(0, m.start - 20) : m.start]
         if (
-            m.label != "PERSON"  # an ORG "Batman", "Google" (alternate name of a city) stays
+            # an ORG "Batman", "Google" (alternate name of a city) stays; a NORP "Tunis"
+            # is the city, a nationality ("Israeli") never a place
+            m.label not in {"PERSON", "NORP"}
+            or (m.label == "NORP" and demonym_code(m.text) is not None)
             or " " in m.text
             or not m.text[:1].isupper()
             or m.entity_key != m.text
