@@ -1217,3 +1217,59 @@ def test_a_carrier_tagged_as_a_work_and_a_capital_tagged_as_a_nationality() -> N
         ("Tunis", "GPE"),
         ("Israeli", "NORP"),
     ]
+
+
+def test_an_organisation_cut_after_and_is_joined() -> None:
+    """ "Mines and" ORG + "Energy Ministry" ORG is one ministry; two ORGs apart stay."""
+    text = "They met Mines and Energy Ministry officials, then Reuters and Xinhua."
+    got = _labels(
+        text,
+        ("Mines and", "ORG"),
+        ("Energy Ministry", "ORG"),
+        ("Reuters", "ORG"),
+        ("Xinhua", "ORG"),
+    )
+    assert [g[0] for g in got] == ["Mines and Energy Ministry", "Reuters", "Xinhua"]
+
+
+def test_a_name_and_its_country_tagged_as_one_are_two() -> None:
+    text = "The basket comprises Indonesia 's Minas , Nigeria 's Bonny Light and others."
+    got = _labels(text, ("Indonesia", "GPE"), ("Minas , Nigeria 's", "ORG"))
+    assert [(g[0], g[1]) for g in got] == [
+        ("Indonesia", "GPE"),
+        ("Minas", "ORG"),
+        ("Nigeria", "GPE"),
+    ]
+
+
+def test_a_big_city_the_article_tags_as_a_place_is_that_place_where_tagged_org() -> None:
+    """ "Guilin" GPE then "Guilin is well known" ORG: the city; "Riva" (a small town's
+    name too) tagged GPE and ORG stays as tagged."""
+    text = (
+        "The tourist spot of Guilin will open its airport. Guilin is well known for its "
+        "scenery. Police found Riva nearby. Riva was shot."
+    )
+    got = _labels(text, ("Guilin", "GPE"), ("Guilin", "ORG"), ("Riva", "GPE"), ("Riva", "ORG"))
+    assert [(g[0], g[1]) for g in got] == [
+        ("Guilin", "GPE"),
+        ("Guilin", "GPE"),
+        ("Riva", "GPE"),
+        ("Riva", "ORG"),
+    ]
+
+
+def test_a_name_before_a_prison_is_the_prison() -> None:
+    """ "Korydallos maximum security prison": the name is the facility; "Gigante died in
+    prison" keeps the person."""
+    text = (
+        "Rashid was whisked from Korydallos maximum security prison. "
+        "Vincent Gigante was jailed. Gigante died in prison."
+    )
+    got = _labels(
+        text, ("Korydallos", "PERSON"), ("Vincent Gigante", "PERSON"), ("Gigante", "PERSON")
+    )
+    assert [(g[0], g[1]) for g in got] == [
+        ("Korydallos", "FAC"),
+        ("Vincent Gigante", "PERSON"),
+        ("Gigante", "PERSON"),
+    ]

@@ -22,6 +22,8 @@ evidence in the article's own words, never on a count of the model's guesses:
 * the first word of a company's name with its legal form ("Bre-X Minerals Ltd") is
   that company where the article repeats it untagged ("Bre-X would seek"), unless it
   is a common English word, a given name or a place;
+* a lone word the model tagged PERSON right before a facility's noun ("from Korydallos
+  maximum security prison") is that facility, unless it speaks, takes a title or "who";
 * a name the model tagged PERSON whose shares the article speaks of ("Munich Re's
   shares") is a company, unless its first word is a given name ("Warren Buffett's
   shares");
@@ -58,6 +60,7 @@ def apply(text: str, mentions: list[Mention]) -> list[Mention]:
     _people_by_given_name(text, mentions)
     _people_by_surname(text, mentions)
     _companies_by_shares(text, mentions)
+    _facilities_by_noun(text, mentions)
     _countries_tagged_as_people(text, mentions)
     added = _bracketed_acronyms(text, mentions)
     added += _untagged_org_repeats(text, mentions + added)
@@ -167,6 +170,30 @@ def _big_place(word: str) -> bool:
     """Whether ``word`` is a country, a nationality or a city of 100,000 people (a
     village named "Amara" or "Cifuentes" is no evidence against a person)."""
     return bool(country_code(word) or demonym_code(word) or large_place(word, 100_000))
+
+
+# a facility's noun right after a name, perhaps with its grade: "maximum security prison"
+_FACILITY_AFTER = re.compile(
+    r"(?:\s+(?:maximum|high|medium|top|federal|state|military|security|-security))*"
+    r"\s+(?:prison|jail|penitentiary|airport|stadium|refugee camp)\b"
+)
+
+
+def _facilities_by_noun(text: str, mentions: list[Mention]) -> None:
+    """A lone word tagged PERSON right before a facility's noun ("Korydallos maximum
+    security prison", "Talodi airport") is that facility, in all its PERSON mentions of
+    the article that have no person's context (a title, a speech verb, "who")."""
+    named = {
+        m.text
+        for m in mentions
+        if m.label == "PERSON"
+        and " " not in m.text
+        and _FACILITY_AFTER.match(text, m.end)
+        and not person_context(text, m)
+    }
+    for m in mentions:
+        if m.text in named and m.label == "PERSON" and not person_context(text, m):
+            m.label, m.entity_key, m.proof = "FAC", m.text, "FAC"
 
 
 # the company's shares or results after a name: "Munich Re's registered shares"

@@ -501,7 +501,9 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     """Mentions with exact offsets into ``text``, keys and country codes."""
     places, credits = _datelines(text)
     mentions: list[Mention] = []
-    for start, end, label in _split_lists(text, _split_brackets(text, spans)):
+    for start, end, label in _split_lists(
+        text, _split_brackets(text, _join_cut_names(text, spans))
+    ):
         if label not in NAMED_LABELS:
             continue
         if label != "PERSON" and (
@@ -586,6 +588,28 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     return mentions
 
 
+# a span the model cut after a joining word: "Mines and" + "Energy Ministry"
+_CUT_AFTER = re.compile(r"\s(?:and|&)$")
+
+
+def _join_cut_names(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Spans where the model cut an organisation's name after "and" or "&" and tagged
+    the rest apart ("Mines and" ORG, "Energy Ministry" ORG) joined
+    into one ORG: "Mines and Energy Ministry"."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(spans):
+        if (
+            out
+            and label == "ORG"
+            and _CUT_AFTER.search(text, out[-1][0], out[-1][1])
+            and text[out[-1][1] : start].isspace()
+        ):
+            out[-1] = (out[-1][0], end, "ORG")
+        else:
+            out.append((start, end, label))
+    return out
+
+
 # a name and its short form in brackets tagged as one: "World Health Organisation (WHO)"
 _BRACKETED = re.compile(r"\s+\((?=\w)")
 
@@ -605,6 +629,8 @@ def _split_brackets(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[
     return out
 
 
+# a name, a comma and a second name (no other comma)
+_ONE_COMMA = re.compile(r"([^,]+?)\s?,\s+([^,]+)")
 # two companies' names, each with its legal form, joined by "and"
 _LEGAL_FORM = r"(?:Inc|Corp|Co|Cos|Ltd|LLC|plc|PLC|AG|SA|NV|BV|GmbH|SpA)\.?"
 _COMPANY_PAIR = re.compile(
@@ -624,6 +650,11 @@ def _split_lists(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int
         pair = _COMPANY_PAIR.fullmatch(piece)
         if pair:  # "Motorsport Traditions Ltd and Creative Marketing & Promotions Inc"
             out += [(start, start + pair.end(1), label), (start + pair.start(2), end, label)]
+            continue
+        comma = _ONE_COMMA.fullmatch(piece)
+        if comma and label == "ORG" and country_code(_TRAIL.sub("", comma.group(2)).strip()):
+            # "Minas , Nigeria 's" (an oil grade, then its country) tagged as one
+            out += [(start, start + comma.end(1), label), (start + comma.start(2), end, label)]
             continue
         if "," not in piece or not re.search(r"\s(?:and|or|&)\s", piece):
             out.append((start, end, label))
@@ -922,11 +953,15 @@ def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
     """A lone word the model tagged ORG that the gazetteer knows as a place, of any
     size, and that the article writes right after "in", "near", ... ("a bank branch in
     Woodburn", "the prison unit in Huntsville") is that place, in all its lone ORG
-    mentions of the article, unless it opens an organisation's longer name there
-    ("Ford" beside "Ford Motor Co.") or the article writes it in capitals ("USI"). A lone
+    mentions of the article, and so is a city of ``CITY_AFTER_LOCATIVE`` people the
+    article also tags as a place ("the tourist spot of Guilin" GPE, then "Guilin is well
+    known" ORG; not "Riva", a partner shot "at Riva's door"), unless it opens an
+    organisation's longer name there ("Ford" beside "Ford Motor Co.") or the article
+    writes it in capitals ("USI"). A lone
     ORG or PERSON word right after "the town of", "city of", ... is a place, known or
     not ("the northern Indian town of Ayodhya")."""
     org_openers = {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
+    places = {m.text for m in mentions if m.label == "GPE" and m.country}
     found: dict[str, str] = {}
     for m in mentions:
         if (
@@ -934,7 +969,10 @@ def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
             and " " not in m.text
             and not m.text.isupper()
             and m.text not in org_openers
-            and _IN_BEFORE.search(text[max(0, m.start - 12) : m.start])
+            and (
+                _IN_BEFORE.search(text[max(0, m.start - 12) : m.start])
+                or (m.text in places and large_place(m.text, CITY_AFTER_LOCATIVE))
+            )
         ):
             code = city_code(m.text)
             if code:
