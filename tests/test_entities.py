@@ -1273,3 +1273,15 @@ def test_a_name_before_a_prison_is_the_prison() -> None:
         ("Vincent Gigante", "PERSON"),
         ("Gigante", "PERSON"),
     ]
+
+
+def test_a_rare_surname_untagged_is_its_person_without_a_speech_verb() -> None:
+    """ "adding Voeks should pay" (untagged, no speech verb) is Darrel Voeks; an untagged
+    "Page" (a common word) beside "Bettie Page" needs one."""
+    text = (
+        "Judge Luebke sentenced Darrel Voeks, adding Voeks should pay. Bettie Page posed. "
+        "Turn the Page quickly."
+    )
+    got = _labels(text, ("Darrel Voeks", "PERSON"), ("Bettie Page", "PERSON"))
+    assert ("Voeks", "PERSON", "Darrel Voeks") in got
+    assert not [g for g in got if g[0] == "Page"]

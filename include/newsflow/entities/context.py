@@ -375,7 +375,9 @@ def _in_capitals(text: str, start: int, end: int) -> bool:
 
 def _untagged_surnames(text: str, mentions: list[Mention]) -> list[Mention]:
     """Untagged words equal to the surname of a full PERSON name of the article that
-    speak or take "who" there ("Saldanha said"), as that person. Not a word the article
+    speak or take "who" there ("Saldanha said"), or anywhere when the surname is no
+    common English word, given name or known place ("adding Voeks should pay"), as that
+    person. Not a word the article
     also writes in lower case ("Police said" beside a name ending in "Police"), nor the
     last word of a name without a full name's shape ("W. H. O. Doctor")."""
     surnames: dict[str, str] = {}
@@ -387,6 +389,9 @@ def _untagged_surnames(text: str, mentions: list[Mention]) -> list[Mention]:
         return []
     lower = set(_LOWER_WORD.findall(text))
     surnames = {k: v for k, v in surnames.items() if k.lower() not in lower}
+    # a surname that is no common English word nor given name ("Voeks", not "Page" nor
+    # "Note") needs no context: nothing else in the article is written so
+    rare = {k: not common_word(k) and not given_name(k) and not known_place(k) for k in surnames}
     covered = sorted((m.start, m.end) for m in mentions)
     starts = [c[0] for c in covered]
     found: list[Mention] = []
@@ -398,7 +403,7 @@ def _untagged_surnames(text: str, mentions: list[Mention]) -> list[Mention]:
             free = (i == 0 or covered[i - 1][1] <= at) and (i == len(starts) or starts[i] >= end)
             if free and _word_at(text, at, end):
                 probe = Mention(at, end, surname, "PERSON", full)
-                if person_context(text, probe):
+                if rare[surname] or person_context(text, probe):
                     found.append(probe)
             at = text.find(surname, end)
     return found
