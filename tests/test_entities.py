@@ -1285,3 +1285,36 @@ def test_a_rare_surname_untagged_is_its_person_without_a_speech_verb() -> None:
     got = _labels(text, ("Darrel Voeks", "PERSON"), ("Bettie Page", "PERSON"))
     assert ("Voeks", "PERSON", "Darrel Voeks") in got
     assert not [g for g in got if g[0] == "Page"]
+
+
+def test_spans_cut_at_a_clause_word_and_joined_before_a_country() -> None:
+    """ "Far North where Norilsk" is cut at "where"; "Movement for a Democratic" +
+    "Slovakia" is the party; "Surgeon" is a title."""
+    text = (
+        "In the icy Far North where Norilsk is based. Meciar 's ruling Movement for a "
+        "Democratic Slovakia met. Surgeon Renat Akchurin spoke."
+    )
+    got = _labels(
+        text,
+        ("Far North where Norilsk", "ORG"),
+        ("Movement for a Democratic", "ORG"),
+        ("Slovakia", "GPE"),
+        ("Surgeon Renat Akchurin", "PERSON"),
+    )
+    assert [(g[0], g[1]) for g in got] == [
+        ("Far North", "ORG"),
+        ("Norilsk", "ORG"),
+        ("Movement for a Democratic Slovakia", "ORG"),
+        ("Renat Akchurin", "PERSON"),
+    ]
+
+
+def test_a_news_agency_in_capitals_and_a_title_s_last_word() -> None:
+    """ "the official TASR news agency" and "he told TASR" are the agency (untagged);
+    "The news agency" names none; "State" of "Secretary of State" is no organisation."""
+    text = (
+        "The official TASR news agency said so. He told TASR he feared for his life. "
+        "The news agency added nothing. Albright was nominated to be Secretary of State."
+    )
+    got = _labels(text, ("Albright", "PERSON"), ("State", "ORG"))
+    assert [(g[0], g[1]) for g in got] == [("TASR", "ORG"), ("TASR", "ORG"), ("Albright", "PERSON")]

@@ -19,6 +19,10 @@ evidence in the article's own words, never on a count of the model's guesses:
 * a full name the model tagged as an organisation or a place whose first word is a
   common given name and whose last word is neither that nor a common English word
   ("Corrado Passera", "Amara Essy" ORG; not "Wells Fargo Bank") is a person, unless "the" opens it or a company's suffix follows it;
+* a lone ORG word that ends a title ("Secretary of State", "Member of Parliament") is
+  no name;
+* an untagged name right before "news agency" ("the official TASR news agency") is that
+  agency, in its other untagged mentions too ("he told TASR");
 * the first word of a company's name with its legal form ("Bre-X Minerals Ltd") is
   that company where the article repeats it untagged ("Bre-X would seek"), unless it
   is a common English word, a given name or a place;
@@ -62,7 +66,9 @@ def apply(text: str, mentions: list[Mention]) -> list[Mention]:
     _companies_by_shares(text, mentions)
     _facilities_by_noun(text, mentions)
     _countries_tagged_as_people(text, mentions)
+    _drop_title_parts(text, mentions)
     added = _bracketed_acronyms(text, mentions)
+    added += _untagged_agencies(text, mentions + added)
     added += _untagged_org_repeats(text, mentions + added)
     added += _untagged_surnames(text, mentions + added)
     added += _untagged_countries(text, mentions + added)
@@ -354,6 +360,52 @@ def _untagged_org_repeats(text: str, mentions: list[Mention]) -> list[Mention]:
 
 # a company's legal form ending its name: "Bre-X Minerals Ltd", "Honda Motor Co. Ltd."
 _LEGAL_FORM_END = re.compile(r"\s(?:Inc|Corp|Co|Cos|Ltd|LLC|plc|PLC|AG|SA|NV|BV|GmbH|SpA)\.?$")
+
+
+# a title's head and "of" before a lone word: "Secretary of State", "Member of Parliament"
+_TITLE_OF_BEFORE = re.compile(r"\b(?:Secretary|Minister|Member)\s+of\s+$")
+
+
+def _drop_title_parts(text: str, mentions: list[Mention]) -> None:
+    """Lone ORG words that end a title ("to be Secretary of State", "Member of Parliament
+    Tony Marlow") dropped: no organisation is named there."""
+    mentions[:] = [
+        m
+        for m in mentions
+        if not (
+            m.label == "ORG"
+            and " " not in m.text
+            and _TITLE_OF_BEFORE.search(text[max(0, m.start - 16) : m.start])
+        )
+    ]
+
+
+# a name right before "news agency": "the official TASR news agency"
+_AGENCY = re.compile(r"(?<![\w-])([A-Z]{2,}[\w-]*)\s+news agency\b")
+
+
+def _untagged_agencies(text: str, mentions: list[Mention]) -> list[Mention]:
+    """An untagged word in capitals right before "news agency" ("the official TASR news
+    agency"; not "The news agency"), no country's code, is that agency, in all its untagged mentions of the article ("he told
+    TASR"), but not among capitals (a headline)."""
+    covered = [(m.start, m.end) for m in mentions]
+
+    def free(s: int, e: int) -> bool:
+        return not any(cs < e and s < ce for cs, ce in covered)
+
+    names = {
+        a.group(1)
+        for a in _AGENCY.finditer(text)
+        if free(a.start(1), a.end(1)) and not country_code(a.group(1))
+    }
+    if not names:
+        return []
+    pattern = r"(?<![\w&-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w&-])"
+    return [
+        Mention(w.start(), w.end(), w.group(0), "ORG", w.group(0))
+        for w in re.finditer(pattern, text)
+        if free(w.start(), w.end()) and not _in_capitals(text, w.start(), w.end())
+    ]
 
 
 _WORD_BEFORE = re.compile(r"(\S+)\s+$")

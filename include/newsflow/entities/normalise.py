@@ -69,7 +69,7 @@ NAMED_LABELS = frozenset(
 _TITLE_WORDS = (
     r"prime minister|president|vice president|chancellor|minister|secretary|senator|"
     r"governor|mayor|king|queen|emperor|empress|prince|princess|pope|general|gen\.|dr\.?|"
-    r"mr\.?|mrs\.?|ms\.?|sir|lord|lady|judge|justice|ceo|chairman|chairwoman"
+    r"mr\.?|mrs\.?|ms\.?|sir|lord|lady|judge|justice|ceo|chairman|chairwoman|surgeon"
 )
 _TITLES = re.compile(rf"^(({_TITLE_WORDS})\s+)+", re.IGNORECASE)
 # honorifics only people carry ("Ms Pugh" tagged LOC), unlike "King County" or "General Motors"
@@ -590,21 +590,41 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
 
 # a span the model cut after a joining word: "Mines and" + "Energy Ministry"
 _CUT_AFTER = re.compile(r"\s(?:and|&)$")
+# a span the model cut before a country's name: "Movement for a Democratic" + "Slovakia"
+_CUT_BEFORE_PLACE = re.compile(
+    r"\s(?:of|for|a|the|Democratic|Socialist|Popular|National|Islamic|United|Free)$"
+)
+# a clause word inside a span: "Far North where Norilsk"
+_CLAUSE_WORD = re.compile(r"\s(?:where|which|who|whose|when|while|whereas)\s")
 
 
 def _join_cut_names(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Spans where the model cut an organisation's name after "and" or "&" and tagged
-    the rest apart ("Mines and" ORG, "Energy Ministry" ORG) joined
-    into one ORG: "Mines and Energy Ministry"."""
+    """Spans where the model cut an organisation's name and tagged the rest apart
+    joined into one ORG: after "and" or "&" before an ORG ("Mines and" + "Energy
+    Ministry"), or after "of", "for", "Democratic", ... before a country's name tagged
+    apart ("Movement for a Democratic" + "Slovakia"); and a span across a clause word
+    cut there ("Far North where Norilsk" -> "Far North", "Norilsk")."""
     out: list[tuple[int, int, str]] = []
     for start, end, label in sorted(spans):
-        if (
-            out
-            and label == "ORG"
-            and _CUT_AFTER.search(text, out[-1][0], out[-1][1])
-            and text[out[-1][1] : start].isspace()
-        ):
-            out[-1] = (out[-1][0], end, "ORG")
+        clause = _CLAUSE_WORD.search(text, start, end)
+        if clause:
+            out += [(start, clause.start(), label), (clause.end(), end, label)]
+            continue
+        prev = out[-1] if out else None
+        joined = (
+            prev is not None
+            and text[prev[1] : start].isspace()
+            and (
+                (label == "ORG" and _CUT_AFTER.search(text, prev[0], prev[1]))
+                or (
+                    prev[2] == "ORG"
+                    and _CUT_BEFORE_PLACE.search(text, prev[0], prev[1])
+                    and country_code(text[start:end]) is not None
+                )
+            )
+        )
+        if prev is not None and joined:
+            out[-1] = (prev[0], end, "ORG")
         else:
             out.append((start, end, label))
     return out
