@@ -2,6 +2,7 @@ import pytest
 from newsflow.clean.chrome import strip_chrome
 from newsflow.clean.metadata import normalise_text
 from newsflow.entities import normalise, tag
+from newsflow.entities.given_names import given_name
 from newsflow.entities.normalise import abbreviates
 from newsflow.entities.places import city_code, country_code, demonym_code, large_place
 from newsflow.entities.tagger import processes
@@ -1127,6 +1128,7 @@ def test_a_bracketed_acronym_is_the_organisation_in_its_later_untagged_mentions(
     [
         ("Corrado Passera", "ORG", "PERSON"),  # a given name, then no common word
         ("Cristina Cifuentes", "ORG", "PERSON"),  # "Cifuentes" is also a Cuban town
+        ("Amara Essy", "ORG", "PERSON"),  # an African given name
         ("Newton Street", "FAC", "FAC"),  # ends in a common word
         ("Morgan Stanley", "ORG", "ORG"),  # ends in a given name
         ("Paris Saint", "ORG", "ORG"),  # opens with a big city
@@ -1144,6 +1146,16 @@ def test_a_given_name_makes_a_full_name_a_person(name: str, label: str, expected
     assert got[0][:2] == (name, expected)
     if expected == "PERSON":
         assert got[1] == (lone, "PERSON", name)
+
+
+def test_given_names_come_from_many_countries_not_from_rare_us_birth_records() -> None:
+    """The list holds Italian, Spanish, German and African given names, and leaves out
+    the words that Faker's locale-less English list takes from US birth records ("Red
+    Sox", "North Maluku", "Glenwood Rd" would be people)."""
+    for name in ("Corrado", "Cristina", "Gianfranco", "Amara", "Jürgen", "Warren", "John"):
+        assert given_name(name), name
+    for word in ("Red", "North", "Glenwood", "Cifuentes", "Munich", "Street"):
+        assert not given_name(word), word
 
 
 def test_a_given_name_is_no_evidence_before_a_company_suffix_or_after_the() -> None:

@@ -5,12 +5,17 @@ spaCy's small model tags full names of people it has not met as organisations or
 ("Corrado Passera", "Cristina Cifuentes", "Amara Essy" ORG). A first word that people
 commonly bear as a given name, with a last word that is no common English word, is
 evidence of a person's name ("Newton Street", "Wells Fargo Bank", "Gordon Advisors"
-end in common words). The given names are those of nomquamgender's reference data (MIT
-licence; given names counted in 36 national and international name sources, Van
-Buskirk et al., 2023), read once from the installed package's data file without
-importing the package (its module imports pandas and parses the whole file, which takes
-seconds). The common words are the lemmatizer index of the pinned English model
-(WordNet's nouns, verbs, adjectives and adverbs), read from the model package's files.
+end in common words). The given names are the first-name lists of Faker's person
+providers (MIT licence, no dependencies on Linux), gathered by its contributors for 85
+locales from name statistics and name dictionaries (the US's most common names by
+decade, Germany's most frequent given names, Wikipedia's Italian given names, Icelandic,
+Swahili, Yoruba, Arabic and Indian lists, ...): about 20,600 names, 15,300 in Latin
+script. Faker's locale-less English list (6,800 names) is left out: it is long on rare
+names that are also words ("Red", "North", "Glenwood": "Red Sox" would be a person).
+The lists are read once from the installed package's provider files without importing
+it (importing Faker's providers discovers all its locales: half a second against a
+twentieth). The common words are the lemmatizer index of the pinned English model (WordNet's nouns,
+verbs, adjectives and adverbs), read from the model package's files.
 """
 
 from __future__ import annotations
@@ -25,12 +30,16 @@ from spacy.strings import get_string_id
 
 from newsflow.config import Settings
 
-# a given name in at least this many of the data's sources, borne this many times in
-# all: "Corrado" (22 sources, 2,603), not "Munich" (1, 1) nor "Ahmedou" (3, 48)
-MIN_SOURCES = 10
-MIN_COUNT = 1000
-# one entry of the data: "name": [sources, count, ...] (counts of four digits or more)
-_ENTRY = re.compile(r'"([^\W\d_]+)": \[(\d+), (\d{4,}),')
+# a class-level first-name list of a person provider: `first_names_male = (` or
+# `first_names_female = OrderedDict(`, up to the bracket closing it at the same indent
+_FIRST_NAMES = re.compile(r"^    first_names\w* = [^\n]*[(\[{]\n(.*?)^    [)\]}]", re.M | re.S)
+# a quoted one-word name ("Corrado", 'Amara'); names of two words or in digits are left out
+_NAME = re.compile(r"""["']([^\W\d_]+)["']""")
+
+
+# Faker's locale-less English list: rare names of US birth records ("Early", "Star", "Red",
+# "North", "Glenwood"); en_US, en_GB, en_IE, en_IN, ... stay
+_LEFT_OUT = frozenset({"en"})
 
 
 def _package_dir(name: str) -> Path:
@@ -43,12 +52,14 @@ def _package_dir(name: str) -> Path:
 
 @cache
 def given_names() -> frozenset[str]:
-    """The common given names, lower case."""
-    data = _package_dir("nomquamgender") / "name_data.json"
+    """The given names of all Faker's locales, lower case."""
+    providers = _package_dir("faker") / "providers" / "person"
     return frozenset(
-        m.group(1)
-        for m in _ENTRY.finditer(data.read_text(encoding="utf-8"))
-        if int(m.group(2)) >= MIN_SOURCES and int(m.group(3)) >= MIN_COUNT
+        m.group(1).lower()
+        for path in sorted(providers.glob("*/__init__.py"))
+        if path.parent.name not in _LEFT_OUT
+        for block in _FIRST_NAMES.finditer(path.read_text(encoding="utf-8"))
+        for m in _NAME.finditer(block.group(1))
     )
 
 
