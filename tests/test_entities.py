@@ -2,6 +2,7 @@ import pytest
 from newsflow.clean.chrome import strip_chrome
 from newsflow.clean.metadata import normalise_text
 from newsflow.entities import normalise, tag
+from newsflow.entities.given_names import given_name
 from newsflow.entities.normalise import abbreviates
 from newsflow.entities.places import city_code, country_code, demonym_code, large_place
 from newsflow.entities.tagger import processes
@@ -1103,3 +1104,229 @@ def test_a_name_between_the_and_an_organisations_noun_is_an_organisation() -> No
         ("Conservative", "NORP"),
         ("Kenya", "GPE"),
     ]
+
+
+def test_a_bracketed_acronym_is_the_organisation_in_its_later_untagged_mentions() -> None:
+    """ "(AN)" after the party's name makes every later "AN" the party, tagged or not,
+    but not a headline's "AN" among capitals."""
+    text = (
+        "FINI WINS AN ARGUMENT. Alessandra Mussolini rejoined the National Alliance (AN) "
+        "party. AN leader Gianfranco Fini said the row was over. She quit AN 's group."
+    )
+    got = _labels(
+        text,
+        ("Alessandra Mussolini", "PERSON"),
+        ("National Alliance", "ORG"),
+        ("Gianfranco Fini", "PERSON"),
+    )
+    assert [g for g in got if g[0] == "AN"] == [("AN", "ORG", "AN")] * 3
+    assert text.index("AN") < text.index("Alessandra")  # the headline's, left alone
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "expected"),
+    [
+        ("Corrado Passera", "ORG", "PERSON"),  # a given name, then no common word
+        ("Cristina Cifuentes", "ORG", "PERSON"),  # "Cifuentes" is also a Cuban town
+        ("Amara Essy", "ORG", "PERSON"),  # an African given name
+        ("Newton Street", "FAC", "FAC"),  # ends in a common word
+        ("Morgan Stanley", "ORG", "ORG"),  # ends in a given name
+        ("Paris Saint", "ORG", "ORG"),  # opens with a big city
+        ("Rue de Castiglione", "ORG", "ORG"),  # a street's opener
+        ("Warner Bros.", "ORG", "ORG"),  # an abbreviation
+    ],
+)
+def test_a_given_name_makes_a_full_name_a_person(name: str, label: str, expected: str) -> None:
+    """A full name tagged ORG/FAC whose first word is a common given name and whose
+    last word is neither that nor a common English word is a person, and so is its
+    surname alone."""
+    text = f"{name} withdrew the offer for the bank. Later {name.split()[-1]} left."
+    lone = name.split()[-1]
+    got = _labels(text, (name, label), (lone, label))
+    assert got[0][:2] == (name, expected)
+    if expected == "PERSON":
+        assert got[1] == (lone, "PERSON", name)
+
+
+def test_given_names_come_from_many_countries_not_from_rare_us_birth_records() -> None:
+    """The list holds Italian, Spanish, German and African given names, and leaves out
+    the words that Faker's locale-less English list takes from US birth records ("Red
+    Sox", "North Maluku", "Glenwood Rd" would be people)."""
+    for name in ("Corrado", "Cristina", "Gianfranco", "Amara", "Jürgen", "Warren", "John"):
+        assert given_name(name), name
+    for word in ("Red", "North", "Glenwood", "Cifuentes", "Munich", "Street"):
+        assert not given_name(word), word
+
+
+def test_a_given_name_is_no_evidence_before_a_company_suffix_or_after_the() -> None:
+    text = "Charles Schwab Corp grew. The Julia Romero school opened."
+    got = _labels(text, ("Charles Schwab", "ORG"), ("Julia Romero", "ORG"))
+    assert [g[1] for g in got] == ["ORG", "ORG"]
+
+
+def test_a_name_whose_shares_the_article_speaks_of_is_a_company() -> None:
+    """ "Munich Re 's shares" makes "Munich Re" (tagged PERSON) a company in all its
+    mentions; "Warren Buffett's shares" stay a person's."""
+    text = (
+        "The group, known as Munich Re, plans a split. Munich Re 's registered shares "
+        "rose. Warren Buffett's shares fell."
+    )
+    got = _labels(
+        text, ("Munich Re", "PERSON"), ("Munich Re", "PERSON"), ("Warren Buffett", "PERSON")
+    )
+    assert [g[1] for g in got] == ["ORG", "ORG", "PERSON"]
+
+
+def test_a_name_after_the_town_of_is_a_place() -> None:
+    text = "Violence broke out in the northern Indian town of Ayodhya, police said."
+    assert _labels(text, ("Ayodhya", "ORG")) == [("Ayodhya", "GPE", "Ayodhya")]
+
+
+def test_two_companies_with_their_legal_forms_tagged_as_one_are_two() -> None:
+    """ "A Ltd and B Inc" tagged as one ORG is two; "Procter & Gamble" stays whole."""
+    text = (
+        "Action Performance said it will buy Motorsport Traditions Ltd and Creative "
+        "Marketing & Promotions Inc for $13 million. Procter & Gamble fell."
+    )
+    got = _labels(
+        text,
+        ("Motorsport Traditions Ltd and Creative Marketing & Promotions Inc", "ORG"),
+        ("Procter & Gamble", "ORG"),
+    )
+    assert [g[0] for g in got] == [
+        "Motorsport Traditions Ltd",
+        "Creative Marketing & Promotions Inc",
+        "Procter & Gamble",
+    ]
+
+
+def test_a_company_short_name_repeated_untagged_is_the_company() -> None:
+    """ "Bre-X Minerals Ltd" makes the untagged "Bre-X" repeats the company; "Action"
+    of "Action Performance Cos Inc" is a common word and stays untagged."""
+    text = (
+        "Bre-X Minerals Ltd and Barrick talked. Bre-X said so. Later Bre-X would seek a "
+        "permit. Action Performance Cos Inc said Action was planned."
+    )
+    got = _labels(
+        text,
+        ("Bre-X Minerals Ltd", "ORG"),
+        ("Barrick", "ORG"),
+        ("Bre-X", "ORG"),
+        ("Action Performance Cos Inc", "ORG"),
+    )
+    # the untagged repeat takes the tagged short name's key (its long form's)
+    assert [g for g in got if g[0] == "Bre-X"] == [("Bre-X", "ORG", "Bre-X Minerals Ltd")] * 2
+    assert not [g for g in got if g[0] == "Action"]
+
+
+def test_a_carrier_tagged_as_a_work_and_a_capital_tagged_as_a_nationality() -> None:
+    """ "Olympic Airways" tagged WORK_OF_ART is a company; "Tunis" tagged NORP is the
+    capital; "Israeli" stays a nationality."""
+    text = "He boarded an Olympic Airways flight to Tunis with Israeli officials."
+    got = _labels(text, ("Olympic Airways", "WORK_OF_ART"), ("Tunis", "NORP"), ("Israeli", "NORP"))
+    assert [(g[0], g[1]) for g in got] == [
+        ("Olympic Airways", "ORG"),
+        ("Tunis", "GPE"),
+        ("Israeli", "NORP"),
+    ]
+
+
+def test_an_organisation_cut_after_and_is_joined() -> None:
+    """ "Mines and" ORG + "Energy Ministry" ORG is one ministry; two ORGs apart stay."""
+    text = "They met Mines and Energy Ministry officials, then Reuters and Xinhua."
+    got = _labels(
+        text,
+        ("Mines and", "ORG"),
+        ("Energy Ministry", "ORG"),
+        ("Reuters", "ORG"),
+        ("Xinhua", "ORG"),
+    )
+    assert [g[0] for g in got] == ["Mines and Energy Ministry", "Reuters", "Xinhua"]
+
+
+def test_a_name_and_its_country_tagged_as_one_are_two() -> None:
+    text = "The basket comprises Indonesia 's Minas , Nigeria 's Bonny Light and others."
+    got = _labels(text, ("Indonesia", "GPE"), ("Minas , Nigeria 's", "ORG"))
+    assert [(g[0], g[1]) for g in got] == [
+        ("Indonesia", "GPE"),
+        ("Minas", "ORG"),
+        ("Nigeria", "GPE"),
+    ]
+
+
+def test_a_big_city_the_article_tags_as_a_place_is_that_place_where_tagged_org() -> None:
+    """ "Guilin" GPE then "Guilin is well known" ORG: the city; "Riva" (a small town's
+    name too) tagged GPE and ORG stays as tagged."""
+    text = (
+        "The tourist spot of Guilin will open its airport. Guilin is well known for its "
+        "scenery. Police found Riva nearby. Riva was shot."
+    )
+    got = _labels(text, ("Guilin", "GPE"), ("Guilin", "ORG"), ("Riva", "GPE"), ("Riva", "ORG"))
+    assert [(g[0], g[1]) for g in got] == [
+        ("Guilin", "GPE"),
+        ("Guilin", "GPE"),
+        ("Riva", "GPE"),
+        ("Riva", "ORG"),
+    ]
+
+
+def test_a_name_before_a_prison_is_the_prison() -> None:
+    """ "Korydallos maximum security prison": the name is the facility; "Gigante died in
+    prison" keeps the person."""
+    text = (
+        "Rashid was whisked from Korydallos maximum security prison. "
+        "Vincent Gigante was jailed. Gigante died in prison."
+    )
+    got = _labels(
+        text, ("Korydallos", "PERSON"), ("Vincent Gigante", "PERSON"), ("Gigante", "PERSON")
+    )
+    assert [(g[0], g[1]) for g in got] == [
+        ("Korydallos", "FAC"),
+        ("Vincent Gigante", "PERSON"),
+        ("Gigante", "PERSON"),
+    ]
+
+
+def test_a_rare_surname_untagged_is_its_person_without_a_speech_verb() -> None:
+    """ "adding Voeks should pay" (untagged, no speech verb) is Darrel Voeks; an untagged
+    "Page" (a common word) beside "Bettie Page" needs one."""
+    text = (
+        "Judge Luebke sentenced Darrel Voeks, adding Voeks should pay. Bettie Page posed. "
+        "Turn the Page quickly."
+    )
+    got = _labels(text, ("Darrel Voeks", "PERSON"), ("Bettie Page", "PERSON"))
+    assert ("Voeks", "PERSON", "Darrel Voeks") in got
+    assert not [g for g in got if g[0] == "Page"]
+
+
+def test_spans_cut_at_a_clause_word_and_joined_before_a_country() -> None:
+    """ "Far North where Norilsk" is cut at "where"; "Movement for a Democratic" +
+    "Slovakia" is the party; "Surgeon" is a title."""
+    text = (
+        "In the icy Far North where Norilsk is based. Meciar 's ruling Movement for a "
+        "Democratic Slovakia met. Surgeon Renat Akchurin spoke."
+    )
+    got = _labels(
+        text,
+        ("Far North where Norilsk", "ORG"),
+        ("Movement for a Democratic", "ORG"),
+        ("Slovakia", "GPE"),
+        ("Surgeon Renat Akchurin", "PERSON"),
+    )
+    assert [(g[0], g[1]) for g in got] == [
+        ("Far North", "ORG"),
+        ("Norilsk", "ORG"),
+        ("Movement for a Democratic Slovakia", "ORG"),
+        ("Renat Akchurin", "PERSON"),
+    ]
+
+
+def test_a_news_agency_in_capitals_and_a_title_s_last_word() -> None:
+    """ "the official TASR news agency" and "he told TASR" are the agency (untagged);
+    "The news agency" names none; "State" of "Secretary of State" is no organisation."""
+    text = (
+        "The official TASR news agency said so. He told TASR he feared for his life. "
+        "The news agency added nothing. Albright was nominated to be Secretary of State."
+    )
+    got = _labels(text, ("Albright", "PERSON"), ("State", "ORG"))
+    assert [(g[0], g[1]) for g in got] == [("TASR", "ORG"), ("TASR", "ORG"), ("Albright", "PERSON")]

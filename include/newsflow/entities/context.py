@@ -14,7 +14,23 @@ evidence in the article's own words, never on a count of the model's guesses:
 * a country's name the model tagged PERSON ("Hamid Algabid of Niger") is the country,
   unless the article names a person with that word or speaks of it as one;
 * an acronym the article spells out in brackets after an organisation's name ("the
-  Brazilian Plastic Surgery Society (SBCP)") is that organisation's, in all its mentions;
+  Brazilian Plastic Surgery Society (SBCP)") is that organisation's, in all its mentions,
+  tagged or not ("members of the SBCP");
+* a full name the model tagged as an organisation or a place whose first word is a
+  common given name and whose last word is neither that nor a common English word
+  ("Corrado Passera", "Amara Essy" ORG; not "Wells Fargo Bank") is a person, unless "the" opens it or a company's suffix follows it;
+* a lone ORG word that ends a title ("Secretary of State", "Member of Parliament") is
+  no name;
+* an untagged name right before "news agency" ("the official TASR news agency") is that
+  agency, in its other untagged mentions too ("he told TASR");
+* the first word of a company's name with its legal form ("Bre-X Minerals Ltd") is
+  that company where the article repeats it untagged ("Bre-X would seek"), unless it
+  is a common English word, a given name or a place;
+* a lone word the model tagged PERSON right before a facility's noun ("from Korydallos
+  maximum security prison") is that facility, unless it speaks, takes a title or "who";
+* a name the model tagged PERSON whose shares the article speaks of ("Munich Re's
+  shares") is a company, unless its first word is a given name ("Warren Buffett's
+  shares");
 * a country's name the model left untagged ("Paolo Fulci of Italy") is the country,
   unless it is part of a longer capitalised name or of a person's name in the article.
 """
@@ -24,8 +40,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from newsflow.entities.given_names import common_word, given_name
 from newsflow.entities.normalise import _THE_BEFORE, Mention, _full_name, person_context
-from newsflow.entities.places import country_code, country_name, known_place
+from newsflow.entities.places import (
+    country_code,
+    country_name,
+    demonym_code,
+    known_place,
+    large_place,
+)
 
 # labels the small model gives a full name it does not know as a person's
 _NAME_LOOKALIKES = frozenset({"ORG", "GPE", "LOC", "NORP", "FAC"})
@@ -38,9 +61,15 @@ def apply(text: str, mentions: list[Mention]) -> list[Mention]:
     and bracketed acronyms), offsets exact."""
     _ages(text, mentions)
     _organisations_by_noun(text, mentions)
+    _people_by_given_name(text, mentions)
     _people_by_surname(text, mentions)
+    _companies_by_shares(text, mentions)
+    _facilities_by_noun(text, mentions)
     _countries_tagged_as_people(text, mentions)
+    _drop_title_parts(text, mentions)
     added = _bracketed_acronyms(text, mentions)
+    added += _untagged_agencies(text, mentions + added)
+    added += _untagged_org_repeats(text, mentions + added)
     added += _untagged_surnames(text, mentions + added)
     added += _untagged_countries(text, mentions + added)
     return added
@@ -93,6 +122,106 @@ def _organisations_by_noun(text: str, mentions: list[Mention]) -> None:
             named.add(m.text)
     for m in mentions:
         if m.text in named and m.label in {"PERSON", "GPE", "LOC", "FAC"} and not m.country:
+            m.label, m.entity_key, m.proof = "ORG", m.text, "ORG"
+
+
+# first words of places' and organisations' names that the name data also counts as
+# given names ("San Jose", "Le Figaro", "Royal Dutch", "Star Tribune")
+_NOT_GIVEN = frozenset(
+    ["San", "Santa", "Saint", "St", "Sao", "Le", "La", "Las", "Los", "El", "Al", "De", "Van"]
+    + ["Royal", "Star", "Sun", "Sky", "Herald", "General", "Grand", "Lake", "Mount"]
+    + ["Rue", "Via", "Calle", "Villa", "Casa", "Porto", "Place"]  # "Rue de Castiglione"
+)
+# a company's suffix right after a name: "Charles Schwab Corp", "Morgan & Co"
+_COMPANY_AFTER = re.compile(
+    r"\s*(?:&|\b(?:Inc|Corp|Corporation|Co|Cos|Ltd|LLC|plc|PLC|AG|SA|NV|GmbH|Group|Holdings)\b)"
+)
+
+
+def _people_by_given_name(text: str, mentions: list[Mention]) -> None:
+    """A two- or three-word name the model tagged ORG/GPE/... whose first word is a
+    common given name and whose last word is neither a given name nor a common English
+    word ("Cristina Cifuentes"; not "Morgan Stanley", "Newton Street"), neither word a country, a nationality or a city of
+    100,000 ("Jordan", "Paris", "Warren"), is a person, in all the article's mentions of the name and of its
+    surname alone; not after "the" ("the Julia Morgan school") nor before a company's
+    suffix ("Charles Schwab Corp")."""
+    people: dict[str, str] = {}  # surname -> full name
+    for m in mentions:
+        words = m.text.split()
+        if (
+            m.label in _NAME_LOOKALIKES
+            and not m.country
+            and not m.proof
+            and 2 <= len(words) <= 3
+            and _full_name(m.text)
+            and not any(c in m.text for c in ".'’")  # "Warner Bros.", "Aria Health's X"
+            and words[0] not in _NOT_GIVEN
+            and given_name(words[0])
+            and not given_name(words[-1])
+            and not common_word(words[-1])
+            and not _big_place(words[0])
+            and not _big_place(words[-1])
+            and not _THE_BEFORE.search(text[max(0, m.start - 5) : m.start])
+            and not _COMPANY_AFTER.match(text, m.end)
+        ):
+            people[words[-1]] = "" if people.get(words[-1], m.text) != m.text else m.text
+    named = {full for full in people.values() if full}
+    for m in mentions:
+        full = m.text if m.text in named else people.get(m.text)
+        if full and m.label in _NAME_LOOKALIKES and not m.country:
+            m.label, m.entity_key = "PERSON", full
+
+
+def _big_place(word: str) -> bool:
+    """Whether ``word`` is a country, a nationality or a city of 100,000 people (a
+    village named "Amara" or "Cifuentes" is no evidence against a person)."""
+    return bool(country_code(word) or demonym_code(word) or large_place(word, 100_000))
+
+
+# a facility's noun right after a name, perhaps with its grade: "maximum security prison"
+_FACILITY_AFTER = re.compile(
+    r"(?:\s+(?:maximum|high|medium|top|federal|state|military|security|-security))*"
+    r"\s+(?:prison|jail|penitentiary|airport|stadium|refugee camp)\b"
+)
+
+
+def _facilities_by_noun(text: str, mentions: list[Mention]) -> None:
+    """A lone word tagged PERSON right before a facility's noun ("Korydallos maximum
+    security prison", "Talodi airport") is that facility, in all its PERSON mentions of
+    the article that have no person's context (a title, a speech verb, "who")."""
+    named = {
+        m.text
+        for m in mentions
+        if m.label == "PERSON"
+        and " " not in m.text
+        and _FACILITY_AFTER.match(text, m.end)
+        and not person_context(text, m)
+    }
+    for m in mentions:
+        if m.text in named and m.label == "PERSON" and not person_context(text, m):
+            m.label, m.entity_key, m.proof = "FAC", m.text, "FAC"
+
+
+# the company's shares or results after a name: "Munich Re's registered shares"
+_SHARES_AFTER = re.compile(
+    r"\s?['’]s?\s+(?:[a-z-]+\s+)?(?:shares|stock|shareholders|share price|earnings)\b"
+)
+
+
+def _companies_by_shares(text: str, mentions: list[Mention]) -> None:
+    """A name of two words or more tagged PERSON whose shares, stock or shareholders
+    the article speaks of ("Munich Re 's shares") is a company, in all its PERSON
+    mentions; not when its first word is a given name ("Warren Buffett's shares")."""
+    companies = {
+        m.text
+        for m in mentions
+        if m.label == "PERSON"
+        and " " in m.text
+        and not given_name(m.text.split()[0])
+        and _SHARES_AFTER.match(text, m.end)
+    }
+    for m in mentions:
+        if m.text in companies and m.label == "PERSON":
             m.label, m.entity_key, m.proof = "ORG", m.text, "ORG"
 
 
@@ -163,18 +292,25 @@ def _countries_tagged_as_people(text: str, mentions: list[Mention]) -> None:
 
 def _bracketed_acronyms(text: str, mentions: list[Mention]) -> list[Mention]:
     """Acronyms spelt out in brackets after an ORG name: their mentions become ORG
-    (not a country's code: "(US)"); an untagged bracketed one is added."""
+    (not a country's code: "(US)"); their untagged mentions, the bracketed one and the
+    later ones ("AN leader Gianfranco Fini"), are added, but not in a run of capitals
+    (a headline's "AN")."""
     defined: dict[str, str] = {}
-    spots: list[tuple[int, int, str]] = []
     for m in mentions:
         if m.label != "ORG" or " " not in m.text:
             continue
         b = _BRACKETED_ACRONYM.match(text, m.end)
         if b and not country_code(b.group(1)) and b.group(1) != m.text:
             defined.setdefault(b.group(1), b.group(1))
-            spots.append((b.start(1), b.end(1), b.group(1)))
     if not defined:
         return []
+    spots = [
+        (w.start(), w.end(), w.group(0))
+        for w in re.finditer(
+            r"(?<![\w&-])(?:" + "|".join(map(re.escape, defined)) + r")(?![\w&-])", text
+        )
+        if not _in_capitals(text, w.start(), w.end())
+    ]
     for m in mentions:
         if m.text in defined and m.label != "ORG" and not m.country:
             m.label, m.entity_key = "ORG", defined[m.text]
@@ -186,9 +322,114 @@ def _bracketed_acronyms(text: str, mentions: list[Mention]) -> list[Mention]:
     ]
 
 
+def _untagged_org_repeats(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Untagged whole-word repeats of a company's short name, the first word of an ORG
+    name with its legal form in the article ("Bre-X Minerals Ltd", then "Bre-X said"
+    tagged and "Bre-X would seek" not), as that company; not a word the article tags
+    otherwise, a common English word ("Action Performance Cos Inc"), a given name or a
+    place the gazetteer knows, nor a repeat among capitals (a headline)."""
+    other = {m.text for m in mentions if m.label != "ORG"}
+    keys: dict[str, str] = {}
+    for m in mentions:
+        first = m.text.split()[0]
+        if (
+            m.label == "ORG"
+            and _LEGAL_FORM_END.search(m.text)
+            and len(first) >= 3
+            and first[0].isupper()
+            and first not in other
+            and not common_word(first)
+            and not given_name(first)
+            and not known_place(first)
+        ):
+            keys.setdefault(first, first)
+    for m in mentions:  # the short name's own mentions give the key ("Bre-X")
+        if m.label == "ORG" and m.text in keys:
+            keys[m.text] = m.entity_key or m.text
+    if not keys:
+        return []
+    covered = [(m.start, m.end) for m in mentions]
+    pattern = r"(?<![\w&-])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w&-])"
+    return [
+        Mention(w.start(), w.end(), w.group(0), "ORG", keys[w.group(0)])
+        for w in re.finditer(pattern, text)
+        if not any(cs < w.end() and w.start() < ce for cs, ce in covered)
+        and not _in_capitals(text, w.start(), w.end())
+    ]
+
+
+# a company's legal form ending its name: "Bre-X Minerals Ltd", "Honda Motor Co. Ltd."
+_LEGAL_FORM_END = re.compile(r"\s(?:Inc|Corp|Co|Cos|Ltd|LLC|plc|PLC|AG|SA|NV|BV|GmbH|SpA)\.?$")
+
+
+# a title's head and "of" before a lone word: "Secretary of State", "Member of Parliament"
+_TITLE_OF_BEFORE = re.compile(r"\b(?:Secretary|Minister|Member)\s+of\s+$")
+
+
+def _drop_title_parts(text: str, mentions: list[Mention]) -> None:
+    """Lone ORG words that end a title ("to be Secretary of State", "Member of Parliament
+    Tony Marlow") dropped: no organisation is named there."""
+    mentions[:] = [
+        m
+        for m in mentions
+        if not (
+            m.label == "ORG"
+            and " " not in m.text
+            and _TITLE_OF_BEFORE.search(text[max(0, m.start - 16) : m.start])
+        )
+    ]
+
+
+# a name right before "news agency": "the official TASR news agency"
+_AGENCY = re.compile(r"(?<![\w-])([A-Z]{2,}[\w-]*)\s+news agency\b")
+
+
+def _untagged_agencies(text: str, mentions: list[Mention]) -> list[Mention]:
+    """An untagged word in capitals right before "news agency" ("the official TASR news
+    agency"; not "The news agency"), no country's code, is that agency, in all its untagged mentions of the article ("he told
+    TASR"), but not among capitals (a headline)."""
+    covered = [(m.start, m.end) for m in mentions]
+
+    def free(s: int, e: int) -> bool:
+        return not any(cs < e and s < ce for cs, ce in covered)
+
+    names = {
+        a.group(1)
+        for a in _AGENCY.finditer(text)
+        if free(a.start(1), a.end(1)) and not country_code(a.group(1))
+    }
+    if not names:
+        return []
+    pattern = r"(?<![\w&-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w&-])"
+    return [
+        Mention(w.start(), w.end(), w.group(0), "ORG", w.group(0))
+        for w in re.finditer(pattern, text)
+        if free(w.start(), w.end()) and not _in_capitals(text, w.start(), w.end())
+    ]
+
+
+_WORD_BEFORE = re.compile(r"(\S+)\s+$")
+_WORD_AFTER = re.compile(r"\s+(\S+)")
+
+
+def _in_capitals(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``start:end`` has a word in capitals beside it (a headline
+    or a caps line: "PLEDGES AN INQUIRY")."""
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    after = _WORD_AFTER.match(text, end)
+    return any(
+        w is not None
+        and len(w.group(1).strip("(),.\"'")) > 1
+        and w.group(1).strip("(),.\"'").isupper()
+        for w in (before, after)
+    )
+
+
 def _untagged_surnames(text: str, mentions: list[Mention]) -> list[Mention]:
     """Untagged words equal to the surname of a full PERSON name of the article that
-    speak or take "who" there ("Saldanha said"), as that person. Not a word the article
+    speak or take "who" there ("Saldanha said"), or anywhere when the surname is no
+    common English word, given name or known place ("adding Voeks should pay"), as that
+    person. Not a word the article
     also writes in lower case ("Police said" beside a name ending in "Police"), nor the
     last word of a name without a full name's shape ("W. H. O. Doctor")."""
     surnames: dict[str, str] = {}
@@ -200,6 +441,9 @@ def _untagged_surnames(text: str, mentions: list[Mention]) -> list[Mention]:
         return []
     lower = set(_LOWER_WORD.findall(text))
     surnames = {k: v for k, v in surnames.items() if k.lower() not in lower}
+    # a surname that is no common English word nor given name ("Voeks", not "Page" nor
+    # "Note") needs no context: nothing else in the article is written so
+    rare = {k: not common_word(k) and not given_name(k) and not known_place(k) for k in surnames}
     covered = sorted((m.start, m.end) for m in mentions)
     starts = [c[0] for c in covered]
     found: list[Mention] = []
@@ -211,7 +455,7 @@ def _untagged_surnames(text: str, mentions: list[Mention]) -> list[Mention]:
             free = (i == 0 or covered[i - 1][1] <= at) and (i == len(starts) or starts[i] >= end)
             if free and _word_at(text, at, end):
                 probe = Mention(at, end, surname, "PERSON", full)
-                if person_context(text, probe):
+                if rare[surname] or person_context(text, probe):
                     found.append(probe)
             at = text.find(surname, end)
     return found

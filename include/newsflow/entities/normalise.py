@@ -69,7 +69,7 @@ NAMED_LABELS = frozenset(
 _TITLE_WORDS = (
     r"prime minister|president|vice president|chancellor|minister|secretary|senator|"
     r"governor|mayor|king|queen|emperor|empress|prince|princess|pope|general|gen\.|dr\.?|"
-    r"mr\.?|mrs\.?|ms\.?|sir|lord|lady|judge|justice|ceo|chairman|chairwoman"
+    r"mr\.?|mrs\.?|ms\.?|sir|lord|lady|judge|justice|ceo|chairman|chairwoman|surgeon"
 )
 _TITLES = re.compile(rf"^(({_TITLE_WORDS})\s+)+", re.IGNORECASE)
 # honorifics only people carry ("Ms Pugh" tagged LOC), unlike "King County" or "General Motors"
@@ -293,8 +293,13 @@ def _head_word(words: list[str]) -> str:
     return words[-1]
 
 
+# last words of carriers' names, whatever the model's label: "Olympic Airways"
+_CARRIER_HEADS = frozenset(["Airways", "Airlines", "Airline"])
+
+
 def _institution(name: str, label: str) -> str:
-    """ORG or FAC for a name the model tagged PERSON that ends in an institution's or a
+    """ORG for a name ending in a carrier's word ("Olympic Airways" tagged WORK_OF_ART);
+    ORG or FAC for a name the model tagged PERSON that ends in an institution's or a
     building's word ("Steven F. Udvar-Hazy Center", "Castlefrank Road"); FAC for a name
     tagged ORG whose head is a building's word ("Museum of Flight", "Adler Planetarium",
     "Wright-Patterson Air Force Base"): OntoNotes' FAC, a place to GUM and UNER alike,
@@ -306,6 +311,8 @@ def _institution(name: str, label: str) -> str:
         return "ORG"
     if _vessel(words):
         return "PRODUCT"
+    if words[-1] in _CARRIER_HEADS:  # "Olympic Airways" tagged WORK_OF_ART
+        return "ORG"
     if label not in {"PERSON", "ORG"}:
         return label
     if label == "ORG":
@@ -494,7 +501,9 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     """Mentions with exact offsets into ``text``, keys and country codes."""
     places, credits = _datelines(text)
     mentions: list[Mention] = []
-    for start, end, label in _split_lists(text, _split_brackets(text, spans)):
+    for start, end, label in _split_lists(
+        text, _split_brackets(text, _join_cut_names(text, spans))
+    ):
         if label not in NAMED_LABELS:
             continue
         if label != "PERSON" and (
@@ -579,6 +588,48 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     return mentions
 
 
+# a span the model cut after a joining word: "Mines and" + "Energy Ministry"
+_CUT_AFTER = re.compile(r"\s(?:and|&)$")
+# a span the model cut before a country's name: "Movement for a Democratic" + "Slovakia"
+_CUT_BEFORE_PLACE = re.compile(
+    r"\s(?:of|for|a|the|Democratic|Socialist|Popular|National|Islamic|United|Free)$"
+)
+# a clause word inside a span: "Far North where Norilsk"
+_CLAUSE_WORD = re.compile(r"\s(?:where|which|who|whose|when|while|whereas)\s")
+
+
+def _join_cut_names(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Spans where the model cut an organisation's name and tagged the rest apart
+    joined into one ORG: after "and" or "&" before an ORG ("Mines and" + "Energy
+    Ministry"), or after "of", "for", "Democratic", ... before a country's name tagged
+    apart ("Movement for a Democratic" + "Slovakia"); and a span across a clause word
+    cut there ("Far North where Norilsk" -> "Far North", "Norilsk")."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(spans):
+        clause = _CLAUSE_WORD.search(text, start, end)
+        if clause:
+            out += [(start, clause.start(), label), (clause.end(), end, label)]
+            continue
+        prev = out[-1] if out else None
+        joined = (
+            prev is not None
+            and text[prev[1] : start].isspace()
+            and (
+                (label == "ORG" and _CUT_AFTER.search(text, prev[0], prev[1]))
+                or (
+                    prev[2] == "ORG"
+                    and _CUT_BEFORE_PLACE.search(text, prev[0], prev[1])
+                    and country_code(text[start:end]) is not None
+                )
+            )
+        )
+        if prev is not None and joined:
+            out[-1] = (prev[0], end, "ORG")
+        else:
+            out.append((start, end, label))
+    return out
+
+
 # a name and its short form in brackets tagged as one: "World Health Organisation (WHO)"
 _BRACKETED = re.compile(r"\s+\((?=\w)")
 
@@ -598,14 +649,33 @@ def _split_brackets(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[
     return out
 
 
+# a name, a comma and a second name (no other comma)
+_ONE_COMMA = re.compile(r"([^,]+?)\s?,\s+([^,]+)")
+# two companies' names, each with its legal form, joined by "and"
+_LEGAL_FORM = r"(?:Inc|Corp|Co|Cos|Ltd|LLC|plc|PLC|AG|SA|NV|BV|GmbH|SpA)\.?"
+_COMPANY_PAIR = re.compile(
+    rf"([A-Z]\S*(?:\s+\S+)*?\s+{_LEGAL_FORM})\s+and\s+([A-Z].*\s{_LEGAL_FORM})"
+)
+
+
 def _split_lists(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Spans with each list the model tagged as one name ("Tesla, Uber and Snapchat")
     cut into its items, offsets exact. Only a comma-separated list ending in and/or/&
-    whose every item is capitalised: "Bosnia and Herzegovina", "Procter & Gamble" and
-    "Washington, D.C." stay whole."""
+    whose every item is capitalised, or two companies' names each with its legal form
+    ("Motorsport Traditions Ltd and Creative Marketing & Promotions Inc"): "Bosnia and
+    Herzegovina", "Procter & Gamble" and "Washington, D.C." stay whole."""
     out = []
     for start, end, label in spans:
         piece = text[start:end]
+        pair = _COMPANY_PAIR.fullmatch(piece)
+        if pair:  # "Motorsport Traditions Ltd and Creative Marketing & Promotions Inc"
+            out += [(start, start + pair.end(1), label), (start + pair.start(2), end, label)]
+            continue
+        comma = _ONE_COMMA.fullmatch(piece)
+        if comma and label == "ORG" and country_code(_TRAIL.sub("", comma.group(2)).strip()):
+            # "Minas , Nigeria 's" (an oil grade, then its country) tagged as one
+            out += [(start, start + comma.end(1), label), (start + comma.start(2), end, label)]
+            continue
         if "," not in piece or not re.search(r"\s(?:and|or|&)\s", piece):
             out.append((start, end, label))
             continue
@@ -789,7 +859,7 @@ CITY_AFTER_LOCATIVE = 100_000
 
 
 def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
-    """A lone word the model tagged PERSON that is a capital or a city of
+    """A lone word the model tagged PERSON (or NORP: "to Tunis") that is a capital or a city of
     ``CITY_ALONE`` people ("Kabul", "Alexandria"), or of ``CITY_AFTER_LOCATIVE``
     people right after "in", "from", ... ("in Glasgow") or right before "area",
     "region", ... ("the Abbotsford area"), is a GPE with its country,
@@ -804,7 +874,10 @@ def _places_tagged_as_names(text: str, mentions: list[Mention]) -> None:
     for m in mentions:
         before = text[max(0, m.start - 20) : m.start]
         if (
-            m.label != "PERSON"  # an ORG "Batman", "Google" (alternate name of a city) stays
+            # an ORG "Batman", "Google" (alternate name of a city) stays; a NORP "Tunis"
+            # is the city, a nationality ("Israeli") never a place
+            m.label not in {"PERSON", "NORP"}
+            or (m.label == "NORP" and demonym_code(m.text) is not None)
             or " " in m.text
             or not m.text[:1].isupper()
             or m.entity_key != m.text
@@ -892,13 +965,23 @@ def _full_name(name: str) -> bool:
 _IN_BEFORE = re.compile(r"\b(?:in|near|outside|throughout)\s+$")
 
 
+# a settlement's noun and "of" before a name: "the town of Ayodhya"
+_PLACE_NOUN_OF = re.compile(r"\b(?:town|city|village|province|district|region)\s+of\s+$")
+
+
 def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
     """A lone word the model tagged ORG that the gazetteer knows as a place, of any
     size, and that the article writes right after "in", "near", ... ("a bank branch in
     Woodburn", "the prison unit in Huntsville") is that place, in all its lone ORG
-    mentions of the article, unless it opens an organisation's longer name there
-    ("Ford" beside "Ford Motor Co.") or the article writes it in capitals ("USI")."""
+    mentions of the article, and so is a city of ``CITY_AFTER_LOCATIVE`` people the
+    article also tags as a place ("the tourist spot of Guilin" GPE, then "Guilin is well
+    known" ORG; not "Riva", a partner shot "at Riva's door"), unless it opens an
+    organisation's longer name there ("Ford" beside "Ford Motor Co.") or the article
+    writes it in capitals ("USI"). A lone
+    ORG or PERSON word right after "the town of", "city of", ... is a place, known or
+    not ("the northern Indian town of Ayodhya")."""
     org_openers = {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
+    places = {m.text for m in mentions if m.label == "GPE" and m.country}
     found: dict[str, str] = {}
     for m in mentions:
         if (
@@ -906,7 +989,10 @@ def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
             and " " not in m.text
             and not m.text.isupper()
             and m.text not in org_openers
-            and _IN_BEFORE.search(text[max(0, m.start - 12) : m.start])
+            and (
+                _IN_BEFORE.search(text[max(0, m.start - 12) : m.start])
+                or (m.text in places and large_place(m.text, CITY_AFTER_LOCATIVE))
+            )
         ):
             code = city_code(m.text)
             if code:
@@ -914,6 +1000,15 @@ def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
     for m in mentions:
         if m.label == "ORG" and m.text in found:
             m.label, m.entity_key, m.country = "GPE", m.text, found[m.text]
+            m.proof = "GPE"
+    for m in mentions:  # "the northern Indian town of Ayodhya" tagged ORG
+        if (
+            m.label in {"ORG", "PERSON"}
+            and " " not in m.text
+            and not m.text.isupper()
+            and _PLACE_NOUN_OF.search(text[max(0, m.start - 16) : m.start])
+        ):
+            m.label, m.entity_key, m.country = "GPE", m.text, city_code(m.text)
             m.proof = "GPE"
 
 
