@@ -233,7 +233,7 @@ class Settings(BaseModel):
     )
     story_bias: float = Field(-4.02, description="Intercept of the logistic link score")
     story_threshold: float = Field(
-        0.46,
+        0.42,
         gt=0,
         lt=1,
         description="Average link probability at which average linkage joins two stories",

@@ -454,7 +454,7 @@ class _Scorer:
             if w and k in self.f
         }
         if self.names_on:
-            sims |= name_dots(self.f, self.f, i, j)
+            sims |= name_dots(self.f, self.f, i, j, self.has_title[i] & self.has_title[j])
         z = self._logits(sims, i, j)
         ok = z >= cut
         if self.p.bias + self.weights["text"] * self.p.cross_language_text >= cut:
@@ -618,10 +618,21 @@ NAME_DOTS = {"title_x_names": ("title_names", "names"), "names_x_title": ("names
 
 
 def name_dots(
-    a: dict[str, sparse.csr_matrix], b: dict[str, sparse.csr_matrix], i: np.ndarray, j: np.ndarray
+    a: dict[str, sparse.csr_matrix],
+    b: dict[str, sparse.csr_matrix],
+    i: np.ndarray,
+    j: np.ndarray,
+    both: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """``NAME_DOTS`` of the pairs (a's row i, b's row j)."""
-    return {key: pair_dots(a[x], b[y], i, j) for key, (x, y) in NAME_DOTS.items()}
+    """``NAME_DOTS`` of the pairs (a's row i, b's row j), computed only where ``both``
+    headlines name someone (elsewhere 1: no conflict can arise; most pairs of a big day
+    are such, and the products cost)."""
+    out = {}
+    for key, (x, y) in NAME_DOTS.items():
+        dots = np.ones(len(i))
+        dots[both] = pair_dots(a[x], b[y], i[both], j[both])
+        out[key] = dots
+    return out
 
 
 def _components(

@@ -687,7 +687,7 @@ def _scored(
     has_a = {k: gives_number(today[k])[i] for k in ("numbers", "title_names")}
     has_b = {k: gives_number(theirs[k])[j] for k in ("numbers", "title_names")}
     if sp.name_conflict:
-        sims |= name_dots(today, theirs, i, j)
+        sims |= name_dots(today, theirs, i, j, has_a["title_names"] & has_b["title_names"])
     prob = 1.0 / (1.0 + np.exp(-pair_logits(sims, has_a, has_b, sp)))
     count = np.bincount(g, minlength=cand.shape[1])
 
