@@ -21,10 +21,13 @@ pairwise score combines, in a logistic model:
   Avenue"). Sharing one adds ``number_agree``; both giving numbers and sharing none
   subtracts ``number_conflict``, and ``unit_conflict`` more when they count the same
   thing (ages, blocks: the word after the number) differently (``number_evidence``),
+* ``names``: two articles whose headlines both name people, neither naming anyone of the
+  other's headline, lose ``name_conflict`` ("Vigil held for James Marshall" against
+  "Vigil held for Ashley Hunter", one template; ``name_keys``, ``name_evidence``),
 
 ``p = sigmoid(w_text*text + w_people*people + w_orgs*orgs + w_places*places
 - year_penalty*year + number_agree*agree - number_conflict*conflict
-- unit_conflict*unit_conflict + bias)``.
+- unit_conflict*unit_conflict - name_conflict*name_conflict + bias)`` (``pair_logits``).
 An entity key most articles name (over ``key_max_df`` of them: the police spokesperson
 of a crime desk, the country of a national paper) says nothing of which incident an
 article is about, so its weight is 0, like the text's most common words. Articles whose publication dates are further apart
@@ -233,8 +236,9 @@ def name_evidence(
 
 
 def gives_number(numbers: sparse.csr_matrix) -> np.ndarray:
-    """Per row of the weighted number keys: whether the article gives a number that
-    weighs (a number most articles give weighs 0, like a common word)."""
+    """Per row of weighted keys of one kind: whether the article gives a key that
+    weighs (a number, a headline's name; one most articles give weighs 0, like a
+    common word)."""
     return np.diff(numbers.indptr) > 0
 
 
