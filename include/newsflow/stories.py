@@ -85,6 +85,9 @@ KIND_OF_PREFIX = {
     "pname": "names",
     "tname": "title_names",
 }
+# the two kinds of the people's name words (``name_keys``): all of an article's, its
+# headline's; scored only against each other (``NAME_DOTS``)
+NAME_KINDS = ("names", "title_names")
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 # a number of two or more digits (thousands separators allowed), not part of a decimal,
 # a sum of money or a longer number: what a report states about its incident; and the
@@ -316,7 +319,7 @@ def _features(
     named = [a.keys | name_keys(a.keys, (a.text or "").split("\n", 1)[0]) for a in articles]
     words = {
         kind: [sorted(k.split(":", 1)[1] for k in ks if kind_of(k) == kind) for ks in named]
-        for kind in ("names", "title_names")
+        for kind in NAME_KINDS
     }
     try:
         vec = TfidfVectorizer(
@@ -375,7 +378,7 @@ class _Scorer:
         # kinds scored beside the weighted ones: the gates' and the numbers' evidence
         self.extra = {"body": self.min_body, "rare": self.min_rare, "numbers": on, "units": on}
         # the headlines' names, scored across kinds (``name_dots``)
-        self.names_on = bool(params.name_conflict) and {"names", "title_names"} <= self.f.keys()
+        self.names_on = bool(params.name_conflict) and set(NAME_KINDS) <= self.f.keys()
         self.has_title = (
             gives_number(self.f["title_names"]) if self.names_on else np.zeros(len(articles), bool)
         )
@@ -415,7 +418,7 @@ class _Scorer:
         len(idx)^2 result plus one slab's similarities, whatever the vocabulary or the
         number of kinds (whole-block products of five kinds took ~1.5 GB at 5,000)."""
         kinds = [k for k, w in self.weights.items() | self.extra.items() if w and k in self.f]
-        names = ["names", "title_names"] if self.names_on else []
+        names = list(NAME_KINDS) if self.names_on else []
         rows = {k: sparse.csr_matrix(self.f[k][idx]) for k in kinds + names}
         cols = {k: sparse.csr_matrix(m.T) for k, m in rows.items()}
         n = len(idx)

@@ -78,6 +78,7 @@ from newsflow.lake.partition import (
 from newsflow.lake.query import day_files
 from newsflow.memory import release
 from newsflow.stories import (
+    NAME_KINDS,
     StoryInput,
     StoryParams,
     by_rows,
@@ -109,9 +110,8 @@ INDEX_SCHEMAS = {INDEX: schema.STORY_INDEX, ARTICLES: schema.STORY_ARTICLES, DF:
 N_TERMS = 1 << 22
 N_KEYS = 1 << 18  # hashed entity keys per kind
 # numbers: the text's, as keys; units: what they count (``numbers_in``)
-# names, title_names: the words of the people an article and its headline name
-# (``name_keys``), hashed by the word alone so that the two kinds' columns line up
-NAME_KINDS = ("names", "title_names")
+# NAME_KINDS: the words of the people an article and its headline name (``name_keys``),
+# hashed by the word alone so that the two kinds' columns line up
 KINDS = ("people", "orgs", "places", "numbers", "units", *NAME_KINDS)
 _DF_SIZES = {"text": N_TERMS, "body": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
 
