@@ -32,7 +32,12 @@ evidence in the article's own words, never on a count of the model's guesses:
   shares") is a company, unless its first word is a given name ("Warren Buffett's
   shares");
 * a country's name the model left untagged ("Paolo Fulci of Italy") is the country,
-  unless it is part of a longer capitalised name or of a person's name in the article.
+  unless it is part of a longer capitalised name or of a person's name in the article;
+* a name right before a player's role ("Porto captain Jorge Costa") or right after
+  "club"/"team" ("Turkish club Galatasaray") is a team, an ORG (not a country, nor a
+  place the model tagged GPE);
+* cities listed after "in" beside a place ("airports in Arad , Oradea and Sibiu") are
+  places; a name right before a region's noun ("KwaZulu-Natal province") is a GPE.
 """
 
 from __future__ import annotations

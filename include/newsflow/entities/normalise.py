@@ -10,7 +10,13 @@ one article a short name almost always refers to the full name used earlier, so:
   no article (nor "The" opening a sentence), title, possessive, sentence full stop,
   caption credit word, match score, stance adjective ("pro-Beijing") or trailing
   common noun; a list or a name with its bracketed short form becomes its parts;
-* mentions whose words are part of a full PERSON name become that PERSON, and
+* a player's position opening a sentence is no part of a person's name ("Defender
+  Hassan Abbas"); a lone word tagged PRODUCT or WORK_OF_ART that is the surname of the
+  article's full PERSON name is that person ("Lara" beside "Brian Lara"); a country's
+  name tagged NORP is the country ("Uzbekistan are in the finals");
+* mentions whose words are part of a full PERSON name become that PERSON (a word the
+  model did not call a person only by a surname when it is a place or a word of an
+  organisation's name: "Milan" beside "Milan Rapajic" and "AC Milan"), and
   untagged surnames of those people (even misspelt by one letter) are added, but a
   lone word tagged ORG that opens an organisation's name stays with it ("Ford");
 * a lone unknown word that speaks ("Tarlo explains") or takes "who" is a PERSON, and
