@@ -1330,3 +1330,123 @@ def test_a_news_agency_in_capitals_and_a_title_s_last_word() -> None:
     )
     got = _labels(text, ("Albright", "PERSON"), ("State", "ORG"))
     assert [(g[0], g[1]) for g in got] == [("TASR", "ORG"), ("TASR", "ORG"), ("Albright", "PERSON")]
+
+
+def test_a_player_s_position_opening_a_sentence_is_no_part_of_the_name() -> None:
+    """ "Defender Hassan Abbas rose" tagged as one PERSON is "Hassan Abbas"."""
+    text = "Japan won. Defender Hassan Abbas rose to intercept a long ball."
+    got = _labels(text, ("Japan", "GPE"), ("Defender Hassan Abbas", "PERSON"))
+    assert ("Hassan Abbas", "PERSON", "Hassan Abbas") in got
+
+
+def test_a_lone_word_joins_a_person_by_a_first_name_only_when_no_place_or_org_word() -> None:
+    """ "Milan" GPE beside "Milan Rapajic" and "AC Milan" stays a place (no first name
+    used alone: it ends an organisation's name); "Kathina" GPE beside "Kathina Thomas"
+    is the girl (news calls a child by her first name)."""
+    text = (
+        "Perugia won with Milan Rapajic after a win over AC Milan. "
+        "Good news for Milan is near. Kathina Thomas died. Friends of Kathina wept."
+    )
+    got = _labels(
+        text,
+        ("Perugia", "ORG"),
+        ("Milan Rapajic", "PERSON"),
+        ("AC Milan", "ORG"),
+        ("Milan", "GPE"),
+        ("Kathina Thomas", "PERSON"),
+        ("Kathina", "GPE"),
+    )
+    assert ("Milan", "GPE", "Milan") in got
+    assert ("Kathina", "PERSON", "Kathina Thomas") in got
+
+
+def test_a_surname_tagged_as_a_product_or_a_work_is_its_person() -> None:
+    """ "Lara" PRODUCT and "Rosati" WORK_OF_ART beside "Brian Lara" and "Dariusz
+    Rosati" are those people."""
+    text = "Brian Lara was out. Australia won after Lara failed. Dariusz Rosati spoke. Rosati told reporters."
+    got = _labels(
+        text,
+        ("Brian Lara", "PERSON"),
+        ("Australia", "GPE"),
+        ("Lara", "PRODUCT"),
+        ("Dariusz Rosati", "PERSON"),
+        ("Rosati", "WORK_OF_ART"),
+    )
+    assert ("Lara", "PERSON", "Brian Lara") in got
+    assert ("Rosati", "PERSON", "Dariusz Rosati") in got
+
+
+def test_a_country_s_name_tagged_nationality_is_the_country() -> None:
+    """ "Uzbekistan are in the finals" tagged NORP is the country; "Uzbek" stays NORP."""
+    text = "Uzbek striker Igor scored. Uzbekistan are in the finals as outsiders."
+    got = _labels(text, ("Uzbek", "NORP"), ("Uzbekistan", "NORP"))
+    assert ("Uzbek", "NORP") in [(g[0], g[1]) for g in got]
+    assert ("Uzbekistan", "GPE") in [(g[0], g[1]) for g in got]
+
+
+def test_teams_by_a_player_s_role_or_a_club_noun() -> None:
+    """ "Porto captain Jorge Costa", "Turkish club Galatasaray", "Bottom team Reggiana"
+    are teams in all their mentions; not a country ("Australia coach"), nor a lone
+    place's name with no such cue ("Bologna can expect", "in Vicenza")."""
+    text = (
+        "Weah hit Porto captain Jorge Costa. Ilie moved to Turkish club Galatasaray. "
+        "Bottom team Reggiana are without a defender. Bologna can expect a tough match "
+        "after the striker joined the league. Australia coach Geoff Marsh spoke. "
+        "Porto lost. Galatasaray won. The fans met in Vicenza."
+    )
+    got = _labels(
+        text,
+        ("Weah", "PERSON"),
+        ("Porto", "PERSON"),
+        ("Jorge Costa", "PERSON"),
+        ("Ilie", "PERSON"),
+        ("Turkish", "NORP"),
+        ("Galatasaray", "PERSON"),
+        ("Reggiana", "PERSON"),
+        ("Bologna", "PERSON"),
+        ("Australia", "GPE"),
+        ("Geoff Marsh", "PERSON"),
+        ("Porto", "PERSON"),
+        ("Galatasaray", "PERSON"),
+        ("Vicenza", "PERSON"),
+    )
+    labels = [(g[0], g[1]) for g in got]
+    assert labels.count(("Porto", "ORG")) == 2
+    assert labels.count(("Galatasaray", "ORG")) == 2
+    assert ("Reggiana", "ORG") in labels and ("Bologna", "ORG") not in labels
+    assert ("Australia", "GPE") in labels and ("Vicenza", "ORG") not in labels
+
+
+def test_a_name_before_a_region_s_noun_is_a_place() -> None:
+    """ "KwaZulu-Natal province" tagged ORG is a GPE, in its other mentions too."""
+    text = "Gunmen struck on KwaZulu-Natal province's south coast. Calm returned to KwaZulu-Natal."
+    got = _labels(text, ("KwaZulu-Natal", "ORG"), ("KwaZulu-Natal", "ORG"))
+    assert [(g[0], g[1]) for g in got] == [("KwaZulu-Natal", "GPE"), ("KwaZulu-Natal", "GPE")]
+
+
+def test_a_cricket_ground_is_a_facility() -> None:
+    """ "the Melbourne Cricket Ground" tagged ORG is a FAC (a building's head word)."""
+    text = "Rain stopped play at the Melbourne Cricket Ground on Friday."
+    got = _labels(text, ("the Melbourne Cricket Ground", "ORG"))
+    assert [(g[0], g[1]) for g in got] == [("Melbourne Cricket Ground", "FAC")]
+
+
+def test_cities_listed_after_in_beside_a_place_are_places() -> None:
+    """ "in Arad , Oradea and Sibiu": Arad a GPE, Oradea (ORG) and Sibiu (PERSON) are
+    cities of the list too; a list with no preposition of place is left alone."""
+    text = (
+        "The airports in Arad , Oradea and Sibiu were closed. "
+        "Talks with Arad , Oradea and Sibiu failed."
+    )
+    got = _labels(
+        text,
+        ("Arad", "GPE"),
+        ("Oradea", "ORG"),
+        ("Sibiu", "PERSON"),
+        ("Arad", "GPE"),
+        ("Oradea", "ORG"),
+        ("Sibiu", "PERSON"),
+    )
+    labels = [(g[0], g[1]) for g in got]
+    assert labels[:3] == [("Arad", "GPE"), ("Oradea", "GPE"), ("Sibiu", "GPE")]
+    assert labels[4:] == [("Oradea", "ORG"), ("Sibiu", "PERSON")]

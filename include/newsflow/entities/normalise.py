@@ -10,7 +10,13 @@ one article a short name almost always refers to the full name used earlier, so:
   no article (nor "The" opening a sentence), title, possessive, sentence full stop,
   caption credit word, match score, stance adjective ("pro-Beijing") or trailing
   common noun; a list or a name with its bracketed short form becomes its parts;
-* mentions whose words are part of a full PERSON name become that PERSON, and
+* a player's position opening a sentence is no part of a person's name ("Defender
+  Hassan Abbas"); a lone word tagged PRODUCT or WORK_OF_ART that is the surname of the
+  article's full PERSON name is that person ("Lara" beside "Brian Lara"); a country's
+  name tagged NORP is the country ("Uzbekistan are in the finals");
+* mentions whose words are part of a full PERSON name become that PERSON (a word the
+  model did not call a person only by a surname when it is a place or a word of an
+  organisation's name: "Milan" beside "Milan Rapajic" and "AC Milan"), and
   untagged surnames of those people (even misspelt by one letter) are added, but a
   lone word tagged ORG that opens an organisation's name stays with it ("Ford");
 * a lone unknown word that speaks ("Tarlo explains") or takes "who" is a PERSON, and
@@ -42,6 +48,7 @@ import re
 from dataclasses import dataclass
 
 from newsflow.clean.metadata import AGENCIES, DATELINE
+from newsflow.entities.given_names import given_name
 from newsflow.entities.places import (
     city_code,
     country_code,
@@ -79,6 +86,12 @@ _LIST = re.compile(r",\s+|\s+(?:and|or|&)\s+")
 # a title just before a mention, at the end of the preceding text
 _TITLE_BEFORE = re.compile(rf"\b({_TITLE_WORDS})\s+$", re.IGNORECASE)
 _LEAD = re.compile(r"^(the|a|an)\s+")
+# a player's position or role opening a sentence, run into the name by the model:
+# "Defender Hassan Abbas rose", "Centre Jason Little will miss" (persons only)
+_LEADING_ROLE = re.compile(
+    r"^(?:Defender|Midfielder|Striker|Goalkeeper|Keeper|Winger|Playmaker|Forward|Centre|"
+    r"Fullback|Full-back|Quarterback|Linebacker|Cornerback|Pitcher|Coach|Captain)\s+(?=[A-Z])"
+)
 # "The" opening a sentence says nothing about the name ("The Church of Scientology
 # said"); inside a sentence its capital does ("according to The Hague")
 _SENTENCE_THE = re.compile(r"^The\s+(?=[A-Z0-9])")
@@ -196,6 +209,8 @@ _FAC_HEADS = frozenset(
         "Towers",
         "Planetarium",
         "Base",
+        "Ground",  # "Melbourne Cricket Ground"
+        "Oval",  # "Bellerive Oval"
     ]
 )
 
@@ -347,6 +362,9 @@ def trim(text: str, start: int, end: int, label: str = "PERSON") -> tuple[int, i
     while start < end and not (text[start].isalnum() or text[start] in "@#"):
         start += 1
     m = _SENTENCE_THE.match(text[start:end])
+    if m and _opens_sentence(text, start):
+        start += m.end()
+    m = _LEADING_ROLE.match(text[start:end]) if label == "PERSON" else None
     if m and _opens_sentence(text, start):
         start += m.end()
     m = _STANCE.match(text[start:end])
@@ -565,8 +583,9 @@ def normalise(text: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
     )
     # first words of the organisations' names: "Ford" of "Ford Motor Co."
     org_openers = {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
+    org_words = {w for m in mentions if m.label == "ORG" and " " in m.text for w in m.text.split()}
     for m in mentions:
-        _resolve(m, full_names, org_openers)
+        _resolve(m, full_names, org_openers, org_words)
     _names_that_speak(text, mentions, full_names)
     _places_tagged_as_names(text, mentions)
     _platforms_tagged_as_people(text, mentions)
@@ -712,19 +731,41 @@ def _mostly(votes: dict[str, dict[str, int]], name: str, label: str) -> bool:
 _SURNAME_LOOKALIKES = frozenset({"GPE", "ORG", "NORP", "LOC", "FAC"})
 
 
-def _resolve(m: Mention, full_names: list[str], org_openers: frozenset[str] | set[str]) -> None:
+def _resolve(
+    m: Mention,
+    full_names: list[str],
+    org_openers: frozenset[str] | set[str],
+    org_words: frozenset[str] | set[str] = frozenset(),
+) -> None:
     """Key, label and country of one mention. A lone word the model tagged ORG that
     also opens an organisation's name in the article stays with the organisation
-    ("Ford" beside "Ford Motor Co.", though "William Clay Ford Jr." is named too)."""
+    ("Ford" beside "Ford Motor Co.", though "William Clay Ford Jr." is named too). A
+    lone word the model did not call a person joins a person by a first name only
+    when it is no place the gazetteer knows (unless a given name too: "Tyler", "Regina")
+    and no word of an organisation's name in the article: "Milan" GPE beside "Milan
+    Rapajic" and "AC Milan", "Texas" beside "Texas Jim", but "Kathina" GPE beside
+    "Kathina Thomas" (news calls a child or a relative by the first name)."""
     caps_place = m.label in {"GPE", "LOC", "ORG"} and m.text.isupper()
     name = _place_name(m.text) if caps_place or m.label in {"GPE", "LOC"} else m.text
     code = country_code(name) if m.label != "PERSON" else None
-    if code and m.label != "NORP":
+    if code and (m.label != "NORP" or demonym_code(m.text) is None):
+        # a country's own name tagged NORP ("Uzbekistan are in the finals") is the
+        # country; a nationality ("Israeli") stays a NORP
         m.label, m.entity_key, m.country = "GPE", country_name(code), code
         return
     if len(m.text.split()) == 1 and m.label in _SURNAME_LOOKALIKES | {"PERSON"}:
         company = m.label == "ORG" and m.text in org_openers
-        person = _person_for(m.text, full_names) if not (code or company) else None
+        # a word the model did not call a person joins one only as its surname: "Milan"
+        # GPE beside "Milan Rapajic" and "AC Milan" is no first name used alone
+        by_surname = m.label != "PERSON" and (
+            m.text in org_words or (known_place(m.text) and not given_name(m.text))
+        )
+        person = (
+            _person_for(m.text, full_names, surname=by_surname) if not (code or company) else None
+        )
+    elif len(m.text.split()) == 1 and m.label in _TITLED_LABELS and not m.text.isupper():
+        # "Lara" PRODUCT, "Rosati" WORK_OF_ART beside "Brian Lara", "Dariusz Rosati"
+        person = _person_for(m.text, full_names, surname=True)
     elif m.label in _SURNAME_LOOKALIKES:
         person = m.text if m.text in full_names else None  # "Dean Kamen" tagged ORG once
     else:
@@ -1219,15 +1260,17 @@ def _missed_surnames(text: str, mentions: list[Mention], full_names: list[str]) 
     return found
 
 
-def _person_for(name: str, full_names: list[str]) -> str | None:
-    """The full name that ``name`` is a part of (by words, allowing one typo)."""
+def _person_for(name: str, full_names: list[str], *, surname: bool = False) -> str | None:
+    """The full name that ``name`` is a part of (by words, allowing one typo); with
+    ``surname``, a lone word only as a part after the first (not a first name)."""
     words = name.split()
     if not words or len(words) > 3:
         return None
     for full in full_names:
         parts = full.split()
+        pool = parts[1:] if surname and len(words) == 1 else parts
         if name == full:
             return full
-        if len(words) < len(parts) and all(any(_near(w, p) for p in parts) for w in words):
+        if len(words) < len(parts) and all(any(_near(w, p) for p in pool) for w in words):
             return full
     return None
