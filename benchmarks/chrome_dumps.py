@@ -867,8 +867,11 @@ def _examples(data: list[Dump], rng: random.Random | None, *, alone: bool = Fals
         others = ev.documents if ev else 0
         templates = ev.templates(lines) if ev else None
         affixes = ev.affixes(lines) if ev else None
+        site_words = ev.site_words(lines) if ev else None
         vectors = []
-        features = linemodel.document_features(lines, verdicts, repeats, others, templates, affixes)
+        features = linemodel.document_features(
+            lines, verdicts, repeats, others, templates, affixes, site_words
+        )
         for named in features:
             if rng is not None and rng.random() < WORD_DROPOUT:
                 named = [f for f in named if not f.startswith(_LEXICAL)]
@@ -891,7 +894,10 @@ def _fit(data: list[Dump], c: float) -> dict:
             cols += list(vec)
             vals += list(vec.values())
             y.append(is_chrome)
-    x = csr_matrix((vals, (rows, cols)), shape=(len(y), linemodel.DIM))
+    # columns: the feature keys seen (whole crc32 values, ``linemodel.vector``)
+    keys, cols = np.unique(np.array(cols, dtype=np.int64), return_inverse=True)
+    assert keys.max(initial=0) < linemodel.DIM
+    x = csr_matrix((vals, (rows, cols)), shape=(len(y), len(keys)))
     # body paragraphs weigh more: losing article text is worse than leaking a line
     weight = np.where(np.array(y), 1.0, BODY_COST)
     model = LogisticRegression(l1_ratio=1.0, C=c, solver="liblinear", max_iter=200, random_state=0)
@@ -900,7 +906,7 @@ def _fit(data: list[Dump], c: float) -> dict:
     print(f"  C={c}: fitted on {len(y)} lines of {len(data)} dumps", flush=True)
     return {
         "intercept": float(model.intercept_[0]),
-        "weights": {str(i): round(float(coef[i]), 4) for i in np.flatnonzero(coef)},
+        "weights": {str(keys[i]): round(float(coef[i]), 4) for i in np.flatnonzero(coef)},
     }
 
 

@@ -151,3 +151,31 @@ def test_how_many_sentences_a_line_holds_is_weighed_whatever_its_words() -> None
 
     for size in ("w3", "w4", "w5"):
         assert weight(f"sent0&{size}") > 0 > weight(f"sent1&{size}")
+
+
+def test_feature_keys_are_whole_crc32_values_so_an_unseen_feature_weighs_nothing() -> None:
+    """Folded into 2**18 buckets (round 10), a feature never seen in training took the
+    weight of one that was: a score table's "0 0" word pair weighed +7.3 towards chrome
+    in a model fitted on generated styles, whose chrome holds no "0 0"."""
+    import zlib
+
+    assert linemodel.vector(["b:0_0", "b:0_0"]) == {zlib.crc32(b"b:0_0"): 2.0}
+    weights, _ = linemodel._weights()
+    assert any(k >= 1 << 18 for k in weights)
+    assert zlib.crc32(b"b:0_0") not in weights
+
+
+def test_site_words_are_weighed_after_the_body_starts_and_not_on_a_copy() -> None:
+    """The share of a short line's words in the site's other pages' short lines is a
+    feature of lines past the first paragraph (a score table's row naming a team like
+    the site lost it before the body), and says nothing on an updated copy of another
+    page, where every line brings its words along."""
+    lines = ["The Lantern", "Ferries Weather", *BODY[:3], "Harbours Fisheries"]
+    verdicts = ["before_body", None, None, None, None, None]
+    shares = [(4, 4), (4, 4), None, None, None, (4, 2)]
+    feats = linemodel.document_features(lines, verdicts, [0] * 6, 3, None, None, shares)
+    assert not any(f.startswith("sw") for f in feats[0])
+    assert "sw2:4&rule:None" in feats[1] and "sw-" in feats[2]
+    assert "sw2:2&rule:None" in feats[5]
+    copy = linemodel.document_features(lines, verdicts, [0, 0, 1, 1, 1, 0], 3, None, None, shares)
+    assert "sw:copy" in copy[1] and not any(f.startswith("sw2") for f in copy[1])

@@ -507,7 +507,8 @@ def strip_chrome(
     others = evidence.documents if evidence else 0
     templates = evidence.templates(lines) if evidence else None
     affixes = evidence.affixes(lines) if evidence else None
-    probs = chrome_probabilities(lines, verdicts, repeats, others, templates, affixes)
+    site_words = evidence.site_words(lines) if evidence else None
+    probs = chrome_probabilities(lines, verdicts, repeats, others, templates, affixes, site_words)
     for line, keep in zip(
         lines,
         model_decisions(lines, verdicts, probs, model_cuts(), repeats, others, templates),

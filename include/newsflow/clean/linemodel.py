@@ -27,7 +27,11 @@ from typing import Any
 from newsflow.clean.words import count_words, has_unspaced, unpunctuated_script
 
 WEIGHTS = Path(__file__).with_name("linemodel.json")
-DIM = 1 << 18
+# Feature keys are whole crc32 values: folded into 2**18 buckets (before round 11), a
+# feature never seen in training shared the weight of one that was: a score table's
+# "0 0" word pair weighed +7.3 towards chrome for a chrome feature's sake, on no
+# evidence (the training command maps the keys seen to columns).
+DIM = 1 << 32
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _END = re.compile(r"[.!?…\"”’)。！？」』]$")
@@ -145,6 +149,40 @@ def affix_keys(line: str) -> tuple[int, int] | None:
     return zlib.crc32(("^" + head).encode()), zlib.crc32(("$" + tail).encode())
 
 
+def _word_key(word: str) -> int:
+    return zlib.crc32(("\x01" + word.casefold()).encode())
+
+
+def word_keys(line: str) -> set[int] | None:
+    """Keys of the words of a short line (not ``prose_line``) that a site fills into
+    its chrome: content words of five letters or more and capitalised words (names of
+    its authors, sections, topics, labels), counted per source as line keys are (in
+    how many of its pages' short lines each occurs). A one-page author's bio names an
+    author the site's other pages credit, a tag row names topics other pages' tag rows
+    name in other combinations; an article's short lines (subheadings, list items)
+    name its own subject. None: a prose line or no such word."""
+    if prose_line(line):
+        return None
+    words = _tokens(line) | {w for w in _WORD.findall(line) if w[:1].isupper()}
+    return {_word_key(w) for w in words} or None
+
+
+def _site_words_features(
+    share: tuple[int, int] | None, size: str, verdict: str | None, copy: bool
+) -> list[str]:
+    """What the site's other pages say about a short line's words (``word_keys``):
+    the quarters of them that the short lines of at least one and of at least two of
+    those pages hold (``share``; None: a prose line or none of those words). On a
+    ``copy`` of another page (an updated version) every line brings its words along,
+    so the share says nothing there."""
+    if share is None:
+        return ["sw-"]
+    if copy:
+        return ["sw:copy"]
+    one, two = share
+    return [f"sw1:{one}&{size}", f"sw2:{two}&{size}", f"sw2:{two}&rule:{verdict}"]
+
+
 def _repeat_features(
     i: int, repeats: list[int], others: int, dup: str, prose: bool, size: str, verdict: str | None
 ) -> list[str]:
@@ -211,6 +249,7 @@ def document_features(
     others: int = 0,
     templates: list[int] | None = None,
     affixes: list[int] | None = None,
+    site_words: list[tuple[int, int] | None] | None = None,
 ) -> list[list[str]]:
     """The named features of every line of a dump (hashed by ``vector``).
 
@@ -227,7 +266,9 @@ def document_features(
     footers recur on its pages, its articles' paragraphs do not (unless the page is an
     updated version of another, which the share of its prose lines that recur tells);
     ``templates``: the same for the lines' templates (``template_key``);
-    ``affixes``: for their first or last words (``affix_keys``, the more frequent).
+    ``affixes``: for their first or last words (``affix_keys``, the more frequent);
+    ``site_words``: per short line, the shares of its words that the short lines of
+    the site's other pages hold (``word_keys``, ``repeats.LineEvidence.site_words``).
     (Counts
     of prose paragraphs before and after a line were tried: the generated tails end in
     prose chrome, so the last short paragraph of a real article looked like a bio.)
@@ -251,6 +292,10 @@ def document_features(
         prose_rep = [r > 0 for r, p in zip(repeats, prose, strict=True) if p]
         dup = f"dup{min(2, 3 * sum(prose_rep) // max(1, len(prose_rep)))}"
     before_body = _before_body_features(verdicts)
+    # a copy of another page of the site (an updated version): over half the lines
+    # the rules keep recur (a table or list article has few prose lines to tell it)
+    kept_rep = [r > 0 for r, v in zip(repeats or [], verdicts, strict=False) if v is None]
+    copy = len(kept_rep) >= 3 and 2 * sum(kept_rep) > len(kept_rep)
     out = []
     for i, line in enumerate(lines):
         low = [w.casefold() for w in _WORD.findall(line)]
@@ -294,6 +339,10 @@ def document_features(
         if affixes is not None:
             aff = min(affixes[i], 3)
             feats += [f"aff{aff}&{prose[i]}", f"aff{aff}&{size}", f"aff{aff}&rule:{verdicts[i]}"]
+        if site_words is not None and verdicts[i] != "before_body":
+            # not before the body: a score table's row naming a team that shares the
+            # site's name lost it (the rules' header lines recur as lines anyway)
+            feats += _site_words_features(site_words[i], size, verdicts[i], copy)
         if verdicts[i] != "before_body":
             feats.append(_sentences(line, size))
         feats.append("bias")
@@ -340,12 +389,15 @@ def chrome_probabilities(
     others: int = 0,
     templates: list[int] | None = None,
     affixes: list[int] | None = None,
+    site_words: list[tuple[int, int] | None] | None = None,
 ) -> list[float]:
     """P(chrome) for every line of a dump, from the shipped weights (``repeats``,
     ``others``: see ``document_features``)."""
     weights, intercept = _weights()
     out = []
-    for named in document_features(lines, verdicts, repeats, others, templates, affixes):
+    for named in document_features(
+        lines, verdicts, repeats, others, templates, affixes, site_words
+    ):
         feats = vector(named)
         z = intercept + sum(weights.get(k, 0.0) * v for k, v in feats.items())
         out.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))

@@ -4,8 +4,9 @@ A site's menus, consent banners, author bios, mastheads and footers recur on its
 its articles' paragraphs do not. Wording alone cannot tell a bio or a consent sentence
 of a site never trained on from a closing paragraph, but its recurrence can. The clean
 stage's planner counts, per source, in how many of the day's text dumps each line, its
-template and its frame occur (crc32 keys in one numpy array: up to 4 keys of 8 bytes
-per line of a dump, no text kept) and
+template and its frame occur, and in how many of their short lines each word a site
+fills into its chrome occurs (crc32 keys in one numpy array: up to 4 keys of 8 bytes
+per line of a dump and one per distinct word of its short lines, no text kept) and
 saves the counts beside the work files, so every shard sees the same counts and any
 shard count gives the same articles; each document then gets the counts of its own
 lines (``LineEvidence``) and the line model sees them as features. A document cleaned
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from newsflow.clean.linemodel import affix_keys, line_key, prose_line, template_key
+from newsflow.clean.linemodel import affix_keys, line_key, prose_line, template_key, word_keys
 from newsflow.clean.urls import domain
 
 
@@ -50,6 +51,21 @@ class LineEvidence:
         more frequent of the two."""
         keys = [affix_keys(line) for line in lines]
         return [0 if k is None else max(self.counts.get(x, 0) for x in k) for k in keys]
+
+    def site_words(self, lines: list[str]) -> list[tuple[int, int] | None]:
+        """Per short line, the quarters of its words (``linemodel.word_keys``) that
+        the short lines of at least one, and of at least two, other documents hold."""
+        out: list[tuple[int, int] | None] = []
+        for line in lines:
+            keys = word_keys(line)
+            if keys is None:
+                out.append(None)
+                continue
+            counts = [self.counts.get(k, 0) for k in keys]
+            one = 4 * sum(c >= 1 for c in counts) // len(counts)
+            two = 4 * sum(c >= 2 for c in counts) // len(counts)
+            out.append((one, two))
+        return out
 
 
 def source_key(kind: str, url: str | None, source: str | None, uri: str = "") -> str | None:
@@ -80,11 +96,14 @@ def _lines(text: str) -> list[str]:
 
 def dump_keys(text: str) -> set[int]:
     """The keys of a text dump's lines, split as ``chrome.strip_chrome`` splits them,
-    of their templates and of their first and last words."""
+    of their templates, of their first and last words and of the words of its short
+    lines (``linemodel.word_keys``)."""
     lines = _lines(text)
     templates = {template_key(line) for line in lines}
     affixes = {k for line in lines for k in affix_keys(line) or ()}
-    return {line_key(line) for line in lines} | {k for k in templates if k is not None} | affixes
+    words = {k for line in lines for k in word_keys(line) or ()}
+    keys = {line_key(line) for line in lines} | {k for k in templates if k is not None}
+    return keys | affixes | words
 
 
 @dataclass
