@@ -7,7 +7,7 @@ import os
 import subprocess
 import time
 
-from newsflow.procgroups import stop_groups
+from newsflow.procgroups import stop_group, stop_groups
 
 
 def _alive(pgid: int) -> bool:
@@ -41,3 +41,15 @@ def test_stop_groups_tolerates_processes_already_gone() -> None:
     done.wait()
     stop_groups([done], grace=0.1)
     assert done.returncode == 0
+
+
+def test_stop_group_kills_only_a_leader_that_outlives_the_grace() -> None:
+    stubborn = subprocess.Popen(["sh", "-c", "trap '' TERM; sleep 60"], start_new_session=True)
+    time.sleep(0.3)
+    start = time.monotonic()
+    stop_group(stubborn, grace=1.0)
+    assert 0.9 < time.monotonic() - start < 10 and stubborn.returncode == -9
+    polite = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    start = time.monotonic()
+    stop_group(polite, grace=5.0)
+    assert time.monotonic() - start < 2 and polite.returncode == -15

@@ -1,7 +1,8 @@
 """Ending child processes started with ``start_new_session=True``, each the leader of its
 own process group, together with whatever they started (task runners, workers).
 
-Used by ``scripts/airflow_local.py`` (`make airflow`) and the tests' Airflow stacks.
+Used by ``scripts/airflow_local.py`` (`make airflow`) and the tests' Airflow stacks,
+api-servers and browsers.
 """
 
 from __future__ import annotations
@@ -29,3 +30,16 @@ def stop_groups(procs: Iterable[subprocess.Popen[Any]], grace: float) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(p.pid, signal.SIGKILL)  # the group's leftovers, e.g. task processes
         p.wait()
+
+
+def stop_group(proc: subprocess.Popen[Any], grace: float) -> None:
+    """SIGTERM one process group; SIGKILL it only if its leader outlives ``grace`` s
+    (what the leader leaves behind after a clean exit is its own business)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
