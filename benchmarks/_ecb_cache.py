@@ -43,6 +43,20 @@ def ecb_entities(docs: pd.DataFrame, model: str) -> pd.DataFrame:
     return out
 
 
+def story_keys(ents: pd.DataFrame) -> dict[str, frozenset[str]]:
+    """Each article's story keys (``story_key``) from its ``ecb_entities`` rows."""
+    from newsflow.stories import story_key
+
+    keys: dict[str, set[str]] = {}
+    for a, k, lab, c in zip(
+        ents.article_id, ents.entity_key, ents.label, ents.country, strict=True
+    ):
+        sk = story_key(k, lab, c if isinstance(c, str) else None)
+        if sk:
+            keys.setdefault(a, set()).add(sk)
+    return {a: frozenset(v) for a, v in keys.items()}
+
+
 def scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """Pairwise P/R/F1 and B-cubed P/R/F1 of a clustering against the gold one."""
     same_g = gold[:, None] == gold[None, :]

@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ecb_cache import ECB, ecb_entities, load_ecb, scores  # noqa: E402
+from _ecb_cache import ECB, ecb_entities, load_ecb, scores, story_keys  # noqa: E402
 from newsflow.config import load_settings  # noqa: E402
-from newsflow.stories import StoryInput, StoryParams, _Scorer, cluster_stories, story_key  # noqa: E402
+from newsflow.stories import StoryInput, StoryParams, _Scorer, cluster_stories  # noqa: E402
 from story_stream import put_section  # noqa: E402
 
 
@@ -38,15 +38,9 @@ def pairwise(gold: np.ndarray, pred: np.ndarray, mask: np.ndarray) -> tuple[floa
 
 
 def inputs(docs, ents) -> list[StoryInput]:
-    keys: dict[str, set[str]] = {}
-    for a, k, lab, c in zip(
-        ents.article_id, ents.entity_key, ents.label, ents.country, strict=True
-    ):
-        sk = story_key(k, lab, c if isinstance(c, str) else None)
-        if sk:
-            keys.setdefault(a, set()).add(sk)
+    keys = story_keys(ents)
     return [
-        StoryInput(i, None, frozenset(keys.get(i, ())), t)
+        StoryInput(i, None, keys.get(i, frozenset()), t)
         for i, t in zip(docs.id, docs.text, strict=True)
     ]
 

@@ -42,11 +42,11 @@ import pandas as pd
 import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ecb_cache import ecb_entities, load_ecb, scores  # noqa: E402
+from _ecb_cache import ecb_entities, load_ecb, scores, story_keys  # noqa: E402
 from newsflow.config import load_settings  # noqa: E402
 from newsflow.lake import schema  # noqa: E402
 from newsflow.lake.partition import write_partition  # noqa: E402
-from newsflow.stories import StoryInput, StoryParams, cluster_stories, story_key  # noqa: E402
+from newsflow.stories import StoryInput, StoryParams, cluster_stories  # noqa: E402
 from newsflow.story_index import (  # noqa: E402
     INDEX_SCHEMAS,
     STATE,
@@ -94,17 +94,6 @@ def _cell(s: dict[str, float]) -> str:
 
 
 # --- the stories stage, day by day -----------------------------------------------------
-
-
-def _keys(ents: pd.DataFrame) -> dict[str, frozenset[str]]:
-    keys: dict[str, set[str]] = {}
-    for a, k, lab, c in zip(
-        ents.article_id, ents.entity_key, ents.label, ents.country, strict=True
-    ):
-        sk = story_key(k, lab, c if isinstance(c, str) else None)
-        if sk:
-            keys.setdefault(a, set()).add(sk)
-    return {a: frozenset(v) for a, v in keys.items()}
 
 
 def day_by_day(
@@ -255,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = load_ecb()
     ents = ecb_entities(docs, settings.spacy_model)
     stream = schedule(docs)
-    keys = _keys(ents)
+    keys = story_keys(ents)
     gold = stream.story_id.to_numpy()
     topic = stream.topic_id.astype(int).to_numpy()
     tune, test, every = topic % 2 == 1, topic % 2 == 0, np.ones(len(stream), bool)

@@ -30,6 +30,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from newsflow.procgroups import stop_groups
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SAMPLE_INBOX = REPO / "include" / "newsflow" / "sample" / "inbox"
@@ -140,17 +142,7 @@ class Stack:
 
     def stop(self) -> None:
         """SIGTERM every group, SIGKILL what is left after the grace period."""
-        for p in self.procs.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for p in self.procs.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
-        for p in self.procs.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGKILL)  # the group's leftovers, e.g. task processes
-            p.wait()
+        stop_groups(self.procs.values(), STOP_GRACE_SECONDS)
 
 
 def banner(url: str, lake: Path, home: Path) -> str:

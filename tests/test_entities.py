@@ -176,6 +176,14 @@ def _spans(text: str, *tagged: tuple[str, str]) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _labels(text: str, *tagged: tuple[str, str], keep: str = "text label entity_key") -> list:
+    """``normalise``'s mentions of ``text`` given the model's spans of ``tagged``
+    (``_spans``), offsets checked, as tuples of the fields named in ``keep``."""
+    mentions = normalise(text, _spans(text, *tagged))
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    return [tuple(getattr(m, f) for f in keep.split()) for m in mentions]
+
+
 def test_country_codes_from_the_geonames_gazetteer() -> None:
     # cities beyond any hand table, alternate and unaccented spellings, US regions
     assert city_code("Evansville") == "US" and city_code("Kiev") == "UA"
@@ -189,15 +197,15 @@ def test_country_codes_from_the_geonames_gazetteer() -> None:
     assert large_place("Athena", 1) is None and large_place("Bush", 1) is None
     assert city_code("Ithaca") == "US" and large_place("Ithaca", 100_000) is None
     text = "Flooding hit Evansville and Kyiv."
-    ms = normalise(text, _spans(text, ("Evansville", "GPE"), ("Kyiv", "GPE")))
-    assert [(m.entity_key, m.country) for m in ms] == [("Evansville", "US"), ("Kyiv", "UA")]
+    got = _labels(text, ("Evansville", "GPE"), ("Kyiv", "GPE"), keep="entity_key country")
+    assert got == [("Evansville", "US"), ("Kyiv", "UA")]
 
 
 def test_a_large_city_tagged_person_becomes_a_place() -> None:
     # a capital anywhere; a city of 100,000+ after a preposition of place
     text = "Thousands marched in Glasgow on Sunday. Kabul shut its shops. Glasgow voted."
-    spans = _spans(text, ("Glasgow", "PERSON"), ("Kabul", "PERSON"), ("Glasgow", "PERSON"))
-    assert [(m.text, m.label, m.entity_key, m.country) for m in normalise(text, spans)] == [
+    tagged = (("Glasgow", "PERSON"), ("Kabul", "PERSON"), ("Glasgow", "PERSON"))
+    assert _labels(text, *tagged, keep="text label entity_key country") == [
         ("Glasgow", "GPE", "Glasgow", "GB"),
         ("Kabul", "GPE", "Kabul", "AF"),
         ("Glasgow", "PERSON", "Glasgow", None),  # under 1,000,000 people: no evidence alone
@@ -207,35 +215,31 @@ def test_a_large_city_tagged_person_becomes_a_place() -> None:
 def test_a_person_named_like_a_city_stays_a_person() -> None:
     # the article's full name wins, whatever label the model gave it most often
     text = "Paris Hilton arrived late. Paris waved to fans."
-    ms = normalise(text, _spans(text, ("Paris Hilton", "PERSON"), ("Paris", "PERSON")))
-    assert [(m.label, m.entity_key, m.country) for m in ms] == [
+    tagged = (("Paris Hilton", "PERSON"), ("Paris", "PERSON"))
+    assert _labels(text, *tagged, keep="label entity_key country") == [
         ("PERSON", "Paris Hilton", None),
         ("PERSON", "Paris Hilton", None),
     ]
     text = "Michael Jackson sold out. Michael Jackson toured. Michael Jackson won. Jackson sang."
-    spans = _spans(
+    got = _labels(
         text,
         ("Michael Jackson", "PERSON"),
         ("Michael Jackson", "ORG"),
         ("Michael Jackson", "ORG"),
         ("Jackson", "PERSON"),
+        keep="label country",
     )
-    assert (normalise(text, spans)[-1].label, normalise(text, spans)[-1].country) == (
-        "PERSON",
-        None,
-    )
+    assert got[-1] == ("PERSON", None)
     # a title before or a speech verb after: a person, though no full name is given
     text = "Judge Austin ruled on Monday. Florence said she would appeal."
-    ms = normalise(text, _spans(text, ("Austin", "PERSON"), ("Florence", "PERSON")))
-    assert [(m.text, m.label) for m in ms] == [("Austin", "PERSON"), ("Florence", "PERSON")]
+    got = _labels(text, ("Austin", "PERSON"), ("Florence", "PERSON"), keep="text label")
+    assert got == [("Austin", "PERSON"), ("Florence", "PERSON")]
     # a title makes a person of a smaller city's name tagged GPE (Elizabeth, New Jersey)
     text = "Queen Elizabeth opened the bridge."
-    (m,) = normalise(text, _spans(text, ("Elizabeth", "GPE")))
-    assert (m.label, m.country) == ("PERSON", None)
+    assert _labels(text, ("Elizabeth", "GPE"), keep="label country") == [("PERSON", None)]
     # an ORG is never turned into a place by the gazetteer ("Batman" is a Turkish city)
     text = "Batman returns to cinemas."
-    (m,) = normalise(text, _spans(text, ("Batman", "ORG")))
-    assert (m.label, m.country) == ("ORG", None)
+    assert _labels(text, ("Batman", "ORG"), keep="label country") == [("ORG", None)]
 
 
 def _processes_in_daemon(queue) -> None:
@@ -548,8 +552,7 @@ def test_a_lone_name_that_speaks_is_a_person_unless_a_place_or_mostly_an_org() -
         ("Scientology", "LOC"),
         ("Scientology", "ORG"),
     ]
-    ms = normalise(text, _spans(text, *names))
-    assert [(m.text, m.label) for m in ms] == [
+    assert _labels(text, *names, keep="text label") == [
         ("China", "GPE"),
         ("Tarlo", "PERSON"),
         ("Tarlo", "PERSON"),
@@ -568,8 +571,7 @@ def test_trailing_common_nouns_and_spans_without_a_name_are_dropped() -> None:
         ("vehicle miles", "PERSON"),
         ("Knuck If You Buck", "WORK_OF_ART"),
     ]
-    ms = normalise(text, _spans(text, *names))
-    assert [(m.text, m.label) for m in ms] == [
+    assert _labels(text, *names, keep="text label") == [
         ("Ontario", "GPE"),
         ("Knuck If You Buck", "WORK_OF_ART"),
     ]
@@ -577,11 +579,8 @@ def test_trailing_common_nouns_and_spans_without_a_name_are_dropped() -> None:
 
 def test_a_city_opening_an_organisations_name_stays_the_city() -> None:
     text = "He lived in London and then Glasgow, where he studied at Glasgow School of Art."
-    ms = normalise(
-        text,
-        _spans(text, ("London", "GPE"), ("Glasgow", "PERSON"), ("Glasgow School of Art", "ORG")),
-    )
-    assert [(m.text, m.label, m.country) for m in ms] == [
+    tagged = (("London", "GPE"), ("Glasgow", "PERSON"), ("Glasgow School of Art", "ORG"))
+    assert _labels(text, *tagged, keep="text label country") == [
         ("London", "GPE", "GB"),
         ("Glasgow", "GPE", "GB"),
         ("Glasgow School of Art", "ORG", None),
@@ -594,14 +593,14 @@ def test_a_company_named_after_a_person_in_the_article_stays_the_company() -> No
     text = (
         "William Clay Ford Jr. spoke. Ford Motor Co. said sales fell. Ford shares fell. Ford said."
     )
-    spans = _spans(
+    got = _labels(
         text,
         ("William Clay Ford Jr.", "PERSON"),
         ("Ford Motor Co.", "ORG"),
         ("Ford", "ORG"),
         ("Ford", "PERSON"),
     )
-    assert [(m.text, m.label, m.entity_key) for m in normalise(text, spans)] == [
+    assert got == [
         ("William Clay Ford Jr.", "PERSON", "William Clay Ford Jr."),
         ("Ford Motor Co.", "ORG", "Ford Motor Co."),
         ("Ford", "ORG", "Ford Motor Co."),
@@ -611,14 +610,15 @@ def test_a_company_named_after_a_person_in_the_article_stays_the_company() -> No
 
 def test_a_person_name_ending_in_an_institutions_word_is_not_a_person() -> None:
     text = "The Udvar-Hazy Center on Castlefrank Road and the Gates Foundation; Kevin Hall spoke."
-    spans = _spans(
+    got = _labels(
         text,
         ("Udvar-Hazy Center", "PERSON"),
         ("Castlefrank Road", "PERSON"),
         ("Gates Foundation", "PERSON"),
         ("Kevin Hall", "PERSON"),  # a surname that is also a building's word stays a person
+        keep="text label",
     )
-    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+    assert got == [
         ("Udvar-Hazy Center", "FAC"),
         ("Castlefrank Road", "FAC"),
         ("Gates Foundation", "ORG"),
@@ -628,8 +628,8 @@ def test_a_person_name_ending_in_an_institutions_word_is_not_a_person() -> None:
 
 def test_a_city_tagged_person_before_a_noun_of_place_is_the_place() -> None:
     text = "Police said the suspect had no ties to the Abbotsford area. Abbotsford said no."
-    spans = _spans(text, ("Abbotsford", "PERSON"), ("Abbotsford", "PERSON"))
-    assert [(m.label, m.country) for m in normalise(text, spans)] == [
+    tagged = (("Abbotsford", "PERSON"), ("Abbotsford", "PERSON"))
+    assert _labels(text, *tagged, keep="label country") == [
         ("GPE", "CA"),
         ("PERSON", None),  # alone and speaking: no evidence of the place
     ]
@@ -641,15 +641,16 @@ def test_an_org_named_for_a_building_is_a_facility() -> None:
         "Disease Control, the Andy Warhol Foundation and the Seismic Research Center stay "
         "organisations."
     )
-    spans = _spans(
+    got = _labels(
         text,
         ("Museum of Flight", "ORG"),
         ("Adler Planetarium", "ORG"),
         ("Center for Disease Control", "ORG"),  # "for": an organisation's name
         ("Andy Warhol Foundation", "ORG"),
         ("Seismic Research Center", "ORG"),  # a centre of work, not a building
+        keep="text label",
     )
-    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+    assert got == [
         ("Museum of Flight", "FAC"),
         ("Adler Planetarium", "FAC"),
         ("Center for Disease Control", "ORG"),
@@ -664,7 +665,7 @@ def test_a_platform_after_on_is_an_organisation_in_the_whole_article() -> None:
         "They wrote a book on Lincoln. Lincoln said little. Fans met on Oscar night "
         "and on Valentine's Day."
     )
-    spans = _spans(
+    got = _labels(
         text,
         ("Twitter", "PERSON"),
         ("Twitter", "PERSON"),
@@ -672,8 +673,9 @@ def test_a_platform_after_on_is_an_organisation_in_the_whole_article() -> None:
         ("Lincoln", "PERSON"),
         ("Oscar", "PERSON"),  # a name that modifies a noun: no evidence
         ("Valentine", "PERSON"),  # nor a possessive ("on Valentine's Day")
+        keep="text label",
     )
-    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+    assert got == [
         ("Twitter", "ORG"),
         ("Twitter", "ORG"),
         ("Lincoln", "PERSON"),
@@ -685,15 +687,15 @@ def test_a_platform_after_on_is_an_organisation_in_the_whole_article() -> None:
 
 def test_a_place_tagged_person_in_an_address_is_a_place_of_that_country() -> None:
     text = "The schools in Livorno, Tuscany, must pay. Tuscany appealed. Paris Hilton, Texas."
-    spans = _spans(
+    got = _labels(
         text,
         ("Livorno", "GPE"),
         ("Tuscany", "PERSON"),
         ("Tuscany", "PERSON"),
         ("Paris Hilton", "PERSON"),  # a full name beside a place stays a person
         ("Texas", "GPE"),
+        keep="text label country",
     )
-    got = [(m.text, m.label, m.country) for m in normalise(text, spans)]
     assert got == [
         ("Livorno", "GPE", "IT"),
         ("Tuscany", "GPE", "IT"),
@@ -708,7 +710,7 @@ def test_a_place_tagged_org_after_in_is_the_place() -> None:
         "A bank branch in Woodburn was bombed; Woodburn police came. Ford, in Ford Motor "
         "Co., hires in Ford? Support from Google came."
     )
-    spans = _spans(
+    got = _labels(
         text,
         ("Woodburn", "ORG"),
         ("Woodburn", "ORG"),
@@ -716,8 +718,8 @@ def test_a_place_tagged_org_after_in_is_the_place() -> None:
         ("Ford Motor Co.", "ORG"),
         ("Ford", "ORG"),  # opens an organisation's name in the article: stays ORG
         ("Google", "ORG"),  # "from" takes organisations too
+        keep="text label country",
     )
-    got = [(m.text, m.label, m.country) for m in normalise(text, spans)]
     assert got == [
         ("Woodburn", "GPE", "US"),
         ("Woodburn", "GPE", "US"),
@@ -730,13 +732,14 @@ def test_a_place_tagged_org_after_in_is_the_place() -> None:
 
 def test_a_citys_newspaper_is_an_organisation() -> None:
     text = "The Edmonton Sun and the Saudi Gazette reported it; the Golden Globe went to her."
-    spans = _spans(
+    got = _labels(
         text,
         ("Edmonton Sun", "PERSON"),
         ("Saudi Gazette", "FAC"),
         ("Golden Globe", "FAC"),  # Golden, Colorado is too small to have its paper read
+        keep="text label",
     )
-    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+    assert got == [
         ("Edmonton Sun", "ORG"),
         ("Saudi Gazette", "ORG"),
         ("Golden Globe", "FAC"),
@@ -748,7 +751,7 @@ def test_ships_and_spacecraft_are_products_and_so_are_their_short_names() -> Non
         "INS Mysore chased the MV Gibe; Mysore fired. Space Shuttle Columbia flew and "
         "Columbia landed under the Space Shuttle Program."
     )
-    spans = _spans(
+    got = _labels(
         text,
         ("INS Mysore", "PERSON"),
         ("MV Gibe", "ORG"),
@@ -757,7 +760,6 @@ def test_ships_and_spacecraft_are_products_and_so_are_their_short_names() -> Non
         ("Columbia", "PERSON"),
         ("Space Shuttle Program", "ORG"),
     )
-    got = [(m.text, m.label, m.entity_key) for m in normalise(text, spans)]
     assert got == [
         ("INS Mysore", "PRODUCT", "INS Mysore"),
         ("MV Gibe", "PRODUCT", "MV Gibe"),
@@ -773,15 +775,16 @@ def test_a_person_by_their_context_vouches_for_the_words_org_mentions() -> None:
         "But Cotton's dark deeds did not occur. Cotton was born in 1832. Ford, a maker, "
         "and Ford Motor Co. grew; Ford said no."
     )
-    spans = _spans(
+    got = _labels(
         text,
         ("Cotton", "ORG"),
         ("Cotton", "PERSON"),  # born: a person, so the ORG mention is one too
         ("Ford", "ORG"),
         ("Ford Motor Co.", "ORG"),
         ("Ford", "PERSON"),  # speaks, but "Ford" opens an organisation's name here
+        keep="text label",
     )
-    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+    assert got == [
         ("Cotton", "PERSON"),
         ("Cotton", "PERSON"),
         ("Ford", "ORG"),  # not made a person by the speaking "Ford"
@@ -792,14 +795,15 @@ def test_a_person_by_their_context_vouches_for_the_words_org_mentions() -> None:
 
 def test_speaking_is_no_evidence_against_an_organisation() -> None:
     text = "Seacom said the cable was cut. Seacom repaired it. Tarlo said no; Tarlo left."
-    spans = _spans(
+    got = _labels(
         text,
         ("Seacom", "PERSON"),
         ("Seacom", "ORG"),  # companies speak: stays ORG
         ("Tarlo", "PERSON"),
         ("Tarlo", "GPE"),  # no place by that name: the speaker's other mention
+        keep="text label",
     )
-    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+    assert got == [
         ("Seacom", "PERSON"),
         ("Seacom", "ORG"),
         ("Tarlo", "PERSON"),
@@ -846,14 +850,15 @@ def test_an_occupation_before_a_full_name_makes_it_a_person() -> None:
         "I knew the writer Günter de Bruyn. The director Steven Spielberg came. "
         "The carmaker Volkswagen Group and the chief Investment Council spoke."
     )
-    spans = _spans(
+    got = _labels(
         text,
         ("Günter de Bruyn", "ORG"),
         ("Steven Spielberg", "PERSON"),
         ("Volkswagen Group", "ORG"),  # no occupation before it
         ("Investment Council", "ORG"),  # an institution's word: no person's name
+        keep="text label",
     )
-    assert [(m.text, m.label) for m in normalise(text, spans)] == [
+    assert got == [
         ("Günter de Bruyn", "PERSON"),
         ("Steven Spielberg", "PERSON"),
         ("Volkswagen Group", "ORG"),
@@ -945,12 +950,6 @@ def test_the_tag_stages_rows_agree_labels_across_the_days_articles() -> None:
         assert labels[(aid, "Bandar Abbas")] == ("GPE", "IR")
     assert labels[("b2", "Woodburn")] == ("GPE", "US")
     assert counts["labels_agreed"] >= 3
-
-
-def _labels(text: str, *tagged: tuple[str, str]) -> list[tuple[str, str, str]]:
-    mentions = normalise(text, _spans(text, *tagged))
-    assert all(text[m.start : m.end] == m.text for m in mentions)
-    return [(m.text, m.label, m.entity_key) for m in mentions]
 
 
 def test_a_full_name_tagged_as_an_organisation_is_the_person_its_surname_proves() -> None:

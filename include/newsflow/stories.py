@@ -86,8 +86,13 @@ KIND_OF_PREFIX = {
     "tname": "title_names",
 }
 # the two kinds of the people's name words (``name_keys``): all of an article's, its
-# headline's; scored only against each other (``NAME_DOTS``)
+# headline's; scored only against each other (``NAME_DOTS``). A headline's name words
+# weigh as the names' words do (the names' IDF): a word too common among the names (a
+# police spokesperson's) proves nothing in a headline
 NAME_KINDS = ("names", "title_names")
+# the kinds of key no document-frequency cut (``StoryParams.key_max_df``) applies to: a
+# unit says only whether two articles count the same thing
+UNCUT_KINDS = ("units",)
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 # a number of two or more digits (thousands separators allowed), not part of a decimal,
 # a sum of money or a longer number: what a report states about its incident; and the
@@ -308,13 +313,13 @@ def _features(
                 analyzer=lambda ks: ks,
                 dtype=np.float32,
                 lowercase=False,
-                # a unit says only whether two articles count the same thing: no cut
-                max_df=max_key_df if big and kind != "units" else 1.0,
+                max_df=max_key_df if big and kind not in UNCUT_KINDS else 1.0,
             ).fit_transform(docs)
         except ValueError:  # no key of the kind, or none left by the cut
             out[kind] = _no_features(n)
-    # the headlines' name words in the columns of all the names' words: a headline's
-    # names are matched against the other article's (``name_evidence``)
+    # the headlines' name words in the columns of all the names' words, weighed by the
+    # names' IDF (``NAME_KINDS``): a headline's names are matched against the other
+    # article's (``name_evidence``)
     # (from the people's keys and the text's first line, the headline, unless given)
     named = [a.keys | name_keys(a.keys, (a.text or "").split("\n", 1)[0]) for a in articles]
     words = {

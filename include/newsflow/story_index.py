@@ -79,6 +79,7 @@ from newsflow.lake.query import day_files
 from newsflow.memory import release
 from newsflow.stories import (
     NAME_KINDS,
+    UNCUT_KINDS,
     StoryInput,
     StoryParams,
     by_rows,
@@ -262,12 +263,9 @@ class Idf:
             w[(df < 2) | (df > sp.text_max_df * n)] = 0.0
         elif n >= 50:
             w[df > sp.key_max_df * n] = 0.0
-            units = KINDS.index("units") * N_KEYS
-            # a unit says only whether two articles count the same thing: no cut
-            w[units : units + N_KEYS] = raw[units : units + N_KEYS]
-        if kind == "keys":
-            # a headline's name words weigh as the names' words do: a word too common
-            # among the names (a police spokesperson's) proves nothing in a headline
+            for uncut in (KINDS.index(k) * N_KEYS for k in UNCUT_KINDS):
+                w[uncut : uncut + N_KEYS] = raw[uncut : uncut + N_KEYS]
+        if kind == "keys":  # the headlines' name words take the names' IDF (NAME_KINDS)
             names, titles = (KINDS.index(k) * N_KEYS for k in NAME_KINDS)
             w[titles : titles + N_KEYS] = w[names : names + N_KEYS]
         return raw, w

@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from newsflow.procgroups import stop_groups
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -271,17 +271,7 @@ class AirflowStack:
     # ------------------------------------------------------------------ tear-down
     def stop(self, grace: float = 20) -> None:
         """SIGTERM every process group, then SIGKILL what is left after ``grace`` s."""
-        for p in self.procs.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for p in self.procs.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
-        for p in self.procs.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGKILL)  # stragglers in the group (task runners)
-            p.wait()
+        stop_groups(self.procs.values(), grace)
         if self.database:
             with contextlib.suppress(Exception):
                 psql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')

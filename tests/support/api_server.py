@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from newsflow.procgroups import stop_group
 
 PASSWORD = "newsflow-test-password"
 
@@ -32,17 +32,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen, grace: float) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 @contextlib.contextmanager
@@ -107,4 +96,4 @@ def api_server(home: Path, lake: Path, *, reserialize: bool = False) -> Iterator
             yield Server(base, r.json()["access_token"], env)
         finally:
             for p in reversed(procs):
-                _stop(p, grace=5)
+                stop_group(p, grace=5)

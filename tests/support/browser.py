@@ -13,15 +13,14 @@ import base64
 import contextlib
 import itertools
 import json
-import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from newsflow.procgroups import stop_group
 from websockets.sync.client import connect
 
 CHROMIUM_FLAGS = [
@@ -153,14 +152,7 @@ def chromium_page(binary: str) -> Iterator[Page]:
             )
             yield page
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_group(proc, grace=10)
         shutil.rmtree(profile, ignore_errors=True)
 
 

@@ -1024,11 +1024,11 @@ def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
     org_openers = {m.text.split()[0] for m in mentions if m.label == "ORG" and " " in m.text}
     places = {m.text for m in mentions if m.label == "GPE" and m.country}
     found: dict[str, str] = {}
-    for m in mentions:
+    for m in mentions:  # lone words not in capitals only
+        if " " in m.text or m.text.isupper():
+            continue
         if (
             m.label == "ORG"
-            and " " not in m.text
-            and not m.text.isupper()
             and m.text not in org_openers
             and (
                 _IN_BEFORE.search(text[max(0, m.start - 12) : m.start])
@@ -1038,18 +1038,16 @@ def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
             code = city_code(m.text)
             if code:
                 found.setdefault(m.text, code)
-    for m in mentions:
-        if m.label == "ORG" and m.text in found:
-            m.label, m.entity_key, m.country = "GPE", m.text, found[m.text]
-            m.proof = "GPE"
-    for m in mentions:  # "the northern Indian town of Ayodhya" tagged ORG
-        if (
-            m.label in {"ORG", "PERSON"}
-            and " " not in m.text
-            and not m.text.isupper()
-            and _PLACE_NOUN_OF.search(text[max(0, m.start - 16) : m.start])
+        # "the northern Indian town of Ayodhya" tagged ORG (relabelled after the check
+        # above, which must still see the ORG; the code is found's, city_code's)
+        if m.label in {"ORG", "PERSON"} and _PLACE_NOUN_OF.search(
+            text[max(0, m.start - 16) : m.start]
         ):
             m.label, m.entity_key, m.country = "GPE", m.text, city_code(m.text)
+            m.proof = "GPE"
+    for m in mentions:  # every ORG mention of a word found, wherever it stands
+        if m.label == "ORG" and m.text in found:
+            m.label, m.entity_key, m.country = "GPE", m.text, found[m.text]
             m.proof = "GPE"
 
 
