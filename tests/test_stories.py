@@ -299,6 +299,50 @@ def test_name_keys_take_the_words_of_the_people_and_those_the_headline_has() -> 
     assert name_keys({"ORG:saints"}, "Saints place Bush on injured reserve") == set()
 
 
+def test_capitalised_words_are_names_not_sentence_starts_stop_words_or_days() -> None:
+    from newsflow.stories import capitalised_words
+
+    text = "Police said. On Monday Elm Street was closed by the Riverton police (AP)."
+    assert capitalised_words(text) == {"elm", "street", "riverton"}
+    head = "Reid Enters Rehab"
+    assert capitalised_words(head, sentence_starts=True) == {"reid", "enters", "rehab"}
+
+
+def test_headline_names_are_the_capitalised_words_the_body_writes_too() -> None:
+    """A street no tagger labelled a person is a headline name when the body names it;
+    a Title Case headline's common words are not (its body writes them in lower case)."""
+    from newsflow.stories import name_keys
+
+    got = name_keys(
+        set(), "Shooting on Elm Street leaves one dead", "A man was shot on Elm Street."
+    )
+    assert {k for k in got if k.startswith("tname:")} == {"tname:elm", "tname:street"}
+    got = name_keys(set(), "Tara Reid Enters Rehab", "Actress Tara Reid entered rehab on Monday.")
+    assert {k for k in got if k.startswith("tname:")} == {"tname:tara", "tname:reid"}
+
+
+def _report(aid: str, street: str, hood: str) -> StoryInput:
+    text = (
+        f"Shooting on {street} leaves one dead\nA man was shot and killed on {street} in the "
+        f"{hood} neighborhood on Monday night, Riverton police said. Witnesses told "
+        "officers they heard several shots."
+    )
+    return StoryInput(aid, None, frozenset({"PERSON:dana wells"}), text, "en")
+
+
+def test_headlines_naming_other_streets_are_two_stories_with_no_tagged_names() -> None:
+    """Two reports from one template about shootings on two streets: the tagger found
+    no name in them but the spokesperson, so only the capitalised words the headlines
+    and bodies share tell the incidents apart."""
+    arts = [_report("a", "Elm Street", "Northside"), _report("b", "Cedar Lane", "Eastgate")]
+    assert len(set(cluster_stories(arts, DEFAULTS).values())) == 2
+    off = cluster_stories(arts, replace(DEFAULTS, name_conflict=0.0))
+    assert len(set(off.values())) == 1  # the template wins without the headlines' names
+    same = [_report("x", "Elm Street", "Northside"), _report("y", "Elm Street", "Northside")]
+    res = cluster_stories(same, DEFAULTS)
+    assert res["x"] == res["y"]
+
+
 VIGIL = (
     "Dozens of people gathered on {street} to remember {name}, who was killed in a shooting "
     "there. Mayor Linda Chen attended the vigil and called for an end to gun violence. "

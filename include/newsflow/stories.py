@@ -204,25 +204,68 @@ def number_evidence(
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]{2,}")
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+# what may stand before a sentence's first word (a capital there says nothing)
+_SENTENCE_END = frozenset(".!?:;\"“”‘’'(")
+# capitalised words that name a time, not an incident's people or places
+_CALENDAR = frozenset(
+    (
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        *("january", "february", "march", "april", "may", "june", "july"),
+        *("august", "september", "october", "november", "december"),
+    )
+)
 
 
-def name_keys(keys: Iterable[str], headline: str) -> set[str]:
-    """Story keys of the words of the people an article names (``pname:reid``, from
-    its ``PERSON:`` story keys) and of those of them its headline has (``tname:reid``).
+def capitalised_words(text: str, *, sentence_starts: bool = False) -> set[str]:
+    """The words of ``text`` written with a capital (case-folded), the names of its
+    people, places and organisations whatever the tagger made of them; a sentence's
+    first word unless ``sentence_starts`` (a headline, whose first word may be a name);
+    stop words and the calendar's names left out."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    Two articles whose headlines each name someone the other article never names are
-    about two incidents: "Vigil held for James Marshall" and "Vigil held for Ashley
-    Hunter" told in one template, "Tara Reid enters rehab" and "Lindsay Lohan enters
-    rehab" (``name_evidence``). Words, not whole names: "Bush" meets "Reggie Bush", and
-    a headline the tagger cut badly ("Esther Williams Dies") still meets "Esther
-    Williams"."""
+    out = set()
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        if not word[0].isupper():
+            continue
+        if not sentence_starts:
+            before = text[: m.start()].rstrip()
+            if not before or before[-1] in _SENTENCE_END or "\n" in text[len(before) : m.start()]:
+                continue
+        for w in _NAME_WORD.findall(word.casefold()):
+            if w not in ENGLISH_STOP_WORDS and w not in _CALENDAR:
+                out.add(w)
+    return out
+
+
+def name_keys(keys: Iterable[str], headline: str, body: str = "") -> set[str]:
+    """Story keys of the name words an article has (``pname:reid``: the words of its
+    ``PERSON:`` story keys and its body's capitalised words) and of those of them its
+    headline has (``tname:reid``).
+
+    Two articles whose headlines each name someone or somewhere the other article never
+    names are about two incidents: "Vigil held for James Marshall" and "Vigil held for
+    Ashley Hunter" told in one template, "Shooting on Elm Street leaves one dead" and
+    "Shooting on Oak Street leaves one dead", "Tara Reid enters rehab" and "Lindsay
+    Lohan enters rehab" (``name_evidence``). Words, not whole names: "Bush" meets
+    "Reggie Bush", and a headline the tagger cut badly ("Esther Williams Dies") still
+    meets "Esther Williams". The body's capitalised words, not only the tagger's
+    people: a street tagged ORG in one report and missed in the next is still named;
+    a headline in Title Case names only the words its body writes with a capital."""
     words = {
         w for k in keys if k.startswith("PERSON:") for w in _NAME_WORD.findall(k[7:].casefold())
-    }
+    } | capitalised_words(body)
     if not words:
         return set()
-    titled = words.intersection(_NAME_WORD.findall(headline.casefold()))
+    titled = words.intersection(capitalised_words(headline, sentence_starts=True))
     return {sys.intern(f"pname:{w}") for w in words} | {sys.intern(f"tname:{w}") for w in titled}
+
+
+def _headline_body(text: str) -> tuple[str, str]:
+    """A story text's first line (its headline) and the rest."""
+    head, _, body = text.partition("\n")
+    return head, body
 
 
 def name_evidence(
@@ -321,7 +364,7 @@ def _features(
     # names' IDF (``NAME_KINDS``): a headline's names are matched against the other
     # article's (``name_evidence``)
     # (from the people's keys and the text's first line, the headline, unless given)
-    named = [a.keys | name_keys(a.keys, (a.text or "").split("\n", 1)[0]) for a in articles]
+    named = [a.keys | name_keys(a.keys, *_headline_body(a.text or "")) for a in articles]
     words = {
         kind: [sorted(k.split(":", 1)[1] for k in ks if kind_of(k) == kind) for ks in named]
         for kind in NAME_KINDS

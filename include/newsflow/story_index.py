@@ -899,7 +899,7 @@ def assign_day(
                 story_text = headed(r["title"], text)
                 heads.append(len(story_text) - len(text))  # the headline put before it
                 # numbers and the people's name words count as keys of their kinds
-                told = found | numbers_in(story_text) | name_keys(found, titles[-1])
+                told = found | numbers_in(story_text) | name_keys(found, titles[-1], text)
                 reps.append(
                     StoryInput(r["article_id"], r["published_at"], told, story_text, r["language"])
                 )
@@ -932,8 +932,10 @@ def assign_day(
     window_text = window[0]["text"]
     day_df = df_rows(today_df, len(reps))
     del spans, bodies, window, today_df
-    # the texts are hashed: clustering needs of them only the year they mention
-    reps = [replace(a, text="", mentioned_year=latest_year(a.text)) for a in reps]
+    # the texts and keys are hashed: clustering needs of them only the year they mention
+    # (a 100k day's key sets, numbers and name words included, are ~0.1 GB)
+    none_keys: frozenset[str] = frozenset()
+    reps = [replace(a, text="", keys=none_keys, mentioned_year=latest_year(a.text)) for a in reps]
     release()  # the raw hashed rows and the texts
     within = cluster_stories(
         reps,
