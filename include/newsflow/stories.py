@@ -21,9 +21,10 @@ pairwise score combines, in a logistic model:
   Avenue"). Sharing one adds ``number_agree``; both giving numbers and sharing none
   subtracts ``number_conflict``, and ``unit_conflict`` more when they count the same
   thing (ages, blocks: the word after the number) differently (``number_evidence``),
-* ``names``: two articles whose headlines both name people, neither naming anyone of the
-  other's headline, lose ``name_conflict`` ("Vigil held for James Marshall" against
-  "Vigil held for Ashley Hunter", one template; ``name_keys``, ``name_evidence``),
+* ``names``: two articles whose headlines both name someone or somewhere, neither naming
+  any of the other's headline names, lose ``name_conflict`` ("Vigil held for James
+  Marshall" against "Vigil held for Ashley Hunter", "Shooting on Elm Street" against
+  "Shooting on Cedar Lane", one template; ``name_keys``, ``name_evidence``),
 
 ``p = sigmoid(w_text*text + w_people*people + w_orgs*orgs + w_places*places
 - year_penalty*year + number_agree*agree - number_conflict*conflict
@@ -85,10 +86,11 @@ KIND_OF_PREFIX = {
     "pname": "names",
     "tname": "title_names",
 }
-# the two kinds of the people's name words (``name_keys``): all of an article's, its
-# headline's; scored only against each other (``NAME_DOTS``). A headline's name words
-# weigh as the names' words do (the names' IDF): a word too common among the names (a
-# police spokesperson's) proves nothing in a headline
+# the two kinds of name words (``name_keys``: its people's and the body's capitalised
+# words): all of an article's, its headline's; scored only against each other
+# (``NAME_DOTS``). A headline's name words weigh as the names' words do (the names'
+# IDF): a word too common among the names (a police spokesperson's) proves nothing in a
+# headline
 NAME_KINDS = ("names", "title_names")
 # the kinds of key no document-frequency cut (``StoryParams.key_max_df``) applies to: a
 # unit says only whether two articles count the same thing

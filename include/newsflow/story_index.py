@@ -111,7 +111,7 @@ INDEX_SCHEMAS = {INDEX: schema.STORY_INDEX, ARTICLES: schema.STORY_ARTICLES, DF:
 N_TERMS = 1 << 22
 N_KEYS = 1 << 18  # hashed entity keys per kind
 # numbers: the text's, as keys; units: what they count (``numbers_in``)
-# NAME_KINDS: the words of the people an article and its headline name (``name_keys``),
+# NAME_KINDS: the name words of an article and of its headline (``name_keys``),
 # hashed by the word alone so that the two kinds' columns line up
 KINDS = ("people", "orgs", "places", "numbers", "units", *NAME_KINDS)
 _DF_SIZES = {"text": N_TERMS, "body": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
