@@ -27,6 +27,7 @@ import resource
 import subprocess
 import sys
 import time
+from array import array
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -135,7 +136,7 @@ def build(n: int, days: int, lake: Path) -> None:
     texts = old.column("text").to_pylist()
     empty = OpenStories(lake, DAY, 0).df()  # no earlier days: an empty window
     _, _, df, stored = day_vectors(
-        texts, texts, old.column("title").to_pylist(), [frozenset()] * n, empty, lp, sp
+        texts, texts, old.column("title").to_pylist(), [array("i")] * n, empty, lp, sp
     )
     ids = old.column("article_id").to_pylist()
     rows = article_rows(DAY, ids, ids, stored)

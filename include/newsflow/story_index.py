@@ -202,14 +202,21 @@ def key_feature(key: str) -> int | None:
     return KINDS.index(kind) * N_KEYS + int(murmurhash3_32(key, positive=True)) % N_KEYS
 
 
-def _key_rows(keys: Sequence[frozenset[str]]) -> sparse.csr_matrix:
-    rows, cols = [], []
-    for r, ks in enumerate(keys):
-        for c in sorted({f for f in map(key_feature, ks) if f is not None}):
-            rows.append(r)
-            cols.append(c)
+def key_columns(keys: Iterable[str]) -> array[int]:
+    """The hashed columns (``key_feature``) of an article's story keys, sorted, once each:
+    what the day keeps of its keys until the vectors are built (a set of some 60 key
+    strings, numbers and name words included, takes ~3 KB: ~0.3 GB at 100k articles)."""
+    return array("i", sorted({f for f in map(key_feature, keys) if f is not None}))
+
+
+def _key_rows(cols: Sequence[array[int]]) -> sparse.csr_matrix:
+    """0/1 rows of the articles' key columns (``key_columns``)."""
+    indptr = np.zeros(len(cols) + 1, np.int64)
+    indptr[1:] = np.cumsum([len(c) for c in cols])
+    indices = np.frombuffer(b"".join(c.tobytes() for c in cols), np.intc).astype(np.int32)
     return sparse.csr_matrix(
-        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(keys), len(KINDS) * N_KEYS)
+        (np.ones(len(indices), np.float32), indices, indptr),
+        shape=(len(cols), len(KINDS) * N_KEYS),
     )
 
 
@@ -309,7 +316,7 @@ def day_vectors(
     texts: Sequence[str],
     bodies: Iterable[str],
     titles: Sequence[str],
-    keys: Sequence[frozenset[str]],
+    key_cols: Sequence[array[int]],
     window: tuple[dict[str, np.ndarray], int],
     p: LinkParams,
     sp: StoryParams,
@@ -319,7 +326,7 @@ def day_vectors(
     are kept): (weighted rows per kind, the IDF of window + day, the day's document
     frequencies, the ``story_articles`` term columns)."""
     df, n_window = window
-    n = n_window + len(keys)
+    n = n_window + len(key_cols)
     weighted: dict[str, sparse.csr_matrix] = {}
     today: dict[str, np.ndarray] = {}
     stored: dict[str, pa.Array] = {}
@@ -327,7 +334,7 @@ def day_vectors(
         ("text", lambda: _hashed(texts, p.chunk_rows), p.text_terms),
         ("body", lambda: _hashed(bodies, p.chunk_rows), p.text_terms),
         ("title", lambda: _hashed(titles, p.chunk_rows), p.title_terms),
-        ("keys", lambda: _key_rows(keys), 0),
+        ("keys", lambda: _key_rows(key_cols), 0),
     ):
         m = make()
         today[kind] = _df(m)
@@ -880,6 +887,7 @@ def assign_day(
     arts: list[DayArticle] = []
     dup_of: list[str | None] = []
     reps: list[StoryInput] = []
+    key_cols: list[array[int]] = []  # each original's hashed keys (its StoryInput keeps none)
     titles: list[str] = []
     heads: list[int] = []
     for batch in articles:
@@ -900,14 +908,18 @@ def assign_day(
                 heads.append(len(story_text) - len(text))  # the headline put before it
                 # numbers and the people's name words count as keys of their kinds
                 told = found | numbers_in(story_text) | name_keys(found, titles[-1], text)
+                key_cols.append(key_columns(told))
                 reps.append(
-                    StoryInput(r["article_id"], r["published_at"], told, story_text, r["language"])
+                    StoryInput(
+                        r["article_id"], r["published_at"], frozenset(), story_text, r["language"]
+                    )
                 )
     del keys, names
     release()  # the rows' dicts, between the kept texts
     # in id order, as cluster_stories takes them (else it copies every vector matrix)
     order = sorted(range(len(reps)), key=[a.article_id for a in reps].__getitem__)
     reps = [reps[k] for k in order]
+    key_cols = [key_cols[k] for k in order]
     titles = [titles[k] for k in order]
     heads = [heads[k] for k in order]
     # the headlines and texts without their names are made as they are hashed (a
@@ -922,7 +934,7 @@ def assign_day(
         [a.text for a in reps],
         bodies,
         titles,
-        [a.keys for a in reps],
+        key_cols,
         window,
         link,
         params,
@@ -931,7 +943,7 @@ def assign_day(
     # its index rows now (dense arrays over every hashed column: ~0.2 GB kept to the end)
     window_text = window[0]["text"]
     day_df = df_rows(today_df, len(reps))
-    del spans, bodies, window, today_df
+    del spans, bodies, window, today_df, key_cols
     # the texts and keys are hashed: clustering needs of them only the year they mention
     # (a 100k day's key sets, numbers and name words included, are ~0.1 GB)
     none_keys: frozenset[str] = frozenset()
