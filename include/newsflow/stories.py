@@ -231,14 +231,21 @@ def capitalised_words(text: str, *, sentence_starts: bool = False) -> set[str]:
         word = m.group(0)
         if not word[0].isupper():
             continue
-        if not sentence_starts:
-            before = text[: m.start()].rstrip()
-            if not before or before[-1] in _SENTENCE_END or "\n" in text[len(before) : m.start()]:
-                continue
+        if not sentence_starts and _starts_sentence(text, m.start()):
+            continue
         for w in _NAME_WORD.findall(word.casefold()):
             if w not in ENGLISH_STOP_WORDS and w not in _CALENDAR:
                 out.add(w)
     return out
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    """Whether the word at ``at`` opens the text, a line or a sentence (looking back
+    over the spaces before it only: a text's capitals are many)."""
+    i = at - 1
+    while i >= 0 and text[i].isspace() and text[i] != "\n":
+        i -= 1
+    return i < 0 or text[i] == "\n" or text[i] in _SENTENCE_END
 
 
 def name_keys(keys: Iterable[str], headline: str, body: str = "") -> set[str]:
