@@ -351,3 +351,23 @@ def test_a_later_day_s_story_whose_headline_names_another_person_is_new(tmp_path
         one = run_day(lake, D1, {"a": _vigil("James Marshall", "Elm Street"), "f": FLOOD}, sp=sp)
         two = run_day(lake, d2, {"b": _vigil("Ashley Hunter", "Oak Street")}, sp=sp)
         assert (one["a"] != two["b"]) is apart
+
+
+def test_name_words_no_headline_has_weigh_nothing() -> None:
+    """The names are scored only against headlines: a body's capitalised word that no
+    headline of the window or the day has is dropped from the weighted rows (most of
+    them: the rows stay small at 100k articles a day); one a headline has keeps its
+    weight, in both kinds."""
+    from newsflow.story_index import KINDS, N_KEYS, Idf, key_feature
+
+    n = 60
+    df = np.zeros(len(KINDS) * N_KEYS, np.float32)
+    only_body, headlined = key_feature("pname:riverside"), key_feature("pname:elm")
+    assert only_body is not None and headlined is not None
+    df[only_body] = df[headlined] = 3.0
+    title = key_feature("tname:elm")
+    assert title is not None
+    df[title] = 1.0
+    _, w = Idf.of("keys", df, n, SP)
+    assert w[only_body] == 0.0
+    assert w[headlined] > 0 and w[title] == w[headlined]

@@ -275,6 +275,10 @@ class Idf:
         if kind == "keys":  # the headlines' name words take the names' IDF (NAME_KINDS)
             names, titles = (KINDS.index(k) * N_KEYS for k in NAME_KINDS)
             w[titles : titles + N_KEYS] = w[names : names + N_KEYS]
+            # a name word no headline has meets no headline (the names are only scored
+            # against headlines, ``NAME_DOTS``, and only for whether they meet): it is
+            # dropped from the weighted rows, most of a body's capitalised words
+            w[names : names + N_KEYS][df[titles : titles + N_KEYS] == 0] = 0.0
         return raw, w
 
     def weigh(
