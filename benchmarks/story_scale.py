@@ -180,12 +180,14 @@ def measure(lake: Path) -> dict:
     from newsflow.stories import StoryParams
 
     phases: dict[str, float] = {}
+    peaks: dict[str, int] = {}  # the peak RSS when each phase ended: where the peak is
 
     def timed(name, fn):
         def wrap(*a, **k):
             t = time.perf_counter()
             out = fn(*a, **k)
             phases[name] = phases.get(name, 0.0) + time.perf_counter() - t
+            peaks[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
             return out
 
         return wrap
@@ -221,6 +223,7 @@ def measure(lake: Path) -> dict:
         "seconds_total": round(total, 1),
         "seconds_assign_day": round(time.perf_counter() - t1, 1),
         "phases": {k: round(v, 1) for k, v in phases.items()},
+        "peaks": peaks,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "cpu_seconds": round(time.process_time(), 1),
     }
@@ -263,7 +266,14 @@ representatives of {args.days} x {args.n:,} stories). One process, one thread.
 | CPU time | {got["cpu_seconds"]} s |
 | peak RSS | **{got["peak_rss_mib"]} MiB** |
 """
-        + "".join(f"| of which {k} | {v} s |\n" for k, v in got["phases"].items())
+        + "".join(
+            f"| of which {k} | {v} s (peak RSS by its end {got['peaks'][k]} MiB) |\n"
+            for k, v in got["phases"].items()
+            if k in got["peaks"]
+        )
+        + "".join(
+            f"| of which {k} | {v} s |\n" for k, v in got["phases"].items() if k not in got["peaks"]
+        )
         + f"""
 Command: `.venv/bin/python benchmarks/story_scale.py --n {args.n} --days {args.days}`.
 """
