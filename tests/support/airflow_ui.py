@@ -96,9 +96,21 @@ class MakeAirflow:
         return pids
 
 
+# what Chromium answers when the page navigates while an expression runs (the UI
+# redirecting to its login page): the next try sees the new page
+NAVIGATING = ("navigated or closed", "Cannot find context")
+
+
 def wait(page: Page, js: str, timeout: float = 60) -> None:
+    """Until ``js`` is true on the page, across the page's own navigations."""
     deadline = time.monotonic() + timeout
-    while not page.evaluate(js):
+    while True:
+        try:
+            if page.evaluate(js):
+                return
+        except RuntimeError as e:
+            if not any(m in str(e) for m in NAVIGATING):
+                raise
         if time.monotonic() > deadline:
             raise TimeoutError(js)
         time.sleep(0.3)
