@@ -948,10 +948,8 @@ def assign_day(
     window_text = window[0]["text"]
     day_df = df_rows(today_df, len(reps))
     del spans, bodies, window, today_df, key_cols
-    # the texts and keys are hashed: clustering needs of them only the year they mention
-    # (a 100k day's key sets, numbers and name words included, are ~0.1 GB)
-    none_keys: frozenset[str] = frozenset()
-    reps = [replace(a, text="", keys=none_keys, mentioned_year=latest_year(a.text)) for a in reps]
+    # the texts are hashed: clustering needs of them only the year they mention
+    reps = [replace(a, text="", mentioned_year=latest_year(a.text)) for a in reps]
     release()  # the raw hashed rows and the texts
     within = cluster_stories(
         reps,
