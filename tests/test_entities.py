@@ -1449,3 +1449,58 @@ def test_cities_listed_after_in_beside_a_place_are_places() -> None:
     labels = [(g[0], g[1]) for g in got]
     assert labels[:3] == [("Arad", "GPE"), ("Oradea", "GPE"), ("Sibiu", "GPE")]
     assert labels[4:] == [("Oradea", "ORG"), ("Sibiu", "PERSON")]
+
+
+def test_clubs_in_a_match_result_are_teams() -> None:
+    """In an article with a score, the name a result is won or lost against ("a 6-0
+    win over Volendam", "clear of champions Ajax Amsterdam", "won 3-1 at Sunderland")
+    or that goes on to a scored result ("PSV Eindhoven romped to a 6-0 win") is a club,
+    in all its mentions; not a country ("France beat Italy"), not a person's full name
+    ("a loss to Evander Holyfield"), and nothing without a score in the article."""
+    text = (
+        "Leaders PSV Eindhoven romped to a 6-0 win over Volendam. Volendam were poor. "
+        "Feyenoord are 16 points clear of champions Ajax Amsterdam. "
+        "Arsenal won 3-1 at Sunderland. France beat Italy. "
+        "His only defeat was a loss to Evander Holyfield."
+    )
+    got = _labels(
+        text,
+        ("PSV Eindhoven", "PERSON"),
+        ("Volendam", "PERSON"),
+        ("Volendam", "PERSON"),
+        ("Ajax Amsterdam", "PERSON"),
+        ("Arsenal", "ORG"),
+        ("Sunderland", "GPE"),
+        ("France", "GPE"),
+        ("Italy", "GPE"),
+        ("Evander Holyfield", "PERSON"),
+    )
+    labels = [(g[0], g[1]) for g in got]
+    assert ("PSV Eindhoven", "ORG") in labels and labels.count(("Volendam", "ORG")) == 2
+    assert ("Ajax Amsterdam", "ORG") in labels and ("Sunderland", "ORG") in labels
+    assert ("France", "GPE") in labels and ("Italy", "GPE") in labels
+    assert ("Evander Holyfield", "PERSON") in labels
+    calm = "Polls showed a lead over Lugar in the state."
+    assert _labels(calm, ("Lugar", "PERSON"))[0][1] == "PERSON"
+
+
+def test_a_score_is_cut_from_a_country_s_span() -> None:
+    """ "Belarus 5-1" tagged as one ORG is the country, without the score."""
+    text = "Scotland , who thrashed Belarus 5-1 in their opening match , drew ."
+    got = _labels(text, ("Scotland", "GPE"), ("Belarus 5-1", "ORG"))
+    assert got[1][0] == "Belarus"
+
+
+def test_a_person_s_name_ending_with_a_facility_noun_is_the_facility() -> None:
+    """ "Changi Prison" tagged PERSON is a facility."""
+    text = "Singapore hanged a farmer at Changi Prison on Friday ."
+    got = _labels(text, ("Singapore", "GPE"), ("Changi Prison", "PERSON"))
+    assert got[1][:2] == ("Changi Prison", "FAC")
+
+
+def test_a_name_after_island_of_or_a_bearing_is_a_place() -> None:
+    """ "the Arctic island of Spitzbergen" (ORG) and "just east of Longyear" (PERSON)
+    are places."""
+    text = "The plane hit a mountain on the Arctic island of Spitzbergen , just east of Longyear ."
+    got = _labels(text, ("Spitzbergen", "ORG"), ("Longyear", "PERSON"))
+    assert [g[1] for g in got] == ["GPE", "GPE"]

@@ -66,6 +66,7 @@ def apply(text: str, mentions: list[Mention]) -> list[Mention]:
     and bracketed acronyms), offsets exact."""
     _ages(text, mentions)
     _teams(text, mentions)
+    _teams_by_result(text, mentions)
     _place_lists(text, mentions)
     _regions_by_noun(text, mentions)
     _organisations_by_noun(text, mentions)
@@ -73,6 +74,7 @@ def apply(text: str, mentions: list[Mention]) -> list[Mention]:
     _people_by_surname(text, mentions)
     _companies_by_shares(text, mentions)
     _facilities_by_noun(text, mentions)
+    _facilities_by_head(mentions)
     _countries_tagged_as_people(text, mentions)
     _drop_title_parts(text, mentions)
     added = _bracketed_acronyms(text, mentions)
@@ -164,6 +166,77 @@ def _teams(text: str, mentions: list[Mention]) -> None:
         if m.text in teams and candidate(m):
             m.label, m.entity_key, m.country = "ORG", m.text, None
             m.proof = "ORG" if m.text in proven else ""
+
+
+# a match's result around a name: "a 6-0 win over Volendam", "a nine-point lead over
+# Feyenoord", "clear of champions Ajax Amsterdam", "losing 4-2 on aggregate to Tenerife",
+# "winning 3-1 at Sunderland"; or "PSV Eindhoven romped to a 6-0 win"
+_RESULT_BEFORE = re.compile(
+    r"\b(?:(?:win|victory|lead|defeat|loss|draw)\s+(?:over|against|with|to|by|at)"
+    r"|(?:clear|ahead)\s+of|at\s+home\s+to|away\s+(?:to|at)"
+    r"|(?:won|winning|lost|losing|drew|drawing|beaten|beat|beating)\s+\d{1,2}-\d{1,2}"
+    r"\s+(?:on\s+aggregate\s+)?(?:at|to|by|against|with))"
+    r"\s+(?:(?:the\s+)?(?:champions|leaders|holders|hosts|visitors|rivals)\s+)?$"
+)
+_RESULT_AFTER = re.compile(
+    r"\s+(?:[a-z]+\s+){0,2}?to\s+an?\s+\d{1,2}-\d{1,2}\s+(?:win|victory|defeat|draw|loss)\b"
+)
+# a score in the article: "6-0", "3-1" (not a date's "1996-12-07", nor "4-for-5")
+_SCORE_IN_TEXT = re.compile(r"(?<![\d/-])\d{1,2}-\d{1,2}(?![\d/-]|-?[a-z])")
+
+
+def _teams_by_result(text: str, mentions: list[Mention]) -> None:
+    """Clubs in a match's result, in an article that gives a score: the name a result
+    is won or lost against ("a 6-0 win over Volendam", "clear of champions Ajax
+    Amsterdam", tagged PERSON; "winning 3-1 at Sunderland", GPE) or that goes on to a
+    scored result ("PSV Eindhoven romped to a 6-0 win") is a team, an ORG, in all its
+    mentions of the article tagged as a person or a place ("Feyenoord , who have two
+    games in hand": a club takes "who" in British English, so "who" proves nothing
+    here). Unlike ``_teams`` a city the model tagged GPE is taken: a result is played
+    by clubs, not cities. Never a country or a nationality (a national side is the
+    country, as CoNLL and OntoNotes read it), a name opening with a given name
+    ("a win over Pete Sampras"), a longer PERSON name without a town at its end ("a
+    loss to Evander Holyfield"), a word of a person's longer name, or a name with a
+    title or a speech verb. Not proven for the day: "Liverpool" stays the city in
+    the day's other articles."""
+    from newsflow.entities.normalise import _SPEAKS_AFTER, _SPEAKS_BEFORE, _TITLE_BEFORE
+
+    if not _SCORE_IN_TEXT.search(text):
+        return
+    person_words = {
+        w for m in mentions if m.label == "PERSON" and " " in m.text for w in m.text.split()
+    }
+
+    def candidate(m: Mention) -> bool:
+        before = text[max(0, m.start - 20) : m.start]
+        return (
+            m.label in _TEAM_LOOKALIKES
+            and m.text[:1].isupper()
+            and m.proof != "PERSON"
+            and not country_code(m.text)
+            and not demonym_code(m.text)
+            and not given_name(m.text.split()[0])
+            # a two-word "person" is a club only with its town in it ("Ajax
+            # Amsterdam", "PSV Eindhoven"; not "a loss to Evander Holyfield")
+            and not (m.label == "PERSON" and " " in m.text and not known_place(m.text.split()[-1]))
+            and m.text not in person_words
+            and not _TITLE_BEFORE.search(before)
+            and not _SPEAKS_BEFORE.search(before)
+            and not _SPEAKS_AFTER.match(text[m.end : m.end + 16])
+        )
+
+    teams = {
+        m.text
+        for m in mentions
+        if candidate(m)
+        and (
+            _RESULT_BEFORE.search(text[max(0, m.start - 48) : m.start])
+            or _RESULT_AFTER.match(text, m.end)
+        )
+    }
+    for m in mentions:
+        if m.text in teams and candidate(m):
+            m.label, m.entity_key, m.country, m.proof = "ORG", m.text, None, ""
 
 
 # a list's joints: "Arad , Oradea and Sibiu", "Arad, Oradea, and Sibiu"
@@ -334,6 +407,18 @@ def _facilities_by_noun(text: str, mentions: list[Mention]) -> None:
     }
     for m in mentions:
         if m.text in named and m.label == "PERSON" and not person_context(text, m):
+            m.label, m.entity_key, m.proof = "FAC", m.text, "FAC"
+
+
+# a facility's head noun ending a name: "Changi Prison", "Kai Tak Airport"
+_FACILITY_HEAD = re.compile(r"\s(?:Prison|Jail|Penitentiary|Airport|Stadium|Hospital)$")
+
+
+def _facilities_by_head(mentions: list[Mention]) -> None:
+    """A name the model tagged PERSON that ends with a facility's head noun ("Changi
+    Prison", "Kai Tak Airport") is that facility: no person's name ends so."""
+    for m in mentions:
+        if m.label == "PERSON" and _FACILITY_HEAD.search(m.text):
             m.label, m.entity_key, m.proof = "FAC", m.text, "FAC"
 
 

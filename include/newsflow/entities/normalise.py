@@ -142,7 +142,7 @@ _ABBREVIATIONS = frozenset(
 # a stance adjective the model tagged as, or ran into, a name: "pro-Beijing", "anti-EU"
 _STANCE = re.compile(r"^(?i:pro|anti)-\S+(\s+|$)")
 # a match score the model ran into a team's country name: "Sweden 1", "2 England"
-_SCORE = re.compile(r"^(?:\d+\s+)?(?P<name>\D.*?)(?:\s+\d+)?$")
+_SCORE = re.compile(r"^(?:\d+(?:-\d+)?\s+)?(?P<name>\D.*?)(?:\s+\d+(?:-\d+)?)?$")
 # an all-capitals place opening a paragraph: "TOKYO —", "BENDIGO, Australia —"
 _CAPS_DATELINE = re.compile(
     r"^(?P<place>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,40}?)(?:,\s*[A-Z][\w. ]{1,30})?\s*[—–-]{1,2}\s"
@@ -1006,8 +1006,12 @@ def _full_name(name: str) -> bool:
 _IN_BEFORE = re.compile(r"\b(?:in|near|outside|throughout)\s+$")
 
 
-# a settlement's noun and "of" before a name: "the town of Ayodhya"
-_PLACE_NOUN_OF = re.compile(r"\b(?:town|city|village|province|district|region)\s+of\s+$")
+# a settlement's noun and "of" before a name: "the town of Ayodhya", "the Arctic island
+# of Spitzbergen", or a bearing: "just east of Longyear"
+_PLACE_NOUN_OF = re.compile(
+    r"\b(?:town|city|village|province|district|region|island"
+    r"|(?:north|south|east|west)(?:-?(?:east|west))?)\s+of\s+$"
+)
 
 
 def _places_tagged_as_orgs(text: str, mentions: list[Mention]) -> None:
