@@ -448,14 +448,20 @@ class OpenStories:
         self.rep_files = day_files(state, ARTICLES, first, last) if on else []
         self.df_files = day_files(state, DF, first, last) if on else []
         self.representatives = representatives
+        self.memory_mb = int(memory_mb)
         self._tmp = tempfile.TemporaryDirectory(prefix="newsflow-stories-")
         self.con = storage.duckdb_connect(lake)
-        self.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+        self._share(self.memory_mb)
         self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
         self.con.execute("SET preserve_insertion_order = false")
         # the index's files are read a few times a day: the OS caches them, and DuckDB's
         # copy of them would stay in the process beside the day's vectors
         self.con.execute("SET enable_external_file_cache = false")
+
+    def _share(self, mb: int) -> None:
+        """DuckDB's memory limit; lowering it spills what it holds past the new limit to
+        its temp directory and gives that memory back to the system."""
+        self.con.execute(f"SET memory_limit = '{int(mb)}MB'")
 
     def df(self) -> tuple[dict[str, np.ndarray], int]:
         """Document frequencies of the hashed columns over the horizon's originals, and
@@ -532,7 +538,11 @@ class OpenStories:
         """Keep the latest ``representatives`` articles of the stories ``story_ids``
         (sorted, distinct; story k gets code k) in a DuckDB table (spilled past
         ``memory_mb``), for ``reps_of`` to read back a range of stories at a time: the
-        candidates' vectors of a 100k day do not fit beside the day's own."""
+        candidates' vectors of a 100k day do not fit beside the day's own. Staged, the
+        table is read a range at a time: DuckDB keeps a quarter of its share while the
+        pairs are scored (at 100k articles the full share, kept, put the day ~0.1 GB
+        over its 2 GiB), and ``rows`` takes the share back."""
+        self._share(self.memory_mb)
         self.con.register("want", pa.table({"k": story_ids, "code": np.arange(len(story_ids))}))
         self.con.execute(
             """CREATE OR REPLACE TEMP TABLE reps AS
@@ -544,6 +554,7 @@ class OpenStories:
             {"files": self.rep_files, "r": self.representatives},
         )
         self.con.unregister("want")
+        self._share(max(64, self.memory_mb // 4))
 
     def reps_of(self, lo: int, hi: int) -> pa.Table:
         """The staged representatives of the stories coded ``lo`` to ``hi - 1``, by story
@@ -559,6 +570,7 @@ class OpenStories:
         """The stories' latest ``story_index`` rows, by story id."""
         if not story_ids or not self.files:
             return schema.STORY_INDEX.empty_table()
+        self._share(self.memory_mb)
         self.con.register("want", pa.table({"k": pa.array(sorted(story_ids), pa.string())}))
         out = self.con.sql(
             """SELECT * FROM read_parquet($files, hive_partitioning = false)
