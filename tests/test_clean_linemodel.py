@@ -187,7 +187,5 @@ def test_a_dateline_line_above_the_first_paragraph_stays_on_a_page_alone() -> No
     paragraph, is article text the rules can only put "before the body"; with a lost
     body line priced at 3 the page-alone model dropped it."""
     for dateline in ("BERGEN, NORWAY", "KIEL, GERMANY", "ABERDEEN, SCOTLAND"):
-        text = "\n\n".join(
-            ["Menu Search Sign in", "Harbour | The Harbour Post", dateline, *BODY]
-        )
+        text = "\n\n".join(["Menu Search Sign in", "Harbour | The Harbour Post", dateline, *BODY])
         assert strip_chrome(text).paragraphs == [dateline, *BODY]
