@@ -797,6 +797,10 @@ ALONE_CUT_GRID = {
     "list_item": (0.5, 0.3, 0.7),
     "related": (0.5, 0.3, 0.7),
 }
+# A page alone: a line the rules drop as a headline listed under a box heading, with
+# the article's prose going on below it (``chrome._inside_article``), comes back when
+# the model is sure it is text (0.0: never), chosen after ALONE_CUT_GRID.
+ALONE_RESCUE_GRID = {"listed_inside": (0.0, 0.01, 0.03, 0.1)}
 # With the site's other pages known (``chrome.SITE_CUT``), the cuts for lines before
 # the body and under a related-articles heading are chosen on the "val" styles (the
 # fixtures in tests/ are single pages, judged with the page-alone cuts).
@@ -973,7 +977,11 @@ def alone_cuts(judged: list[tuple]) -> tuple[float, dict[str, float]]:
     and that cost."""
     grid = [dict(zip(ALONE_CUT_GRID, v, strict=True)) for v in product(*ALONE_CUT_GRID.values())]
     costs = [_cost(judged, CUTS | g, quiet=True) for g in grid]
-    return min(costs), CUTS | grid[costs.index(min(costs))]
+    cuts = CUTS | grid[costs.index(min(costs))]
+    for name, values in ALONE_RESCUE_GRID.items():  # one at a time, after the joint grid
+        costs = [_cost(judged, cuts | {name: v}, quiet=True) for v in values]
+        cuts[name] = values[costs.index(min(costs))]
+    return _cost(judged, cuts, quiet=True), cuts
 
 
 def site_cuts(judged: list[tuple]) -> tuple[float, dict[str, float]]:

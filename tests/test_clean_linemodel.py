@@ -189,3 +189,27 @@ def test_a_dateline_line_above_the_first_paragraph_stays_on_a_page_alone() -> No
     for dateline in ("BERGEN, NORWAY", "KIEL, GERMANY", "ABERDEEN, SCOTLAND"):
         text = "\n\n".join(["Menu Search Sign in", "Harbour | The Harbour Post", dateline, *BODY])
         assert strip_chrome(text).paragraphs == [dateline, *BODY]
+
+
+def test_a_list_under_a_box_heading_with_the_article_going_on_below_may_come_back() -> None:
+    """Round 12: on a page alone, a line the rules drop as listed under a box heading
+    comes back under the cut "listed_inside" (chosen on val) when a prose paragraph
+    follows it: the article's own list ("Meal 1", "Meal 2" under a "Don't miss" the
+    rules read as a teaser box). A teaser box's headlines, and a list the page ends on
+    (the site's related headlines), stay dropped."""
+    from newsflow.clean.chrome import _inside_article
+
+    lines = [BODY[0], "Don't miss", "Meal 1", BODY[1], "Related", "Port closures"]
+    verdicts = rule_verdicts(lines)[0]
+    assert _inside_article(lines, verdicts) == [True, True, True, False, False, False]
+
+    def alone(body: list[str]) -> list[str]:
+        text = "\n\n".join(["Menu Search Sign in", *body, "About us | Contact | Jobs"])
+        return strip_chrome(text).paragraphs
+
+    meals = ["Don't miss", "Meal 1", "Oatmeal with berries", "Meal 2", "Chicken salad"]
+    out = alone([BODY[0], BODY[1], *meals, BODY[2], BODY[3]])
+    assert {"Meal 1", "Meal 2"} <= set(out) and set(BODY) <= set(out)
+    box = ["See also", "Port closures in 2019", "Strike timeline"]
+    assert alone([BODY[0], BODY[1], *box, BODY[2], BODY[3]]) == BODY
+    assert alone([*BODY, "Don't miss", "Meal 1", "Meal 2"]) == BODY
