@@ -203,3 +203,18 @@ def test_kept_line_cut_with_the_sites_pages_is_chosen_on_val() -> None:
     cuts = linemodel.model_cuts()
     assert cuts["text@site"] in bench.RESCUE_GRID["text@site"]
     assert cuts["list_item@site"] in bench.RESCUE_GRID["list_item@site"]
+
+
+def test_a_fresh_held_out_draw_is_new_and_keeps_the_held_out_rules(monkeypatch) -> None:
+    """``--seed``: another held-out draw (the old one has been looked at every round)
+    puts the held-out articles in new sites and chrome, still of held-out wordings,
+    names and sites only and in the "classic" and never-trained "mobile" layouts."""
+    arts = [([f"{p} ({k})" for p in BODY], f"Story number {k} of the day") for k in range(12)]
+    monkeypatch.setattr(bench, "articles", lambda split: arts)
+    old, fresh = bench.held_out(), bench.held_out(2026)
+    assert [d.lines for d in old] != [d.lines for d in fresh]
+    assert bench.held_out_name(2026) != bench.held_out_name(bench.HELD_OUT_SEED)
+    assert {d.layout for d in fresh} <= {"classic", "mobile"}
+    chrome = "\n".join(x for d in fresh for x, c in zip(d.lines, d.chrome, strict=True) if c)
+    for names in (bench.SITES, bench.NAMES):
+        assert not any(x in chrome for x in bench._part(names, "tune"))

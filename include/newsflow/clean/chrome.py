@@ -358,15 +358,36 @@ def model_decisions(
     if templates:
         reps = [max(r, t) for r, t in zip(reps, templates, strict=True)]
     boiler = boilerplate(lines, repeats, others) if repeats else [False] * len(lines)
-    for line, verdict, p, r, b in zip(lines, verdicts, probs, reps, boiler, strict=True):
+    inside = _inside_article(lines, verdicts) if "listed_inside" in cuts else None
+    if inside is not None:
+        cuts = cuts | {"listed_inside": max(cuts["listed_inside"], cuts.get("listed_headline", 0))}
+    for i, (line, verdict, p, r, b) in enumerate(
+        zip(lines, verdicts, probs, reps, boiler, strict=True)
+    ):
         if verdict == "related_header":
             resumed = False
         after_box = resumed and verdict in ("related", "listed_headline")
+        if verdict == "listed_headline" and inside is not None and inside[i]:
+            verdict = "listed_inside"
         keep = not b and model_keeps(line, None if after_box else verdict, p, cuts, r)
         resumed = resumed or (verdict == "related" and keep)
         out.append(keep)
     if "smooth" in cuts or "smooth_prose" in cuts:
         out = _smoothed(lines, out, verdicts, probs, boiler, cuts)
+    return out
+
+
+def _inside_article(lines: list[str], verdicts: list[str | None]) -> list[bool]:
+    """Whether a prose line the rules keep (as text or past a related heading) comes
+    after each line: a line listed under a box heading with the article going on below
+    it may be the article's own list ("Meal 1", "Eat every 2-3 hours" under a heading
+    the rules read as a teaser box's); a list with no prose after it ends the page (the
+    site's related headlines), and its cut ``cuts["listed_inside"]`` never applies."""
+    out = [False] * len(lines)
+    later = False
+    for i in range(len(lines) - 1, -1, -1):
+        out[i] = later
+        later = later or (verdicts[i] in (None, "related") and _is_prose(lines[i]))
     return out
 
 
