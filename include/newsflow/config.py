@@ -231,6 +231,19 @@ class Settings(BaseModel):
         description="Subtracted when both headlines name people and neither article names "
         "anyone the other's headline names (two vigils for two victims)",
     )
+    story_pair_model: str = Field(
+        "story_model.json",
+        description="The learned pair score (gradient-boosted trees, newsflow/story_model.py): "
+        "a JSON model file, relative to the newsflow package unless absolute; 'linear': "
+        "the linear score of the story_weight_* terms",
+    )
+    story_pair_model_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the learned pair score in the link logit (the linear score's "
+        "the rest)",
+    )
     story_bias: float = Field(-4.02, description="Intercept of the logistic link score")
     story_threshold: float = Field(
         0.42,
