@@ -61,7 +61,9 @@ def recording() -> Iterator[list[tuple[np.ndarray, np.ndarray, np.ndarray, dict]
         has_a = {"numbers": self.has_number[ra], "title_names": self.has_title[ra]}
         has_b = {"numbers": self.has_number[rb], "title_names": self.has_title[rb]}
         feats = story_model.pair_features(sims | {"text": text}, has_a, has_b)
-        flat = {k: np.broadcast_to(v, np.shape(z)).ravel().astype(np.float64) for k, v in feats.items()}
+        flat = {
+            k: np.broadcast_to(v, np.shape(z)).ravel().astype(np.float64) for k, v in feats.items()
+        }
         up = ia < ib
         found.append(
             (self.ids[ia[up]], self.ids[ib[up]], z.ravel()[up], {k: v[up] for k, v in flat.items()})

@@ -677,7 +677,9 @@ def pair_logits(
         trees = model.logits(story_model.pair_features(sims, has_a, has_b))
         if p.pair_model_weight >= 1:
             return trees
-        return p.pair_model_weight * trees + (1 - p.pair_model_weight) * _linear(sims, has_a, has_b, p)
+        return p.pair_model_weight * trees + (1 - p.pair_model_weight) * _linear(
+            sims, has_a, has_b, p
+        )
     return _linear(sims, has_a, has_b, p)
 
 
