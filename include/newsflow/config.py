@@ -231,6 +231,20 @@ class Settings(BaseModel):
         description="Subtracted when both headlines name people and neither article names "
         "anyone the other's headline names (two vigils for two victims)",
     )
+    story_pair_model: str = Field(
+        "linear",
+        description="The pair score: 'linear' (the story_weight_* terms), or a JSON file of "
+        "learned trees (newsflow/story_model.py; the packaged 'story_model.json'), relative to "
+        "the newsflow package unless absolute. The trees gain on local news but lose 1.5 "
+        "points on the ECB+ stream (benchmarks/results/stories.md): not the default",
+    )
+    story_pair_model_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the learned pair score in the link logit (the linear score's "
+        "the rest)",
+    )
     story_bias: float = Field(-4.02, description="Intercept of the logistic link score")
     story_threshold: float = Field(
         0.42,

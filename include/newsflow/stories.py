@@ -59,6 +59,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
@@ -71,6 +72,7 @@ from newsflow.memory import release
 if TYPE_CHECKING:
     from newsflow.config import Settings
 
+_HERE = Path(__file__).parent
 STORY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC"})
 KIND_OF_PREFIX = {
     "PERSON": "people",
@@ -136,6 +138,11 @@ class StoryParams:
     number_conflict: float = 0.0
     unit_conflict: float = 0.0
     name_conflict: float = 0.0
+    # the learned pair score (``story_model``): a JSON model file, relative to this
+    # package unless absolute; "linear" (or "") scores pairs by the linear terms above
+    pair_model: str = "linear"
+    # the trees' share of the score, the linear terms' the rest
+    pair_model_weight: float = 1.0
     max_component: int = 5_000
     block_terms: int = 50
     block_people: int = 5
@@ -658,8 +665,31 @@ def pair_logits(
     """The link score of article pairs from their evidence: ``sims``, the cosines per
     kind (and the headlines' names' ``NAME_DOTS``); ``has_a``, ``has_b``, whether each
     side gives a number (``numbers``), a headline name (``title_names``) that weighs.
-    The one model both the day's clustering and the cross-day link score pairs by."""
+    The one model both the day's clustering and the cross-day link score pairs by:
+    the learned trees of ``params.pair_model`` when set (``story_model``), else the
+    linear terms."""
     p = params
+    if p.pair_model not in ("", "linear"):
+        from newsflow import story_model
+
+        path = Path(p.pair_model)
+        model = story_model.load(str(path if path.is_absolute() else _HERE / path))
+        trees = model.logits(story_model.pair_features(sims, has_a, has_b))
+        if p.pair_model_weight >= 1:
+            return trees
+        return p.pair_model_weight * trees + (1 - p.pair_model_weight) * _linear(
+            sims, has_a, has_b, p
+        )
+    return _linear(sims, has_a, has_b, p)
+
+
+def _linear(
+    sims: dict[str, np.ndarray],
+    has_a: dict[str, np.ndarray],
+    has_b: dict[str, np.ndarray],
+    p: StoryParams,
+) -> np.ndarray:
+    """The linear terms of ``pair_logits``."""
     z = np.full(np.broadcast_shapes(*(v.shape for v in sims.values())), p.bias)
     for kind, w in (
         ("text", p.weight_text),
