@@ -137,7 +137,9 @@ class LinkParams:
     top_keys: int = 10  # entity keys named in the stories table
     block_terms: int = 10  # an article's heaviest terms, a candidate must share one
     max_posting: int = 1_000  # a term more open articles have blocks nothing
-    memory_mb: int = 512  # DuckDB's share (the index queries spill past it)
+    # DuckDB's share (the index queries spill past it; 320 MB fails staging a 100k
+    # day's candidates, 384 leaves the day ~0.1 GB under its 2 GiB where 512 went over)
+    memory_mb: int = 384
     max_candidates: int = 20  # open stories scored per day cluster
     chunk_rows: int = 10_000  # articles a row-wise step takes at once (memory, not results)
 
@@ -436,7 +438,7 @@ class OpenStories:
         day: date,
         horizon_days: int,
         representatives: int = 8,
-        memory_mb: int = 512,
+        memory_mb: int = 384,
     ) -> None:
         import tempfile
 
@@ -544,15 +546,25 @@ class OpenStories:
         over its 2 GiB), and ``rows`` takes the share back."""
         self._share(self.memory_mb)
         self.con.register("want", pa.table({"k": story_ids, "code": np.arange(len(story_ids))}))
+        # which rows first, on their keys alone (a window over the rows' term lists did
+        # not fit a smaller share), then those rows, sorted (a sort spills)
         self.con.execute(
-            """CREATE OR REPLACE TEMP TABLE reps AS
-               SELECT w.code, r.* FROM read_parquet($files, hive_partitioning = false) r
+            """CREATE OR REPLACE TEMP TABLE pick AS
+               SELECT w.code, r.story_id, r.day, r.article_id
+               FROM read_parquet($files, hive_partitioning = false) r
                JOIN want w ON r.story_id = w.k
                QUALIFY row_number() OVER (
-                   PARTITION BY r.story_id ORDER BY r.day DESC, r.article_id) <= $r
-               ORDER BY w.code, r.article_id""",
+                   PARTITION BY r.story_id ORDER BY r.day DESC, r.article_id) <= $r""",
             {"files": self.rep_files, "r": self.representatives},
         )
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE reps AS
+               SELECT p.code, r.* FROM read_parquet($files, hive_partitioning = false) r
+               JOIN pick p USING (story_id, day, article_id)
+               ORDER BY p.code, r.article_id""",
+            {"files": self.rep_files},
+        )
+        self.con.execute("DROP TABLE pick")
         self.con.unregister("want")
         self._share(max(64, self.memory_mb // 4))
 
