@@ -745,7 +745,9 @@ class DayArticle:
     title: str | None
     source: str | None
     language: str | None
-    keys: frozenset[str]
+    # its story keys, once each: a tuple, not a set (~2.2 KB against ~0.24 KB for 25
+    # keys: ~0.2 GB of a 100k-article day of real articles)
+    keys: tuple[str, ...]
     published: Any  # datetime or None (a date-only one at its day's end): orders the
     # story's first headline
     first_line: str
@@ -925,7 +927,7 @@ def assign_day(
             line = text.split("\n", 1)[0][:300]
             arts.append(
                 DayArticle(
-                    r["article_id"], r["title"], r["source"], r["language"], found,
+                    r["article_id"], r["title"], r["source"], r["language"], tuple(found),
                     latest_instant(r["published_at"], r.get("published_precision")), line,
                 )
             )  # fmt: skip
