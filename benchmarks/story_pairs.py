@@ -55,12 +55,8 @@ def recording() -> Iterator[list[tuple[np.ndarray, np.ndarray, np.ndarray, dict]
         # a list of candidates, or a dense block of a component (average linkage
         # averages over every pair of it: the pairs no block brought count too)
         ia, ib = (x.ravel() for x in np.broadcast_arrays(ra, rb))
-        la, lb = self.lang[ra], self.lang[rb]
-        cross = (la > 0) & (lb > 0) & (la != lb)
-        text = np.where(cross, self.p.cross_language_text, sims["text"])
-        has_a = {"numbers": self.has_number[ra], "title_names": self.has_title[ra]}
-        has_b = {"numbers": self.has_number[rb], "title_names": self.has_title[rb]}
-        feats = story_model.pair_features(sims | {"text": text}, has_a, has_b)
+        evidence, has_a, has_b, _ = self.evidence(sims, ra, rb)
+        feats = story_model.pair_features(evidence, has_a, has_b)
         flat = {
             k: np.broadcast_to(v, np.shape(z)).ravel().astype(np.float64) for k, v in feats.items()
         }

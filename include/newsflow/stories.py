@@ -447,19 +447,28 @@ class _Scorer:
             gives_number(self.f["title_names"]) if self.names_on else np.zeros(len(articles), bool)
         )
 
-    def _logits(self, sims: dict[str, np.ndarray], ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
-        """The logistic score from per-kind similarities of the pairs (ra, rb).
-
-        ``ra`` and ``rb`` broadcast against the similarity arrays: 1-d for a list of
-        pairs, a column and a row for a dense block.
-        """
+    def evidence(
+        self, sims: dict[str, np.ndarray], ra: np.ndarray, rb: np.ndarray
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+        """What ``pair_logits`` scores the pairs (ra, rb) on: ``sims`` with the text
+        cosine of two known, different languages set to ``cross_language_text``, whether
+        each side gives a number and a headline name, and where the languages differ."""
         la, lb = self.lang[ra], self.lang[rb]
         cross = (la > 0) & (lb > 0) & (la != lb)  # two known, different languages
         text = np.broadcast_to(sims["text"], cross.shape).astype(np.float64, copy=True)
         text[cross] = self.p.cross_language_text
         has_a = {"numbers": self.has_number[ra], "title_names": self.has_title[ra]}
         has_b = {"numbers": self.has_number[rb], "title_names": self.has_title[rb]}
-        z = pair_logits(sims | {"text": text}, has_a, has_b, self.p)
+        return sims | {"text": text}, has_a, has_b, cross
+
+    def _logits(self, sims: dict[str, np.ndarray], ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
+        """The logistic score from per-kind similarities of the pairs (ra, rb).
+
+        ``ra`` and ``rb`` broadcast against the similarity arrays: 1-d for a list of
+        pairs, a column and a row for a dense block.
+        """
+        evidence, has_a, has_b, cross = self.evidence(sims, ra, rb)
+        z = pair_logits(evidence, has_a, has_b, self.p)
         ya, yb = self.year[ra], self.year[rb]
         known = (ya > 0) & (yb > 0)
         z -= self.p.year_penalty * (known & (np.abs(ya - yb) >= 2))
