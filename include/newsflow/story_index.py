@@ -501,6 +501,7 @@ class OpenStories:
         100k day)."""
         if not self.rep_files or not top.nnz:
             return np.empty(0, np.int64), pa.array([], pa.string())
+        self._share(self.memory_mb)
         coo = top.tocoo()
         # the open articles' postings of today's blocking terms, once (a table DuckDB
         # may spill), then today's articles a chunk at a time: the per-article ranking
@@ -543,7 +544,8 @@ class OpenStories:
         candidates' vectors of a 100k day do not fit beside the day's own. Staged, the
         table is read a range at a time: DuckDB keeps a quarter of its share while the
         pairs are scored (at 100k articles the full share, kept, put the day ~0.1 GB
-        over its 2 GiB), and ``rows`` takes the share back."""
+        over its 2 GiB); ``candidates``, ``rows`` and the next staging take the whole
+        share back."""
         self._share(self.memory_mb)
         self.con.register("want", pa.table({"k": story_ids, "code": np.arange(len(story_ids))}))
         # which rows first, on their keys alone (a window over the rows' term lists did
