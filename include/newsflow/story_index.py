@@ -142,6 +142,9 @@ class LinkParams:
     memory_mb: int = 384
     max_candidates: int = 20  # open stories scored per day cluster
     chunk_rows: int = 10_000  # articles a row-wise step takes at once (memory, not results)
+    # "linear" (``link_logits``) or a JSON file of learned trees over ``LINK_FEATURES``
+    # (relative to the newsflow package unless absolute; ``benchmarks/story_links.py``)
+    model: str = "linear"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkParams:
@@ -599,6 +602,22 @@ class OpenStories:
 
 # --- linking ---------------------------------------------------------------------------
 
+# the learned link model's inputs, per (day cluster, open story) candidate: the pairs'
+# link probability, cosines of the texts without names, headlines, rare words (in at
+# least two and at most ``rare_df`` of the articles), numbers, what they count, people
+# and places, each as the mean and the best over the pairs (a follow-up meets one of
+# the story's reports, not all), the share of pairs that would link, the days between,
+# the sizes; a model may use some of them
+_LINK_KINDS = ("p", "body", "title", "rare", "numbers", "units", "people", "places")
+LINK_FEATURES = (
+    *(f"{k}_{how}" for k in _LINK_KINDS for how in ("mean", "max")),
+    "p_share",
+    "gap",
+    "articles",
+    "representatives",
+)
+_HERE = Path(__file__).parent
+
 
 def link_logits(
     mean_p: np.ndarray,
@@ -706,7 +725,9 @@ def _scored(
     n_stories = int(reps["code"][-1].as_py()) - first + 1
     rep_story = reps["code"].to_numpy() - first
     rep_day = np.array([(day - d).days for d in reps["day"].to_pylist()], np.float64)
-    theirs = idf.weigh(stored_vectors(reps), p.chunk_rows, p.rare_df if p.min_rare > 0 else None)
+    learned = p.model not in ("", "linear")
+    rare_df = p.rare_df if p.min_rare > 0 or learned else None
+    theirs = idf.weigh(stored_vectors(reps), p.chunk_rows, rare_df)
     r_start = np.searchsorted(rep_story, np.arange(n_stories + 1))
     c, s = cand[0], cand[1] - first
     n_arts = np.minimum(c_start[c + 1] - c_start[c], p.representatives)
@@ -731,9 +752,56 @@ def _scored(
 
     gap = np.full(n_stories, np.inf)
     np.minimum.at(gap, rep_story, rep_day)
-    rare = mean(sims["rare"]) if "rare" in sims else None
-    z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p, rare)
+    if learned:
+        if "rare" not in sims:
+            rare = _rare_dots(today["text"], theirs.get("rare"), idf, i, j, p.rare_df)
+            sims["rare"] = sims["text"] if rare is None else rare
+        starts = np.cumsum(size) - size  # every candidate has a pair: g is sorted, dense
+        feats = {"gap": gap[s], "articles": n_arts, "representatives": n_reps}
+        feats["p_share"] = mean((prob >= 0.5).astype(np.float64))
+        sims["p"] = prob
+        for k in _LINK_KINDS:
+            x = sims[k] if k in sims else np.zeros(len(g))
+            feats[f"{k}_mean"], feats[f"{k}_max"] = mean(x), np.maximum.reduceat(x, starts)
+        z = link_model_logits(feats, p)
+    else:
+        rare = mean(sims["rare"]) if "rare" in sims else None
+        z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p, rare)
     return zip(range(len(z)), z.tolist(), strict=True)
+
+
+def _rare_dots(
+    text: sparse.csr_matrix,
+    theirs: sparse.csr_matrix | None,
+    idf: Idf,
+    i: np.ndarray,
+    j: np.ndarray,
+    rare_df: float,
+) -> np.ndarray | None:
+    """Cosines of the rare words of today's articles ``i`` and the representatives ``j``.
+    Today's rare rows are its weighted text rows (raw IDF on words of two articles up to
+    ``text_max_df``) kept to the rare words, made for the pairs' rows only (all of a 100k
+    day's would cost ~0.1 GB at the day's peak). None under 50 articles, where every
+    word is that rare (the texts' cosine stands in)."""
+    keep = Idf.rare(idf.text_df, idf.n, rare_df)
+    if keep is None or theirs is None:
+        return None
+    rows, at = np.unique(i, return_inverse=True)
+    mine = _normalised(sparse.csr_matrix(text[rows] @ sparse.diags((keep > 0).astype(np.float32))))
+    return pair_dots(mine, theirs, at, j)
+
+
+def link_model_logits(feats: dict[str, np.ndarray], p: LinkParams) -> np.ndarray:
+    """The learned link score (``p.model``'s trees over ``LINK_FEATURES``); -inf where the
+    texts without names disagree (``min_text``), as in ``link_logits``: shared names
+    alone never link."""
+    from newsflow import story_model
+
+    path = Path(p.model)
+    model = story_model.load(str(path if path.is_absolute() else _HERE / path), LINK_FEATURES)
+    z = model.logits(feats)
+    z[feats["body_mean"] < p.min_text] = -np.inf
+    return z
 
 
 # --- the day's index rows --------------------------------------------------------------
