@@ -12,7 +12,7 @@ gold story. Fitted on local-news seeds 1, 3 and 4 and on the ECB+ stream's odd t
 (schedules 0 and 1); local seeds 0 and 2 and ECB+'s even topics are held out.
 
     .venv/bin/python benchmarks/story_links.py          # candidate-level AP / P / R per set
-    .venv/bin/python benchmarks/story_links.py --fit    # rewrite story_link_model.json
+    .venv/bin/python benchmarks/story_links.py --fit    # rewrite story_link_model.json (bit for bit)
 """
 
 from __future__ import annotations

@@ -603,12 +603,14 @@ class OpenStories:
 # --- linking ---------------------------------------------------------------------------
 
 # the learned link model's inputs, per (day cluster, open story) candidate: the pairs'
-# link probability, cosines of the texts without names, headlines, rare words (in at
-# least two and at most ``rare_df`` of the articles), numbers, what they count, people
-# and places, each as the mean and the best over the pairs (a follow-up meets one of
-# the story's reports, not all), the share of pairs that would link, the days between,
-# the sizes; a model may use some of them
-_LINK_KINDS = ("p", "body", "title", "rare", "numbers", "units", "people", "places")
+# link probability, cosines of the texts without names, headlines, numbers, what they
+# count, people and places, each as the mean and the best over the pairs (a follow-up
+# meets one of the story's reports, not all), the share of pairs that would link, the
+# days between, the sizes; a model may use some of them. (The rare words' cosines, as
+# ``min_rare`` has them, added nothing to the fitted trees: left out, with the
+# representatives' rare vectors they cost, at 100k articles a day where the learned
+# score with them took 611 s of CPU against the 10 minutes asked.)
+_LINK_KINDS = ("p", "body", "title", "numbers", "units", "people", "places")
 LINK_FEATURES = (
     *(f"{k}_{how}" for k in _LINK_KINDS for how in ("mean", "max")),
     "p_share",
@@ -725,9 +727,7 @@ def _scored(
     n_stories = int(reps["code"][-1].as_py()) - first + 1
     rep_story = reps["code"].to_numpy() - first
     rep_day = np.array([(day - d).days for d in reps["day"].to_pylist()], np.float64)
-    learned = p.model not in ("", "linear")
-    rare_df = p.rare_df if p.min_rare > 0 or learned else None
-    theirs = idf.weigh(stored_vectors(reps), p.chunk_rows, rare_df)
+    theirs = idf.weigh(stored_vectors(reps), p.chunk_rows, p.rare_df if p.min_rare > 0 else None)
     r_start = np.searchsorted(rep_story, np.arange(n_stories + 1))
     c, s = cand[0], cand[1] - first
     n_arts = np.minimum(c_start[c + 1] - c_start[c], p.representatives)
@@ -752,10 +752,7 @@ def _scored(
 
     gap = np.full(n_stories, np.inf)
     np.minimum.at(gap, rep_story, rep_day)
-    if learned:
-        if "rare" not in sims:
-            rare = _rare_dots(today["text"], theirs.get("rare"), idf, i, j, p.rare_df)
-            sims["rare"] = sims["text"] if rare is None else rare
+    if p.model not in ("", "linear"):
         starts = np.cumsum(size) - size  # every candidate has a pair: g is sorted, dense
         feats = {"gap": gap[s], "articles": n_arts, "representatives": n_reps}
         feats["p_share"] = mean((prob >= 0.5).astype(np.float64))
@@ -768,27 +765,6 @@ def _scored(
         rare = mean(sims["rare"]) if "rare" in sims else None
         z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p, rare)
     return zip(range(len(z)), z.tolist(), strict=True)
-
-
-def _rare_dots(
-    text: sparse.csr_matrix,
-    theirs: sparse.csr_matrix | None,
-    idf: Idf,
-    i: np.ndarray,
-    j: np.ndarray,
-    rare_df: float,
-) -> np.ndarray | None:
-    """Cosines of the rare words of today's articles ``i`` and the representatives ``j``.
-    Today's rare rows are its weighted text rows (raw IDF on words of two articles up to
-    ``text_max_df``) kept to the rare words, made for the pairs' rows only (all of a 100k
-    day's would cost ~0.1 GB at the day's peak). None under 50 articles, where every
-    word is that rare (the texts' cosine stands in)."""
-    keep = Idf.rare(idf.text_df, idf.n, rare_df)
-    if keep is None or theirs is None:
-        return None
-    rows, at = np.unique(i, return_inverse=True)
-    mine = _normalised(sparse.csr_matrix(text[rows] @ sparse.diags((keep > 0).astype(np.float32))))
-    return pair_dots(mine, theirs, at, j)
 
 
 def link_model_logits(feats: dict[str, np.ndarray], p: LinkParams) -> np.ndarray:
