@@ -26,7 +26,12 @@ through its latest ``representatives`` articles (average linkage, as all-at-once
 shared people or places never link two texts that disagree (a shared city, a shared
 politician), and the further apart, the stronger the evidence must be. The link
 parameters are calibrated on a day-by-day ECB+ stream (odd topics only;
-``benchmarks/story_stream.py --fit``). Articles in different languages are linked
+``benchmarks/story_stream.py --fit``). That is ``model = "linear"``; by default a learned
+score decides instead (``link_model_logits``): monotone gradient-boosted trees over the
+mean *and the best* of each kind of pair evidence, the share of pairs that would link and
+the days between (``LINK_FEATURES``), fitted on generated local news and ECB+'s odd topics
+day by day (``benchmarks/story_links.py --fit``): a follow-up meets one of a story's
+reports, not all of them; the text floor holds for it too. Articles in different languages are linked
 within a day only (their text cosine says nothing, and entities alone never link).
 
 Ids and reruns:
@@ -142,9 +147,9 @@ class LinkParams:
     memory_mb: int = 384
     max_candidates: int = 20  # open stories scored per day cluster
     chunk_rows: int = 10_000  # articles a row-wise step takes at once (memory, not results)
-    # "linear" (``link_logits``) or a JSON file of learned trees over ``LINK_FEATURES``
-    # (relative to the newsflow package unless absolute; ``benchmarks/story_links.py``)
-    model: str = "linear"
+    # a JSON file of learned trees over ``LINK_FEATURES`` (relative to the newsflow
+    # package unless absolute; ``benchmarks/story_links.py``), or "linear" (``link_logits``)
+    model: str = "story_link_model.json"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkParams:
