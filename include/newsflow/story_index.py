@@ -766,6 +766,8 @@ def _scored(
             x = sims[k] if k in sims else np.zeros(len(g))
             feats[f"{k}_mean"], feats[f"{k}_max"] = mean(x), np.maximum.reduceat(x, starts)
         z = link_model_logits(feats, p)
+        if "rare" in sims:  # ``min_rare`` set: no shared rare word, two incidents
+            z[mean(sims["rare"]) < p.min_rare] = -np.inf
     else:
         rare = mean(sims["rare"]) if "rare" in sims else None
         z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p, rare)
