@@ -82,10 +82,12 @@ def recording() -> Iterator[list[tuple[list[list[str]], list[list[str]], dict]]]
         )
         return list(scored(cand, reps, first, *a, **k))
 
-    def learned_(feats: dict[str, np.ndarray], p: story_index.LinkParams) -> np.ndarray:
+    def learned_(
+        feats: dict[str, np.ndarray], p: story_index.LinkParams, rare: np.ndarray | None = None
+    ) -> np.ndarray:
         found.append((*cur["cand"], {k: np.asarray(v, np.float64) for k, v in feats.items()}))
         return story_index.link_logits(
-            feats["p_mean"], feats["body_mean"], feats["title_mean"], feats["gap"], p
+            feats["p_mean"], feats["body_mean"], feats["title_mean"], feats["gap"], p, rare
         )
 
     story_index.cluster_stories, story_index._scored = cluster_, scored_

@@ -59,12 +59,12 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 from scipy import sparse
 
+from newsflow import story_model
 from newsflow.clean.metadata import AGENCIES
 from newsflow.ids import stable_id
 from newsflow.memory import release
@@ -72,7 +72,6 @@ from newsflow.memory import release
 if TYPE_CHECKING:
     from newsflow.config import Settings
 
-_HERE = Path(__file__).parent
 STORY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC"})
 KIND_OF_PREFIX = {
     "PERSON": "people",
@@ -678,11 +677,8 @@ def pair_logits(
     the learned trees of ``params.pair_model`` when set (``story_model``), else the
     linear terms."""
     p = params
-    if p.pair_model not in ("", "linear"):
-        from newsflow import story_model
-
-        path = Path(p.pair_model)
-        model = story_model.load(str(path if path.is_absolute() else _HERE / path))
+    model = story_model.learned(p.pair_model)
+    if model is not None:
         trees = model.logits(story_model.pair_features(sims, has_a, has_b))
         if p.pair_model_weight >= 1:
             return trees

@@ -73,6 +73,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
 
+from newsflow import story_model
 from newsflow.dates import latest_instant
 from newsflow.entities.known import KnownNames
 from newsflow.lake import schema, storage
@@ -623,7 +624,6 @@ LINK_FEATURES = (
     "articles",
     "representatives",
 )
-_HERE = Path(__file__).parent
 
 
 def link_logits(
@@ -645,6 +645,14 @@ def link_logits(
         + p.weight_title * mean_title
         - p.decay * np.maximum(gap_days - 1, 0)
     )
+    return _gated(z, mean_body, mean_rare, p)
+
+
+def _gated(
+    z: np.ndarray, mean_body: np.ndarray, mean_rare: np.ndarray | None, p: LinkParams
+) -> np.ndarray:
+    """``z`` with -inf where the texts without names disagree (``min_text``) and where
+    the rare words, when given, do (``min_rare``): the gates of either link score."""
     z[mean_body < p.min_text] = -np.inf
     if mean_rare is not None:
         z[mean_rare < p.min_rare] = -np.inf
@@ -757,34 +765,29 @@ def _scored(
 
     gap = np.full(n_stories, np.inf)
     np.minimum.at(gap, rep_story, rep_day)
-    if p.model not in ("", "linear"):
+    rare = mean(sims["rare"]) if "rare" in sims else None  # ``min_rare`` set
+    if p.model in story_model.LINEAR:
+        z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p, rare)
+    else:
         starts = np.cumsum(size) - size  # every candidate has a pair: g is sorted, dense
         feats = {"gap": gap[s], "articles": n_arts, "representatives": n_reps}
         feats["p_share"] = mean((prob >= 0.5).astype(np.float64))
-        sims["p"] = prob
         for k in _LINK_KINDS:
-            x = sims[k] if k in sims else np.zeros(len(g))
+            x = prob if k == "p" else sims[k]
             feats[f"{k}_mean"], feats[f"{k}_max"] = mean(x), np.maximum.reduceat(x, starts)
-        z = link_model_logits(feats, p)
-        if "rare" in sims:  # ``min_rare`` set: no shared rare word, two incidents
-            z[mean(sims["rare"]) < p.min_rare] = -np.inf
-    else:
-        rare = mean(sims["rare"]) if "rare" in sims else None
-        z = link_logits(mean(prob), mean(sims["body"]), mean(sims["title"]), gap[s], p, rare)
+        z = link_model_logits(feats, p, rare)
     return zip(range(len(z)), z.tolist(), strict=True)
 
 
-def link_model_logits(feats: dict[str, np.ndarray], p: LinkParams) -> np.ndarray:
-    """The learned link score (``p.model``'s trees over ``LINK_FEATURES``); -inf where the
-    texts without names disagree (``min_text``), as in ``link_logits``: shared names
-    alone never link."""
-    from newsflow import story_model
-
-    path = Path(p.model)
-    model = story_model.load(str(path if path.is_absolute() else _HERE / path), LINK_FEATURES)
-    z = model.logits(feats)
-    z[feats["body_mean"] < p.min_text] = -np.inf
-    return z
+def link_model_logits(
+    feats: dict[str, np.ndarray], p: LinkParams, mean_rare: np.ndarray | None = None
+) -> np.ndarray:
+    """The learned link score (``p.model``'s trees over ``LINK_FEATURES``), with the
+    gates of ``link_logits``: shared names alone never link."""
+    model = story_model.learned(p.model, LINK_FEATURES)
+    if model is None:
+        raise ValueError(f"story link model {p.model!r} names no model file")
+    return _gated(model.logits(feats), feats["body_mean"], mean_rare, p)
 
 
 # --- the day's index rows --------------------------------------------------------------

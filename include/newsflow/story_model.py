@@ -158,6 +158,20 @@ def to_json(gbm: Any, depth: int, features: tuple[str, ...] = FEATURES) -> dict:
     return {"features": list(features), "depth": depth, "base": base, "trees": trees}
 
 
+# settings that name no learned model: the linear score
+LINEAR = frozenset({"", "linear"})
+
+
+def learned(setting: str, features: tuple[str, ...] = FEATURES) -> TreeModel | None:
+    """The learned model a setting (``story_pair_model``, ``story_link_model``) names: a
+    JSON file, relative to the newsflow package unless absolute; None for the linear
+    score."""
+    if setting in LINEAR:
+        return None
+    path = Path(setting)
+    return load(str(path if path.is_absolute() else MODEL.parent / path), features)
+
+
 @functools.cache
 def load(path: str = str(MODEL), features: tuple[str, ...] = FEATURES) -> TreeModel:
     """The model stored at ``path`` (read once), over some of ``features`` (the pair
