@@ -24,20 +24,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
-import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ecb_cache import scores  # noqa: E402
-from local_news import run_cli  # noqa: E402
-from story_stream import _cell, put_section  # noqa: E402
+from local_news import article, runs  # noqa: E402
+from story_stream import put_section  # noqa: E402
 
 START = date(2025, 1, 6)
 CITY = "Harwick"
@@ -530,22 +526,8 @@ def stream(n_incidents: int, days: int, seed: int = 0) -> list[dict]:
         for off, kind in zip(offs, kinds, strict=True):
             docs.append((off, int(rng.integers(len(OUTLETS))), *follow(rng, i, kind, wd)))
         for k, (off, o, title, text) in enumerate(docs):
-            day = d0 + timedelta(days=off)
-            minute = int(rng.integers(6 * 60, 23 * 60))
-            out.append(
-                {
-                    "url": f"https://{OUTLETS[o]}/local/{i.kind}-{i.n}-{k}",
-                    "title": title,
-                    "text": f"{title}\n{text}",
-                    "source": OUTLETS[o],
-                    "published_at": (
-                        datetime(day.year, day.month, day.day, tzinfo=UTC)
-                        + timedelta(minutes=minute)
-                    ).isoformat(),
-                    "day": day.isoformat(),
-                    "incident": i.n,
-                }
-            )
+            url = f"https://{OUTLETS[o]}/local/{i.kind}-{i.n}-{k}"
+            out.append(article(rng, url, title, text, OUTLETS[o], d0 + timedelta(days=off), i.n))
     return out
 
 
@@ -562,21 +544,7 @@ def main(argv: list[str] | None = None) -> int:
 
     model = os.environ.get("NEWSFLOW_STORY_LINK_MODEL", "learned (default)")
     arts = stream(args.incidents, args.days, args.seed)
-    gold = np.array([a["incident"] for a in arts])
-    odd = gold % 2 == 1
-    lines = ["| run | subset | pairwise P / R / F1 | B-cubed P / R / F1 |", "|---|---|---|---|"]
-    root = Path(tempfile.mkdtemp(prefix="local-desk-"))
-    secs = {}
-    for name, one_day in (("day by day", None), ("all at once (one day)", START.isoformat())):
-        t0 = time.perf_counter()
-        got = run_cli(arts, root / name.split()[0], one_day)
-        secs[name] = time.perf_counter() - t0
-        pred = np.array([got.get(a["url"], f"missing:{a['url']}") for a in arts])
-        for label, mask in (("odd incidents", odd), ("even incidents", ~odd), ("all", odd | ~odd)):
-            lines.append(
-                f"| `newsflow run`, {name} | {label} | {_cell(scores(gold[mask], pred[mask]))} |"
-            )
-    shutil.rmtree(root, ignore_errors=True)
+    lines, secs = runs(arts, START.isoformat(), "local-desk-")
     days = len({a["day"] for a in arts})
     report = f"""## Local desk: fires and crashes in one city, through `newsflow run` (seed {args.seed}{", varied" if VARIED else ""}, link model {model})
 

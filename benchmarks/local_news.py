@@ -340,23 +340,27 @@ def stream(n_incidents: int, days: int, seed: int = 0) -> list[dict]:
             off = k + 1 + int(rng.integers(0, 2))
             docs.append((off, int(rng.integers(len(OUTLETS))), *_follow(rng, i, kind, when)))
         for k, (off, o, title, text) in enumerate(docs):
-            day = d0 + timedelta(days=off)
-            minute = int(rng.integers(6 * 60, 23 * 60))
-            out.append(
-                {
-                    "url": f"https://{OUTLETS[o]}/news/{i.n}-{k}",
-                    "title": title,
-                    "text": f"{title}\n{text}",
-                    "source": OUTLETS[o],
-                    "published_at": (
-                        datetime(day.year, day.month, day.day, tzinfo=UTC)
-                        + timedelta(minutes=minute)
-                    ).isoformat(),
-                    "day": day.isoformat(),
-                    "incident": i.n,
-                }
-            )
+            url = f"https://{OUTLETS[o]}/news/{i.n}-{k}"
+            out.append(article(rng, url, title, text, OUTLETS[o], d0 + timedelta(days=off), i.n))
     return out
+
+
+def article(
+    rng: np.random.Generator, url: str, title: str, text: str, source: str, day: date, incident: int
+) -> dict:
+    """One generated article, published at a random minute of ``day`` (06:00-23:00)."""
+    minute = int(rng.integers(6 * 60, 23 * 60))
+    return {
+        "url": url,
+        "title": title,
+        "text": f"{title}\n{text}",
+        "source": source,
+        "published_at": (
+            datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=minute)
+        ).isoformat(),
+        "day": day.isoformat(),
+        "incident": incident,
+    }
 
 
 def run_cli(articles: list[dict], root: Path, one_day: str | None = None) -> dict[str, str]:
@@ -384,21 +388,16 @@ def run_cli(articles: list[dict], root: Path, one_day: str | None = None) -> dic
     return dict(rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--incidents", type=int, default=90)
-    ap.add_argument("--days", type=int, default=28)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, help="write the Markdown section here")
-    args = ap.parse_args(argv)
-
-    arts = stream(args.incidents, args.days, args.seed)
+def runs(arts: list[dict], start: str, prefix: str) -> tuple[list[str], dict[str, float]]:
+    """Markdown table rows (pairwise and B-cubed, odd / even incidents / all) of
+    ``newsflow run`` day by day and of all articles as one day (``start``), on fresh
+    lakes under a temporary folder named ``prefix``; and each run's wall time."""
     gold = np.array([a["incident"] for a in arts])
     odd = gold % 2 == 1
     lines = ["| run | subset | pairwise P / R / F1 | B-cubed P / R / F1 |", "|---|---|---|---|"]
-    root = Path(tempfile.mkdtemp(prefix="local-news-"))
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     secs = {}
-    for name, one_day in (("day by day", None), ("all at once (one day)", START.isoformat())):
+    for name, one_day in (("day by day", None), ("all at once (one day)", start)):
         t0 = time.perf_counter()
         got = run_cli(arts, root / name.split()[0], one_day)
         secs[name] = time.perf_counter() - t0
@@ -408,6 +407,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"| `newsflow run`, {name} | {label} | {_cell(scores(gold[mask], pred[mask]))} |"
             )
     shutil.rmtree(root, ignore_errors=True)
+    return lines, secs
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--incidents", type=int, default=90)
+    ap.add_argument("--days", type=int, default=28)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, help="write the Markdown section here")
+    args = ap.parse_args(argv)
+
+    arts = stream(args.incidents, args.days, args.seed)
+    lines, secs = runs(arts, START.isoformat(), "local-news-")
     days = len({a["day"] for a in arts})
     report = f"""## Local news: many shootings in one city, through `newsflow run`
 
