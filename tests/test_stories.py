@@ -336,8 +336,8 @@ def test_headlines_naming_other_streets_are_two_stories_with_no_tagged_names() -
     and bodies share tell the incidents apart."""
     arts = [_report("a", "Elm Street", "Northside"), _report("b", "Cedar Lane", "Eastgate")]
     assert len(set(cluster_stories(arts, DEFAULTS).values())) == 2
-    off = cluster_stories(arts, replace(DEFAULTS, name_conflict=0.0))
-    assert len(set(off.values())) == 1  # the template wins without the headlines' names
+    off = cluster_stories(arts, replace(DEFAULTS, name_conflict=0.0, slot_conflict=0.0))
+    assert len(set(off.values())) == 1  # the template wins without the names and slots
     same = [_report("x", "Elm Street", "Northside"), _report("y", "Elm Street", "Northside")]
     res = cluster_stories(same, DEFAULTS)
     assert res["x"] == res["y"]
@@ -369,7 +369,7 @@ def test_headlines_naming_other_people_are_two_stories_however_alike_the_texts()
     ]
     out = cluster_stories(arts, DEFAULTS)
     assert len(set(out.values())) == 3
-    off = cluster_stories(arts, replace(DEFAULTS, name_conflict=0.0))
+    off = cluster_stories(arts, replace(DEFAULTS, name_conflict=0.0, slot_conflict=0.0))
     assert len(set(off.values())) == 1  # without the names' evidence the template wins
     text = "The Saints placed {} on injured reserve with a sprained knee, coach Sean Payton said."
     one = frozenset({"PERSON:reggie bush", "PERSON:sean payton", "ORG:saints"})

@@ -350,10 +350,11 @@ def _vigil(name: str, street: str) -> tuple:
 def test_a_later_day_s_story_whose_headline_names_another_person_is_new(tmp_path: Path) -> None:
     """Vigils for two victims on two days, one template and the mayor in both: the
     second headline names someone the first story never names, so it starts a story of
-    its own; without the headlines' names (``name_conflict`` 0) it joins the first."""
+    its own; without the headlines' names (``name_conflict`` 0) and the slots
+    (``slot_conflict`` 0: the streets and names differ in one template) it joins the first."""
     d2 = D1 + timedelta(days=1)
     for conflict, apart in ((SP.name_conflict, True), (0.0, False)):
-        sp = replace(SP, name_conflict=conflict)
+        sp = replace(SP, name_conflict=conflict, slot_conflict=conflict and SP.slot_conflict)
         lake = tmp_path / str(conflict)
         one = run_day(lake, D1, {"a": _vigil("James Marshall", "Elm Street"), "f": FLOOD}, sp=sp)
         two = run_day(lake, d2, {"b": _vigil("Ashley Hunter", "Oak Street")}, sp=sp)

@@ -231,6 +231,21 @@ class Settings(BaseModel):
         description="Subtracted when both headlines name people and neither article names "
         "anyone the other's headline names (two vigils for two victims)",
     )
+    story_slot_conflict: float = Field(
+        12.0,
+        ge=0,
+        description="Subtracted when two texts read as two incidents told in one template: "
+        "where their words are the same, two or more of their names and numbers differ, "
+        "one of them a name, more than agree (newsflow/story_slots.py); 0 = off",
+    )
+    story_slot_constant_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="A slot filler (a name or number in its context) given by more than "
+        "this share of the story horizon's texts with that context is a template's "
+        "constant: it neither agrees nor conflicts",
+    )
     story_pair_model: str = Field(
         "linear",
         description="The pair score: 'linear' (the story_weight_* terms), or a JSON file of "

@@ -68,6 +68,7 @@ from newsflow import story_model
 from newsflow.clean.metadata import AGENCIES
 from newsflow.ids import stable_id
 from newsflow.memory import release
+from newsflow.story_slots import Slots, penalise
 
 if TYPE_CHECKING:
     from newsflow.config import Settings
@@ -137,6 +138,12 @@ class StoryParams:
     number_conflict: float = 0.0
     unit_conflict: float = 0.0
     name_conflict: float = 0.0
+    # subtracted when two texts read as two incidents told in one template
+    # (``story_slots``): their names and numbers differ where their words are the same
+    slot_conflict: float = 0.0
+    # a slot filler given by more than this share of the texts with its context is a
+    # template's constant (``Slots.rare``)
+    slot_constant_share: float = 0.5
     # the learned pair score (``story_model``): a JSON model file, relative to this
     # package unless absolute; "linear" (or "") scores pairs by the linear terms above
     pair_model: str = "linear"
@@ -409,6 +416,7 @@ class _Scorer:
         features: dict[str, sparse.csr_matrix] | None = None,
         min_body: float = 0.0,
         min_rare: float = 0.0,
+        slots: Slots | None = None,
     ) -> None:
         self.p = params
         self.f = (
@@ -445,6 +453,13 @@ class _Scorer:
         self.has_title = (
             gives_number(self.f["title_names"]) if self.names_on else np.zeros(len(articles), bool)
         )
+        # the texts' slots (``story_slots``), given or made from the texts
+        self.slots = slots
+        if params.slot_conflict and slots is None:
+            made = Slots.of_texts([a.text for a in articles])
+            self.slots = made.rare(made.df(), params.slot_constant_share)
+        elif not params.slot_conflict:
+            self.slots = None
 
     def evidence(
         self, sims: dict[str, np.ndarray], ra: np.ndarray, rb: np.ndarray
@@ -482,6 +497,11 @@ class _Scorer:
             z[(sims["rare"] < self.min_rare) & ~cross] = -np.inf
         gap = np.abs(self.ts[ra] - self.ts[rb])
         z[gap > self.p.window_days * 86400] = -np.inf  # nan compares False: unknown dates pass
+        if self.slots is not None:
+            ia, ib = (np.broadcast_to(x, z.shape).ravel() for x in (ra, rb))
+            penalise(
+                z.reshape(-1), self.slots, self.slots, ia, ib, self.p.slot_conflict, SLOT_FLOOR
+            )
         return z
 
     def block(self, idx: np.ndarray, slab_cells: int = 1 << 21) -> np.ndarray:
@@ -712,6 +732,10 @@ def _linear(
     return z
 
 
+# the link probability from which a pair's slots are looked at (``story_slots.penalise``):
+# below it a pair neither links nor weighs in an average-linkage cluster
+SLOT_FLOOR = math.log(0.05 / 0.95)
+
 # the cross-kind products the headlines' names are scored by: (rows of, against)
 NAME_DOTS = {"title_x_names": ("title_names", "names"), "names_x_title": ("names", "title_names")}
 
@@ -763,6 +787,7 @@ def cluster_stories(
     features: dict[str, sparse.csr_matrix] | None = None,
     min_body: float = 0.0,
     min_rare: float = 0.0,
+    slots: Slots | None = None,
 ) -> dict[str, str]:
     """``{article_id: story_id}``; a story's id is derived from its smallest article id.
 
@@ -771,8 +796,11 @@ def cluster_stories(
     articles alone: the daily run passes vectors weighted by the IDF of the whole story
     horizon, steadier than one small day's. With ``body`` (the texts without the names
     of their entities), two articles in one language whose bodies' cosine is below
-    ``min_body`` are never linked, whatever names they share. The result does not
-    depend on the order of ``articles``.
+    ``min_body`` are never linked, whatever names they share. ``slots``, row for row
+    with ``articles``, are their texts' (``story_slots``, without the template constants
+    ``Slots.rare`` drops) when the texts themselves are not given (made from the texts
+    otherwise, when ``slot_conflict`` is set). The result
+    does not depend on the order of ``articles``.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
@@ -783,10 +811,12 @@ def cluster_stories(
     if features is not None and order != list(range(len(order))):
         # a copy of every matrix: callers that can pass their articles in id order do
         features = {k: sparse.csr_matrix(m[order]) for k, m in features.items()}
+    if slots is not None and order != list(range(len(order))):
+        slots = slots.take(np.array(order, np.int64))
     n = len(arts)
     groups: list[list[int]] = []
     if n > 1:
-        scorer = _Scorer(arts, p, features, min_body, min_rare)
+        scorer = _Scorer(arts, p, features, min_body, min_rare, slots)
         # Components of linked pairs bound the average-linkage runs (an average-linkage
         # cluster never spans two components). A component too large for a dense block
         # is chained, not one event: it is split again at a stricter link threshold

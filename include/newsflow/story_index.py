@@ -85,6 +85,7 @@ from newsflow.lake.query import day_files
 from newsflow.memory import release
 from newsflow.stories import (
     NAME_KINDS,
+    SLOT_FLOOR,
     UNCUT_KINDS,
     StoryInput,
     StoryParams,
@@ -103,6 +104,7 @@ from newsflow.stories import (
     story_key,
     top_k,
 )
+from newsflow.story_slots import N_DF, SlotRarity, Slots, penalise
 
 if TYPE_CHECKING:
     from newsflow.config import Settings
@@ -120,7 +122,13 @@ N_KEYS = 1 << 18  # hashed entity keys per kind
 # NAME_KINDS: the name words of an article and of its headline (``name_keys``),
 # hashed by the word alone so that the two kinds' columns line up
 KINDS = ("people", "orgs", "places", "numbers", "units", *NAME_KINDS)
-_DF_SIZES = {"text": N_TERMS, "body": N_TERMS, "title": N_TERMS, "keys": len(KINDS) * N_KEYS}
+_DF_SIZES = {
+    "text": N_TERMS,
+    "body": N_TERMS,
+    "title": N_TERMS,
+    "keys": len(KINDS) * N_KEYS,
+    "slots": 2 * N_DF,  # slot entries and contexts (``story_slots``); none in older parts
+}
 
 
 @dataclass(frozen=True)
@@ -432,6 +440,24 @@ def stored_vectors(rows: pa.Table) -> Vectors:
     )
 
 
+def slot_lists(slots: Slots | None, n: int) -> pa.Array:
+    """The ``slot_entries`` column of ``n`` articles' ``story_articles`` rows (null when
+    the day made none: ``slot_conflict`` off)."""
+    if slots is None:
+        return pa.nulls(n, pa.list_(pa.int64()))
+    return pa.ListArray.from_arrays(pa.array(slots.offsets), pa.array(slots.entries))
+
+
+def stored_slots(rows: pa.Table) -> Slots:
+    """The slots of ``story_articles`` rows; none for a row without (written before
+    slots were kept, or with ``slot_conflict`` off): it conflicts with nothing."""
+    col = rows["slot_entries"].combine_chunks()
+    col = pc.fill_null(col, pa.scalar([], pa.list_(pa.int64())))
+    offsets = np.array(col.offsets, np.int64)
+    entries = np.array(col.flatten().to_numpy(zero_copy_only=False), np.int64)
+    return Slots.from_lists(offsets - offsets[0], entries)
+
+
 # --- the index on disk -----------------------------------------------------------------
 
 
@@ -562,7 +588,7 @@ class OpenStories:
         self.con.execute(
             """CREATE OR REPLACE TEMP TABLE pick AS
                SELECT w.code, r.story_id, r.day, r.article_id
-               FROM read_parquet($files, hive_partitioning = false) r
+               FROM read_parquet($files, hive_partitioning = false, union_by_name = true) r
                JOIN want w ON r.story_id = w.k
                QUALIFY row_number() OVER (
                    PARTITION BY r.story_id ORDER BY r.day DESC, r.article_id) <= $r""",
@@ -570,7 +596,7 @@ class OpenStories:
         )
         self.con.execute(
             """CREATE OR REPLACE TEMP TABLE reps AS
-               SELECT p.code, r.* FROM read_parquet($files, hive_partitioning = false) r
+               SELECT p.code, r.* FROM read_parquet($files, hive_partitioning = false, union_by_name = true) r
                JOIN pick p USING (story_id, day, article_id)
                ORDER BY p.code, r.article_id""",
             {"files": self.rep_files},
@@ -586,6 +612,11 @@ class OpenStories:
             "SELECT * FROM reps WHERE code >= $lo AND code < $hi ORDER BY code, article_id",
             params={"lo": lo, "hi": hi},
         ).to_arrow_table()
+        for name in schema.STORY_ARTICLES.names:
+            if name not in out.column_names:  # parts written before the column was kept
+                out = out.append_column(
+                    name, pa.nulls(len(out), schema.STORY_ARTICLES.field(name).type)
+                )
         rows = out.select(schema.STORY_ARTICLES.names).cast(schema.STORY_ARTICLES)
         return rows.append_column("code", out["code"].cast(pa.int64()))
 
@@ -668,12 +699,16 @@ def link_clusters(
     day: date,
     sp: StoryParams,
     p: LinkParams,
+    slots: Slots | None = None,
+    rare: SlotRarity | None = None,
 ) -> list[str | None]:
     """Each day cluster's best open story above the link threshold, or None.
 
     ``today`` are today's originals' vectors weighted by ``idf``, ``window_df`` the
     open days' document frequencies of text terms, ``member`` each original's day
-    cluster (0..k-1)."""
+    cluster (0..k-1), ``slots`` today's originals' slots (``story_slots``) when
+    ``sp.slot_conflict`` is set, without what ``rare`` drops (which it drops of the open
+    stories' too)."""
     n_clusters = int(member.max()) + 1 if len(member) else 0
     story: list[str | None] = [None] * n_clusters
     # block on each article's heaviest words that some open articles have, but not too
@@ -708,7 +743,8 @@ def link_clusters(
         first = lo * p.chunk_rows
         part = cand[:, start:end]
         reps = open_.reps_of(first, first + p.chunk_rows)
-        scores = _scored(part, reps, first, today, idf, order, c_start, day, sp, p)
+        theirs = rare(stored_slots(reps)) if slots is not None and rare is not None else None
+        scores = _scored(part, reps, first, today, idf, order, c_start, day, sp, p, slots, theirs)
         del reps
         release()  # the chunk's vectors and pairs
         for k, z in scores:
@@ -732,6 +768,8 @@ def _scored(
     day: date,
     sp: StoryParams,
     p: LinkParams,
+    slots: Slots | None = None,
+    their_slots: Slots | None = None,
 ) -> Iterable[tuple[int, float]]:
     """(position in ``cand``, link score) of the (day cluster, open story) candidates
     ``cand``, whose stories' representatives ``reps`` are coded from ``first`` on: every
@@ -757,7 +795,10 @@ def _scored(
     has_b = {k: gives_number(theirs[k])[j] for k in ("numbers", "title_names")}
     if sp.name_conflict:
         sims |= name_dots(today, theirs, i, j, has_a["title_names"] & has_b["title_names"])
-    prob = 1.0 / (1.0 + np.exp(-pair_logits(sims, has_a, has_b, sp)))
+    z_pair = pair_logits(sims, has_a, has_b, sp)
+    if slots is not None and their_slots is not None:
+        penalise(z_pair, slots, their_slots, i, j, sp.slot_conflict, SLOT_FLOOR)
+    prob = 1.0 / (1.0 + np.exp(-z_pair))
     count = np.bincount(g, minlength=cand.shape[1])
 
     def mean(x: np.ndarray) -> np.ndarray:
@@ -1016,6 +1057,7 @@ def assign_day(
         for a, h in zip(reps, heads, strict=True)
     )
     window = open_.df()
+    window_slots = window[0].pop("slots")
     weighted, idf, today_df, stored = day_vectors(
         [a.text for a in reps],
         bodies,
@@ -1028,8 +1070,17 @@ def assign_day(
     # of the window, linking needs only the words' frequencies; the day's own become
     # its index rows now (dense arrays over every hashed column: ~0.2 GB kept to the end)
     window_text = window[0]["text"]
+    # what fills the texts' slots (``story_slots``), kept whole for later days and
+    # scored without the fillers common in the horizon (a template's constants)
+    slots = rare = None
+    if params.slot_conflict:
+        slots = Slots.of_texts([a.text for a in reps])
+        today_df["slots"] = slots.df()
+        rare = SlotRarity(window_slots + today_df["slots"], params.slot_constant_share)
+    stored["slot_entries"] = slot_lists(slots, len(reps))
+    slots = rare(slots) if rare is not None and slots is not None else None
     day_df = df_rows(today_df, len(reps))
-    del spans, bodies, window, today_df, key_cols
+    del spans, bodies, window, today_df, key_cols, window_slots
     # the texts are hashed: clustering needs of them only the year they mention
     reps = [replace(a, text="", mentioned_year=latest_year(a.text)) for a in reps]
     release()  # the raw hashed rows and the texts
@@ -1039,13 +1090,16 @@ def assign_day(
         {k: weighted[k] for k in ("text", "body", "rare", *KINDS) if k in weighted},
         link.min_text,
         link.min_rare,
+        slots,
     )
     day_ids = sorted(set(within.values()))
     cpos = {s: k for k, s in enumerate(day_ids)}
     member = np.array([cpos[within[a.article_id]] for a in reps], np.int64)
     rep_ids = [a.article_id for a in reps]
     del reps, titles
-    linked = link_clusters(weighted, idf, window_text, member, open_, day, params, link)
+    linked = link_clusters(
+        weighted, idf, window_text, member, open_, day, params, link, slots, rare
+    )
     final = [old or new for old, new in zip(linked, day_ids, strict=True)]
     story = {a: final[c] for a, c in zip(rep_ids, member.tolist(), strict=True)}
     story.update(earlier({d for d in dup_of if d and d not in story}))
