@@ -544,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
 
     model = os.environ.get("NEWSFLOW_STORY_LINK_MODEL", "learned (default)")
     arts = stream(args.incidents, args.days, args.seed)
-    lines, secs = runs(arts, START.isoformat(), "local-desk-")
+    lines, secs = runs(arts, "local-desk-")
     days = len({a["day"] for a in arts})
     report = f"""## Local desk: fires and crashes in one city, through `newsflow run` (seed {args.seed}{", varied" if VARIED else ""}, link model {model})
 

@@ -121,6 +121,8 @@ def slot_entries(text: str, *, stop: frozenset[str] | None = None) -> np.ndarray
                     and toks[j + 1][0][0].isupper()
                 ):
                     j += 1
+            if j < n and not opens[j] and toks[j][0][0].isdigit():
+                j += 1  # "Route 9", "Interstate 84"
         start = i  # the first word of the slot's sentence, at most two words back
         while start > i - 2 and start > 0 and not opens[start]:
             start -= 1
@@ -143,11 +145,9 @@ def _keyed(ctx: list[str], filler: list[str], number: bool, stop: frozenset[str]
     reports of one event are published at different times)."""
     if all(w in stop or w in "^_$" for w in ctx):
         return False
-    if number:
-        if ":" in filler[0] or _YEAR.fullmatch(filler[0]):
-            return False
-        return not any(w in _DATED or _YEAR.fullmatch(w) for w in ctx)
-    return filler[0] not in _DATED  # "on May 3"
+    if any(w in _DATED or _YEAR.fullmatch(w) for w in (*ctx, *filler)):
+        return False  # "on May _ 2013", "Updated at _ $", "10:45 AM EST"
+    return not any(":" in w for w in filler) and not (number and _YEAR.fullmatch(filler[0]))
 
 
 def _opens_sentence(text: str, at: int) -> bool:
