@@ -123,7 +123,9 @@ def build(n: int, days: int, lake: Path) -> None:
         article_rows,
         day_vectors,
         df_rows,
+        slot_lists,
     )
+    from newsflow.story_slots import Slots
 
     lake.mkdir(parents=True, exist_ok=True)
     arts, ents = make_day(n, seed=1)
@@ -138,6 +140,9 @@ def build(n: int, days: int, lake: Path) -> None:
     _, _, df, stored = day_vectors(
         texts, texts, old.column("title").to_pylist(), [array("i")] * n, empty, lp, sp
     )
+    slots = Slots.of_texts(texts)  # as assign_day keeps them
+    df["slots"] = slots.df()
+    stored["slot_entries"] = slot_lists(slots, n)
     ids = old.column("article_id").to_pylist()
     rows = article_rows(DAY, ids, ids, stored)
     dfs = df_rows(df, n)

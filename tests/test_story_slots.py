@@ -11,7 +11,7 @@ from newsflow.lake.partition import partition_dir
 from newsflow.stories import StoryInput, StoryParams, cluster_stories
 from newsflow.story_index import ARTICLES, STATE
 from newsflow.story_slots import Slots, conflicting, conflicts, slot_entries
-from test_story_index import FLOOD, run_day
+from test_story_index import FLOOD, LP, run_day
 
 SP = StoryParams.from_settings(Settings())
 
@@ -105,6 +105,20 @@ def test_a_later_day_s_incident_in_the_same_template_is_a_new_story(tmp_path: Pa
         one = run_day(lake, d2 - timedelta(days=1), {"a": ("", LYMAN, set()), "f": FLOOD}, sp=sp)
         two = run_day(lake, d2, {"b": ("", COBB, set()), "c": ("", LYMAN_TV, set())}, sp=sp)
         assert (one["a"] != two["b"]) is apart
+
+
+def test_a_story_whose_representatives_the_day_contradicts_is_not_joined(tmp_path: Path) -> None:
+    """The veto: with a penalty too small to part them (0.5), the other fire's report
+    joins the first fire's story unless contradicting a share of the story's articles
+    vetoes the link (``story_link_slot_veto``)."""
+    d1, d2 = date(2024, 5, 1), date(2024, 5, 2)
+    sp = replace(SP, slot_conflict=0.5)
+    for veto, joined in ((1.0, True), (LP.slot_veto, False)):
+        lp = replace(LP, slot_veto=veto)
+        lake = tmp_path / str(veto)
+        one = run_day(lake, d1, {"a": ("", LYMAN, set()), "f": FLOOD}, lp=lp, sp=sp)
+        two = run_day(lake, d2, {"b": ("", COBB, set())}, lp=lp, sp=sp)
+        assert (two["b"] == one["a"]) is joined
 
 
 def test_index_parts_written_before_slots_were_kept_still_link(tmp_path: Path) -> None:

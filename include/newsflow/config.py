@@ -323,6 +323,14 @@ class Settings(BaseModel):
         "For a desk whose days are many incidents of one kind (a city's crime news) 0.02: "
         "it costs ~10% more memory and ~35% more clustering time at 100k articles a day",
     )
+    story_link_slot_veto: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="A day's story never joins an open story when more than this share of "
+        "their article pairs read as two incidents told in one template (story_slots): the "
+        "story is another incident's, or already holds two; 1 = off",
+    )
     story_link_model: str = Field(
         "story_link_model.json",
         description="The cross-day link score: a JSON file of learned trees over each "

@@ -155,6 +155,9 @@ class LinkParams:
     # day's candidates, 384 leaves the day ~0.1 GB under its 2 GiB where 512 went over)
     memory_mb: int = 384
     max_candidates: int = 20  # open stories scored per day cluster
+    # share of a candidate's pairs that read as two incidents in one template
+    # (``story_slots``) past which it never links; 1 = off
+    slot_veto: float = 1.0
     chunk_rows: int = 10_000  # articles a row-wise step takes at once (memory, not results)
     # a JSON file of learned trees over ``LINK_FEATURES`` (relative to the newsflow
     # package unless absolute; ``benchmarks/story_links.py``), or "linear" (``link_logits``)
@@ -380,7 +383,7 @@ def day_vectors(
             weighted |= _weighted("rare", m, rare, p.chunk_rows)
         del m
         release()
-    return weighted, Idf({k: df[k] + today[k] for k in df}, n, sp), today, stored
+    return weighted, Idf({k: df[k] + today[k] for k in today}, n, sp), today, stored
 
 
 def _df(m: sparse.csr_matrix) -> np.ndarray:
@@ -796,10 +799,12 @@ def _scored(
     if sp.name_conflict:
         sims |= name_dots(today, theirs, i, j, has_a["title_names"] & has_b["title_names"])
     z_pair = pair_logits(sims, has_a, has_b, sp)
-    if slots is not None and their_slots is not None:
-        penalise(z_pair, slots, their_slots, i, j, sp.slot_conflict, SLOT_FLOOR)
-    prob = 1.0 / (1.0 + np.exp(-z_pair))
     count = np.bincount(g, minlength=cand.shape[1])
+    clash = np.zeros(cand.shape[1])
+    if slots is not None and their_slots is not None:
+        hit = penalise(z_pair, slots, their_slots, i, j, sp.slot_conflict, SLOT_FLOOR)
+        clash = np.bincount(g[hit], minlength=cand.shape[1]) / count
+    prob = 1.0 / (1.0 + np.exp(-z_pair))
 
     def mean(x: np.ndarray) -> np.ndarray:
         return np.bincount(g, weights=x, minlength=cand.shape[1]) / count
@@ -817,6 +822,9 @@ def _scored(
             x = prob if k == "p" else sims[k]
             feats[f"{k}_mean"], feats[f"{k}_max"] = mean(x), np.maximum.reduceat(x, starts)
         z = link_model_logits(feats, p, rare)
+    # a story one of whose representatives the cluster's texts contradict slot for slot
+    # is another incident's (or already holds two): the cluster does not join it
+    z[clash > p.slot_veto] = -np.inf
     return zip(range(len(z)), z.tolist(), strict=True)
 
 
