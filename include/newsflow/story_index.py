@@ -31,7 +31,11 @@ score decides instead (``link_model_logits``): monotone gradient-boosted trees o
 mean *and the best* of each kind of pair evidence, the share of pairs that would link and
 the days between (``LINK_FEATURES``), fitted on generated local news and ECB+'s odd topics
 day by day (``benchmarks/story_links.py --fit``): a follow-up meets one of a story's
-reports, not all of them; the text floor holds for it too. Articles in different languages are linked
+reports, not all of them; the text floor holds for it too. Two texts told in one template
+whose names and numbers differ slot for slot (``story_slots``) are two incidents: their
+pair loses ``story_slot_conflict``, and a day cluster contradicting more than
+``slot_veto`` of its pairs with a story's representatives never joins it (that story is
+another incident's, or already holds two). Articles in different languages are linked
 within a day only (their text cosine says nothing, and entities alone never link).
 
 Ids and reruns:
@@ -709,9 +713,9 @@ def link_clusters(
 
     ``today`` are today's originals' vectors weighted by ``idf``, ``window_df`` the
     open days' document frequencies of text terms, ``member`` each original's day
-    cluster (0..k-1), ``slots`` today's originals' slots (``story_slots``) when
-    ``sp.slot_conflict`` is set, without what ``rare`` drops (which it drops of the open
-    stories' too)."""
+    cluster (0..k-1); ``slots``, when ``sp.slot_conflict`` is set, today's originals'
+    slots (``story_slots``) without the template constants ``rare`` drops (of the open
+    stories' representatives too)."""
     n_clusters = int(member.max()) + 1 if len(member) else 0
     story: list[str | None] = [None] * n_clusters
     # block on each article's heaviest words that some open articles have, but not too
@@ -746,7 +750,7 @@ def link_clusters(
         first = lo * p.chunk_rows
         part = cand[:, start:end]
         reps = open_.reps_of(first, first + p.chunk_rows)
-        theirs = rare(stored_slots(reps)) if slots is not None and rare is not None else None
+        theirs = rare(stored_slots(reps)) if rare is not None else None
         scores = _scored(part, reps, first, today, idf, order, c_start, day, sp, p, slots, theirs)
         del reps
         release()  # the chunk's vectors and pairs
@@ -1080,15 +1084,15 @@ def assign_day(
     window_text = window[0]["text"]
     # what fills the texts' slots (``story_slots``), kept whole for later days and
     # scored without the fillers common in the horizon (a template's constants)
-    slots = rare = None
+    slots = rare = whole = None
     if params.slot_conflict:
-        slots = Slots.of_texts([a.text for a in reps])
-        today_df["slots"] = slots.df()
+        whole = Slots.of_texts([a.text for a in reps])
+        today_df["slots"] = whole.df()
         rare = SlotRarity(window_slots + today_df["slots"], params.slot_constant_share)
-    stored["slot_entries"] = slot_lists(slots, len(reps))
-    slots = rare(slots) if rare is not None and slots is not None else None
+        slots = rare(whole)
+    stored["slot_entries"] = slot_lists(whole, len(reps))
     day_df = df_rows(today_df, len(reps))
-    del spans, bodies, window, today_df, key_cols, window_slots
+    del spans, bodies, window, today_df, key_cols, window_slots, whole
     # the texts are hashed: clustering needs of them only the year they mention
     reps = [replace(a, text="", mentioned_year=latest_year(a.text)) for a in reps]
     release()  # the raw hashed rows and the texts
