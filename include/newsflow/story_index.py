@@ -451,15 +451,17 @@ def slot_lists(slots: Slots | None, n: int) -> pa.Array:
     """The ``slot_entries`` column of ``n`` articles' ``story_articles`` rows (null when
     the day made none: ``slot_conflict`` off)."""
     if slots is None:
-        return pa.nulls(n, pa.list_(pa.int64()))
-    return pa.ListArray.from_arrays(pa.array(slots.offsets), pa.array(slots.entries))
+        return pa.nulls(n, pa.list_(pa.int32()))
+    return pa.ListArray.from_arrays(
+        pa.array(slots.offsets.astype(np.int32)), pa.array(slots.entries.astype(np.int32))
+    )
 
 
 def stored_slots(rows: pa.Table) -> Slots:
     """The slots of ``story_articles`` rows; none for a row without (written before
     slots were kept, or with ``slot_conflict`` off): it conflicts with nothing."""
     col = rows["slot_entries"].combine_chunks()
-    col = pc.fill_null(col, pa.scalar([], pa.list_(pa.int64())))
+    col = pc.fill_null(col, pa.scalar([], pa.list_(pa.int32())))
     offsets = np.array(col.offsets, np.int64)
     entries = np.array(col.flatten().to_numpy(zero_copy_only=False), np.int64)
     return Slots.from_lists(offsets - offsets[0], entries)

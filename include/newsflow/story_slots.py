@@ -25,8 +25,9 @@ incident is so, and 58-73% of the pairs of two incidents whose texts agree (TF-I
 statistics, the papers a report quotes) and as many of two events: the evidence is for
 templates, and neutral elsewhere.
 
-Storage: a text's slots are int64 entries ``context (24 bits, its top bit set for a
-name) << 16 | filler word (16 bits)``, one per word of a filler, sorted and unique;
+Storage: a text's first ``MAX_SLOTS`` slots are entries ``context (20 bits, its top bit
+set for a name) << 11 | filler word (11 bits)``, one per word of a filler, sorted and
+unique (int32 in the index);
 scoring many pairs at once joins their entries with sorted-array set operations
 (``conflicts``), no Python loop over pairs.
 """
@@ -38,12 +39,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-CTX_BITS, WORD_BITS = 24, 16
+# an entry is 31 bits (an int32 in the index): 20 of context (its top bit set for a name),
+# 11 of filler word (two different words of one context look alike 1 time in 2,048)
+CTX_BITS, WORD_BITS = 20, 11
+# slots kept of a text, the first in its order: a template's slots are in its lead, and
+# the index keeps every representative's (a 100k day's staging is within its memory share)
+MAX_SLOTS = 24
 # hashed columns of the slot entries' and contexts' document frequencies (``Slots.df``)
 N_DF = 1 << 20
 _PRIME = 1_048_573  # the largest prime under N_DF: an entry's column mixes all its bits
 _NAME_BIT = 1 << (CTX_BITS - 1)
-# pairs per batch: entry keys are (pair << 40 | entry) in int64
+# pairs per batch: entry keys are (pair << 31 | entry) in int64
 _PAIR_BATCH = 1 << 20
 # numbers whole ("240,000", "8.6", "10:45"), words with their inner hyphens and apostrophes
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?:-[^\W\d_]+)*|[^\W_]+(?:[-'’.][^\W_]+)*")
@@ -96,7 +102,7 @@ def slot_entries(text: str, *, stop: frozenset[str] | None = None) -> np.ndarray
     words = [t.casefold() for t, _ in toks]
     opens = [_opens_sentence(text, at) for _, at in toks]
     out: set[int] = set()
-    i, n = 0, len(toks)
+    i, n, kept = 0, len(toks), 0
     while i < n:
         tok = toks[i][0]
         number, name = tok[0].isdigit(), tok[0].isupper()
@@ -137,6 +143,9 @@ def slot_entries(text: str, *, stop: frozenset[str] | None = None) -> np.ndarray
         if _keyed(ctx, words[i:j], number and not name, stop):
             c = _hash(" ".join(ctx), CTX_BITS - 1) | (_NAME_BIT if name else 0)
             out.update((c << WORD_BITS) | _hash(w, WORD_BITS) for w in words[i:j])
+            kept += 1
+            if kept == MAX_SLOTS:
+                break
         i = j
     return np.array(sorted(out), np.int64)
 
@@ -209,7 +218,7 @@ class Slots:
         return Slots.from_lists(kept[self.offsets], self.entries[keep])
 
     def keyed(self, rows: np.ndarray) -> np.ndarray:
-        """The entries of ``rows`` (one per pair) as ``pair << 40 | entry``, pair the
+        """The entries of ``rows`` (one per pair) as ``pair << 31 | entry``, pair the
         position in ``rows``: sorted, since each row's entries are."""
         lens = self.offsets[rows + 1] - self.offsets[rows]
         starts = np.repeat(self.offsets[rows] - np.cumsum(lens) + lens, lens)

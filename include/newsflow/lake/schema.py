@@ -124,7 +124,7 @@ STORY_ARTICLES = pa.schema(
         ("key_terms", pa.list_(pa.int32())),
         # what fills the text's slots (newsflow/story_slots.py); null in parts written
         # before it was kept
-        ("slot_entries", pa.list_(pa.int64())),
+        ("slot_entries", pa.list_(pa.int32())),
     ]
 )
 # story_df/dt=D: D's originals' document frequencies per hashed column (kind text,
