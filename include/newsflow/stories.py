@@ -499,9 +499,8 @@ class _Scorer:
         z[gap > self.p.window_days * 86400] = -np.inf  # nan compares False: unknown dates pass
         if self.slots is not None:
             ia, ib = (np.broadcast_to(x, z.shape).ravel() for x in (ra, rb))
-            penalise(
-                z.reshape(-1), self.slots, self.slots, ia, ib, self.p.slot_conflict, SLOT_FLOOR
-            )
+            # only pairs that would link are looked at (``penalise``)
+            penalise(z.reshape(-1), self.slots, self.slots, ia, ib, self.p.slot_conflict, self.cut)
         return z
 
     def block(self, idx: np.ndarray, slab_cells: int = 1 << 21) -> np.ndarray:
@@ -731,10 +730,6 @@ def _linear(
         z += name_evidence(sims["title_x_names"], sims["names_x_title"], ta, tb, p)
     return z
 
-
-# the link probability from which a pair's slots are looked at (``story_slots.penalise``):
-# below it a pair neither links nor weighs in an average-linkage cluster
-SLOT_FLOOR = math.log(0.05 / 0.95)
 
 # the cross-kind products the headlines' names are scored by: (rows of, against)
 NAME_DOTS = {"title_x_names": ("title_names", "names"), "names_x_title": ("names", "title_names")}

@@ -89,7 +89,6 @@ from newsflow.lake.query import day_files
 from newsflow.memory import release
 from newsflow.stories import (
     NAME_KINDS,
-    SLOT_FLOOR,
     UNCUT_KINDS,
     StoryInput,
     StoryParams,
@@ -808,7 +807,8 @@ def _scored(
     count = np.bincount(g, minlength=cand.shape[1])
     clash = np.zeros(cand.shape[1])
     if slots is not None and their_slots is not None:
-        hit = penalise(z_pair, slots, their_slots, i, j, sp.slot_conflict, SLOT_FLOOR)
+        cut = np.log(sp.threshold / (1 - sp.threshold))  # only pairs that would link
+        hit = penalise(z_pair, slots, their_slots, i, j, sp.slot_conflict, cut)
         clash = np.bincount(g[hit], minlength=cand.shape[1]) / count
     prob = 1.0 / (1.0 + np.exp(-z_pair))
 

@@ -35,6 +35,7 @@ scoring many pairs at once joins their entries with sorted-array set operations
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,6 +46,7 @@ CTX_BITS, WORD_BITS = 20, 11
 # slots kept of a text, the first in its order: a template's slots are in its lead, and
 # the index keeps every representative's (a 100k day's staging is within its memory share)
 MAX_SLOTS = 24
+LEAD_CHARS = 1_500  # of a text, read for its slots (a long text's tokens cost, unread)
 # hashed columns of the slot entries' and contexts' document frequencies (``Slots.df``)
 N_DF = 1 << 20
 _PRIME = 1_048_573  # the largest prime under N_DF: an entry's column mixes all its bits
@@ -87,9 +89,7 @@ def _stop_words() -> frozenset[str]:
 
 
 def _hash(s: str, bits: int) -> int:
-    from sklearn.utils import murmurhash3_32
-
-    return int(murmurhash3_32(s, positive=True)) & ((1 << bits) - 1)
+    return zlib.crc32(s.encode()) & ((1 << bits) - 1)
 
 
 def slot_entries(text: str, *, stop: frozenset[str] | None = None) -> np.ndarray:
@@ -98,7 +98,7 @@ def slot_entries(text: str, *, stop: frozenset[str] | None = None) -> np.ndarray
     home") is keyed by the two words after it instead ("^ ^ _ people are"), one ending
     it by "$" after it."""
     stop = _stop_words() if stop is None else stop
-    toks = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+    toks = [(m.group(0), m.start()) for m in _TOKEN.finditer(text, 0, LEAD_CHARS)]
     words = [t.casefold() for t, _ in toks]
     opens = [_opens_sentence(text, at) for _, at in toks]
     out: set[int] = set()
@@ -284,8 +284,9 @@ def penalise(
 ) -> np.ndarray:
     """Subtract ``weight`` from the link logits ``z`` (flat, one per pair (a's row i,
     b's row j)) of the pairs that read as two incidents in one template; only pairs at
-    ``floor`` or above are looked at (a pair that would not link is left as it is: the
-    set operations cost ~5 µs a pair). Returns the positions of the pairs it lowered."""
+    ``floor`` (the link threshold) or above are looked at: a pair that would not link is
+    left as it is (the set operations cost ~1-5 µs a pair, and a 100k day scores tens of
+    millions of pairs). Returns the positions of the pairs it lowered."""
     look = np.flatnonzero(z >= floor)
     hit = look[conflicting(a, b, i[look], j[look])] if len(look) and weight else look[:0]
     z[hit] -= weight
