@@ -50,8 +50,10 @@ def recording() -> Iterator[list[tuple[np.ndarray, np.ndarray, np.ndarray, dict]
         init(self, articles, *a, **k)
         self.ids = np.array([x.article_id for x in articles])
 
-    def logits_(self: Any, sims: dict, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
-        z = logits(self, sims, ra, rb)
+    def logits_(
+        self: Any, sims: dict, ra: np.ndarray, rb: np.ndarray, slots: bool = True
+    ) -> np.ndarray:
+        z = logits(self, sims, ra, rb, slots)
         # a list of candidates, or a dense block of a component (average linkage
         # averages over every pair of it: the pairs no block brought count too)
         ia, ib = (x.ravel() for x in np.broadcast_arrays(ra, rb))
