@@ -46,7 +46,7 @@ CTX_BITS, WORD_BITS = 20, 11
 # slots kept of a text, the first in its order: a template's slots are in its lead, and
 # the index keeps every representative's (a 100k day's staging is within its memory share)
 MAX_SLOTS = 24
-LEAD_CHARS = 1_500  # of a text, read for its slots (a long text's tokens cost, unread)
+LEAD_CHARS = 1_000  # of a text, read for its slots (a long text's tokens cost, unread)
 # hashed columns of the slot entries' and contexts' document frequencies (``Slots.df``)
 N_DF = 1 << 20
 _PRIME = 1_048_573  # the largest prime under N_DF: an entry's column mixes all its bits
