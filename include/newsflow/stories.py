@@ -454,12 +454,12 @@ class _Scorer:
             gives_number(self.f["title_names"]) if self.names_on else np.zeros(len(articles), bool)
         )
         # the texts' slots (``story_slots``), given or made from the texts
-        self.slots = slots
-        if params.slot_conflict and slots is None:
-            made = Slots.of_texts([a.text for a in articles])
-            self.slots = made.rare(made.df(), params.slot_constant_share)
-        elif not params.slot_conflict:
-            self.slots = None
+        self.slots = None
+        if params.slot_conflict:
+            if slots is None:
+                slots = Slots.of_texts([a.text for a in articles])
+                slots = slots.rare(slots.df(), params.slot_constant_share)
+            self.slots = slots
 
     def evidence(
         self, sims: dict[str, np.ndarray], ra: np.ndarray, rb: np.ndarray

@@ -21,9 +21,9 @@ context give alike ("said Chief _ of") is a template's constant (``Slots.rare``)
 ``conflicting``: two or more conflicts, more than agreements, one of them on a name. On
 the generated desks (``benchmarks/local_desk.py``, ``local_news.py``) no pair of one
 incident is so, and 58-73% of the pairs of two incidents whose texts agree (TF-IDF cosine
-0.15 or more) are; on ECB+ 0.5% of the pairs of one event (25 of 4,925: a game's
-statistics, the papers a report quotes) and as many of two events: the evidence is for
-templates, and neutral elsewhere.
+0.15 or more) are; on ECB+ 2 of the 4,925 pairs of one event (a game's statistics, the
+papers a report quotes) and none of 1,344 of two events: the evidence is for templates,
+and neutral elsewhere.
 
 Storage: a text's first ``MAX_SLOTS`` slots are entries ``context (20 bits, its top bit
 set for a name) << 11 | filler word (11 bits)``, one per word of a filler, sorted and
