@@ -473,7 +473,9 @@ class OpenStories:
     """The index parts of the ``horizon_days`` days before ``day``, queried with DuckDB
     straight from the Parquet files, in at most ``memory_mb`` (DuckDB spills past it):
     the window's document frequencies, candidate stories, the candidates' latest
-    ``representatives`` articles and their stories' latest rows."""
+    ``representatives`` articles and their stories' latest rows. ``also`` is a second
+    state folder read beside the lake's (a partition's earlier publication days,
+    ``story_days``)."""
 
     def __init__(
         self,
@@ -482,16 +484,21 @@ class OpenStories:
         horizon_days: int,
         representatives: int = 8,
         memory_mb: int = 384,
+        also: Path | None = None,
     ) -> None:
         import tempfile
 
         settle(lake)  # an earlier day's publish a crash interrupted is finished first
-        state = storage.lake_path(lake) / STATE
+        states = [storage.lake_path(lake) / STATE] + ([also] if also is not None else [])
         first, last = day - timedelta(days=horizon_days), day - timedelta(days=1)
-        on = horizon_days > 0
-        self.files = day_files(state, INDEX, first, last) if on else []
-        self.rep_files = day_files(state, ARTICLES, first, last) if on else []
-        self.df_files = day_files(state, DF, first, last) if on else []
+
+        def files(part: str) -> list[str]:
+            if horizon_days <= 0:
+                return []
+            return [f for state in states for f in day_files(state, part, first, last)]
+
+        # ``also``: index parts of a partition's earlier publication days (``story_days``)
+        self.files, self.rep_files, self.df_files = files(INDEX), files(ARTICLES), files(DF)
         self.representatives = representatives
         self.memory_mb = int(memory_mb)
         self._tmp = tempfile.TemporaryDirectory(prefix="newsflow-stories-")

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsflow.config import Settings
 from newsflow.lake import schema
@@ -20,7 +22,8 @@ from newsflow.lake.partition import iter_partition, write_partition
 from newsflow.lake.query import story_of_earlier
 from newsflow.stages.common import StageResult, finish, work_dir
 from newsflow.stories import StoryParams
-from newsflow.story_index import INDEX_SCHEMAS, LinkParams, OpenStories, assign_day
+from newsflow.story_days import assign_partition
+from newsflow.story_index import INDEX_SCHEMAS, LinkParams, OpenStories
 
 _ARTICLE_COLUMNS = [
     "article_id",
@@ -42,21 +45,22 @@ def stories(settings: Settings, day: str) -> StageResult:
     started = time.perf_counter()
     work = work_dir(settings)
     link = LinkParams.from_settings(settings)
-    open_ = OpenStories(
-        settings.lake,
-        date.fromisoformat(day),
-        link.horizon_days,
-        link.representatives,
-        link.memory_mb,
-    )
-    story_of, rows = assign_day(
-        date.fromisoformat(day),
-        iter_partition(work, "deduped", day, columns=_ARTICLE_COLUMNS, batch_size=5_000),
-        iter_partition(work, "entities", day, columns=_ENTITY_COLUMNS, batch_size=50_000),
+    d = date.fromisoformat(day)
+
+    def open_stories(on: date, also: Path | None) -> OpenStories:
+        return OpenStories(
+            settings.lake, on, link.horizon_days, link.representatives, link.memory_mb, also
+        )
+
+    story_of, rows = assign_partition(
+        d,
+        lambda: iter_partition(work, "deduped", day, columns=_ARTICLE_COLUMNS, batch_size=5_000),
+        lambda: iter_partition(work, "entities", day, columns=_ENTITY_COLUMNS, batch_size=50_000),
         StoryParams.from_settings(settings),
         link,
-        open_,
+        open_stories,
         earlier=lambda ids: story_of_earlier(settings.lake, ids),
+        scratch=work,
     )
     table = pa.table(
         {"article_id": list(story_of), "story_id": list(story_of.values())}, schema=schema.STORIES
@@ -65,9 +69,12 @@ def stories(settings: Settings, day: str) -> StageResult:
     for part, sch in INDEX_SCHEMAS.items():
         write_partition(work, part, day, [rows[part]], sch)
     first_seen = rows["story_index"]["first_seen"].to_pylist()
+    # the partition's earliest publication day (``story_days``): stories first seen
+    # before it are earlier partitions' stories continued
+    start = pc.min(rows["story_articles"]["day"]).as_py() or d
     counts = {
         "articles": len(story_of),
         "stories": len(first_seen),
-        "stories_continued": sum(f < date.fromisoformat(day) for f in first_seen),
+        "stories_continued": sum(f < start for f in first_seen),
     }
     return finish(StageResult("stories", day, str(out), counts), started, settings)

@@ -1,0 +1,136 @@
+"""A partition holding several days' news is linked as the stream it holds: the same
+stories as the days given one by one, through ``newsflow run`` on a real lake."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from newsflow.cli import main
+from newsflow.lake import schema
+from newsflow.story_days import publication_days
+
+from test_story_index import ARREST, COURT, D1, FLOOD, SCHOOL, SHOOTING
+
+# the shooting, its arrest four days on, the charges eight days on: the ends are
+# further apart than the clustering's date window (3 days), the steps are not
+STREAM = [
+    (D1, {"a-shoot": SHOOTING, "z-flood": FLOOD}),
+    (D1 + timedelta(days=4), {"b-arrest": ARREST, "m-school": SCHOOL}),
+    (D1 + timedelta(days=8), {"c-court": COURT}),
+]
+LAST = STREAM[-1][0]
+
+
+def _write(folder: Path, day: date, docs: dict[str, tuple], *, name: str = "news") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{name}-{day.isoformat()}.jsonl").open("w") as f:
+        for aid, (title, text, _) in sorted(docs.items()):
+            f.write(
+                json.dumps(
+                    {
+                        "url": f"https://news.example/{aid}",
+                        "title": title,
+                        "text": text,
+                        "source": "news.example",
+                        "published_at": f"{day.isoformat()}T09:00:00Z",
+                    }
+                )
+                + "\n"
+            )
+
+
+def _stories(lake: Path) -> dict[str, str]:
+    rows = duckdb.sql(
+        f"SELECT url, story_id FROM read_parquet('{lake}/articles/dt=*/*.parquet')"
+    ).fetchall()
+    return {u.rsplit("/", 1)[1]: s for u, s in rows}
+
+
+def _grouping(story: dict[str, str], only: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for a, s in story.items():
+        if a in only:
+            groups.setdefault(s, set()).add(a)
+    return {frozenset(g) for g in groups.values()}
+
+
+def _run(inbox: Path, lake: Path, day: date) -> None:
+    assert main(["run", "--inbox", str(inbox), "--lake", str(lake), "--day", day.isoformat()]) == 0
+
+
+def test_a_backfill_partition_gets_the_stories_of_its_days_one_by_one(tmp_path: Path) -> None:
+    daily_inbox, daily = tmp_path / "daily-inbox", tmp_path / "daily"
+    for day, docs in STREAM:
+        _write(daily_inbox / day.isoformat(), day, docs)
+        _run(daily_inbox, daily, day)
+    once_inbox, once = tmp_path / "once-inbox", tmp_path / "once"
+    for day, docs in STREAM:  # every day's articles, given on the last day
+        _write(once_inbox / LAST.isoformat(), day, docs)
+    # and a verbatim copy of the arrest report from another site, published a day later
+    copy = {"b-arrest-copy": ARREST}
+    _write(once_inbox / LAST.isoformat(), STREAM[1][0] + timedelta(days=1), copy, name="copy")
+    _run(once_inbox, once, LAST)
+
+    by_day, at_once = _stories(daily), _stories(once)
+    # the charges eight days on join the shooting through the arrest, as day by day
+    assert at_once["c-court"] == at_once["b-arrest"] == at_once["a-shoot"]
+    assert at_once["b-arrest-copy"] == at_once["a-shoot"]
+    assert len({at_once[a] for a in ("a-shoot", "m-school", "z-flood")}) == 3
+    assert _grouping(at_once, by_day) == _grouping(by_day, by_day)  # ids are the inputs'
+    # the stories table: one row per story, its publication days as its timeline
+    table = pq.read_table(once / "stories" / f"dt={LAST.isoformat()}")
+    assert table.schema.remove_metadata() == schema.STORY_SUMMARY
+    rows = {r["story_id"]: r for r in table.to_pylist()}
+    assert len(rows) == 3
+    shooting = rows[at_once["a-shoot"]]
+    assert (shooting["first_seen"], shooting["last_seen"], shooting["days"]) == (D1, LAST, 3)
+    assert (shooting["articles"], shooting["articles_today"]) == (4, 4)
+    assert shooting["title"] == SHOOTING[0]
+    # a rerun of the partition gives the same ids and the same table
+    _run(once_inbox, once, LAST)
+    assert _stories(once) == at_once
+    assert pq.read_table(once / "stories" / f"dt={LAST.isoformat()}").equals(table)
+
+
+def _dated(rows: list[tuple[str, datetime | None, str | None]]) -> pa.Table:
+    return pa.table(
+        {
+            "article_id": [r[0] for r in rows],
+            "published_at": pa.array([r[1] for r in rows], schema.TS),
+            "duplicate_of": pa.array([r[2] for r in rows], pa.string()),
+        }
+    )
+
+
+def test_publication_days_of_a_partition() -> None:
+    day = date(2024, 6, 30)
+
+    def at(d: date) -> datetime:
+        return datetime(d.year, d.month, d.day, 23, tzinfo=UTC)
+
+    # within the date window: one day, as every daily run
+    near = _dated([("a", at(day), None), ("b", at(day - timedelta(days=3)), None)])
+    assert publication_days(day, near, horizon_days=30, window_days=3) is None
+    far = _dated(
+        [
+            ("a", at(day - timedelta(days=5)), None),
+            ("b", None, None),  # no date: the partition's day
+            ("c", at(day + timedelta(days=2)), None),  # after it: its day too
+            ("d", at(date(2019, 1, 1)), None),  # before the horizon: its first day
+            ("e", at(day), "a"),  # a copy: its original's day
+            ("f", at(day), "elsewhere"),  # a copy of an article of another partition
+        ]
+    )
+    got = publication_days(day, far, horizon_days=30, window_days=3)
+    assert got == {
+        "a": day - timedelta(days=5),
+        "b": day,
+        "c": day,
+        "d": day - timedelta(days=30),
+        "e": day - timedelta(days=5),
+        "f": day,
+    }
+    assert publication_days(day, _dated([]), horizon_days=30, window_days=3) is None
