@@ -11,7 +11,6 @@ import pyarrow.parquet as pq
 from newsflow.cli import main
 from newsflow.lake import schema
 from newsflow.story_days import publication_days
-
 from test_story_index import ARREST, COURT, D1, FLOOD, SCHOOL, SHOOTING
 
 # the shooting, its arrest four days on, the charges eight days on: the ends are
