@@ -133,3 +133,46 @@ def test_publication_days_of_a_partition() -> None:
         "f": day,
     }
     assert publication_days(day, _dated([]), horizon_days=30, window_days=3) is None
+
+
+def _vigil(name: str, street: str, hood: str) -> tuple[str, str, set]:
+    first = name.split()[0]
+    return (
+        f"Vigil held for {name}",
+        f"Dozens of neighbours gathered on {street} in {hood} on Sunday evening to remember "
+        f"{name}, who was killed in a shooting there last week. Mayor Linda Chen attended "
+        "the vigil and called for an end to gun violence in the city. Family members lit "
+        "candles and released white balloons near the corner where the shooting happened. "
+        "A cousin said the family was grateful for the support of the whole neighbourhood "
+        "and asked anyone who saw anything to come forward. Organisers said a fund for the "
+        f"funeral had raised several thousand dollars by Sunday night. {first} would have "
+        "turned thirty next month, relatives said.",
+        set(),
+    )
+
+
+def test_near_copies_of_one_template_are_told_apart(tmp_path: Path) -> None:
+    """MinHash calls two vigils for two victims, told in one template, copies; the
+    stories stage clusters a near copy like an original: the two get two stories, while
+    a republished copy of one (a chrome line, the ending trimmed) keeps its story."""
+    day = date(2024, 6, 3)
+    one = _vigil("Alicia Crawford", "Washington Street", "Harbor Point")
+    other = _vigil("Keith Griffin", "Market Street", "Oak Park")
+    title, text, keys = one
+    republished = (title, "Advertisement\n" + text.rsplit(". ", 1)[0] + ".", keys)
+    inbox, lake = tmp_path / "inbox", tmp_path / "lake"
+    _write(inbox / day.isoformat(), day, {"a-vigil": one, "b-vigil": other, "c-copy": republished})
+    _run(inbox, lake, day)
+    methods = dict(
+        duckdb.sql(
+            f"""SELECT a.url, d.method FROM read_parquet('{lake}/duplicates/dt=*/*.parquet') d
+                JOIN read_parquet('{lake}/articles/dt=*/*.parquet') a USING (article_id)"""
+        ).fetchall()
+    )
+    # the precondition: dedup takes the other vigil and the copy for copies of the first
+    assert {u.rsplit("/", 1)[1]: m for u, m in methods.items()} == {
+        "b-vigil": "near",
+        "c-copy": "near",
+    }
+    story = _stories(lake)
+    assert story["c-copy"] == story["a-vigil"] != story["b-vigil"]

@@ -19,7 +19,8 @@ with the partition's articles of it). Stories' ``first_seen``/``last_seen``/``da
 are then publication days, which in a daily run they are too. A publication date
 before the horizon counts as its first day (such old stories are not open anyway),
 one after the partition's day or missing as the partition's day; a copy is taken on
-its original's day when that is in the partition (it joins the original's story).
+its original's day when that is in the partition (it joins the original's story;
+the stories stage gives a near copy as an original, on its own day).
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ from newsflow.stories import (
     story_key,
     top_k,
 )
-from newsflow.story_slots import N_DF, SlotRarity, Slots, penalise
+from newsflow.story_slots import N_DF, SlotRarity, Slots, conflicting, penalise
 
 if TYPE_CHECKING:
     from newsflow.config import Settings
@@ -812,11 +812,10 @@ def _scored(
         sims |= name_dots(today, theirs, i, j, has_a["title_names"] & has_b["title_names"])
     z_pair = pair_logits(sims, has_a, has_b, sp)
     count = np.bincount(g, minlength=cand.shape[1])
-    clash = np.zeros(cand.shape[1])
-    if slots is not None and their_slots is not None:
+    both = (slots, their_slots) if slots is not None and their_slots is not None else None
+    if both is not None:
         cut = np.log(sp.threshold / (1 - sp.threshold))  # only pairs that would link
-        hit = penalise(z_pair, slots, their_slots, i, j, sp.slot_conflict, cut)
-        clash = np.bincount(g[hit], minlength=cand.shape[1]) / count
+        penalise(z_pair, *both, i, j, sp.slot_conflict, cut)
     prob = 1.0 / (1.0 + np.exp(-z_pair))
 
     def mean(x: np.ndarray) -> np.ndarray:
@@ -835,10 +834,36 @@ def _scored(
             x = prob if k == "p" else sims[k]
             feats[f"{k}_mean"], feats[f"{k}_max"] = mean(x), np.maximum.reduceat(x, starts)
         z = link_model_logits(feats, p, rare)
-    # a story one of whose representatives the cluster's texts contradict slot for slot
-    # is another incident's (or already holds two): the cluster does not join it
-    z[clash > p.slot_veto] = -np.inf
+    if both is not None:
+        z[_slot_clash(z, g, i, j, count, *both, p) > p.slot_veto] = -np.inf
     return zip(range(len(z)), z.tolist(), strict=True)
+
+
+def _slot_clash(
+    z: np.ndarray,
+    g: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    count: np.ndarray,
+    slots: Slots,
+    their_slots: Slots,
+    p: LinkParams,
+) -> np.ndarray:
+    """The share of each candidate's pairs whose texts contradict each other slot for
+    slot (``story_slots.conflicting``), for the candidates that would link (``z`` at the
+    link threshold; 0 for the others): a story one of whose representatives the
+    cluster's texts so contradict is another incident's (or already holds two), and the
+    cluster does not join it. All their pairs are looked at, not only those that would
+    link on their own: two vigils of two victims told in one template, weeks apart, are
+    linked by their words and headlines while the pair's own score is low."""
+    cut = np.log(p.threshold / (1 - p.threshold))
+    look = np.flatnonzero(z >= cut)
+    clash = np.zeros(len(z))
+    if len(look):
+        at = np.flatnonzero(np.isin(g, look))
+        bad = at[conflicting(slots, their_slots, i[at], j[at])]
+        clash = np.bincount(g[bad], minlength=len(z)) / count
+    return clash
 
 
 def link_model_logits(
