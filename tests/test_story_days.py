@@ -118,7 +118,7 @@ def test_publication_days_of_a_partition() -> None:
             ("a", at(day - timedelta(days=5)), None),
             ("b", None, None),  # no date: the partition's day
             ("c", at(day + timedelta(days=2)), None),  # after it: its day too
-            ("d", at(date(2019, 1, 1)), None),  # before the horizon: its first day
+            ("d", at(date(2019, 1, 1)), None),  # before the horizon: as undated
             ("e", at(day), "a"),  # a copy: its original's day
             ("f", at(day), "elsewhere"),  # a copy of an article of another partition
         ]
@@ -128,11 +128,16 @@ def test_publication_days_of_a_partition() -> None:
         "a": day - timedelta(days=5),
         "b": day,
         "c": day,
-        "d": day - timedelta(days=30),
+        "d": day,
         "e": day - timedelta(days=5),
         "f": day,
     }
     assert publication_days(day, _dated([]), horizon_days=30, window_days=3) is None
+    # an archive's pages dated years apart, most undated (ECB+): one day
+    archive = _dated(
+        [("a", None, None), ("b", at(date(2004, 7, 28)), None), ("c", at(date(2013, 5, 2)), None)]
+    )
+    assert publication_days(day, archive, horizon_days=30, window_days=3) is None
 
 
 def _vigil(name: str, street: str, hood: str) -> tuple[str, str, set]:

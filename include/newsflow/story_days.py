@@ -16,11 +16,13 @@ The days' index parts are written to a scratch folder read beside the lake's, th
 merged into the partition's: its originals' vectors and document frequencies of every
 day, and one row per story it touched (the story as it stands after its last day,
 with the partition's articles of it). Stories' ``first_seen``/``last_seen``/``days``
-are then publication days, which in a daily run they are too. A publication date
-before the horizon counts as its first day (such old stories are not open anyway),
-one after the partition's day or missing as the partition's day; a copy is taken on
-its original's day when that is in the partition (it joins the original's story;
-the stories stage gives a near copy as an original, on its own day).
+are then publication days, which in a daily run they are too. An article with no
+date, or one outside the horizon (an archive's years-old page, a date after the
+partition's day), is taken on the partition's day, as in a daily run (so ECB+, whose
+few dates found in texts are years apart, stays one day); a backfill longer than the
+horizon is better given as daily partitions. A copy is taken on its original's day
+when that is in the partition (it joins the original's story; the stories stage gives
+a near copy as an original, on its own day).
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def publication_days(
     days = pc.cast(utc, pa.date32()).to_numpy(zero_copy_only=False)
     known = ~pc.is_null(utc).to_numpy(zero_copy_only=False)
     lo, hi = np.datetime64(first, "D"), np.datetime64(day, "D")
-    when = np.minimum(np.maximum(np.where(known, days.astype("datetime64[D]"), hi), lo), hi)
+    when = np.where(known, days.astype("datetime64[D]"), hi)
+    when[(when < lo) | (when > hi)] = hi  # outside the horizon: as undated
     if (when.max() - when.min()).astype(int) <= window_days:
         return None
     ids = rows["article_id"].to_pylist()
