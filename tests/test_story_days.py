@@ -181,3 +181,21 @@ def test_near_copies_of_one_template_are_told_apart(tmp_path: Path) -> None:
     }
     story = _stories(lake)
     assert story["c-copy"] == story["a-vigil"] != story["b-vigil"]
+
+
+def test_a_copy_keeps_its_opening_another_report_does_not() -> None:
+    from newsflow.story_copies import another_report, other_reports
+
+    vigil_a = _vigil("Alicia Crawford", "Washington Street", "Harbor Point")[1]
+    vigil_b = _vigil("Keith Griffin", "Market Street", "Oak Park")[1]
+    trimmed = "Share this article\n" + vigil_a.rsplit(". ", 2)[0] + "."
+    assert not another_report(trimmed, vigil_a)  # chrome and a cut ending: a copy
+    assert another_report(vigil_b, vigil_a)  # other names in one template
+    # the shorter's opening gives a number the other never writes: another report
+    short = trimmed.replace("Sunday evening", "Sunday evening, 41 days after the shooting,")
+    longer = vigil_a.replace("Sunday evening", "Sunday evening, 38 days after the shooting,")
+    assert another_report(short, longer)
+    assert not another_report(short, longer.replace("38", "41"))
+    batch = pa.table({"article_id": ["a", "b", "c"], "text": [vigil_a, vigil_b, trimmed]})
+    got = other_reports({"b": "a", "c": "a", "d": "gone"}, batch.to_batches(), {})
+    assert got.to_pylist() == ["b"]  # "d": its texts are nowhere, it follows its original

@@ -27,6 +27,15 @@ def day_files(lake: str | os.PathLike[str], table: str, first: date, last: date)
 
 def story_of_earlier(lake: str | os.PathLike[str], article_ids: set[str]) -> dict[str, str]:
     """story_id of articles published on earlier days (for today's copies of them)."""
+    return _earlier(lake, article_ids, "story_id")
+
+
+def text_of_earlier(lake: str | os.PathLike[str], article_ids: set[str]) -> dict[str, str]:
+    """text of articles published on earlier days (the originals of today's near copies)."""
+    return _earlier(lake, article_ids, "text")
+
+
+def _earlier(lake: str | os.PathLike[str], article_ids: set[str], column: str) -> dict[str, str]:
     settle(lake)  # an earlier day's publish a crash interrupted is finished first
     if not article_ids:
         return {}
@@ -40,8 +49,8 @@ def story_of_earlier(lake: str | os.PathLike[str], article_ids: set[str]) -> dic
     con.executemany("INSERT INTO ids VALUES (?)", [(a,) for a in article_ids])
     return dict(
         con.execute(
-            """SELECT article_id, story_id FROM read_parquet(?, hive_partitioning = false)
-               WHERE article_id IN (SELECT k FROM ids)""",
+            f"""SELECT article_id, "{column}" FROM read_parquet(?, hive_partitioning = false)
+                WHERE article_id IN (SELECT k FROM ids)""",
             [files],
         ).fetchall()
     )

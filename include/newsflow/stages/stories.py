@@ -20,9 +20,10 @@ import pyarrow.compute as pc
 from newsflow.config import Settings
 from newsflow.lake import schema
 from newsflow.lake.partition import iter_partition, write_partition
-from newsflow.lake.query import story_of_earlier
+from newsflow.lake.query import story_of_earlier, text_of_earlier
 from newsflow.stages.common import StageResult, finish, work_dir
 from newsflow.stories import StoryParams
+from newsflow.story_copies import other_reports
 from newsflow.story_days import assign_partition
 from newsflow.story_index import INDEX_SCHEMAS, LinkParams, OpenStories
 
@@ -41,15 +42,9 @@ _ENTITY_COLUMNS = ["article_id", "start", "end", "entity_key", "label", "country
 
 
 def as_originals(batches: Iterable[pa.RecordBatch], ids: pa.Array) -> Iterator[pa.RecordBatch]:
-    """``batches`` with the articles ``ids`` (near copies) as originals.
-
-    MinHash calls two reports told in one template copies (two vigils for two victims,
-    two first reports of two shootings by one outlet: the same sentences around other
-    names share three quarters of their shingles), and a copy would join its original's
-    story unseen. A near copy is clustered like an original instead: the story model,
-    which weighs names, numbers and slots, puts a true copy with its original (their
-    texts are one) and a template's other incident apart. Exact and URL copies follow
-    their original."""
+    """``batches`` with the articles ``ids`` (near copies that are other reports,
+    ``story_copies``) as originals: clustered like originals, not given their
+    original's story unseen."""
     for b in batches:
         m = pc.is_in(b.column("article_id"), value_set=ids)
         if not pc.any(m).as_py():
@@ -63,8 +58,8 @@ def as_originals(batches: Iterable[pa.RecordBatch], ids: pa.Array) -> Iterator[p
 
 def stories(settings: Settings, day: str) -> StageResult:
     """Group the day's articles into stories, linked to the open stories of earlier
-    days; exact and URL copies join their original's story, near copies are
-    clustered like originals (``as_originals``)."""
+    days; copies join their original's story, but a near copy that is another report
+    (``story_copies``: two reports from one template) is clustered like an original."""
     started = time.perf_counter()
     work = work_dir(settings)
     link = LinkParams.from_settings(settings)
@@ -75,18 +70,20 @@ def stories(settings: Settings, day: str) -> StageResult:
             settings.lake, on, link.horizon_days, link.representatives, link.memory_mb, also
         )
 
-    near = pa.concat_arrays(
-        [pa.array([], pa.string())]
-        + [
-            b.filter(pc.equal(b.column("method"), "near")).column("article_id")
-            for b in iter_partition(work, "duplicates", day, columns=["article_id", "method"])
-        ]
-    )
+    near = {
+        r["article_id"]: r["duplicate_of"]
+        for b in iter_partition(
+            work, "duplicates", day, columns=["article_id", "duplicate_of", "method"]
+        )
+        for r in b.filter(pc.equal(b.column("method"), "near")).to_pylist()
+    }
+    texts = iter_partition(work, "deduped", day, columns=["article_id", "text"], batch_size=5_000)
+    reports = other_reports(near, texts, text_of_earlier(settings.lake, set(near.values())))
     story_of, rows = assign_partition(
         d,
         lambda: as_originals(
             iter_partition(work, "deduped", day, columns=_ARTICLE_COLUMNS, batch_size=5_000),
-            near,
+            reports,
         ),
         lambda: iter_partition(work, "entities", day, columns=_ENTITY_COLUMNS, batch_size=50_000),
         StoryParams.from_settings(settings),

@@ -1,0 +1,77 @@
+"""Which near copies are other reports: MinHash's copies that the stories stage clusters
+like originals instead of giving them their original's story.
+
+A desk writes its routine reports from templates, and two short reports of two
+incidents from one template (two vigils for two victims, two first reports of two
+shootings by one outlet) share three quarters of their word 5-shingles: the dedup
+stage's containment rule calls the shorter a copy of the longer. A copy, trimmed,
+re-headlined or wrapped in a site's chrome, keeps its opening: every name and number of
+its first sentences is in its original. So a near copy whose opening names someone or
+somewhere, or gives a number, that the other text never writes is another report
+(``another_report``), and the stories stage clusters it like an original (the story
+model, which weighs names, numbers and slots, decides). On the generated local news
+every near copy of another incident is so (31 of 31 over five seeds) and one true copy
+of three; on ECB+, 15 of its 37 near copies, all of one event, which then still join
+their original's story. Exact and URL copies, and near copies that keep their opening,
+follow their original.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from newsflow.stories import capitalised_words
+
+LEAD_SENTENCES = 2  # the opening a copy keeps: a headline's sentence and the lead
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
+_WORDS = re.compile(r"\w+")
+
+
+def opening_marks(text: str, sentences: int = LEAD_SENTENCES) -> set[str]:
+    """The names (capitalised words, not opening a sentence) and numbers of the first
+    ``sentences`` sentences of ``text``, case-folded."""
+    parts = [p for p in _SENTENCE.split(text.strip()) if p.strip()][:sentences]
+    lead = " ".join(parts)
+    return capitalised_words(lead) | {n.rstrip(".,") for n in _NUMBER.findall(lead)}
+
+
+def another_report(a: str, b: str) -> bool:
+    """Whether two texts MinHash calls copies are two reports: the shorter one's opening
+    names someone or somewhere, or gives a number, that the longer never writes."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    words = {w.casefold() for w in _WORDS.findall(long_)}
+    words |= {n.rstrip(".,") for n in _NUMBER.findall(long_)}
+    return any(m not in words for m in opening_marks(short))
+
+
+def other_reports(
+    near: dict[str, str],
+    texts: Iterable[pa.RecordBatch],
+    earlier: dict[str, str],
+) -> pa.Array:
+    """The ids of the near copies ``near`` ({copy: original}) that are other reports.
+    ``texts`` holds the day's rows (``article_id``, ``text``), ``earlier`` the texts of
+    originals of earlier days; a copy whose original's text is at hand in neither
+    follows its original."""
+    if not near:
+        return pa.array([], pa.string())
+    want = set(near) | set(near.values())
+    text: dict[str, str] = dict(earlier)
+    ids = pa.array(sorted(want), pa.string())
+    for b in texts:
+        keep = b.filter(pc.is_in(b.column("article_id"), value_set=ids))
+        for a, t in zip(
+            keep.column("article_id").to_pylist(), keep.column("text").to_pylist(), strict=True
+        ):
+            text[a] = t or ""
+    out = [
+        c
+        for c, o in sorted(near.items())
+        if c in text and o in text and another_report(text[c], text[o])
+    ]
+    return pa.array(out, pa.string())
