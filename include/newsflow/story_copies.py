@@ -11,7 +11,7 @@ somewhere, or gives a number, that the other text never writes is another report
 (``another_report``), and the stories stage clusters it like an original (the story
 model, which weighs names, numbers and slots, decides). On the generated local news
 every near copy of another incident is so (29 of 29 over five seeds) and one true copy
-of three; on ECB+, 15 of its 37 near copies, all of one event, which then still join
+of three; on ECB+, 9 of its 37 near copies, all of one event, which then still join
 their original's story. Exact and URL copies, and near copies that keep their opening,
 follow their original.
 """
