@@ -379,3 +379,19 @@ def test_headlines_naming_other_people_are_two_stories_however_alike_the_texts()
     ]
     res = cluster_stories(same, DEFAULTS)
     assert res["x"] == res["y"]
+
+
+def test_row_order_is_the_lexsort_of_rows_values_largest_first_and_columns() -> None:
+    import numpy as np
+    from newsflow.stories import row_order
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        rows = rng.integers(0, 30, 2_000)
+        # few distinct values (ties), both zeros and both signs
+        values = rng.choice(np.array([0.0, -0.0, 0.5, -1.5, 2.0, np.inf], dtype), 2_000)
+        columns = rng.integers(0, 50, 2_000).astype(np.int32)
+        assert np.array_equal(row_order(rows, values, None), np.lexsort((-values, rows)))
+        want = np.lexsort((columns, -values, rows))
+        assert np.array_equal(row_order(rows, values, columns), want)
+

@@ -621,10 +621,44 @@ def _row_ranks(m: sparse.csr_matrix, ties_by_column: bool = False) -> tuple[np.n
     values by position, or by column)."""
     n = m.shape[0]
     rows = np.repeat(np.arange(n), np.diff(m.indptr))
-    order = np.lexsort((m.indices, -m.data, rows) if ties_by_column else (-m.data, rows))
+    order = row_order(rows, m.data, m.indices if ties_by_column else None)
     rank = np.empty(m.nnz, np.int64)
     rank[order] = np.arange(m.nnz) - m.indptr[:-1][rows[order]]
     return rows, rank
+
+
+def row_order(rows: np.ndarray, values: np.ndarray, columns: np.ndarray | None) -> np.ndarray:
+    """The stable sort order of entries by row, then value, largest first, then (when
+    given) column: ``np.lexsort((columns, -values, rows))``, the same permutation.
+
+    A lexsort sorts indirectly once per key, ~0.4 s a million entries; float32 values
+    (every weight of the daily path) and the row fit one uint64 key, whose single
+    stable argsort is ~8 times faster. Equal keys, where a column decides, are few: only
+    those are lexsorted again.
+    """
+    if values.dtype != np.float32 or np.isnan(values).any():
+        keys = (-values, rows) if columns is None else (columns, -values, rows)
+        return np.lexsort(keys)
+    key = (rows.astype(np.uint64) << np.uint64(32)) | _descending(values)
+    order = np.argsort(key, kind="stable")
+    if columns is not None:
+        ranked = key[order]
+        tied = np.zeros(len(order), bool)
+        same = ranked[1:] == ranked[:-1]
+        tied[1:] |= same
+        tied[:-1] |= same
+        at = np.flatnonzero(tied)  # runs of equal keys, each contiguous in ``order``
+        order[at] = order[at][np.lexsort((columns[order[at]], ranked[at]))]
+    return order
+
+
+def _descending(values: np.ndarray) -> np.ndarray:
+    """float32 values as uint64 keys in the opposite order (equal values, 0.0 and -0.0
+    too, get equal keys): a float's bits order like the float once a positive one's sign
+    bit is set and a negative one's bits are all flipped."""
+    bits = (values + np.float32(0.0)).view(np.uint32)  # -0.0 + 0.0 is 0.0
+    up = np.where(bits >> np.uint32(31), ~bits, bits | np.uint32(1 << 31))
+    return (~up).astype(np.uint64)
 
 
 def top_k(m: sparse.csr_matrix, k: int, ties_by_column: bool = False) -> sparse.csr_matrix:

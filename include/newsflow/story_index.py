@@ -102,6 +102,7 @@ from newsflow.stories import (
     numbers_in,
     pair_dots,
     pair_logits,
+    row_order,
     stable_story,
     stacked,
     story_key,
@@ -409,7 +410,7 @@ def top_terms(
         m, lambda part: _top_per_row(sparse.csr_matrix(part @ sparse.diags(idf)), k), chunk_rows
     )
     rows = np.repeat(np.arange(m.shape[0]), np.diff(top.indptr))
-    order = np.lexsort((top.indices, -top.data, rows))
+    order = row_order(rows, top.data, top.indices)
     cols = top.indices[order]
     vals = top.data[order] / idf[cols]  # the weighted matrix has m's entries x idf
     offsets = pa.array(top.indptr.astype(np.int32))
