@@ -978,7 +978,10 @@ def story_body(title: str | None, text: str, spans: Sequence[int]) -> str:
         return body
     names = {text[spans[k] : spans[k + 1]] for k in range(0, len(spans) - 1, 2)}
     for name in sorted(names, key=len, reverse=True):
-        if len(name) > 1:
+        # a name the headline does not hold is not matched: its pattern is not built (the
+        # compiled patterns of a day's many names overflow ``re``'s cache: one compiled
+        # for every mention, most of them the body's)
+        if len(name) > 1 and name in title:
             title = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", title)
     return f"{title}\n{body}"
 
