@@ -395,3 +395,9 @@ def test_row_order_is_the_lexsort_of_rows_values_largest_first_and_columns() -> 
         want = np.lexsort((columns, -values, rows))
         assert np.array_equal(row_order(rows, values, columns), want)
 
+
+def test_capital_words_found_as_any_word_that_opens_with_a_capital() -> None:
+    from newsflow.stories import capitalised_words
+
+    text = "3Rd-Ave met O’Neil, _Smith and éric Élodie. 12-Main 'Quinn x_Yard a.Bee"
+    assert capitalised_words(text) == {"rd", "ave", "neil", "smith", "élodie", "main"}

@@ -219,7 +219,12 @@ def number_evidence(
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]{2,}")
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+# a word is a letter and the rest of its run of ``[\w'’.-]`` (``[^\W\d_][\w'’.-]*`` scanned
+# left to right); the words that may open with a capital are found by the regex engine
+# alone (lower-case words, most of a text's, each cost a Python iteration otherwise):
+# matched from a run's start over its leading digits and marks, their first letter an
+# ASCII capital or not ASCII (``str.isupper`` decides those)
+_CAPITAL = re.compile(r"(?<![\w'’.-])[\d_'’.-]*(?=[A-Z]|[^\x00-\x7f])([^\W\d_][\w'’.-]*)")
 # what may stand before a sentence's first word (a capital there says nothing)
 _SENTENCE_END = frozenset(".!?:;\"“”‘’'(")
 # capitalised words that name a time, not an incident's people or places
@@ -240,11 +245,11 @@ def capitalised_words(text: str, *, sentence_starts: bool = False) -> set[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     out = set()
-    for m in _WORD.finditer(text):
-        word = m.group(0)
+    for m in _CAPITAL.finditer(text):
+        word = m.group(1)
         if not word[0].isupper():
             continue
-        if not sentence_starts and _starts_sentence(text, m.start()):
+        if not sentence_starts and _starts_sentence(text, m.start(1)):
             continue
         for w in _NAME_WORD.findall(word.casefold()):
             if w not in ENGLISH_STOP_WORDS and w not in _CALENDAR:
