@@ -401,3 +401,18 @@ def test_capital_words_found_as_any_word_that_opens_with_a_capital() -> None:
 
     text = "3Rd-Ave met O’Neil, _Smith and éric Élodie. 12-Main 'Quinn x_Yard a.Bee"
     assert capitalised_words(text) == {"rd", "ave", "neil", "smith", "élodie", "main"}
+
+
+def test_pair_dots_do_not_depend_on_the_chunks() -> None:
+    import numpy as np
+    from newsflow.stories import pair_dots
+    from scipy import sparse
+
+    a = sparse.random(50, 400, density=0.1, format="csr", dtype=np.float32, random_state=1)
+    b = sparse.random(60, 400, density=0.02, format="csr", dtype=np.float32, random_state=2)
+    rng = np.random.default_rng(0)
+    i, j = rng.integers(0, 50, 3_000), rng.integers(0, 60, 3_000)
+    want = (a[i].multiply(b[j])).sum(axis=1).A.ravel()
+    for entries in (1, 37, 1 << 21):
+        np.testing.assert_array_equal(pair_dots(a, b, i, j, entries), want)
+    assert len(pair_dots(a, b, i[:0], j[:0])) == 0

@@ -737,14 +737,29 @@ def _sharing(
 
 
 def pair_dots(
-    a: sparse.csr_matrix, b: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 5_000
+    a: sparse.csr_matrix,
+    b: sparse.csr_matrix,
+    i: np.ndarray,
+    j: np.ndarray,
+    entries: int = 1 << 21,
 ) -> np.ndarray:
     """Row dot products ``a[i[k]] . b[j[k]]`` for each pair, in bounded chunks (``a`` and
-    ``b`` may be one matrix: pairs within a day; or today's rows and an index's)."""
+    ``b`` may be one matrix: pairs within a day; or today's rows and an index's).
+
+    A chunk is the pairs whose two rows hold about ``entries`` stored entries (2^21: a
+    chunk of 5,000 pairs of ~250-term texts, as before): memory follows the entries
+    copied, not the pairs, and a kind of few entries a row (people, places, numbers: 1
+    to 4) takes few chunks. Each chunk costs some scipy calls whatever its size (~0.25
+    ms): in fixed chunks of 5,000 pairs, a third of such a kind's time. Each pair's dot
+    product is its own row's sum: chunks do not change it.
+    """
     out = np.empty(len(i), np.float64)
-    for s in range(0, len(i), chunk):
-        x, y = a[i[s : s + chunk]], b[j[s : s + chunk]]
-        out[s : s + chunk] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
+    held = np.cumsum(np.diff(a.indptr)[i] + np.diff(b.indptr)[j])
+    cuts = np.searchsorted(held, np.arange(entries, held[-1] if len(i) else 0, entries))
+    bounds = np.unique(np.concatenate([[0], cuts, [len(i)]]))
+    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+        x, y = a[i[s:e]], b[j[s:e]]
+        out[s:e] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
     return out
 
 
