@@ -181,6 +181,23 @@ def test_chunks_and_slabs_bound_memory_not_results() -> None:
     np.testing.assert_array_equal(scorer.block(idx, slab_cells=1), scorer.block(idx))
 
 
+def test_components_scored_in_one_block_get_the_cells_of_their_own() -> None:
+    """A dense block of several components (cluster_stories batches the small ones)
+    holds, for each, exactly the cells of its block alone."""
+    import numpy as np
+    from newsflow.stories import _Scorer
+
+    arts = sorted(_random_day(300, seed=5), key=lambda a: a.article_id)
+    scorer = _Scorer(arts, DEFAULTS)
+    parts = [np.arange(0, 30, 3), np.arange(100, 140, 2), np.array([7, 250, 299])]
+    whole = scorer.block(np.concatenate(parts))
+    at = 0
+    for idx in parts:
+        end = at + len(idx)
+        np.testing.assert_array_equal(whole[at:end, at:end], scorer.block(idx))
+        at = end
+
+
 def test_numbers_in_a_text_leave_out_years_decimals_and_sums() -> None:
     from newsflow.stories import numbers_in
 

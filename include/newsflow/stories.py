@@ -883,9 +883,6 @@ def cluster_stories(
     otherwise, when ``slot_conflict`` is set). The result
     does not depend on the order of ``articles``.
     """
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
-
     p = params
     order = sorted(range(len(articles)), key=lambda k: articles[k].article_id)
     arts = [articles[k] for k in order]
@@ -908,6 +905,7 @@ def cluster_stories(
         while todo:
             idx, threshold = todo.pop()
             cut = math.log(threshold / (1 - threshold))
+            dense: list[np.ndarray] = []  # components for average linkage
             for members in _components(idx, pairs, cut, n):
                 if len(members) <= 2:
                     groups.append(members.tolist())  # a pair is linked by construction
@@ -917,20 +915,17 @@ def cluster_stories(
                     else:
                         groups.append(members.tolist())
                 else:
-                    prob = scorer.block(members)
-                    dist = prob + prob.T  # 1 - (p + p.T) / 2, with no more n^2 copies
-                    del prob
-                    dist /= 2
-                    np.subtract(1.0, dist, out=dist)
-                    np.fill_diagonal(dist, 0.0)
-                    np.clip(dist, 0, 1, out=dist)
-                    condensed = squareform(dist, checks=False)
-                    del dist
-                    z = linkage(condensed, "average")
-                    del condensed
-                    labels = fcluster(z, 1.0 - p.threshold, "distance")
-                    for lab in np.unique(labels):
-                        groups.append(members[labels == lab].tolist())
+                    dense.append(members)
+            for batch in _batches(dense):
+                if len(batch) == 1:  # the block's one reference is the argument (freed there)
+                    groups += _average_groups(scorer.block(batch[0]), batch[0], p.threshold)
+                    continue
+                prob = scorer.block(np.concatenate(batch))
+                at = 0
+                for members in batch:
+                    end = at + len(members)
+                    groups += _average_groups(prob[at:end, at:end], members, p.threshold)
+                    at = end
     else:
         groups = [[k] for k in range(n)]
     out: dict[str, str] = {}
@@ -940,6 +935,55 @@ def cluster_stories(
         for a in ids:
             out[a] = sid
     return out
+
+
+# components of up to BATCH_COMPONENT articles are scored together in one dense block of up
+# to BATCH_ROWS articles: a block's fixed cost (some scipy calls a kind, ~5 ms) outweighed
+# the products of a day's many components of 3 to 10 articles. The cells between two
+# components are computed and left unread; no cell depends on the block's other rows
+# (each similarity sums its own pair's terms, in the same order), so the same bits. Both
+# stay under SLOT_BLOCK, which every batched component is under too.
+BATCH_COMPONENT = 32
+BATCH_ROWS = 256
+
+
+def _batches(components: list[np.ndarray]) -> Iterator[list[np.ndarray]]:
+    """``components`` grouped into the runs scored in one dense block: the small ones
+    (``BATCH_COMPONENT``) together up to ``BATCH_ROWS`` articles, the others alone."""
+    run: list[np.ndarray] = []
+    held = 0
+    for members in components:
+        if len(members) > BATCH_COMPONENT:
+            yield [members]
+            continue
+        if held + len(members) > BATCH_ROWS:
+            yield run
+            run, held = [], 0
+        run.append(members)
+        held += len(members)
+    if run:
+        yield run
+
+
+def _average_groups(prob: np.ndarray, members: np.ndarray, threshold: float) -> list[list[int]]:
+    """The average-linkage clusters of ``members`` cut at ``threshold``, from their dense
+    link probabilities ``prob`` (released here once the distances are made: a component
+    of ``max_component`` articles holds n^2 floats twice)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    dist = prob + prob.T  # 1 - (p + p.T) / 2, with no more n^2 copies
+    del prob
+    dist /= 2
+    np.subtract(1.0, dist, out=dist)
+    np.fill_diagonal(dist, 0.0)
+    np.clip(dist, 0, 1, out=dist)
+    condensed = squareform(dist, checks=False)
+    del dist
+    z = linkage(condensed, "average")
+    del condensed
+    labels = fcluster(z, 1.0 - threshold, "distance")
+    return [members[labels == lab].tolist() for lab in np.unique(labels)]
 
 
 def stable_story(article_id: str) -> str:
