@@ -181,6 +181,23 @@ def test_chunks_and_slabs_bound_memory_not_results() -> None:
     np.testing.assert_array_equal(scorer.block(idx, slab_cells=1), scorer.block(idx))
 
 
+def test_components_scored_in_one_block_get_the_cells_of_their_own() -> None:
+    """A dense block of several components (cluster_stories batches the small ones)
+    holds, for each, exactly the cells of its block alone."""
+    import numpy as np
+    from newsflow.stories import _Scorer
+
+    arts = sorted(_random_day(300, seed=5), key=lambda a: a.article_id)
+    scorer = _Scorer(arts, DEFAULTS)
+    parts = [np.arange(0, 30, 3), np.arange(100, 140, 2), np.array([7, 250, 299])]
+    whole = scorer.block(np.concatenate(parts))
+    at = 0
+    for idx in parts:
+        end = at + len(idx)
+        np.testing.assert_array_equal(whole[at:end, at:end], scorer.block(idx))
+        at = end
+
+
 def test_numbers_in_a_text_leave_out_years_decimals_and_sums() -> None:
     from newsflow.stories import numbers_in
 
@@ -379,3 +396,40 @@ def test_headlines_naming_other_people_are_two_stories_however_alike_the_texts()
     ]
     res = cluster_stories(same, DEFAULTS)
     assert res["x"] == res["y"]
+
+
+def test_row_order_is_the_lexsort_of_rows_values_largest_first_and_columns() -> None:
+    import numpy as np
+    from newsflow.stories import row_order
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        rows = rng.integers(0, 30, 2_000)
+        # few distinct values (ties), both zeros and both signs
+        values = rng.choice(np.array([0.0, -0.0, 0.5, -1.5, 2.0, np.inf], dtype), 2_000)
+        columns = rng.integers(0, 50, 2_000).astype(np.int32)
+        assert np.array_equal(row_order(rows, values, None), np.lexsort((-values, rows)))
+        want = np.lexsort((columns, -values, rows))
+        assert np.array_equal(row_order(rows, values, columns), want)
+
+
+def test_capital_words_found_as_any_word_that_opens_with_a_capital() -> None:
+    from newsflow.stories import capitalised_words
+
+    text = "3Rd-Ave met O’Neil, _Smith and éric Élodie. 12-Main 'Quinn x_Yard a.Bee"
+    assert capitalised_words(text) == {"rd", "ave", "neil", "smith", "élodie", "main"}
+
+
+def test_pair_dots_do_not_depend_on_the_chunks() -> None:
+    import numpy as np
+    from newsflow.stories import pair_dots
+    from scipy import sparse
+
+    a = sparse.random(50, 400, density=0.1, format="csr", dtype=np.float32, random_state=1)
+    b = sparse.random(60, 400, density=0.02, format="csr", dtype=np.float32, random_state=2)
+    rng = np.random.default_rng(0)
+    i, j = rng.integers(0, 50, 3_000), rng.integers(0, 60, 3_000)
+    want = (a[i].multiply(b[j])).sum(axis=1).A.ravel()
+    for entries in (1, 37, 1 << 21):
+        np.testing.assert_array_equal(pair_dots(a, b, i, j, entries), want)
+    assert len(pair_dots(a, b, i[:0], j[:0])) == 0

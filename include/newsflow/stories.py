@@ -219,7 +219,12 @@ def number_evidence(
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]{2,}")
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+# a word is a letter and the rest of its run of ``[\w'’.-]`` (``[^\W\d_][\w'’.-]*`` scanned
+# left to right); the words that may open with a capital are found by the regex engine
+# alone (lower-case words, most of a text's, each cost a Python iteration otherwise):
+# matched from a run's start over its leading digits and marks, their first letter an
+# ASCII capital or not ASCII (``str.isupper`` decides those)
+_CAPITAL = re.compile(r"(?<![\w'’.-])[\d_'’.-]*(?=[A-Z]|[^\x00-\x7f])([^\W\d_][\w'’.-]*)")
 # what may stand before a sentence's first word (a capital there says nothing)
 _SENTENCE_END = frozenset(".!?:;\"“”‘’'(")
 # capitalised words that name a time, not an incident's people or places
@@ -240,11 +245,11 @@ def capitalised_words(text: str, *, sentence_starts: bool = False) -> set[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     out = set()
-    for m in _WORD.finditer(text):
-        word = m.group(0)
+    for m in _CAPITAL.finditer(text):
+        word = m.group(1)
         if not word[0].isupper():
             continue
-        if not sentence_starts and _starts_sentence(text, m.start()):
+        if not sentence_starts and _starts_sentence(text, m.start(1)):
             continue
         for w in _NAME_WORD.findall(word.casefold()):
             if w not in ENGLISH_STOP_WORDS and w not in _CALENDAR:
@@ -513,7 +518,10 @@ class _Scorer:
         number of kinds (whole-block products of five kinds took ~1.5 GB at 5,000)."""
         kinds = [k for k, w in self.weights.items() | self.extra.items() if w and k in self.f]
         names = list(NAME_KINDS) if self.names_on else []
-        rows = {k: sparse.csr_matrix(self.f[k][idx]) for k in kinds + names}
+        rows: dict[str, sparse.csr_matrix] = {}
+        # the names' two kinds are multiplied across: they share one column space
+        for group in [[k] for k in kinds] + ([names] if names else []):
+            rows |= dict(zip(group, _compacted([self.f[k][idx] for k in group]), strict=True))
         cols = {k: sparse.csr_matrix(m.T) for k, m in rows.items()}
         n = len(idx)
         z = np.empty((n, n))
@@ -595,15 +603,67 @@ class _Scorer:
                 yield from _sharing(top, p.max_candidates)
 
 
+def _compacted(ms: list[sparse.csr_matrix]) -> list[sparse.csr_matrix]:
+    """``ms`` (one column space) over only the columns some of them use, in their order.
+
+    A block's rows are transposed for its products, and a CSR transpose costs the number
+    of columns: over the hashed spaces (2^22 text terms) that was ~1 ms a kind of every
+    component, ~40% of a day's clustering, for blocks of a few articles. The columns keep
+    their order, so every product sums the same terms in the same order: the same bits.
+    """
+    used = np.unique(np.concatenate([m.indices for m in ms]))
+    return [
+        sparse.csr_matrix(
+            (m.data, np.searchsorted(used, m.indices).astype(np.int32), m.indptr),
+            shape=(m.shape[0], max(len(used), 1)),
+        )
+        for m in ms
+    ]
+
+
 def _row_ranks(m: sparse.csr_matrix, ties_by_column: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(row of each stored entry, its rank in its row by value, largest first; equal
     values by position, or by column)."""
     n = m.shape[0]
     rows = np.repeat(np.arange(n), np.diff(m.indptr))
-    order = np.lexsort((m.indices, -m.data, rows) if ties_by_column else (-m.data, rows))
+    order = row_order(rows, m.data, m.indices if ties_by_column else None)
     rank = np.empty(m.nnz, np.int64)
     rank[order] = np.arange(m.nnz) - m.indptr[:-1][rows[order]]
     return rows, rank
+
+
+def row_order(rows: np.ndarray, values: np.ndarray, columns: np.ndarray | None) -> np.ndarray:
+    """The stable sort order of entries by row, then value, largest first, then (when
+    given) column: ``np.lexsort((columns, -values, rows))``, the same permutation.
+
+    A lexsort sorts indirectly once per key, ~0.4 s a million entries; float32 values
+    (every weight of the daily path) and the row fit one uint64 key, whose single
+    stable argsort is ~8 times faster. Equal keys, where a column decides, are few: only
+    those are lexsorted again.
+    """
+    if values.dtype != np.float32 or np.isnan(values).any():
+        keys = (-values, rows) if columns is None else (columns, -values, rows)
+        return np.lexsort(keys)
+    key = (rows.astype(np.uint64) << np.uint64(32)) | _descending(values)
+    order = np.argsort(key, kind="stable")
+    if columns is not None:
+        ranked = key[order]
+        tied = np.zeros(len(order), bool)
+        same = ranked[1:] == ranked[:-1]
+        tied[1:] |= same
+        tied[:-1] |= same
+        at = np.flatnonzero(tied)  # runs of equal keys, each contiguous in ``order``
+        order[at] = order[at][np.lexsort((columns[order[at]], ranked[at]))]
+    return order
+
+
+def _descending(values: np.ndarray) -> np.ndarray:
+    """float32 values as uint64 keys in the opposite order (equal values, 0.0 and -0.0
+    too, get equal keys): a float's bits order like the float once a positive one's sign
+    bit is set and a negative one's bits are all flipped."""
+    bits = (values + np.float32(0.0)).view(np.uint32)  # -0.0 + 0.0 is 0.0
+    up = np.where(bits >> np.uint32(31), ~bits, bits | np.uint32(1 << 31))
+    return (~up).astype(np.uint64)
 
 
 def top_k(m: sparse.csr_matrix, k: int, ties_by_column: bool = False) -> sparse.csr_matrix:
@@ -677,14 +737,29 @@ def _sharing(
 
 
 def pair_dots(
-    a: sparse.csr_matrix, b: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 5_000
+    a: sparse.csr_matrix,
+    b: sparse.csr_matrix,
+    i: np.ndarray,
+    j: np.ndarray,
+    entries: int = 1 << 21,
 ) -> np.ndarray:
     """Row dot products ``a[i[k]] . b[j[k]]`` for each pair, in bounded chunks (``a`` and
-    ``b`` may be one matrix: pairs within a day; or today's rows and an index's)."""
+    ``b`` may be one matrix: pairs within a day; or today's rows and an index's).
+
+    A chunk is the pairs whose two rows hold about ``entries`` stored entries (2^21: a
+    chunk of 5,000 pairs of ~250-term texts, as before): memory follows the entries
+    copied, not the pairs, and a kind of few entries a row (people, places, numbers: 1
+    to 4) takes few chunks. Each chunk costs some scipy calls whatever its size (~0.25
+    ms): in fixed chunks of 5,000 pairs, a third of such a kind's time. Each pair's dot
+    product is its own row's sum: chunks do not change it.
+    """
     out = np.empty(len(i), np.float64)
-    for s in range(0, len(i), chunk):
-        x, y = a[i[s : s + chunk]], b[j[s : s + chunk]]
-        out[s : s + chunk] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
+    held = np.cumsum(np.diff(a.indptr)[i] + np.diff(b.indptr)[j])
+    cuts = np.searchsorted(held, np.arange(entries, held[-1] if len(i) else 0, entries))
+    bounds = np.unique(np.concatenate([[0], cuts, [len(i)]]))
+    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+        x, y = a[i[s:e]], b[j[s:e]]
+        out[s:e] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
     return out
 
 
@@ -808,9 +883,6 @@ def cluster_stories(
     otherwise, when ``slot_conflict`` is set). The result
     does not depend on the order of ``articles``.
     """
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
-
     p = params
     order = sorted(range(len(articles)), key=lambda k: articles[k].article_id)
     arts = [articles[k] for k in order]
@@ -833,6 +905,7 @@ def cluster_stories(
         while todo:
             idx, threshold = todo.pop()
             cut = math.log(threshold / (1 - threshold))
+            dense: list[np.ndarray] = []  # components for average linkage
             for members in _components(idx, pairs, cut, n):
                 if len(members) <= 2:
                     groups.append(members.tolist())  # a pair is linked by construction
@@ -842,20 +915,17 @@ def cluster_stories(
                     else:
                         groups.append(members.tolist())
                 else:
-                    prob = scorer.block(members)
-                    dist = prob + prob.T  # 1 - (p + p.T) / 2, with no more n^2 copies
-                    del prob
-                    dist /= 2
-                    np.subtract(1.0, dist, out=dist)
-                    np.fill_diagonal(dist, 0.0)
-                    np.clip(dist, 0, 1, out=dist)
-                    condensed = squareform(dist, checks=False)
-                    del dist
-                    z = linkage(condensed, "average")
-                    del condensed
-                    labels = fcluster(z, 1.0 - p.threshold, "distance")
-                    for lab in np.unique(labels):
-                        groups.append(members[labels == lab].tolist())
+                    dense.append(members)
+            for batch in _batches(dense):
+                if len(batch) == 1:  # the block's one reference is the argument (freed there)
+                    groups += _average_groups(scorer.block(batch[0]), batch[0], p.threshold)
+                    continue
+                prob = scorer.block(np.concatenate(batch))
+                at = 0
+                for members in batch:
+                    end = at + len(members)
+                    groups += _average_groups(prob[at:end, at:end], members, p.threshold)
+                    at = end
     else:
         groups = [[k] for k in range(n)]
     out: dict[str, str] = {}
@@ -865,6 +935,55 @@ def cluster_stories(
         for a in ids:
             out[a] = sid
     return out
+
+
+# components of up to BATCH_COMPONENT articles are scored together in one dense block of up
+# to BATCH_ROWS articles: a block's fixed cost (some scipy calls a kind, ~5 ms) outweighed
+# the products of a day's many components of 3 to 10 articles. The cells between two
+# components are computed and left unread; no cell depends on the block's other rows
+# (each similarity sums its own pair's terms, in the same order), so the same bits. Both
+# stay under SLOT_BLOCK, which every batched component is under too.
+BATCH_COMPONENT = 32
+BATCH_ROWS = 256
+
+
+def _batches(components: list[np.ndarray]) -> Iterator[list[np.ndarray]]:
+    """``components`` grouped into the runs scored in one dense block: the small ones
+    (``BATCH_COMPONENT``) together up to ``BATCH_ROWS`` articles, the others alone."""
+    run: list[np.ndarray] = []
+    held = 0
+    for members in components:
+        if len(members) > BATCH_COMPONENT:
+            yield [members]
+            continue
+        if held + len(members) > BATCH_ROWS:
+            yield run
+            run, held = [], 0
+        run.append(members)
+        held += len(members)
+    if run:
+        yield run
+
+
+def _average_groups(prob: np.ndarray, members: np.ndarray, threshold: float) -> list[list[int]]:
+    """The average-linkage clusters of ``members`` cut at ``threshold``, from their dense
+    link probabilities ``prob`` (released here once the distances are made: a component
+    of ``max_component`` articles holds n^2 floats twice)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    dist = prob + prob.T  # 1 - (p + p.T) / 2, with no more n^2 copies
+    del prob
+    dist /= 2
+    np.subtract(1.0, dist, out=dist)
+    np.fill_diagonal(dist, 0.0)
+    np.clip(dist, 0, 1, out=dist)
+    condensed = squareform(dist, checks=False)
+    del dist
+    z = linkage(condensed, "average")
+    del condensed
+    labels = fcluster(z, 1.0 - threshold, "distance")
+    return [members[labels == lab].tolist() for lab in np.unique(labels)]
 
 
 def stable_story(article_id: str) -> str:

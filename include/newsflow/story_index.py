@@ -102,6 +102,7 @@ from newsflow.stories import (
     numbers_in,
     pair_dots,
     pair_logits,
+    row_order,
     stable_story,
     stacked,
     story_key,
@@ -409,7 +410,7 @@ def top_terms(
         m, lambda part: _top_per_row(sparse.csr_matrix(part @ sparse.diags(idf)), k), chunk_rows
     )
     rows = np.repeat(np.arange(m.shape[0]), np.diff(top.indptr))
-    order = np.lexsort((top.indices, -top.data, rows))
+    order = row_order(rows, top.data, top.indices)
     cols = top.indices[order]
     vals = top.data[order] / idf[cols]  # the weighted matrix has m's entries x idf
     offsets = pa.array(top.indptr.astype(np.int32))
@@ -1002,7 +1003,10 @@ def story_body(title: str | None, text: str, spans: Sequence[int]) -> str:
         return body
     names = {text[spans[k] : spans[k + 1]] for k in range(0, len(spans) - 1, 2)}
     for name in sorted(names, key=len, reverse=True):
-        if len(name) > 1:
+        # a name the headline does not hold is not matched: its pattern is not built (the
+        # compiled patterns of a day's many names overflow ``re``'s cache: one compiled
+        # for every mention, most of them the body's)
+        if len(name) > 1 and name in title:
             title = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", title)
     return f"{title}\n{body}"
 
