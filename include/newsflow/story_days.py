@@ -94,6 +94,7 @@ def assign_partition(
     link: LinkParams,
     open_stories: Callable[[date, Path | None], OpenStories],
     *,
+    dates: Callable[[], Iterable[pa.RecordBatch]],
     earlier: Callable[[set[str]], dict[str, str]],
     scratch: Path,
 ) -> tuple[dict[str, str], dict[str, pa.Table]]:
@@ -101,9 +102,10 @@ def assign_partition(
     dates span more than the clustering's window (the module docstring).
 
     ``articles`` and ``entities`` open the partition's rows anew (each day reads its
-    own); ``open_stories(d, also)`` opens the index for day ``d`` with the state folder
+    own), ``dates`` its ``DAY_COLUMNS`` alone (the days are found without reading the
+    texts); ``open_stories(d, also)`` opens the index for day ``d`` with the state folder
     ``also`` read beside the lake's; the days' parts are kept under ``scratch``."""
-    dated = [b.select(DAY_COLUMNS) for b in articles()]
+    dated = [b.select(DAY_COLUMNS) for b in dates()]
     when = (
         publication_days(day, pa.Table.from_batches(dated), link.horizon_days, params.window_days)
         if dated

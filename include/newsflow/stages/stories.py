@@ -24,7 +24,7 @@ from newsflow.lake.query import story_of_earlier, text_of_earlier
 from newsflow.stages.common import StageResult, finish, work_dir
 from newsflow.stories import StoryParams
 from newsflow.story_copies import other_reports
-from newsflow.story_days import assign_partition
+from newsflow.story_days import DAY_COLUMNS, assign_partition
 from newsflow.story_index import INDEX_SCHEMAS, LinkParams, OpenStories
 
 _ARTICLE_COLUMNS = [
@@ -51,7 +51,8 @@ def as_originals(batches: Iterable[pa.RecordBatch], ids: pa.Array) -> Iterator[p
             yield b
             continue
         cols = dict(zip(b.schema.names, b.columns, strict=True))
-        cols["is_duplicate"] = pc.if_else(m, False, cols["is_duplicate"])
+        if "is_duplicate" in cols:  # the dates' read has only ``duplicate_of``
+            cols["is_duplicate"] = pc.if_else(m, False, cols["is_duplicate"])
         cols["duplicate_of"] = pc.if_else(m, pa.scalar(None, pa.string()), cols["duplicate_of"])
         yield pa.RecordBatch.from_pydict(cols, schema=b.schema)
 
@@ -79,16 +80,19 @@ def stories(settings: Settings, day: str) -> StageResult:
     }
     texts = iter_partition(work, "deduped", day, columns=["article_id", "text"], batch_size=5_000)
     reports = other_reports(near, texts, text_of_earlier(settings.lake, set(near.values())))
+
+    def deduped(columns: list[str]) -> Iterator[pa.RecordBatch]:
+        rows = iter_partition(work, "deduped", day, columns=columns, batch_size=5_000)
+        return as_originals(rows, reports)
+
     story_of, rows = assign_partition(
         d,
-        lambda: as_originals(
-            iter_partition(work, "deduped", day, columns=_ARTICLE_COLUMNS, batch_size=5_000),
-            reports,
-        ),
+        lambda: deduped(_ARTICLE_COLUMNS),
         lambda: iter_partition(work, "entities", day, columns=_ENTITY_COLUMNS, batch_size=50_000),
         StoryParams.from_settings(settings),
         link,
         open_stories,
+        dates=lambda: deduped(DAY_COLUMNS),
         earlier=lambda ids: story_of_earlier(settings.lake, ids),
         scratch=work,
     )
