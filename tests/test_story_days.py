@@ -197,5 +197,5 @@ def test_a_copy_keeps_its_opening_another_report_does_not() -> None:
     assert another_report(short, longer)
     assert not another_report(short, longer.replace("38", "41"))
     batch = pa.table({"article_id": ["a", "b", "c"], "text": [vigil_a, vigil_b, trimmed]})
-    got = other_reports({"b": "a", "c": "a", "d": "gone"}, batch.to_batches(), {})
+    got = other_reports({"b": "a", "c": "a", "d": "gone"}, batch.to_batches(), lambda ids: {})
     assert got.to_pylist() == ["b"]  # "d": its texts are nowhere, it follows its original

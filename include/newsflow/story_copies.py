@@ -19,11 +19,11 @@ follow their original.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from newsflow.lake.partition import rows_of
 from newsflow.stories import capitalised_words
 
 LEAD_SENTENCES = 2  # the opening a copy keeps: a headline's sentence and the lead
@@ -52,23 +52,22 @@ def another_report(a: str, b: str) -> bool:
 def other_reports(
     near: dict[str, str],
     texts: Iterable[pa.RecordBatch],
-    earlier: dict[str, str],
+    earlier: Callable[[set[str]], dict[str, str]],
 ) -> pa.Array:
     """The ids of the near copies ``near`` ({copy: original}) that are other reports.
-    ``texts`` holds the day's rows (``article_id``, ``text``), ``earlier`` the texts of
-    originals of earlier days; a copy whose original's text is at hand in neither
-    follows its original."""
+    ``texts`` holds the day's rows (``article_id``, ``text``); ``earlier`` gives the texts
+    of originals of earlier days, asked only for those the day does not hold. A copy
+    whose original's text is at hand in neither follows its original."""
     if not near:
         return pa.array([], pa.string())
     want = set(near) | set(near.values())
-    text: dict[str, str] = dict(earlier)
-    ids = pa.array(sorted(want), pa.string())
-    for b in texts:
-        keep = b.filter(pc.is_in(b.column("article_id"), value_set=ids))
+    text: dict[str, str] = {}
+    for b in rows_of(texts, pa.array(sorted(want), pa.string())):
         for a, t in zip(
-            keep.column("article_id").to_pylist(), keep.column("text").to_pylist(), strict=True
+            b.column("article_id").to_pylist(), b.column("text").to_pylist(), strict=True
         ):
             text[a] = t or ""
+    text |= earlier(set(near.values()) - text.keys())
     out = [
         c
         for c, o in sorted(near.items())

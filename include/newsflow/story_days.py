@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from newsflow.lake import schema
-from newsflow.lake.partition import write_partition
+from newsflow.lake.partition import rows_of, write_partition
 from newsflow.stories import StoryParams
 from newsflow.story_index import (
     ARTICLES,
@@ -77,13 +77,6 @@ def publication_days(
         if orig and orig in out:
             out[a] = out[orig]
     return out
-
-
-def _only(batches: Iterable[pa.RecordBatch], ids: pa.Array) -> Iterable[pa.RecordBatch]:
-    for b in batches:
-        keep = b.filter(pc.is_in(b.column("article_id"), value_set=ids))
-        if keep.num_rows:
-            yield keep
 
 
 def assign_partition(
@@ -132,8 +125,8 @@ def assign_partition(
             ids = pa.array(sorted(by_day[d]), pa.string())
             got, rows = assign_day(
                 d,
-                _only(articles(), ids),
-                _only(entities(), ids),
+                rows_of(articles(), ids),
+                rows_of(entities(), ids),
                 params,
                 link,
                 open_stories(d, state),

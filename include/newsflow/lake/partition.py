@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsflow.lake import storage
 
@@ -295,6 +296,15 @@ def iter_partition(
     """Stream one day's partition in record batches (bounded memory)."""
     for f in partition_files(root, table, day):
         yield from storage.parquet_file(f).iter_batches(batch_size=batch_size, columns=columns)
+
+
+def rows_of(batches: Iterable[pa.RecordBatch], ids: pa.Array) -> Iterator[pa.RecordBatch]:
+    """The rows of ``batches`` whose ``article_id`` is one of ``ids`` (empty batches
+    left out)."""
+    for b in batches:
+        keep = b.filter(pc.is_in(b.column("article_id"), value_set=ids))
+        if keep.num_rows:
+            yield keep
 
 
 def staged_copies(

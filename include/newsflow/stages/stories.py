@@ -79,7 +79,7 @@ def stories(settings: Settings, day: str) -> StageResult:
         for r in b.filter(pc.equal(b.column("method"), "near")).to_pylist()
     }
     texts = iter_partition(work, "deduped", day, columns=["article_id", "text"], batch_size=5_000)
-    reports = other_reports(near, texts, text_of_earlier(settings.lake, set(near.values())))
+    reports = other_reports(near, texts, lambda ids: text_of_earlier(settings.lake, ids))
 
     def deduped(columns: list[str]) -> Iterator[pa.RecordBatch]:
         rows = iter_partition(work, "deduped", day, columns=columns, batch_size=5_000)
