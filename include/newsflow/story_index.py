@@ -857,14 +857,9 @@ def _slot_clash(
     cluster does not join it. All their pairs are looked at, not only those that would
     link on their own: two vigils of two victims told in one template, weeks apart, are
     linked by their words and headlines while the pair's own score is low."""
-    cut = np.log(p.threshold / (1 - p.threshold))
-    look = np.flatnonzero(z >= cut)
-    clash = np.zeros(len(z))
-    if len(look):
-        at = np.flatnonzero(np.isin(g, look))
-        bad = at[conflicting(slots, their_slots, i[at], j[at])]
-        clash = np.bincount(g[bad], minlength=len(z)) / count
-    return clash
+    at = np.flatnonzero((z >= np.log(p.threshold / (1 - p.threshold)))[g])
+    bad = at[conflicting(slots, their_slots, i[at], j[at])] if len(at) else at
+    return np.bincount(g[bad], minlength=len(z)) / count
 
 
 def link_model_logits(
