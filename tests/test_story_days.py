@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from newsflow.cli import main
 from newsflow.lake import schema
+from newsflow.story_copies import another_report
 from newsflow.story_days import publication_days
 from test_story_index import ARREST, COURT, D1, FLOOD, SCHOOL, SHOOTING
 
@@ -183,8 +184,46 @@ def test_near_copies_of_one_template_are_told_apart(tmp_path: Path) -> None:
     assert story["c-copy"] == story["a-vigil"] != story["b-vigil"]
 
 
+def test_a_near_copy_the_story_model_links_follows_its_original(tmp_path: Path) -> None:
+    """A republished copy whose opening names somewhere its original never writes (a
+    dateline) is clustered like an original only if the story model parts it from its
+    original: here it links, so it follows it as a copy, out of the day's representatives
+    and document frequencies; the other vigil, which the model parts, stays an original."""
+    day = date(2024, 6, 3)
+    one = _vigil("Alicia Crawford", "Washington Street", "Harbor Point")
+    other = _vigil("Keith Griffin", "Market Street", "Oak Park")
+    title, text, keys = one
+    dateline = (title, "BRIDGEPORT, Conn. - " + text.rsplit(". ", 1)[0] + ".", keys)
+    inbox, lake = tmp_path / "inbox", tmp_path / "lake"
+    _write(inbox / day.isoformat(), day, {"a-vigil": one, "b-vigil": other, "c-copy": dateline})
+    _run(inbox, lake, day)
+    ids = dict(
+        duckdb.sql(
+            f"SELECT url, article_id FROM read_parquet('{lake}/articles/dt=*/*.parquet')"
+        ).fetchall()
+    )
+    ids = {u.rsplit("/", 1)[1]: a for u, a in ids.items()}
+    near = duckdb.sql(
+        f"SELECT article_id, duplicate_of FROM read_parquet('{lake}/duplicates/dt=*/*.parquet')"
+    ).fetchall()
+    # the precondition: dedup calls both copies of the first vigil, and the copy's opening
+    # names somewhere the first never writes
+    assert dict(near) == {ids["b-vigil"]: ids["a-vigil"], ids["c-copy"]: ids["a-vigil"]}
+    assert another_report(dateline[1], text)
+    story = _stories(lake)
+    assert story["c-copy"] == story["a-vigil"] != story["b-vigil"]
+    reps = duckdb.sql(
+        f"SELECT article_id FROM read_parquet('{lake}/_state/story_articles/dt=*/*.parquet')"
+    ).fetchall()
+    assert sorted(r for (r,) in reps) == sorted([ids["a-vigil"], ids["b-vigil"]])
+    n = duckdb.sql(
+        f"SELECT df FROM read_parquet('{lake}/_state/story_df/dt=*/*.parquet') WHERE kind = 'n'"
+    ).fetchall()
+    assert n == [(2,)]  # the originals: the copy counts in no document frequency
+
+
 def test_a_copy_keeps_its_opening_another_report_does_not() -> None:
-    from newsflow.story_copies import another_report, other_reports
+    from newsflow.story_copies import other_reports
 
     vigil_a = _vigil("Alicia Crawford", "Washington Street", "Harbor Point")[1]
     vigil_b = _vigil("Keith Griffin", "Market Street", "Oak Park")[1]

@@ -937,6 +937,23 @@ def cluster_stories(
     return out
 
 
+def linked_pairs(
+    articles: Sequence[StoryInput],
+    params: StoryParams,
+    features: dict[str, sparse.csr_matrix],
+    pairs: Sequence[tuple[int, int]],
+    min_body: float = 0.0,
+    min_rare: float = 0.0,
+) -> list[bool]:
+    """Whether the story model links each of ``pairs`` (positions in ``articles``, with
+    their texts; ``features`` as ``cluster_stories`` takes them, row for row)."""
+    if not pairs:
+        return []
+    scorer = _Scorer(articles, params, features, min_body, min_rare)
+    i, j = (np.array(x, np.int64) for x in zip(*pairs, strict=True))
+    return scorer._links(i, j, scorer.cut)[0].tolist()
+
+
 # components of up to BATCH_COMPONENT articles are scored together in one dense block of up
 # to BATCH_ROWS articles: a block's fixed cost (some scipy calls a kind, ~5 ms) outweighed
 # the products of a day's many components of 3 to 10 articles. The cells between two

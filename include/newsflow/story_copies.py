@@ -7,13 +7,15 @@ shootings by one outlet) share three quarters of their word 5-shingles: the dedu
 stage's containment rule calls the shorter a copy of the longer. A copy, trimmed,
 re-headlined or wrapped in a site's chrome, keeps its opening: every name and number of
 its first sentences is in its original. So a near copy whose opening names someone or
-somewhere, or gives a number, that the other text never writes is another report
-(``another_report``), and the stories stage clusters it like an original (the story
-model, which weighs names, numbers and slots, decides). On the generated local news
-every near copy of another incident is so (29 of 29 over five seeds) and one true copy
-of three; on ECB+, 9 of its 37 near copies, all of one event, which then still join
-their original's story. Exact and URL copies, and near copies that keep their opening,
-follow their original.
+somewhere, or gives a number, that the other text never writes may be another report
+(``another_report``), and the story model, which weighs names, numbers and slots,
+decides: the stories stage follows the original with such a copy the model links to it
+(``story_index._followers``) and clusters the others like originals. On the generated
+local news every near copy of another incident is flagged (29 of 29 over five seeds),
+and the model parts every one from its "original"; on ECB+ 9 of its 37 near copies are
+flagged, all of one event, and the model links all 9 to their original (clustered
+with the day, their pairs had tipped the average linkage of two topics). Exact and URL
+copies, and near copies that keep their opening, follow their original unasked.
 """
 
 from __future__ import annotations

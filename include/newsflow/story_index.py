@@ -65,7 +65,7 @@ import re
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import islice
@@ -97,6 +97,7 @@ from newsflow.stories import (
     gives_number,
     kind_of,
     latest_year,
+    linked_pairs,
     name_dots,
     name_keys,
     numbers_in,
@@ -1022,6 +1023,62 @@ def without_names(text: str, spans: Sequence[int]) -> str:
 # --- a day -----------------------------------------------------------------------------
 
 
+def _bodies(
+    reps: Sequence[StoryInput], heads: Sequence[int], spans: dict[str, array[int]]
+) -> Iterator[str]:
+    """The texts without their names (``story_body``), made as they are hashed (a second
+    copy of a day's texts otherwise); the mentions' offsets are the text's."""
+    none = array("i")
+    for a, h in zip(reps, heads, strict=True):
+        yield story_body(a.text[: h - 1] if h else None, a.text[h:], spans.get(a.article_id, none))
+
+
+def _followers(
+    near: dict[str, str],
+    reps: Sequence[StoryInput],
+    titles: Sequence[str],
+    key_cols: Sequence[array[int]],
+    heads: Sequence[int],
+    spans: dict[str, array[int]],
+    window: tuple[dict[str, np.ndarray], int],
+    link: LinkParams,
+    params: StoryParams,
+) -> dict[str, str]:
+    """{copy: original} for the ``near`` copies (clustered like originals, as they may
+    be other reports: ``story_copies``) that the story model links to their original,
+    both among the day's originals ``reps``. Their vectors are made apart, against the
+    window's frequencies, before the day's: such a copy counts in them no more than the
+    copies left out."""
+    pos = {a.article_id: k for k, a in enumerate(reps)}
+    pairs = [(pos[c], pos[o]) for c, o in sorted(near.items()) if o in pos and o not in near]
+    if not pairs:
+        return {}
+    sub = sorted({k for pair in pairs for k in pair})
+    at = {k: s for s, k in enumerate(sub)}
+    vectors = day_vectors(
+        [reps[k].text for k in sub],
+        _bodies([reps[k] for k in sub], [heads[k] for k in sub], spans),
+        [titles[k] for k in sub],
+        [key_cols[k] for k in sub],
+        window,
+        link,
+        params,
+    )[0]
+    linked = linked_pairs(
+        [reps[k] for k in sub],
+        params,
+        {k: vectors[k] for k in ("text", "body", "rare", *KINDS) if k in vectors},
+        [(at[c], at[o]) for c, o in pairs],
+        link.min_text,
+        link.min_rare,
+    )
+    return {
+        reps[c].article_id: reps[o].article_id
+        for (c, o), ok in zip(pairs, linked, strict=True)
+        if ok
+    }
+
+
 def assign_day(
     day: date,
     articles: Iterable[pa.RecordBatch],
@@ -1062,6 +1119,7 @@ def assign_day(
     key_cols: list[array[int]] = []  # each original's hashed keys (its StoryInput keeps none)
     titles: list[str] = []
     heads: list[int] = []
+    near: dict[str, str] = {}  # near copies that may be other reports -> their originals
     for batch in articles:
         for r in batch.to_pylist():
             text = r["text"] or ""
@@ -1073,8 +1131,10 @@ def assign_day(
                     latest_instant(r["published_at"], r.get("published_precision")), line,
                 )
             )  # fmt: skip
-            dup_of.append(r["duplicate_of"])
+            dup_of.append(r["duplicate_of"] if r["is_duplicate"] else None)
             if not r["is_duplicate"]:
+                if r["duplicate_of"]:  # a near copy that may be another report
+                    near[r["article_id"]] = r["duplicate_of"]
                 titles.append(r["title"] or line)
                 story_text = headed(r["title"], text)
                 heads.append(len(story_text) - len(text))  # the headline put before it
@@ -1094,15 +1154,19 @@ def assign_day(
     key_cols = [key_cols[k] for k in order]
     titles = [titles[k] for k in order]
     heads = [heads[k] for k in order]
-    # the headlines and texts without their names are made as they are hashed (a
-    # second copy of a day's texts otherwise); the mentions' offsets are the text's
-    none = array("i")
-    bodies = (
-        story_body(a.text[: h - 1] if h else None, a.text[h:], spans.get(a.article_id, none))
-        for a, h in zip(reps, heads, strict=True)
-    )
     window = open_.df()
     window_slots = window[0].pop("slots")
+    # a near copy the story model links to its original is a copy after all: it follows
+    # its original, out of the clustering and of the document frequencies
+    follow = _followers(near, reps, titles, key_cols, heads, spans, window, link, params)
+    if follow:
+        dup_of = [follow.get(a.article_id, d) for a, d in zip(arts, dup_of, strict=True)]
+        keep = [r for r, a in enumerate(reps) if a.article_id not in follow]
+        reps = [reps[r] for r in keep]
+        key_cols = [key_cols[r] for r in keep]
+        titles = [titles[r] for r in keep]
+        heads = [heads[r] for r in keep]
+    bodies = _bodies(reps, heads, spans)
     weighted, idf, today_df, stored = day_vectors(
         [a.text for a in reps],
         bodies,

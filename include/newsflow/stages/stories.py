@@ -42,25 +42,31 @@ _ENTITY_COLUMNS = ["article_id", "start", "end", "entity_key", "label", "country
 
 
 def as_originals(batches: Iterable[pa.RecordBatch], ids: pa.Array) -> Iterator[pa.RecordBatch]:
-    """``batches`` with the articles ``ids`` (near copies that are other reports,
+    """``batches`` with the articles ``ids`` (near copies that may be other reports,
     ``story_copies``) as originals: clustered like originals, not given their
-    original's story unseen."""
+    original's story unseen. Where the rows say whether they are copies
+    (``is_duplicate``), ``duplicate_of`` keeps the original: the clustering lets the copy
+    follow it when the story model links the two (``cluster_stories``' ``copies``); the
+    dates' read (``duplicate_of`` alone) takes the copy on its own day."""
     for b in batches:
         m = pc.is_in(b.column("article_id"), value_set=ids)
         if not pc.any(m).as_py():
             yield b
             continue
         cols = dict(zip(b.schema.names, b.columns, strict=True))
-        if "is_duplicate" in cols:  # the dates' read has only ``duplicate_of``
+        if "is_duplicate" in cols:
             cols["is_duplicate"] = pc.if_else(m, False, cols["is_duplicate"])
-        cols["duplicate_of"] = pc.if_else(m, pa.scalar(None, pa.string()), cols["duplicate_of"])
+        else:
+            none = pa.scalar(None, pa.string())
+            cols["duplicate_of"] = pc.if_else(m, none, cols["duplicate_of"])
         yield pa.RecordBatch.from_pydict(cols, schema=b.schema)
 
 
 def stories(settings: Settings, day: str) -> StageResult:
     """Group the day's articles into stories, linked to the open stories of earlier
-    days; copies join their original's story, but a near copy that is another report
-    (``story_copies``: two reports from one template) is clustered like an original."""
+    days; copies join their original's story, but a near copy that may be another report
+    (``story_copies``: two reports from one template) joins it only if the story model
+    links the two, and is clustered like an original otherwise."""
     started = time.perf_counter()
     work = work_dir(settings)
     link = LinkParams.from_settings(settings)
