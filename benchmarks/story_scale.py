@@ -57,16 +57,23 @@ def _sentences() -> list[str]:
     return sorted({x.strip() + "." for p in paras for x in p.split(". ") if len(x.split()) >= 6})
 
 
+COPY_SHARE = 0.02  # of the measured day: near copies that may be other reports
+
+
 def make_day(n: int, seed: int) -> tuple[pa.Table, pa.Table]:
     """(articles, entities) of a synthetic day: events of about three articles each, an
     article telling 8 of its event's 12 sentences and 3 sentences of its own; a fifth of
-    day 1's events are day 0's (follow-ups the index must link)."""
+    day 1's events are day 0's (follow-ups the index must link). Of day 1, the last
+    ``COPY_SHARE`` are near copies of its other articles whose opening names a place the
+    original never writes (a dateline): the stories stage asks the story model whether
+    such a copy follows its original (``story_copies``), as it would of MinHash's."""
     rng = random.Random(seed)
     sentences = _sentences()
     _, titles = _paragraphs()
     n_events = max(1, n // 3)
     ids, texts, heads, ents = [], [], [], []
-    for k in range(n):
+    copies = int(n * COPY_SHARE) if seed else 0
+    for k in range(n - copies):
         e = rng.randrange(n_events)
         if seed and rng.random() >= 0.2:
             e += seed * n_events  # a new event of this day
@@ -86,13 +93,23 @@ def make_day(n: int, seed: int) -> tuple[pa.Table, pa.Table]:
             start = text.index(name, at)
             ents.append((aid, start, start + len(name), name, label))
             at = start + len(name)
+    dup_of: list[str | None] = [None] * (n - copies)
+    for k in range(n - copies, n):
+        o = rng.randrange(n - copies)
+        line = f"PORTVILLE, Region{rng.randrange(50)}. - "
+        ids.append(f"s{seed}-{k:07d}")
+        texts.append(line + texts[o].rsplit(". ", 1)[0] + ".")
+        heads.append(heads[o])
+        dup_of.append(ids[o])
+        at = len(line)
+        ents += [(ids[-1], a + at, b + at, e, lab) for _, a, b, e, lab in ents[3 * o : 3 * o + 3]]
     noon = datetime(2024, 6, 1, 12, tzinfo=UTC)
     arts = pa.table(
         {
             "article_id": ids,
             "published_at": pa.array([noon] * n, pa.timestamp("us", tz="UTC")),
             "is_duplicate": [False] * n,
-            "duplicate_of": pa.array([None] * n, pa.string()),
+            "duplicate_of": pa.array(dup_of, pa.string()),
             "text": texts,
             "language": ["en"] * n,
             "title": heads,
@@ -220,11 +237,15 @@ def measure(lake: Path) -> dict:
     )
     total = time.perf_counter() - t0
     linked = sum(f < DAY for f in rows[INDEX]["first_seen"].to_pylist())
+    near = pq.read_table(lake / "day_articles.parquet", columns=["article_id", "duplicate_of"])
+    pairs = [(c, o) for c, o in zip(*near.to_pydict().values(), strict=True) if o]
     return {
         "articles": len(story),
         "index_articles": sum(pq.ParquetFile(f).metadata.num_rows for f in open_.rep_files),
         "stories": rows[INDEX].num_rows,
         "stories_linked_to_earlier": linked,
+        "near_copies": len(pairs),
+        "near_copies_following": sum(story[c] == story[o] for c, o in pairs),
         "seconds_total": round(total, 1),
         "seconds_assign_day": round(time.perf_counter() - t1, 1),
         "phases": {k: round(v, 1) for k, v in phases.items()},
@@ -267,6 +288,7 @@ representatives of {args.days} x {args.n:,} stories). One process, one thread.
 |---|---|
 | articles of the day | {got["articles"]:,} |
 | stories the day touched | {got["stories"]:,} (linked to earlier: {got["stories_linked_to_earlier"]:,}) |
+| near copies that may be other reports (a dateline in the opening) | {got["near_copies"]:,} (following their original: {got["near_copies_following"]:,}) |
 | wall time, stories stage's assignment | **{got["seconds_total"]} s** |
 | CPU time | {got["cpu_seconds"]} s |
 | peak RSS | **{got["peak_rss_mib"]} MiB** |

@@ -157,18 +157,26 @@ def _vigil(name: str, street: str, hood: str) -> tuple[str, str, set]:
     )
 
 
-def test_near_copies_of_one_template_are_told_apart(tmp_path: Path) -> None:
-    """MinHash calls two vigils for two victims, told in one template, copies; the
-    stories stage clusters a near copy like an original: the two get two stories, while
-    a republished copy of one (a chrome line, the ending trimmed) keeps its story."""
+def _vigils_and_a_copy(tmp_path: Path, opening: str) -> tuple[Path, str, str]:
+    """(lake, the first vigil's text, its copy's) after one ``newsflow run`` of a day with
+    two vigils for two victims in one template ("a-vigil", "b-vigil") and a republished
+    copy of the first ("c-copy": ``opening`` before it, its last sentence cut)."""
     day = date(2024, 6, 3)
     one = _vigil("Alicia Crawford", "Washington Street", "Harbor Point")
     other = _vigil("Keith Griffin", "Market Street", "Oak Park")
     title, text, keys = one
-    republished = (title, "Advertisement\n" + text.rsplit(". ", 1)[0] + ".", keys)
+    copy = (title, opening + text.rsplit(". ", 1)[0] + ".", keys)
     inbox, lake = tmp_path / "inbox", tmp_path / "lake"
-    _write(inbox / day.isoformat(), day, {"a-vigil": one, "b-vigil": other, "c-copy": republished})
+    _write(inbox / day.isoformat(), day, {"a-vigil": one, "b-vigil": other, "c-copy": copy})
     _run(inbox, lake, day)
+    return lake, text, copy[1]
+
+
+def test_near_copies_of_one_template_are_told_apart(tmp_path: Path) -> None:
+    """MinHash calls two vigils for two victims, told in one template, copies; the
+    stories stage clusters a near copy like an original: the two get two stories, while
+    a republished copy of one (a chrome line, the ending trimmed) keeps its story."""
+    lake, _, _ = _vigils_and_a_copy(tmp_path, "Advertisement\n")
     methods = dict(
         duckdb.sql(
             f"""SELECT a.url, d.method FROM read_parquet('{lake}/duplicates/dt=*/*.parquet') d
@@ -189,14 +197,7 @@ def test_a_near_copy_the_story_model_links_follows_its_original(tmp_path: Path) 
     dateline) is clustered like an original only if the story model parts it from its
     original: here it links, so it follows it as a copy, out of the day's representatives
     and document frequencies; the other vigil, which the model parts, stays an original."""
-    day = date(2024, 6, 3)
-    one = _vigil("Alicia Crawford", "Washington Street", "Harbor Point")
-    other = _vigil("Keith Griffin", "Market Street", "Oak Park")
-    title, text, keys = one
-    dateline = (title, "BRIDGEPORT, Conn. - " + text.rsplit(". ", 1)[0] + ".", keys)
-    inbox, lake = tmp_path / "inbox", tmp_path / "lake"
-    _write(inbox / day.isoformat(), day, {"a-vigil": one, "b-vigil": other, "c-copy": dateline})
-    _run(inbox, lake, day)
+    lake, text, dateline = _vigils_and_a_copy(tmp_path, "BRIDGEPORT, Conn. - ")
     ids = dict(
         duckdb.sql(
             f"SELECT url, article_id FROM read_parquet('{lake}/articles/dt=*/*.parquet')"
@@ -209,7 +210,7 @@ def test_a_near_copy_the_story_model_links_follows_its_original(tmp_path: Path) 
     # the precondition: dedup calls both copies of the first vigil, and the copy's opening
     # names somewhere the first never writes
     assert dict(near) == {ids["b-vigil"]: ids["a-vigil"], ids["c-copy"]: ids["a-vigil"]}
-    assert another_report(dateline[1], text)
+    assert another_report(dateline, text)
     story = _stories(lake)
     assert story["c-copy"] == story["a-vigil"] != story["b-vigil"]
     reps = duckdb.sql(

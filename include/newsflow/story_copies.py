@@ -56,7 +56,8 @@ def other_reports(
     texts: Iterable[pa.RecordBatch],
     earlier: Callable[[set[str]], dict[str, str]],
 ) -> pa.Array:
-    """The ids of the near copies ``near`` ({copy: original}) that are other reports.
+    """The ids of the near copies ``near`` ({copy: original}) that may be other reports
+    (``another_report``; the stories stage asks the story model).
     ``texts`` holds the day's rows (``article_id``, ``text``); ``earlier`` gives the texts
     of originals of earlier days, asked only for those the day does not hold. A copy
     whose original's text is at hand in neither follows its original."""
