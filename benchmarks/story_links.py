@@ -9,10 +9,16 @@ decides (so a stream runs as it does today): the generated local-news stream
 the ECB+ day-by-day stream (``benchmarks/story_stream.py``) through the stage's code. A
 candidate is one story when the cluster's and the story's articles mostly belong to one
 gold story. Fitted on local-news seeds 1, 3 and 4 and on the ECB+ stream's odd topics
-(schedules 0 and 1); local seeds 0 and 2 and ECB+'s even topics are held out.
+(schedules 0 and 1); local seeds 0 and 2, ECB+'s even topics and the fires-and-crashes
+desk (``benchmarks/local_desk.py`` seeds 0 and 1) are held out.
+
+The shipped model was fitted on the candidates of round 10's stage; the stage has
+changed since (slots, near copies), so ``--fit`` today records other candidates and
+writes another model (refitted in round 13 on today's: local news seed 0 0.900 -> 0.865,
+not shipped; see ``benchmarks/results/stories.md``).
 
     .venv/bin/python benchmarks/story_links.py          # candidate-level AP / P / R per set
-    .venv/bin/python benchmarks/story_links.py --fit    # rewrite story_link_model.json (bit for bit)
+    .venv/bin/python benchmarks/story_links.py --fit    # rewrite story_link_model.json
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ecb_cache import ecb_entities, load_ecb  # noqa: E402
+from local_desk import stream as desk_stream  # noqa: E402
 from local_news import stream  # noqa: E402
 from newsflow import story_index, story_model  # noqa: E402
 from newsflow.cli import main as newsflow_cli  # noqa: E402
@@ -46,6 +53,9 @@ from newsflow.stories import StoryParams  # noqa: E402
 MODEL = Path(story_index.__file__).with_name("story_link_model.json")
 TREES, DEPTH, RATE = 50, 3, 0.1
 TUNE_LOCAL, HELD_LOCAL = (1, 3, 4), (0, 2)
+# the fires-and-crashes desk (``local_desk.py``), reported only: fitted on too (seed 0) it
+# lifted the desks 6-8 points and cost local news 1-2 (seed 1's precision 0.875)
+TUNE_DESK, HELD_DESK = (), (0, 1)
 # what a candidate's story is like, not how big it is: sizes let the trees link the
 # big clusters of one kind of event (ECB+'s hard negatives) on their best pair
 FEATURES = tuple(k for k in story_index.LINK_FEATURES if k not in ("articles", "representatives"))
@@ -117,9 +127,10 @@ def _labelled(found: list, gold: dict[str, Any], group: dict[str, int]) -> dict[
     return {"X": np.vstack(xs), "y": np.array(ys), "group": np.array(gs)}
 
 
-def local(seed: int) -> dict[str, np.ndarray]:
-    """The candidates of local-news seed ``seed`` run day by day through ``newsflow run``."""
-    arts = stream(90, 28, seed)
+def local(seed: int, desk: bool = False) -> dict[str, np.ndarray]:
+    """The candidates of local-news seed ``seed`` (the fires-and-crashes desk of
+    ``benchmarks/local_desk.py`` with ``desk``) run day by day through ``newsflow run``."""
+    arts = desk_stream(100, 28, seed) if desk else stream(90, 28, seed)
     root = Path(tempfile.mkdtemp(prefix="story-links-"))
     os.environ["NEWSFLOW_STORY_LINK_MODEL"] = "recorded"
     try:
@@ -164,12 +175,13 @@ def ecb(schedule_seed: int) -> dict[str, np.ndarray]:
 
 def _set(name: str) -> dict[str, np.ndarray]:
     kind, seed = name.split(":")
-    return ecb(int(seed)) if kind == "ecb" else local(int(seed))
+    return ecb(int(seed)) if kind == "ecb" else local(int(seed), desk=kind == "desk")
 
 
 def sets() -> tuple[dict[str, dict[str, np.ndarray]], dict[str, dict[str, np.ndarray]]]:
     """(sets to fit on, held-out sets), recorded in parallel processes."""
     names = [f"local:{s}" for s in (*TUNE_LOCAL, *HELD_LOCAL)] + ["ecb:0", "ecb:1"]
+    names += [f"desk:{s}" for s in (*TUNE_DESK, *HELD_DESK)]
     with ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         got = dict(zip(names, pool.map(_set, names), strict=True))
 
@@ -180,7 +192,9 @@ def sets() -> tuple[dict[str, dict[str, np.ndarray]], dict[str, dict[str, np.nda
     tune = {f"local news seed {s}": got[f"local:{s}"] for s in TUNE_LOCAL}
     tune |= {"ECB+ stream odd topics": part(got["ecb:0"], True)}
     tune |= {"ECB+ stream odd topics, schedule 1": part(got["ecb:1"], True)}
+    tune |= {f"local desk seed {s}": got[f"desk:{s}"] for s in TUNE_DESK}
     held = {f"local news seed {s}": got[f"local:{s}"] for s in HELD_LOCAL}
+    held |= {f"local desk seed {s}": got[f"desk:{s}"] for s in HELD_DESK}
     held |= {"ECB+ stream even topics": part(got["ecb:0"], False)}
     return tune, held
 
