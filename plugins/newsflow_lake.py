@@ -167,7 +167,7 @@ def api_days() -> JSONResponse:
 
 @app.get("/api/days/{day}")
 def api_day(day: str) -> JSONResponse:
-    """One day's figures: counts, top entities and sources, languages, rejects."""
+    """One day's figures: counts, top entities, sources and stories, languages, rejects."""
     import re
 
     if not re.match(DAY_PATTERN, day):

@@ -164,3 +164,25 @@ def test_top_entities_have_one_label_per_key(lake: Path) -> None:
     for key, label in top.items():
         by_label = mentions[mentions.entity_key == key].groupby("label").article_id.nunique()
         assert by_label[label] == by_label.max(), (key, by_label.to_dict())
+
+
+def test_the_days_top_stories_are_its_biggest(lake: Path) -> None:
+    """The report's top stories (``figures.day_detail``): the story the day added most
+    articles to first, with its headline, its first day, and its articles and sources
+    as the articles table counts them; the text summary and the page name it."""
+    from newsflow import report
+    from newsflow.lake import figures
+
+    arts = _articles(lake)
+    size = arts.groupby("story_id").size().sort_values(ascending=False, kind="stable")
+    assert size.iloc[0] > 1  # the sample has a story of several articles
+    top = figures.day_detail(lake, DAY).top_stories
+    title, first, days, today, total, sources = top[0]
+    (sid,) = [s for s, n in size.items() if n == size.iloc[0]][:1]
+    story = arts[arts.story_id == sid]
+    assert (today, total, days, first) == (len(story), len(story), 1, DAY)
+    assert sources == story.source.nunique()
+    assert title and title in set(story.title) | set(story.text.str.split("\n").str[0])
+    assert [t[3] for t in top] == sorted((t[3] for t in top), reverse=True)
+    assert len(top) == min(15, arts.story_id.nunique())
+    assert title in report.summary(lake, DAY)

@@ -54,6 +54,7 @@ def test_strings_from_the_documents_are_escaped() -> None:
         row=row,
         top_entities=[(EVIL, "ORG", 2, 3), ("Lyon", EVIL, 1, 1)],
         top_sources=[(EVIL, 2, 1)],
+        top_stories=[(EVIL, "2024-05-13", 2, 1, 3, 2)],
         languages=[(EVIL, 2)],
         reject_reasons=[(EVIL, 1)],
         rejects=[(EVIL, "clean", f"{EVIL}: too short", 10)],
@@ -73,6 +74,7 @@ def test_strings_from_the_documents_are_escaped() -> None:
     assert page.cells["entities"][5:7] == [EVIL, "ORG"]
     assert page.cells["entities"][11] == EVIL  # the second entity's label
     assert page.cells["sources"][4] == EVIL
+    assert page.cells["stories"][7:10] == [EVIL, "2024-05-13", "2"]
     assert page.cells["languages"][3] == EVIL
     assert page.cells["rejects"][4:7] == [EVIL, "clean", f"{EVIL}: too short"]
     hrefs = [a["href"] for a in page.attrs if "href" in a]

@@ -52,6 +52,10 @@ def _summary(lake: str | os.PathLike[str], d: DayDetail, *, top: int = 10) -> st
         "  top entities: "
         + "; ".join(f"{k} ({lbl}, {n})" for k, lbl, n, _ in d.top_entities[:top]),
         "  top sources: " + "; ".join(f"{s} ({n})" for s, n, _ in d.top_sources[:top]),
+        "  top stories: "
+        + "; ".join(
+            f"{t} ({today} today, since {first})" for t, first, _, today, _, _ in d.top_stories[:3]
+        ),
     ]
     if d.reject_reasons:
         lines.append("  rejects by reason: " + ", ".join(f"{c} {n}" for c, n in d.reject_reasons))

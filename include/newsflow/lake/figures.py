@@ -49,6 +49,8 @@ class DayDetail:
     row: DayRow
     top_entities: list[tuple[str, str, int, int]] = field(default_factory=list)
     top_sources: list[tuple[str, int, int]] = field(default_factory=list)
+    # (title, first seen, days, articles of the day, articles so far, sources so far)
+    top_stories: list[tuple[str, str, int, int, int, int]] = field(default_factory=list)
     languages: list[tuple[str, int]] = field(default_factory=list)
     reject_reasons: list[tuple[str, int]] = field(default_factory=list)
     rejects: list[tuple[str, str, str, int]] = field(default_factory=list)
@@ -115,7 +117,8 @@ def overview(lake: str | os.PathLike[str]) -> list[DayRow]:
 
 
 def day_detail(lake: str | os.PathLike[str], day: str, *, top: int = 15) -> DayDetail:
-    """Top entities and sources, languages and the rejects (with reasons) of one day."""
+    """Top entities, sources and stories, languages and the rejects (with reasons) of
+    one day."""
     settle(lake, day)
     lake = storage.lake_path(lake)
     mpath = lake / "_runs" / f"dt={day}" / "manifest.json"
@@ -147,6 +150,15 @@ def day_detail(lake: str | os.PathLike[str], day: str, *, top: int = 15) -> DayD
         ).fetchall()
         d.languages = con.execute(
             f"SELECT coalesce(language, '(unknown)'), count(*) FROM {art} GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+    if _has(lake, "stories", day):
+        # the stories the day added most articles to, with how long they have run
+        d.top_stories = con.execute(
+            f"""SELECT coalesce(title, story_id), CAST(first_seen AS VARCHAR), days,
+                       articles_today, articles, len(sources)
+                FROM read_parquet('{_glob(lake, "stories", day)}', hive_partitioning = false)
+                ORDER BY articles_today DESC, articles DESC, story_id LIMIT ?""",
+            [top],
         ).fetchall()
     if _has(lake, "rejects", day):
         rej = f"read_parquet('{_glob(lake, 'rejects', day)}', hive_partitioning = false)"
