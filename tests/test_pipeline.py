@@ -178,7 +178,7 @@ def test_the_days_top_stories_are_its_biggest(lake: Path) -> None:
     assert size.iloc[0] > 1  # the sample has a story of several articles
     top = figures.day_detail(lake, DAY).top_stories
     title, first, days, today, total, sources = top[0]
-    (sid,) = [s for s, n in size.items() if n == size.iloc[0]][:1]
+    sid = size.index[0]
     story = arts[arts.story_id == sid]
     assert (today, total, days, first) == (len(story), len(story), 1, DAY)
     assert sources == story.source.nunique()

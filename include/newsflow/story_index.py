@@ -1148,24 +1148,20 @@ def assign_day(
                 )
     del keys, names
     release()  # the rows' dicts, between the kept texts
-    # in id order, as cluster_stories takes them (else it copies every vector matrix)
-    order = sorted(range(len(reps)), key=[a.article_id for a in reps].__getitem__)
-    reps = [reps[k] for k in order]
-    key_cols = [key_cols[k] for k in order]
-    titles = [titles[k] for k in order]
-    heads = [heads[k] for k in order]
     window = open_.df()
     window_slots = window[0].pop("slots")
     # a near copy the story model links to its original is a copy after all: it follows
     # its original, out of the clustering and of the document frequencies
     follow = _followers(near, reps, titles, key_cols, heads, spans, window, link, params)
-    if follow:
-        dup_of = [follow.get(a.article_id, d) for a, d in zip(arts, dup_of, strict=True)]
-        keep = [r for r, a in enumerate(reps) if a.article_id not in follow]
-        reps = [reps[r] for r in keep]
-        key_cols = [key_cols[r] for r in keep]
-        titles = [titles[r] for r in keep]
-        heads = [heads[r] for r in keep]
+    dup_of = [follow.get(a.article_id, d) for a, d in zip(arts, dup_of, strict=True)]
+    # the others in id order, as cluster_stories takes them (else it copies every vector
+    # matrix)
+    ids = [a.article_id for a in reps]
+    order = sorted((k for k, a in enumerate(ids) if a not in follow), key=ids.__getitem__)
+    reps = [reps[k] for k in order]
+    key_cols = [key_cols[k] for k in order]
+    titles = [titles[k] for k in order]
+    heads = [heads[k] for k in order]
     bodies = _bodies(reps, heads, spans)
     weighted, idf, today_df, stored = day_vectors(
         [a.text for a in reps],

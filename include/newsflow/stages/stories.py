@@ -46,7 +46,7 @@ def as_originals(batches: Iterable[pa.RecordBatch], ids: pa.Array) -> Iterator[p
     ``story_copies``) as originals: clustered like originals, not given their
     original's story unseen. Where the rows say whether they are copies
     (``is_duplicate``), ``duplicate_of`` keeps the original: the clustering lets the copy
-    follow it when the story model links the two (``cluster_stories``' ``copies``); the
+    follow it when the story model links the two (``story_index._followers``); the
     dates' read (``duplicate_of`` alone) takes the copy on its own day."""
     for b in batches:
         m = pc.is_in(b.column("article_id"), value_set=ids)
