@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/chrome_dumps.py --train   # fit, write linemodel.json
     .venv/bin/python benchmarks/chrome_dumps.py           # score rules vs rules + model
     .venv/bin/python benchmarks/chrome_dumps.py --show 40 # also print lost/leaked lines
+    .venv/bin/python benchmarks/chrome_dumps.py --cli     # the same dumps through `newsflow run`
 
 A dump is a real article's paragraphs (AEB ground truth) wrapped in chrome of one
 generated site style and layout: navigation and breadcrumbs, cookie-consent banners,
@@ -1106,16 +1107,27 @@ def kept_lines(lines: list[str], out: list[str]) -> list[bool]:
     return [line in present for line in lines]
 
 
+def cleaned(data: list[Dump], clean, *, alone: bool = False) -> list[list[str]]:
+    """Every dump's output paragraphs by ``clean(text, evidence)``, in process; ``alone``:
+    every dump without its site's other pages."""
+    evidence = [None] * len(data) if alone else site_evidence(data)
+    return [clean("\n\n".join(d.lines), ev) for d, ev in zip(data, evidence, strict=True)]
+
+
 def score(data: list[Dump], clean, *, show: int = 0, alone: bool = False) -> dict[str, float]:
     """Chrome-line P/R/F1, share of body paragraphs lost, share of exact outputs;
     ``show``: print up to this many lost body paragraphs and leaked chrome lines;
     ``alone``: clean every dump without its site's other pages."""
+    return score_outputs(data, cleaned(data, clean, alone=alone), show=show)
+
+
+def score_outputs(data: list[Dump], outputs: list[list[str]], *, show: int = 0) -> dict[str, float]:
+    """``score`` of given outputs, one list of paragraphs per dump (in process or read
+    back from the lake: one definition of a found chrome line and a lost paragraph)."""
     tp = fp = fn = lost = body_n = exact = 0
     lost_lines: list[str] = []
     leaked: list[str] = []
-    evidence = [None] * len(data) if alone else site_evidence(data)
-    for d, ev in zip(data, evidence, strict=True):
-        out = clean("\n\n".join(d.lines), ev)
+    for d, out in zip(data, outputs, strict=True):
         for line, is_chrome, kept in zip(d.lines, d.chrome, kept_lines(d.lines, out), strict=True):
             if is_chrome:
                 tp += not kept
@@ -1179,6 +1191,168 @@ def held_out(seed: int = HELD_OUT_SEED) -> list[Dump]:
     return dumps("held-out", styles="held-out", copies=3, seed=seed)
 
 
+# ---------------------------------------------------------------- through the CLI
+
+# The ingest day of the inboxes ``--cli`` writes (any real day: nothing scored depends on it).
+CLI_DAY = "2024-05-14"
+
+
+def dump_path(i: int, d: Dump, *, alone: bool) -> str:
+    """Where dump ``i`` goes in the day's inbox folder. A ``.txt`` takes no sidecar (only
+    an HTML page's ``.json`` is read; beside a ``.txt`` it would be an input of its own),
+    so a site's pages share a source by their inbox folder (``repeats.source_key``, the
+    last of its fallbacks, in docs/quality.md); ``alone``: every dump at the top of the
+    day folder, where it has no source, so no evidence, as ``score(alone=True)`` has."""
+    name = f"dump-{i:05d}.txt"
+    return name if alone or d.site < 0 else f"site-{d.site:04d}/{name}"
+
+
+def write_inbox(data: list[Dump], day_dir: Path, *, alone: bool) -> list[str]:
+    """Write every dump, its lines joined by blank lines as ``score`` cleans it, as a
+    UTF-8 text file under ``day_dir``; their paths (the published ``source_uri``)."""
+    paths = [dump_path(i, d, alone=alone) for i, d in enumerate(data)]
+    for rel, d in zip(paths, data, strict=True):
+        path = day_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n\n".join(d.lines), "utf-8")
+    return paths
+
+
+@dataclass
+class CliRun:
+    """What one ``newsflow run`` published for a list of dumps, in their order."""
+
+    outputs: list[list[str]]  # the text column split into paragraphs; [] when rejected
+    rejects: list[str | None]  # the reject's reason, None when published
+    duplicates: list[bool]  # flagged is_duplicate (a near or exact copy, still a row)
+    titles: list[str | None]  # the title column: a line the cleaner took out of the text
+    seconds: float  # wall time of the run
+    stages: dict[str, float]  # seconds per stage, from the run manifest
+
+
+def run_cli(data: list[Dump], root: Path, *, alone: bool) -> CliRun:
+    """Put ``data`` in a fresh inbox under ``root``, run the real ``newsflow run`` on it
+    as a subprocess (every stage, as a user runs it), and read back per dump its
+    published text (``articles.text``: paragraphs joined by \\n), or its reject: the
+    benchmark's bar is measured through the CLI, not on the cleaner's function."""
+    import subprocess
+    import time
+
+    import pyarrow.parquet as pq
+    from newsflow.registry import STAGES
+
+    inbox, lake = root / "inbox", root / "lake"
+    paths = write_inbox(data, inbox / CLI_DAY, alone=alone)
+    cli = Path(sys.executable).with_name("newsflow")
+    cmd = [str(cli), "run", "--inbox", str(inbox), "--lake", str(lake), "--day", CLI_DAY]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    part = f"dt={CLI_DAY}/part-0.parquet"
+    arts = pq.read_table(
+        lake / "articles" / part, columns=["source_uri", "text", "is_duplicate", "title"]
+    )
+    rej = pq.read_table(lake / "rejects" / part, columns=["source_uri", "reason"]).to_pylist()
+    published = {r["source_uri"]: r for r in arts.to_pylist()}
+    reasons = {r["source_uri"]: r["reason"] for r in rej}
+    manifest = lake / "_runs" / f"dt={CLI_DAY}" / "manifest.json"
+    stages = json.loads(manifest.read_text("utf-8"))["stages"]
+    missing = set(paths) - set(published) - set(reasons)
+    if missing or len(published) + len(reasons) != len(paths):
+        raise RuntimeError(f"{len(missing)} dumps neither published nor rejected: {missing}")
+    return CliRun(
+        [published[u]["text"].split("\n") if u in published else [] for u in paths],
+        [reasons.get(u) for u in paths],
+        [bool(published[u]["is_duplicate"]) if u in published else False for u in paths],
+        [published[u]["title"] if u in published else None for u in paths],
+        seconds,
+        {k: stages[k]["seconds"] for k in STAGES if k in stages},
+    )
+
+
+def lost_as_title(data: list[Dump], outputs: list[list[str]], titles: list[str | None]) -> float:
+    """Share of body paragraphs not in the text because the cleaner took one as the
+    article's title (the ``title`` column): scored lost, as in process, though a reader
+    of the table still has it."""
+    body = lost = 0
+    for d, out, title in zip(data, outputs, titles, strict=True):
+        for line, is_chrome, kept in zip(d.lines, d.chrome, kept_lines(d.lines, out), strict=True):
+            body += not is_chrome
+            lost += not is_chrome and not kept and line == title
+    return lost / body if body else 0.0
+
+
+def _prf(s: dict[str, float]) -> str:
+    """A table cell: chrome P / R / F1, body lost, exact."""
+    return (
+        f"{s['chrome_precision']:.3f} / {s['chrome_recall']:.3f} / **{s['chrome_f1']:.3f}** | "
+        f"{s['body_lost']:.2%} | {s['exact']:.2f}"
+    )
+
+
+def cli_tables(sets: dict[str, list[Dump]], clean, *, show: int = 0) -> tuple[list[str], dict]:
+    """Each set through ``newsflow run`` twice (the site's pages in one folder per site;
+    every page alone), scored as ``score`` scores, beside the in-process scores of the
+    same dumps, and how many dumps' outputs differ between the two: the table's rows,
+    and the figures for the JSON."""
+    import tempfile
+
+    lines = [
+        "| set | layout | pages | dumps | rejected | flagged copies | CLI chrome P / R / F1 "
+        "| CLI body lost | CLI exact | in-process chrome P / R / F1 | in-process body lost "
+        "| in-process exact | outputs differ | body lost as the title |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    results: dict = {}
+    notes: list[str] = []
+    for name, data in sets.items():
+        for alone in (False, True):
+            mode = "alone" if alone else "site's pages"
+            with tempfile.TemporaryDirectory(prefix="chrome_cli_") as tmp:
+                run = run_cli(data, Path(tmp), alone=alone)
+            ref = cleaned(data, clean, alone=alone)
+            reasons = sorted({r.split(":")[0] for r in run.rejects if r})
+            stages = ", ".join(f"{k} {v:.1f}" for k, v in run.stages.items())
+            notes.append(
+                f"{name}, {mode}: `newsflow run` {run.seconds:.1f} s wall for {len(data)} dumps "
+                f"(stages' seconds: {stages}); rejects: {', '.join(reasons) or 'none'}"
+            )
+            results[f"{name} / {mode} / wall_seconds"] = run.seconds
+            results[f"{name} / {mode} / stage_seconds"] = run.stages
+            differ = [i for i in range(len(data)) if run.outputs[i] != ref[i]]
+            for i in differ[:show]:
+                cli_out, in_out = set(run.outputs[i]), set(ref[i])
+                print(f"  dump {i} ({data[i].layout}, {run.rejects[i] or 'published'}):")
+                for x in [x for x in ref[i] if x not in cli_out][:5]:
+                    print(f"    in process only: {x[:140]}")
+                for x in [x for x in run.outputs[i] if x not in in_out][:5]:
+                    print(f"    CLI only: {x[:140]}")
+            for layout in ("all", *sorted({d.layout for d in data})):
+                at = [i for i, d in enumerate(data) if layout in ("all", d.layout)]
+                part = [data[i] for i in at]
+                got = score_outputs(part, [run.outputs[i] for i in at])
+                want = score_outputs(part, [ref[i] for i in at])
+                counts = {
+                    "dumps": len(at),
+                    "rejected": sum(run.rejects[i] is not None for i in at),
+                    "flagged_duplicates": sum(run.duplicates[i] for i in at),
+                    "outputs_differ": len(set(at) & set(differ)),
+                    "body_lost_as_title": lost_as_title(
+                        part, [run.outputs[i] for i in at], [run.titles[i] for i in at]
+                    ),
+                }
+                results[f"{name} / {layout} / {mode}"] = counts | {"cli": got, "in_process": want}
+                lines.append(
+                    f"| {name} | {layout} | {mode} | {counts['dumps']} | {counts['rejected']} | "
+                    f"{counts['flagged_duplicates']} | {_prf(got)} | {_prf(want)} | "
+                    f"{counts['outputs_differ']} | {counts['body_lost_as_title']:.2%} |"
+                )
+                print(lines[-1], flush=True)
+    return [*lines, "", *notes], results
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--train", action="store_true", help="fit the model, write its weights")
@@ -1196,6 +1370,13 @@ def main(argv: list[str] | None = None) -> int:
         help="seed of the held-out draw: another seed is a fresh held-out set (new sites, "
         "chrome and groupings, still only held-out styles, articles and the 'mobile' "
         "layout); its table goes to chrome_dumps.seed<N>.table.md/.json",
+    )
+    ap.add_argument(
+        "--cli",
+        action="store_true",
+        help="score through `newsflow run` (one run per set with one inbox folder per site, "
+        "one with every page alone), beside the in-process figures of the same dumps; "
+        "--show N prints N dumps whose outputs differ; table: chrome_dumps.cli[.seed<N>]",
     )
     args = ap.parse_args(argv)
     from newsflow.clean import linemodel
@@ -1221,6 +1402,8 @@ def main(argv: list[str] | None = None) -> int:
     sets = {"tune (tune articles, seen styles)": dumps("tune", styles="tune", copies=1, seed=7)}
     if args.sets == "all":
         sets[held_out_name(args.seed)] = held_out(args.seed)
+    if args.cli:
+        return _write_cli(args, sets, with_model)
     lines = [
         "| set | layout | cleaner | dumps | chrome P | chrome R | chrome F1 | body lost | exact |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -1250,6 +1433,19 @@ def main(argv: list[str] | None = None) -> int:
     stem = "chrome_dumps" if args.seed == HELD_OUT_SEED else f"chrome_dumps.seed{args.seed}"
     (RESULTS / f"{stem}.table.md").write_text("\n".join(lines) + "\n", "utf-8")
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1), "utf-8")
+    return 0
+
+
+def _write_cli(args: argparse.Namespace, sets: dict[str, list[Dump]], clean) -> int:
+    """``--cli``: print the tables of ``cli_tables``; write them for ``--sets all``."""
+    lines, results = cli_tables(sets, clean, show=args.show)
+    print("\n".join(lines[lines.index("") :]), flush=True)
+    if args.sets != "all":
+        return 0
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    seed = "" if args.seed == HELD_OUT_SEED else f".seed{args.seed}"
+    (RESULTS / f"chrome_dumps.cli{seed}.table.md").write_text("\n".join(lines) + "\n", "utf-8")
+    (RESULTS / f"chrome_dumps.cli{seed}.json").write_text(json.dumps(results, indent=1), "utf-8")
     return 0
 
 

@@ -218,3 +218,40 @@ def test_a_fresh_held_out_draw_is_new_and_keeps_the_held_out_rules(monkeypatch) 
     chrome = "\n".join(x for d in fresh for x, c in zip(d.lines, d.chrome, strict=True) if c)
     for names in (bench.SITES, bench.NAMES):
         assert not any(x in chrome for x in bench._part(names, "tune"))
+
+
+def test_cli_inbox_puts_a_sites_pages_under_one_source_and_a_page_alone_under_none(
+    tmp_path,
+) -> None:
+    """``--cli`` scores through ``newsflow run``: the files it writes must reach the
+    clean stage as its ``plan_clean`` groups them, a site's pages under one source and
+    another site's under another, and every page of the alone run under none (cleaned
+    without evidence); read back by the real ingest walk and ``repeats.source_key``."""
+    from newsflow.clean.repeats import source_key
+    from newsflow.ingest.inbox import iter_inbox
+    from newsflow.records import RawDoc
+
+    rng = random.Random(6)
+    data = []
+    for site_id in (0, 1):
+        site = bench.make_site(rng, styles="held-out")
+        for _ in range(3):
+            d = bench.make_dump(BODY, rng, styles="held-out", site=site)
+            d.site = site_id
+            data.append(d)
+    for alone in (False, True):
+        day = tmp_path / ("alone" if alone else "site") / bench.CLI_DAY
+        paths = bench.write_inbox(data, day, alone=alone)
+        docs = {doc.source_uri: doc for doc in iter_inbox(day)}
+        assert set(docs) == set(paths)
+        keys = []
+        for uri, d in zip(paths, data, strict=True):
+            doc = docs[uri]
+            assert isinstance(doc, RawDoc) and doc.kind == "text"
+            assert doc.content == "\n\n".join(d.lines)
+            keys.append(source_key(doc.kind, doc.url, doc.source, doc.source_uri))
+        if alone:
+            assert keys == [None] * len(data)
+        else:
+            assert None not in keys
+            assert len(set(keys[:3])) == len(set(keys[3:])) == 1 and keys[0] != keys[3]
