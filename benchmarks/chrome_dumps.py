@@ -1089,7 +1089,13 @@ def train(out: Path) -> None:
 def kept_lines(lines: list[str], out: list[str]) -> list[bool]:
     """Which of a dump's lines are in the cleaner's output ``out``: as a paragraph of
     their own, or joined with their neighbours into one (the splitter joins a line that
-    opens in lower case to an unfinished one before it: the text is kept, not lost)."""
+    opens in lower case to an unfinished one before it: the text is kept, not lost).
+    Lines are compared as the cleaner's normalisation writes them (spaces unified,
+    mojibake fixed): until round 14 a share row "Share  Email  X" kept as "Share Email
+    X" counted as removed, and a body line so changed as lost."""
+    from newsflow.clean.metadata import normalise_text
+
+    lines = [normalise_text(line) for line in lines]
     present = set(out)
     for para in out:
         if para in present and para in lines:
@@ -1124,6 +1130,8 @@ def score(data: list[Dump], clean, *, show: int = 0, alone: bool = False) -> dic
 def score_outputs(data: list[Dump], outputs: list[list[str]], *, show: int = 0) -> dict[str, float]:
     """``score`` of given outputs, one list of paragraphs per dump (in process or read
     back from the lake: one definition of a found chrome line and a lost paragraph)."""
+    from newsflow.clean.metadata import normalise_text
+
     tp = fp = fn = lost = body_n = exact = 0
     lost_lines: list[str] = []
     leaked: list[str] = []
@@ -1140,7 +1148,8 @@ def score_outputs(data: list[Dump], outputs: list[list[str]], *, show: int = 0) 
                 lost += not kept
                 if not kept:
                     lost_lines.append(line)
-        exact += [x for x, c in zip(d.lines, d.chrome, strict=True) if not c] == out
+        body = [normalise_text(x) for x, c in zip(d.lines, d.chrome, strict=True) if not c]
+        exact += body == out
     for label, items in (("lost", lost_lines), ("leaked", leaked)):
         for line in items[:show]:
             print(f"  {label}: {line[:150]}")

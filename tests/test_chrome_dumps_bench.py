@@ -87,6 +87,15 @@ def test_a_joined_paragraph_counts_as_kept() -> None:
     assert bench.kept_lines(lines, ["Menu", "Footer"]) == [True, False, False, True]
 
 
+def test_a_line_is_matched_as_the_cleaner_normalises_it() -> None:
+    """A share row with two spaces between its words comes out of the cleaner with one:
+    kept, it leaked (it was counted as removed); a body line with mojibake comes out
+    fixed: kept, not lost."""
+    lines = ["Share  Email  X", "The cafÃ© reopened on Monday.", "Footer"]
+    kept = bench.kept_lines(lines, ["Share Email X", "The café reopened on Monday."])
+    assert kept == [True, True, False]
+
+
 def test_pages_of_one_site_share_its_fixed_chrome_and_not_their_articles() -> None:
     """The cross-document evidence is scored on sites whose pages repeat the chrome a
     real site renders from one template (consent banner, footer, an author's bio)."""

@@ -213,3 +213,19 @@ def test_a_list_under_a_box_heading_with_the_article_going_on_below_may_come_bac
     box = ["See also", "Port closures in 2019", "Strike timeline"]
     assert alone([BODY[0], BODY[1], *box, BODY[2], BODY[3]]) == BODY
     assert alone([*BODY, "Don't miss", "Meal 1", "Meal 2"]) == BODY
+
+
+def test_a_short_first_paragraph_the_model_keeps_stays_and_the_headline_is_the_title() -> None:
+    """The rules guess the headline-like line nearest the body as the title, here the
+    article's one-line lead; the model keeps it as text, so it stays in the text and
+    the title is the page's headline above the menu (it was lost as the title)."""
+    lead = "A third day without ships."
+    text = "\n\n".join(
+        ["Port strike enters its third day", "Home > World > Trade", lead, *BODY[:3]]
+    )
+    out = strip_chrome(text)
+    assert out.title == "Port strike enters its third day"
+    assert out.paragraphs == [lead, *BODY[:3]]
+    # a title given by the source is never second-guessed
+    given = strip_chrome(text, title=lead)
+    assert given.title == lead and given.paragraphs == BODY[:3]

@@ -501,6 +501,30 @@ def rule_verdicts(
     return verdicts, result
 
 
+def _title_after_model(
+    lines: list[str], verdicts: list[str | None], keep: list[bool], found: str
+) -> str:
+    """The title of a dump whose title was not given, once the line model has decided:
+    the rules guess the headline-like line nearest the body (``found``), which may be
+    the article's own short first paragraph (a standfirst, a one-line lead); when the
+    model keeps that line as text, the title is the nearest headline-like line above
+    it the model drops (the page's headline, placed higher among its menus) and the
+    paragraph stays in the text. With no such line the guess stands (the line that is
+    the title leaves the text)."""
+    at = lines.index(found)
+    if keep[at]:
+        for j in range(at - 1, -1, -1):
+            line = lines[j]
+            if (
+                not keep[j]
+                and verdicts[j] == "before_body"
+                and 3 <= count_words(line) <= 30
+                and _headline_like(line)
+            ):
+                return line
+    return found
+
+
 def strip_chrome(
     text: str,
     *,
@@ -530,11 +554,11 @@ def strip_chrome(
     affixes = evidence.affixes(lines) if evidence else None
     site_words = evidence.site_words(lines) if evidence else None
     probs = chrome_probabilities(lines, verdicts, repeats, others, templates, affixes, site_words)
-    for line, keep in zip(
-        lines,
-        model_decisions(lines, verdicts, probs, model_cuts(), repeats, others, templates),
-        strict=True,
-    ):
+    decisions = model_decisions(lines, verdicts, probs, model_cuts(), repeats, others, templates)
+    if title is None and result.title is not None:
+        result.title = _title_after_model(lines, verdicts, decisions, result.title)
+        title_key = result.title.casefold()
+    for line, keep in zip(lines, decisions, strict=True):
         key = line.casefold()
         if not keep or key in seen or key == title_key:
             continue
