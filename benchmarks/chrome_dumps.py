@@ -1285,11 +1285,13 @@ def lost_as_title(data: list[Dump], outputs: list[list[str]], titles: list[str |
     """Share of body paragraphs not in the text because the cleaner took one as the
     article's title (the ``title`` column): scored lost, as in process, though a reader
     of the table still has it."""
+    from newsflow.clean.metadata import normalise_text
+
     body = lost = 0
     for d, out, title in zip(data, outputs, titles, strict=True):
         for line, is_chrome, kept in zip(d.lines, d.chrome, kept_lines(d.lines, out), strict=True):
             body += not is_chrome
-            lost += not is_chrome and not kept and line == title
+            lost += not is_chrome and not kept and normalise_text(line) == title
     return lost / body if body else 0.0
 
 
@@ -1436,12 +1438,8 @@ def main(argv: list[str] | None = None) -> int:
     speed = cleaner_speed(next(iter(sets.values())), with_model)
     print(f"speed (tune dumps, with the site's pages): {speed:.0f} lines/s", flush=True)
     lines.append(f"\nCleaner speed (tune dumps, with the site's pages): {speed:.0f} lines/s")
-    if args.sets != "all":
-        return 0
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = "chrome_dumps" if args.seed == HELD_OUT_SEED else f"chrome_dumps.seed{args.seed}"
-    (RESULTS / f"{stem}.table.md").write_text("\n".join(lines) + "\n", "utf-8")
-    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1), "utf-8")
+    if args.sets == "all":
+        _write_results("chrome_dumps", args.seed, lines, results)
     return 0
 
 
@@ -1449,13 +1447,18 @@ def _write_cli(args: argparse.Namespace, sets: dict[str, list[Dump]], clean) -> 
     """``--cli``: print the tables of ``cli_tables``; write them for ``--sets all``."""
     lines, results = cli_tables(sets, clean, show=args.show)
     print("\n".join(lines[lines.index("") :]), flush=True)
-    if args.sets != "all":
-        return 0
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    seed = "" if args.seed == HELD_OUT_SEED else f".seed{args.seed}"
-    (RESULTS / f"chrome_dumps.cli{seed}.table.md").write_text("\n".join(lines) + "\n", "utf-8")
-    (RESULTS / f"chrome_dumps.cli{seed}.json").write_text(json.dumps(results, indent=1), "utf-8")
+    if args.sets == "all":
+        _write_results("chrome_dumps.cli", args.seed, lines, results)
     return 0
+
+
+def _write_results(stem: str, seed: int, lines: list[str], results: dict) -> None:
+    """The table and figures of a run, named for the held-out draw (``<stem>.seed<N>``
+    for a draw other than HELD_OUT_SEED)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = stem if seed == HELD_OUT_SEED else f"{stem}.seed{seed}"
+    (RESULTS / f"{name}.table.md").write_text("\n".join(lines) + "\n", "utf-8")
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=1), "utf-8")
 
 
 if __name__ == "__main__":
