@@ -27,9 +27,11 @@ ARG REQUIREMENTS=requirements-prod.lock
 #    The lock pins apache-airflow==3.3.2 (same as the base image), so Airflow stays put;
 #    the build fails below if that ever drifts.
 #    The official image ships `uv`; fall back to installing it with pip if it's missing.
+#    --compile-bytecode: uv writes no .pyc, and every task process would compile the
+#    packages it imports from source.
 COPY --chown=airflow:0 ${REQUIREMENTS} /tmp/requirements.lock
 RUN command -v uv >/dev/null 2>&1 || pip install --no-cache-dir uv; \
-    uv pip install --no-cache --no-deps --require-hashes -r /tmp/requirements.lock \
+    uv pip install --no-cache --compile-bytecode --no-deps --require-hashes -r /tmp/requirements.lock \
     && rm -f /tmp/requirements.lock
 
 # 2) The newsflow package itself (include/newsflow, console script `newsflow`).
@@ -42,7 +44,7 @@ RUN command -v uv >/dev/null 2>&1 || pip install --no-cache-dir uv; \
 RUN mkdir -p /tmp/newsflow-src/include
 COPY --chown=airflow:0 pyproject.toml README.md /tmp/newsflow-src/
 COPY --chown=airflow:0 include/ /tmp/newsflow-src/include/
-RUN uv pip install --no-cache --no-deps --no-build-isolation /tmp/newsflow-src \
+RUN uv pip install --no-cache --compile-bytecode --no-deps --no-build-isolation /tmp/newsflow-src \
     && rm -rf /tmp/newsflow-src \
     && python -c "import airflow, newsflow, spacy; \
 assert airflow.__version__ == '3.3.2', f'airflow drifted to {airflow.__version__}'; \

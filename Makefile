@@ -23,11 +23,14 @@ export NEWSFLOW_PARAM_ROOTS ?= $(CURDIR)
 
 # The venv: exact pins with hashes from requirements.lock, then the package itself.
 # (--python is explicit: `python -m uv` would otherwise target the interpreter running it.)
+# --compile-bytecode: uv writes no .pyc (pip does), and where PYTHONDONTWRITEBYTECODE is
+# set no import writes them either, so every process (each Airflow task, each CLI run)
+# compiled Airflow, pandas and spaCy from source: 7.9 s to import them, 3.1 s compiled.
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(SYSPY) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) venv --quiet --allow-existing --python $(SYSPY) $(VENV)
-	$(UV) pip sync --quiet --require-hashes --python $(VENV)/bin/python requirements.lock
-	$(UV) pip install --quiet --no-deps --python $(VENV)/bin/python -e .
+	$(UV) pip sync --quiet --compile-bytecode --require-hashes --python $(VENV)/bin/python requirements.lock
+	$(UV) pip install --quiet --compile-bytecode --no-deps --python $(VENV)/bin/python -e .
 	touch $@
 
 venv: $(VENV)/.installed
