@@ -36,7 +36,9 @@ from support import EVAL, lake_files
 
 DAY = "2024-05-14"
 MiB = 1024 * 1024
-BUDGET_SECONDS = 2  # the per-document budget of the CLI run below
+# the per-document budget of the CLI run below: the 2 MiB hard-wrapped dump cleans in
+# 1.5-1.8 s of CPU on a slow box (2.6 s once), the page run under the limits in ~6 s
+BUDGET_SECONDS = 3
 RUN_BOUND_SECONDS = 90  # the whole run, hostile pages and all (unbounded before the fix)
 
 LEAD = (
