@@ -546,7 +546,6 @@ def strip_chrome(
     if not model:
         result.paragraphs = [line for line, v in zip(lines, verdicts, strict=True) if v is None]
         return result
-    title_key = result.title.casefold() if result.title else None
     seen: set[str] = set()
     repeats = evidence.repeats(lines) if evidence else None
     others = evidence.documents if evidence else 0
@@ -557,7 +556,7 @@ def strip_chrome(
     decisions = model_decisions(lines, verdicts, probs, model_cuts(), repeats, others, templates)
     if title is None and result.title is not None:
         result.title = _title_after_model(lines, verdicts, decisions, result.title)
-        title_key = result.title.casefold()
+    title_key = result.title.casefold() if result.title else None
     for line, keep in zip(lines, decisions, strict=True):
         key = line.casefold()
         if not keep or key in seen or key == title_key:
