@@ -887,7 +887,7 @@ def _examples(data: list[Dump], rng: random.Random | None, *, alone: bool = Fals
             if rng is not None and rng.random() < WORD_DROPOUT:
                 named = [f for f in named if not f.startswith(_LEXICAL)]
             vectors.append(linemodel.vector(named))
-        yield lines, verdicts, vectors, d.chrome, repeats, others, templates
+        yield lines, verdicts, vectors, d.chrome, repeats, others, templates, affixes
 
 
 def _fit(data: list[Dump], c: float) -> dict:
@@ -899,7 +899,7 @@ def _fit(data: list[Dump], c: float) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     rows, cols, vals, y = [], [], [], []
-    for _, _, vectors, chrome, _, _, _ in _examples(data, random.Random(2)):
+    for _, _, vectors, chrome, *_ in _examples(data, random.Random(2)):
         for vec, is_chrome in zip(vectors, chrome, strict=True):
             rows += [len(y)] * len(vec)
             cols += list(vec)
@@ -929,14 +929,14 @@ def _judged(model: dict, data: list[Dump], *, alone: bool = False) -> list[tuple
 
     weights = {int(k): v for k, v in model["weights"].items()}
     out = []
-    for lines, verdicts, vectors, chrome, repeats, others, templates in _examples(
+    for lines, verdicts, vectors, chrome, repeats, others, templates, affixes in _examples(
         data, None, alone=alone
     ):
         z = [
             model["intercept"] + sum(weights.get(k, 0.0) * v for k, v in x.items()) for x in vectors
         ]
         probs = [1 / (1 + math.exp(-max(-30, min(30, t)))) for t in z]
-        out.append((lines, verdicts, probs, chrome, repeats, others, templates))
+        out.append((lines, verdicts, probs, chrome, repeats, others, templates, affixes))
     return out
 
 
@@ -947,9 +947,9 @@ def tally(judged: list[tuple], cuts: dict[str, float] = CUTS) -> tuple[int, int,
     from newsflow.clean.chrome import model_decisions
 
     lost = body = leaked = chrome_n = 0
-    for lines, verdicts, probs, chrome, repeats, others, templates in judged:
+    for lines, verdicts, probs, chrome, repeats, others, templates, affixes in judged:
         for kept, verdict, is_chrome in zip(
-            model_decisions(lines, verdicts, probs, cuts, repeats, others, templates),
+            model_decisions(lines, verdicts, probs, cuts, repeats, others, templates, affixes),
             verdicts,
             chrome,
             strict=True,
@@ -1399,10 +1399,10 @@ def main(argv: list[str] | None = None) -> int:
         linemodel.reload()
 
     def with_model(text: str, evidence) -> list[str]:
-        return strip_chrome(normalise_text(text), evidence=evidence).paragraphs
+        return strip_chrome(normalise_text(text, keep_breaks=True), evidence=evidence).paragraphs
 
     def rules_only(text: str, evidence) -> list[str]:
-        return strip_chrome(normalise_text(text), model=False).paragraphs
+        return strip_chrome(normalise_text(text, keep_breaks=True), model=False).paragraphs
 
     cleaners = (
         ("rules only", rules_only, True),

@@ -198,7 +198,7 @@ def test_val_tally_counts_lost_body_and_leaked_chrome() -> None:
     verdicts: list[str | None] = [None, None, None, None]
     probs = [0.01, 0.95, 0.99, 0.1]  # the short body line dropped, the share row kept
     chrome = [False, False, True, True]
-    judged = [(lines, verdicts, probs, chrome, None, 0, None)]
+    judged = [(lines, verdicts, probs, chrome, None, 0, None, None)]
     assert bench.tally(judged) == (1, 2, 1, 2)
     assert bench._cost(judged, quiet=True) == bench.BODY_COST * 1 + 1
 

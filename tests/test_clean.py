@@ -244,6 +244,36 @@ def test_datelines_and_authors() -> None:
 
 def test_mojibake_and_spacing_fixed() -> None:
     assert normalise_text("CafÃ©  society\r\n\r\n  next   para ") == "Café society\nnext para"
+    kept = normalise_text("CafÃ©  society\r\n\r\n\n  next   para \n", keep_breaks=True)
+    assert kept == "Café society\n\nnext para"
+    assert normalise_text(kept, keep_breaks=True) == kept
+
+
+def test_a_dump_line_after_a_blank_line_is_never_joined_to_the_one_above() -> None:
+    """The splitter joins a hard-wrapped paragraph's lines (a line opening in lower case
+    after an unfinished one) but not across a blank line: a list whose items open in
+    lower case, set apart by blank lines, kept each item, and a teaser line above an
+    item did not take the item with it when it went."""
+    paras = [
+        "The harbour market reopened on Saturday after a month of repairs to its roof, "
+        "and the traders who had moved to the car park came back with their stalls.",
+        "What the stalls sell this week",
+        "fresh cod and haddock from the morning boats",
+        "READ MORE: Ferry timetable changes for the winter season",
+        "smoked salmon from the island smokehouse",
+        "bread and cakes from the village bakery",
+        "The market is open every Saturday from eight until two, the harbour office said, "
+        "and parking is free for the first hour.",
+    ]
+    text = "\n\n".join(paras)
+    art = clean_document(RawDoc("market.txt", "text", text, text.encode()), day=DAY)
+    out = art["text"].split("\n")
+    assert [p for p in paras if p.islower()] == [p for p in out if p.islower()]
+    assert not any("READ MORE" in p for p in out)
+    # one paragraph's hard-wrapped lines are still joined back together
+    wrapped = paras[0].replace("repairs to its roof, and", "repairs to its roof,\nand")
+    art = clean_document(RawDoc("w.txt", "text", wrapped, wrapped.encode()), day=DAY, min_words=5)
+    assert art["text"] == paras[0]
 
 
 FIXTURES = Path(__file__).parent / "fixtures" / "chrome"

@@ -233,3 +233,75 @@ def test_the_words_of_a_sites_short_lines_are_counted_and_weighed() -> None:
     assert gone >= 3
     # the words of prose paragraphs are not counted
     assert word_keys(BODIES[0][0]) is None and word_keys(SECTION_ROWS[0])
+
+
+# A bio the site fills in for each page's author: one template, other names and beats.
+AUTHORS = [
+    ("Ingrid Solberg", "Fisheries"),
+    ("Tomas Lund", "Transport"),
+    ("Kari Dahl", "Culture"),
+    ("Ola Berg", "Weather"),
+]
+
+
+def _bio(i: int) -> str:
+    name, beat = AUTHORS[i]
+    return (
+        f"{name} is a staff writer for the Northern Lantern on the {beat} desk and has "
+        "covered the coast since the paper's relaunch."
+    )
+
+
+def test_a_bio_the_site_fills_in_for_each_author_goes_with_the_site_known() -> None:
+    """Every page names another author in one bio template (the line itself recurs on
+    no other page): its template recurs on the site's other pages with other names, so
+    it is the site's boilerplate; the articles' paragraphs (no template shared) stay."""
+    pages = ["\n\n".join([MASTHEAD, *body, _bio(i)]) for i, body in enumerate(BODIES)]
+    lines = SourceLines()
+    for page in pages:
+        lines.add("lantern", page)
+    for i, (page, body) in enumerate(zip(pages, BODIES, strict=True)):
+        ev = lines.evidence("lantern", page)
+        assert ev is not None
+        assert ev.repeats([_bio(i)]) == [0] and ev.templates([_bio(i)]) == [3]
+        out = strip_chrome(page, evidence=ev).paragraphs
+        assert _bio(i) not in out
+        assert set(body) <= set(out)
+
+
+def test_an_article_written_from_templates_keeps_its_sentences() -> None:
+    """A site that writes every article from one set of templates (results, weather)
+    fills the same sentences on every page: over half a page's prose recurs by
+    template, so no line of it is boilerplate by template."""
+    text = [f"{BIO} Extra words to make it prose.", *BODIES[0]]
+    assert boilerplate(text, [0, 0, 0, 0], 3, [3, 3, 3, 0]) == [False] * 4
+    assert boilerplate(text, [0, 0, 0, 0], 3, [3, 0, 0, 0]) == [True, False, False, False]
+
+
+TOUR = [
+    "The choir will tour the coast this summer for the first time since the harbour "
+    "festival was cancelled, its director said on Friday.",
+    "Tickets go on sale next week, and the dates are:",
+    "June 12 -- Harbour Hall, Northport",
+    "June 14 -- St Olaf's Church, Saltmarsh",
+]
+TOUR_AFTER_BOX = [
+    "June 19 -- Lantern Theatre, Fjord City",
+    "June 21 -- Old Customs House, Coastal Bay",
+    "June 26 -- Market Square, Northport",
+    "July 3 -- Lighthouse Gardens, Saltmarsh",
+]
+BOX = ["Related stories", "Storm closes the coastal road", "Cinema to reopen in spring"]
+
+
+def test_the_articles_own_list_after_a_box_in_mid_text_stays() -> None:
+    """A box of headlines set in the middle of the article (a mobile page's) makes the
+    rules list the rest of the article's list under the box's heading: the items share
+    a frame ("June 0 -- A, A") with each other and not with the site's other pages, so
+    with the site known they stay; the box's headlines (each in its own words) go."""
+    page = "\n\n".join([MASTHEAD, *TOUR, *BOX, *TOUR_AFTER_BOX, BIO, FOOTER])
+    lines = _site()
+    lines.add("lantern", page)
+    out = strip_chrome(page, evidence=lines.evidence("lantern", page)).paragraphs
+    assert set(TOUR + TOUR_AFTER_BOX) <= set(out)
+    assert not set(BOX) & set(out)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsflow.clean.linemodel import chrome_probabilities, model_cuts, prose_line
+from newsflow.clean.linemodel import affix_keys, chrome_probabilities, model_cuts, prose_line
 from newsflow.clean.words import count_words, unpunctuated_script
 
 if TYPE_CHECKING:
@@ -339,6 +339,7 @@ def model_decisions(
     repeats: list[int] | None = None,
     others: int = 0,
     templates: list[int] | None = None,
+    affixes: list[int] | None = None,
 ) -> list[bool]:
     """``model_keeps`` for every line of a dump, in order: once a prose paragraph past
     a related-articles heading stays (the article resumed after a box), the lines after
@@ -347,7 +348,9 @@ def model_decisions(
     other pages (None: the page alone); recurring short lines go (``repeats.boilerplate``);
     ``templates``: the same for their templates (a bio the site prints for each of its
     authors recurs by template: it loses a sentence's protection as a repeated line does)
-    and the cuts named with SITE_CUT replace the others."""
+    and the cuts named with SITE_CUT replace the others; ``affixes``: the same for
+    their frames (``linemodel.affix_keys``): the article's own list under a box heading
+    stays (``_framed_list``)."""
     from newsflow.clean.repeats import boilerplate
 
     if repeats is not None:  # the site's other pages known: the cuts chosen for that case
@@ -357,7 +360,8 @@ def model_decisions(
     reps = repeats or [0] * len(lines)
     if templates:
         reps = [max(r, t) for r, t in zip(reps, templates, strict=True)]
-    boiler = boilerplate(lines, repeats, others) if repeats else [False] * len(lines)
+    boiler = boilerplate(lines, repeats, others, templates) if repeats else [False] * len(lines)
+    framed = _framed_list(lines, verdicts, affixes) if affixes else [False] * len(lines)
     inside = _inside_article(lines, verdicts) if "listed_inside" in cuts else None
     if inside is not None:
         cuts = cuts | {"listed_inside": max(cuts["listed_inside"], cuts.get("listed_headline", 0))}
@@ -369,11 +373,50 @@ def model_decisions(
         after_box = resumed and verdict in ("related", "listed_headline")
         if verdict == "listed_headline" and inside is not None and inside[i]:
             verdict = "listed_inside"
-        keep = not b and model_keeps(line, None if after_box else verdict, p, cuts, r)
+        keep = not b and (
+            framed[i] or model_keeps(line, None if after_box else verdict, p, cuts, r)
+        )
         resumed = resumed or (verdict == "related" and keep)
         out.append(keep)
     if "smooth" in cuts or "smooth_prose" in cuts:
         out = _smoothed(lines, out, verdicts, probs, boiler, cuts)
+    return out
+
+
+# Other lines of the same run under a box heading a line must share its frame with.
+_LIST_FRAME = 2
+
+
+def _framed_list(lines: list[str], verdicts: list[str | None], affixes: list[int]) -> list[bool]:
+    """Which lines the rules list under a box heading are items of the article's own
+    list: their frame (first or last tokens, names and numbers masked:
+    ``linemodel.affix_keys``) is shared by _LIST_FRAME other lines of the same run and
+    by none of the site's other pages (``affixes``). A site's box of headlines names
+    one story per line, each in its own words, and a frame it gives them ("Watch: ...",
+    "... | Site") recurs on its other pages; an article's list of dates and venues,
+    teams and groups, fills one frame line after line. A box set in mid-article (a
+    mobile page's) would otherwise take the rest of the article's list with it."""
+    keys = [
+        affix_keys(line) if v == "listed_headline" else None
+        for line, v in zip(lines, verdicts, strict=True)
+    ]
+    out = [False] * len(lines)
+    i = 0
+    while i < len(lines):
+        if verdicts[i] != "listed_headline":
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and verdicts[j] == "listed_headline":
+            j += 1
+        heads = [k[0] for k in keys[i:j] if k]
+        tails = [k[1] for k in keys[i:j] if k]
+        for m in range(i, j):
+            key = keys[m]
+            if key and not affixes[m]:
+                shared = max(heads.count(key[0]), tails.count(key[1])) - 1
+                out[m] = shared >= _LIST_FRAME
+        i = j
     return out
 
 
@@ -553,7 +596,9 @@ def strip_chrome(
     affixes = evidence.affixes(lines) if evidence else None
     site_words = evidence.site_words(lines) if evidence else None
     probs = chrome_probabilities(lines, verdicts, repeats, others, templates, affixes, site_words)
-    decisions = model_decisions(lines, verdicts, probs, model_cuts(), repeats, others, templates)
+    decisions = model_decisions(
+        lines, verdicts, probs, model_cuts(), repeats, others, templates, affixes
+    )
     if title is None and result.title is not None:
         result.title = _title_after_model(lines, verdicts, decisions, result.title)
     title_key = result.title.casefold() if result.title else None

@@ -61,7 +61,9 @@ def clean_document(
     if doc.kind == "html":
         stripped = strip_page_chrome(normalise_text(text), title=title)
     else:
-        stripped = strip_chrome(normalise_text(text), title=title, evidence=evidence)
+        stripped = strip_chrome(
+            normalise_text(text, keep_breaks=True), title=title, evidence=evidence
+        )
     body = "\n".join(stripped.paragraphs) or _headline_only(text, stripped.title)
     words = count_words(body)
     # a reader gets the headline and the text: a wire brief of one sentence under its

@@ -123,8 +123,17 @@ def _site_tokens(name: str) -> set[str]:
 _ODD_SPACE = re.compile(r"[^\S \n]")
 
 
-def normalise_text(text: str, *, _passes: int = 3) -> str:
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def normalise_text(text: str, *, keep_breaks: bool = False, _passes: int = 3) -> str:
     """Mojibake fixed, Unicode composed, spaces unified, one paragraph per line.
+
+    ``keep_breaks``: a blank line between two lines stays (one), for the text-dump
+    splitter (``chrome.split_lines``), which joins a hard-wrapped paragraph's lines
+    back together but never across a blank line: without it every line of a dump
+    was one paragraph's, and a list item opening in lower case (a Russian list, an
+    item after a "READ MORE: ..." line) was glued onto the line above it.
 
     Idempotent, so a cleaned text cleans to itself: ftfy judges a text as a whole, and
     unifying odd whitespace (a form feed, a tab, U+00A0) can turn the bytes around it
@@ -137,12 +146,15 @@ def normalise_text(text: str, *, _passes: int = 3) -> str:
     """
     fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False)
     fixed = unicodedata.normalize("NFC", fixed).replace("\r\n", "\n").replace("\r", "\n")
-    lines = (" ".join(line.split()) for line in fixed.split("\n"))
-    out = "\n".join(line for line in lines if line)
+    lines = [" ".join(line.split()) for line in fixed.split("\n")]
+    if keep_breaks:
+        out = _BLANKS.sub("\n\n", "\n".join(lines)).strip("\n")
+    else:
+        out = "\n".join(line for line in lines if line)
     # a carriage return unified to a line break changes what ftfy sees too
     # ("\x80\r\x8cß" -> "€\nŒß", which it then reads as the mojibake of "Χ")
     if _passes > 1 and out != text and ("\r" in text or _ODD_SPACE.search(fixed)):
-        return normalise_text(out, _passes=_passes - 1)
+        return normalise_text(out, keep_breaks=keep_breaks, _passes=_passes - 1)
     return out
 
 

@@ -85,13 +85,13 @@ def source_key(kind: str, url: str | None, source: str | None, uri: str = "") ->
 
 
 def _lines(text: str) -> list[str]:
-    """``chrome.split_lines(metadata.normalise_text(text))`` without ftfy's mojibake
+    """``chrome.split_lines(metadata.normalise_text(text, keep_breaks=True))`` without ftfy's mojibake
     repair, which is most of its cost (1.3 of 1.7 ms a dump): the lines differ only
     where ftfy changes one, and such a line just goes uncounted."""
     from newsflow.clean.chrome import split_lines
 
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return split_lines("\n".join(" ".join(x.split()) for x in text.split("\n") if x.strip()))
+    return split_lines("\n".join(" ".join(x.split()) for x in text.split("\n")))
 
 
 def dump_keys(text: str) -> set[int]:
@@ -186,16 +186,34 @@ RECUR_MIN_PROSE = 3
 # ... unless more than this share of the page's prose paragraphs recur too: the page is
 # an updated version of another (a live blog's hourly versions), its text recurs as well.
 NEAR_COPY = 1 / 2
+# A line whose template (its lower-case words, ``linemodel.template_key``) is on at
+# least this many of the source's other pages, filled there with other names, places or
+# topics than its own (the template recurs on more pages than the line), is the site's
+# too: an author bio the site prints for each of its authors, a "X is a reporter at Y
+# covering Z" line. Two: one other page could be an article quoting the same sentence.
+TEMPLATE_MIN = 2
 
 
-def boilerplate(lines: list[str], repeats: list[int], others: int) -> list[bool]:
+def boilerplate(
+    lines: list[str], repeats: list[int], others: int, templates: list[int] | None = None
+) -> list[bool]:
     """Which lines recur on so many of the source's other pages that they are its
-    boilerplate (menus, banners, bios, footers): the line model leaves them out."""
+    boilerplate (menus, banners, bios, footers): the line model leaves them out.
+    ``templates`` (``LineEvidence.templates``): a line whose template recurs filled
+    with other words (TEMPLATE_MIN) is boilerplate too, unless over NEAR_COPY of the
+    page's prose recurs by template: a site writing its articles from templates
+    (results, earnings, weather) fills the same sentences on every page."""
     prose = [prose_line(line) for line in lines]
     recur = [r > 0 for r, p in zip(repeats, prose, strict=True) if p]
     if recur and sum(recur) > NEAR_COPY * len(recur):
         return [False] * len(lines)
-    return [
+    out = [
         r >= (RECUR_MIN_PROSE if p else RECUR_MIN) and 2 * r >= others
         for r, p in zip(repeats, prose, strict=True)
     ]
+    if templates is None:
+        return out
+    by_template = [t > 0 for t, p in zip(templates, prose, strict=True) if p]
+    if by_template and sum(by_template) > NEAR_COPY * len(by_template):
+        return out
+    return [b or TEMPLATE_MIN <= t > r for b, t, r in zip(out, templates, repeats, strict=True)]
