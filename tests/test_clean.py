@@ -1,3 +1,4 @@
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -249,11 +250,13 @@ def test_mojibake_and_spacing_fixed() -> None:
     assert normalise_text(kept, keep_breaks=True) == kept
 
 
-def test_a_dump_line_after_a_blank_line_is_never_joined_to_the_one_above() -> None:
+@pytest.mark.parametrize("sep", ["\n\n", "\n"])
+def test_a_dump_line_is_joined_to_the_one_above_only_when_hard_wrapped(sep: str) -> None:
     """The splitter joins a hard-wrapped paragraph's lines (a line opening in lower case
-    after an unfinished one) but not across a blank line: a list whose items open in
-    lower case, set apart by blank lines, kept each item, and a teaser line above an
-    item did not take the item with it when it went."""
+    after an unfinished one that is as long as a wrapped line) but not across a blank
+    line, nor after a short line of a dump with a paragraph per line: a list whose items
+    open in lower case keeps each item, and a teaser line above an item does not take
+    the item with it when it goes."""
     paras = [
         "The harbour market reopened on Saturday after a month of repairs to its roof, "
         "and the traders who had moved to the car park came back with their stalls.",
@@ -265,15 +268,15 @@ def test_a_dump_line_after_a_blank_line_is_never_joined_to_the_one_above() -> No
         "The market is open every Saturday from eight until two, the harbour office said, "
         "and parking is free for the first hour.",
     ]
-    text = "\n\n".join(paras)
+    text = sep.join(paras)
     art = clean_document(RawDoc("market.txt", "text", text, text.encode()), day=DAY)
     out = art["text"].split("\n")
     assert [p for p in paras if p.islower()] == [p for p in out if p.islower()]
     assert not any("READ MORE" in p for p in out)
-    # one paragraph's hard-wrapped lines are still joined back together
-    wrapped = paras[0].replace("repairs to its roof, and", "repairs to its roof,\nand")
+    # hard-wrapped paragraphs are still joined back together
+    wrapped = "\n\n".join(textwrap.fill(p, 60) for p in (paras[0], paras[-1]))
     art = clean_document(RawDoc("w.txt", "text", wrapped, wrapped.encode()), day=DAY, min_words=5)
-    assert art["text"] == paras[0]
+    assert art["text"].split("\n") == [paras[0], paras[-1]]
 
 
 FIXTURES = Path(__file__).parent / "fixtures" / "chrome"

@@ -245,35 +245,51 @@ def _is_prose(line: str) -> bool:
     )
 
 
+# Hard wrapping breaks a line only where the next word would not fit: a line continued
+# by the next is nearly as long as the text's long lines (this share of the width, the
+# WRAP_PERCENTILE of its line lengths, with the next word; 0.8 leaves room for
+# proportional fonts' lines in a PDF's text). A dump with a paragraph per line has
+# paragraphs of every length: its short heading above a list opening in lower case
+# was no wrapped line, yet the two were joined.
+_WRAP_FULL = 0.8
+_WRAP_PERCENTILE = 0.9
+
+
 def split_lines(text: str) -> list[str]:
     """Non-empty lines, with hard-wrapped paragraph lines joined back together.
 
-    A paragraph's lines are collected and joined once at its end: growing one string
-    line by line was quadratic (a 512 KiB hard-wrapped dump took 38 s).
+    A line opening in lower case continues the one before it when that one is not a
+    paragraph's end: no blank line between them, no sentence end, at least six words
+    so far, and as long as a wrapped line is (``_WRAP_FULL``). A paragraph's lines are
+    collected and joined once at its end: growing one string line by line was
+    quadratic (a 512 KiB hard-wrapped dump took 38 s).
     """
+    rows = [" ".join(raw.split()) for raw in text.split("\n")]
+    lengths = sorted(len(row) for row in rows if row)
+    width = _WRAP_FULL * lengths[int(_WRAP_PERCENTILE * (len(lengths) - 1))] if lengths else 0
     out: list[str] = []
     para: list[str] = []  # lines of the paragraph being joined
     para_words = 0
     prev_blank = True
-    for raw in text.split("\n"):
-        words = raw.split()
-        if not words:
+    for line in rows:
+        if not line:
             prev_blank = True
             continue
-        line = " ".join(words)
+        words = line.count(" ") + 1
         if (
             para
             and not prev_blank
             and not _TERMINAL.search(para[-1])
             and line[0].islower()
             and para_words >= 6
+            and len(para[-1]) + 1 + len(line.split(" ", 1)[0]) >= width
         ):
             para.append(line)
-            para_words += len(words)
+            para_words += words
         else:
             if para:
                 out.append(" ".join(para))
-            para, para_words = [line], len(words)
+            para, para_words = [line], words
         prev_blank = False
     if para:
         out.append(" ".join(para))
