@@ -843,13 +843,19 @@ BODY_COST = 6.0
 ALONE = 0.3
 
 
+# How a dump's lines are joined into its text: a blank line between two (``--newline``
+# "single": one line break, as a JSONL text field often has them, where the splitter
+# must tell a paragraph's end from a hard-wrapped line's by the line's length alone).
+SEP = "\n\n"
+
+
 def site_evidence(data: list[Dump]):
     """Per dump, how often its lines recur in the other dumps of its site, counted
     as the clean stage counts a source's documents (``repeats.SourceLines``)."""
     from newsflow.clean.repeats import SourceLines
 
     lines = SourceLines()
-    texts = ["\n\n".join(d.lines) for d in data]
+    texts = [SEP.join(d.lines) for d in data]
     for d, text in zip(data, texts, strict=True):
         if d.site >= 0:
             lines.add(str(d.site), text)
@@ -1117,7 +1123,7 @@ def cleaned(data: list[Dump], clean, *, alone: bool = False) -> list[list[str]]:
     """Every dump's output paragraphs by ``clean(text, evidence)``, in process; ``alone``:
     every dump without its site's other pages."""
     evidence = [None] * len(data) if alone else site_evidence(data)
-    return [clean("\n\n".join(d.lines), ev) for d, ev in zip(data, evidence, strict=True)]
+    return [clean(SEP.join(d.lines), ev) for d, ev in zip(data, evidence, strict=True)]
 
 
 def score(data: list[Dump], clean, *, show: int = 0, alone: bool = False) -> dict[str, float]:
@@ -1170,7 +1176,7 @@ def cleaner_speed(data: list[Dump], clean) -> float:
     import time
 
     evidence = site_evidence(data)
-    texts = ["\n\n".join(d.lines) for d in data]
+    texts = [SEP.join(d.lines) for d in data]
     n = sum(len(d.lines) for d in data)
     best = float("inf")
     for _ in range(3):
@@ -1223,7 +1229,7 @@ def write_inbox(data: list[Dump], day_dir: Path, *, alone: bool) -> list[str]:
     for rel, d in zip(paths, data, strict=True):
         path = day_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\n\n".join(d.lines), "utf-8")
+        path.write_text(SEP.join(d.lines), "utf-8")
     return paths
 
 
@@ -1389,7 +1395,17 @@ def main(argv: list[str] | None = None) -> int:
         "one with every page alone), beside the in-process figures of the same dumps; "
         "--show N prints N dumps whose outputs differ; table: chrome_dumps.cli[.seed<N>]",
     )
+    ap.add_argument(
+        "--newline",
+        choices=("blank", "single"),
+        default="blank",
+        help="join a dump's lines with a blank line (default) or a single line break; "
+        "'single' tables go to chrome_dumps[.cli].single[.seed<N>]",
+    )
     args = ap.parse_args(argv)
+    global SEP
+    SEP = "\n" if args.newline == "single" else "\n\n"
+    suffix = ".single" if args.newline == "single" else ""
     from newsflow.clean import linemodel
     from newsflow.clean.chrome import strip_chrome
     from newsflow.clean.metadata import normalise_text
@@ -1414,7 +1430,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sets == "all":
         sets[held_out_name(args.seed)] = held_out(args.seed)
     if args.cli:
-        return _write_cli(args, sets, with_model)
+        return _write_cli(args, sets, with_model, suffix)
     lines = [
         "| set | layout | cleaner | dumps | chrome P | chrome R | chrome F1 | body lost | exact |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -1439,16 +1455,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"speed (tune dumps, with the site's pages): {speed:.0f} lines/s", flush=True)
     lines.append(f"\nCleaner speed (tune dumps, with the site's pages): {speed:.0f} lines/s")
     if args.sets == "all":
-        _write_results("chrome_dumps", args.seed, lines, results)
+        _write_results("chrome_dumps" + suffix, args.seed, lines, results)
     return 0
 
 
-def _write_cli(args: argparse.Namespace, sets: dict[str, list[Dump]], clean) -> int:
+def _write_cli(args: argparse.Namespace, sets: dict[str, list[Dump]], clean, suffix: str) -> int:
     """``--cli``: print the tables of ``cli_tables``; write them for ``--sets all``."""
     lines, results = cli_tables(sets, clean, show=args.show)
     print("\n".join(lines[lines.index("") :]), flush=True)
     if args.sets == "all":
-        _write_results("chrome_dumps.cli", args.seed, lines, results)
+        _write_results("chrome_dumps.cli" + suffix, args.seed, lines, results)
     return 0
 
 
