@@ -229,3 +229,30 @@ def test_a_short_first_paragraph_the_model_keeps_stays_and_the_headline_is_the_t
     # a title given by the source is never second-guessed
     given = strip_chrome(text, title=lead)
     assert given.title == lead and given.paragraphs == BODY[:3]
+
+
+def test_a_gap_of_up_to_two_dropped_rows_inside_a_kept_list_is_filled() -> None:
+    """With the site's pages known, rows of a list the model dropped between two rows it
+    kept come back under the "smooth" cut, two in a row as well as one (an app's list of
+    new features lost its middle two); three in a row, or a gap next to a paragraph of
+    prose (the "smooth_prose" cut), stay as the model decided."""
+    from newsflow.clean.chrome import _smoothed
+
+    rows = ["New tasks", "More questions", "Challenges soon", "Better support", "Bugs fixed"]
+    verdicts: list[str | None] = ["before_body"] * 5
+    cuts = {"smooth": 0.99, "smooth_prose": 0.0}
+    keep = [True, False, False, True, True]
+    probs = [0.0, 0.8, 0.9, 0.0, 0.0]
+    assert _smoothed(rows, keep, verdicts, probs, [False] * 5, cuts) == [True] * 5
+    three = [True, False, False, False, True]
+    assert _smoothed(rows, three, verdicts, [0.0, 0.8, 0.9, 0.9, 0.0], [False] * 5, cuts) == three
+    sure = [0.0, 0.8, 0.995, 0.0, 0.0]  # over the cut: stays dropped, the other comes back
+    assert _smoothed(rows, keep, verdicts, sure, [False] * 5, cuts) == [
+        True,
+        True,
+        False,
+        True,
+        True,
+    ]
+    prose = [BODY[0], *rows[1:]]
+    assert _smoothed(prose, keep, verdicts, probs, [False] * 5, cuts) == keep

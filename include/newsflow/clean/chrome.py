@@ -453,6 +453,8 @@ def _inside_article(lines: list[str], verdicts: list[str | None]) -> list[bool]:
 # Verdicts the model may overturn line by line, so the smoothing may too: article text
 # by the rules, a line before the first paragraph (a list or table's rows), a list item.
 _SMOOTHED = (None, "before_body", "list_item")
+# The longest run of dropped lines between two kept ones the smoothing fills.
+_SMOOTH_GAP = 2
 
 
 def _smoothed(
@@ -470,13 +472,20 @@ def _smoothed(
     ``cuts["smooth_prose"]`` next to a paragraph of prose, where a site also puts its
     one-line teasers and ads (both chosen on generated styles the model did not fit)."""
     out = keep[:]
-    for i in range(1, len(keep) - 1):
-        if keep[i] or not (keep[i - 1] and keep[i + 1]):
+    i = 1
+    while i < len(keep) - 1:
+        j = i
+        while j < len(keep) - 1 and not keep[j]:
+            j += 1
+        if j == i or not keep[i - 1] or not keep[j] or j - i > _SMOOTH_GAP:
+            i = j + 1 if j > i else i + 1
             continue
-        short = not prose_line(lines[i - 1]) and not prose_line(lines[i + 1])
+        short = not prose_line(lines[i - 1]) and not prose_line(lines[j])
         cut = cuts.get("smooth" if short else "smooth_prose", 0.0)
-        if verdicts[i] in _SMOOTHED and not boiler[i] and probs[i] < cut:
-            out[i] = True
+        for k in range(i, j):
+            if verdicts[k] in _SMOOTHED and not boiler[k] and probs[k] < cut:
+                out[k] = True
+        i = j + 1
     return out
 
 
