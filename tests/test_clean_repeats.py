@@ -305,3 +305,25 @@ def test_the_articles_own_list_after_a_box_in_mid_text_stays() -> None:
     out = strip_chrome(page, evidence=lines.evidence("lantern", page)).paragraphs
     assert set(TOUR + TOUR_AFTER_BOX) <= set(out)
     assert not set(BOX) & set(out)
+
+
+STAGES = [
+    "Stage 1 – Northport to Saltmarsh, 182 km",
+    "Stage 2 – Saltmarsh to Fjord City, 164 km",
+    "Stage 3 – Fjord City to Coastal Bay, 201 km",
+    "Stage 4 – Coastal Bay to Lantern, 96 km",
+    "Stage 5 – Lantern to Northport, 143 km",
+]
+
+
+def test_a_list_article_with_no_prose_above_its_rows_keeps_them() -> None:
+    """A race's stages with no paragraph above them: the rules put every row before the
+    body and the model dropped two of five; the rows share a frame ("A 0 –") that the
+    site's other pages do not show, so with the site known they stay, and the site's
+    masthead and footer still go."""
+    page = "\n\n".join([MASTHEAD, "Coastal tour 2025", *STAGES, FOOTER])
+    lines = _site()
+    lines.add("lantern", page)
+    out = strip_chrome(page, evidence=lines.evidence("lantern", page)).paragraphs
+    assert set(STAGES) <= set(out)
+    assert MASTHEAD not in out and FOOTER not in out

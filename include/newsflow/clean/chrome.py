@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsflow.clean.linemodel import affix_keys, chrome_probabilities, model_cuts, prose_line
+from newsflow.clean.linemodel import chrome_probabilities, model_cuts, page_frame, prose_line
 from newsflow.clean.words import count_words, unpunctuated_script
 
 if TYPE_CHECKING:
@@ -399,39 +399,42 @@ def model_decisions(
     return out
 
 
-# Other lines of the same run under a box heading a line must share its frame with.
+# Other lines of the same run a line must share its frame with (``_framed_list``).
 _LIST_FRAME = 2
+# Runs of lines the rules drop where an article's own list or table may sit: under a
+# box heading (a box set in mid-article), or before the first paragraph (a list or
+# table article has no prose above its rows).
+_FRAMED_RUNS = ("listed_headline", "before_body")
 
 
 def _framed_list(lines: list[str], verdicts: list[str | None], affixes: list[int]) -> list[bool]:
-    """Which lines the rules list under a box heading are items of the article's own
-    list: their frame (first or last tokens, names and numbers masked:
-    ``linemodel.affix_keys``) is shared by _LIST_FRAME other lines of the same run and
-    by none of the site's other pages (``affixes``). A site's box of headlines names
-    one story per line, each in its own words, and a frame it gives them ("Watch: ...",
-    "... | Site") recurs on its other pages; an article's list of dates and venues,
-    teams and groups, fills one frame line after line. A box set in mid-article (a
-    mobile page's) would otherwise take the rest of the article's list with it."""
-    keys = [
-        affix_keys(line) if v == "listed_headline" else None
-        for line, v in zip(lines, verdicts, strict=True)
-    ]
+    """Which lines the rules drop in a run before the body or under a box heading are
+    rows of the article's own list or table: their frame (``linemodel.page_frame``) is shared by
+    _LIST_FRAME other lines of the same run and their first or last words recur on none
+    of the site's other pages (``affixes``). A site's box of headlines names one story
+    per line in its own words, its menus and stamps recur on its other pages; an
+    article's list of dates and venues, races, teams and groups fills one frame line
+    after line. A box set in mid-article (a mobile page's) took the rest of the
+    article's list with it, and a calendar with no prose above it lost most rows."""
     out = [False] * len(lines)
     i = 0
     while i < len(lines):
-        if verdicts[i] != "listed_headline":
+        if verdicts[i] not in _FRAMED_RUNS:
             i += 1
             continue
         j = i
-        while j < len(lines) and verdicts[j] == "listed_headline":
+        while j < len(lines) and verdicts[j] == verdicts[i]:
             j += 1
-        heads = [k[0] for k in keys[i:j] if k]
-        tails = [k[1] for k in keys[i:j] if k]
-        for m in range(i, j):
-            key = keys[m]
-            if key and not affixes[m]:
-                shared = max(heads.count(key[0]), tails.count(key[1])) - 1
-                out[m] = shared >= _LIST_FRAME
+        frames = [page_frame(line) for line in lines[i:j]]
+        heads = [f[0] for f in frames if f and f[0]]
+        tails = [f[1] for f in frames if f and f[1]]
+        for m, frame in zip(range(i, j), frames, strict=True):
+            if frame and not affixes[m]:
+                shared = max(
+                    heads.count(frame[0]) if frame[0] else 0,
+                    tails.count(frame[1]) if frame[1] else 0,
+                )
+                out[m] = shared - 1 >= _LIST_FRAME
         i = j
     return out
 

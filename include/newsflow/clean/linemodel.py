@@ -149,6 +149,23 @@ def affix_keys(line: str) -> tuple[int, int] | None:
     return zlib.crc32(("^" + head).encode()), zlib.crc32(("$" + tail).encode())
 
 
+def page_frame(line: str) -> tuple[str | None, str | None] | None:
+    """A line's frame on its page: its first and last _AFFIX_TOKENS tokens with names
+    and numbers masked, the first word too ("2a etapa: 8 de abril" -> "0 etapa :"),
+    each None when nothing but masks is left (a title-case headline's "A A A" frames
+    nothing). None: a line of fewer tokens. Unlike ``affix_keys`` (counted across a
+    site's pages, where "Voir aussi" and "Sujets" are the frame), rows of one list
+    differ in their first word ("1a", "2a") as often as in any other."""
+    tokens = _TOKEN.findall(line)
+    if len(tokens) < _AFFIX_TOKENS:
+        return None
+    head, tail = _masked(tokens[:_AFFIX_TOKENS]), _masked(tokens[-_AFFIX_TOKENS:])
+    return (
+        head if set(head.split()) - {"A", "0"} else None,
+        tail if set(tail.split()) - {"A", "0"} else None,
+    )
+
+
 def _word_key(word: str) -> int:
     return zlib.crc32(("\x01" + word.casefold()).encode())
 
