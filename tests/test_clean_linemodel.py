@@ -256,3 +256,16 @@ def test_a_gap_of_up_to_two_dropped_rows_inside_a_kept_list_is_filled() -> None:
     ]
     prose = [BODY[0], *rows[1:]]
     assert _smoothed(prose, keep, verdicts, probs, [False] * 5, cuts) == keep
+
+
+def test_a_call_to_action_the_site_repeats_is_never_brought_back() -> None:
+    """The model may bring back a line the rules drop for its wording (a widget's, a
+    teaser heading's) when it is sure the line is text: an article's own "Sign up for
+    the bundle" sentence. The same wording on two or more of the site's other pages is
+    the site's call to action, whatever the model says."""
+    line = "Sign up for our daily newsletter and get the top stories in your inbox every morning."
+    cuts = {"text": 0.5, "widget": 0.01, "teaser_header": 0.1}
+    assert model_keeps(line, "widget", 0.001, cuts, repeats=0)
+    assert model_keeps(line, "widget", 0.001, cuts, repeats=1)
+    assert not model_keeps(line, "widget", 0.001, cuts, repeats=2)
+    assert not model_keeps("Read more", "teaser_header", 0.0, cuts, repeats=3)
