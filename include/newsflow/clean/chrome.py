@@ -247,7 +247,7 @@ def _is_prose(line: str) -> bool:
 
 # Hard wrapping breaks a line only where the next word would not fit: a line continued
 # by the next is nearly as long as the text's long lines (this share of the width, the
-# WRAP_PERCENTILE of its line lengths, with the next word; 0.8 leaves room for
+# _WRAP_PERCENTILE of its line lengths, with the next word; 0.8 leaves room for
 # proportional fonts' lines in a PDF's text). A dump with a paragraph per line has
 # paragraphs of every length: its short heading above a list opening in lower case
 # was no wrapped line, yet the two were joined.
@@ -375,8 +375,8 @@ def model_decisions(
     ``templates``: the same for their templates (a bio the site prints for each of its
     authors recurs by template: it loses a sentence's protection as a repeated line does)
     and the cuts named with SITE_CUT replace the others; ``affixes``: the same for
-    their frames (``linemodel.affix_keys``): the article's own list under a box heading
-    stays (``_framed_list``)."""
+    their first and last words (``linemodel.affix_keys``): rows of the article's own
+    list before the body or under a box heading stay (``_framed_list``)."""
     from newsflow.clean.repeats import boilerplate
 
     if repeats is not None:  # the site's other pages known: the cuts chosen for that case

@@ -216,4 +216,6 @@ def boilerplate(
     by_template = [t > 0 for t, p in zip(templates, prose, strict=True) if p]
     if by_template and sum(by_template) > NEAR_COPY * len(by_template):
         return out
-    return [b or TEMPLATE_MIN <= t > r for b, t, r in zip(out, templates, repeats, strict=True)]
+    return [
+        b or (t >= TEMPLATE_MIN and t > r) for b, t, r in zip(out, templates, repeats, strict=True)
+    ]
