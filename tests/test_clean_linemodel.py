@@ -269,3 +269,21 @@ def test_a_call_to_action_the_site_repeats_is_never_brought_back() -> None:
     assert model_keeps(line, "widget", 0.001, cuts, repeats=1)
     assert not model_keeps(line, "widget", 0.001, cuts, repeats=2)
     assert not model_keeps("Read more", "teaser_header", 0.0, cuts, repeats=3)
+
+
+def test_a_bare_date_and_time_line_is_a_stamp_in_any_language() -> None:
+    """A line that is only a date written out with its year and a time is the page's
+    time stamp, whatever the month's language (the model kept "22 mayo 2020, 21:41"
+    above an article at P(chrome) 0.01); a time alone is a live blog's entry and stays
+    text, as does a heading that names a year."""
+    stamps = [
+        "22 mayo 2020, 21:41",
+        "13 May 2017, 04:11",
+        "May 13, 2017 at 4:11 pm",
+        "3. März 2021 um 10:15 Uhr",
+        "12 juin 2019 à 14h30",
+    ]
+    text = ["4:14 p.m.", "Calendar 2018", "June 14 -- Harbour Hall, Northport"]
+    verdicts = rule_verdicts([BODY[0], *stamps, *text, BODY[1]])[0]
+    assert verdicts[1 : 1 + len(stamps)] == ["widget"] * len(stamps)
+    assert "widget" not in verdicts[1 + len(stamps) :]

@@ -39,6 +39,16 @@ _CRAWL_DATE = re.compile(
 _MACHINE_STAMP = re.compile(
     r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2})?\b[^.!?]{0,80}$"
 )
+# A line that is a date written out, with its year and a time, and nothing else ("22
+# mayo 2020, 21:41", "May 13, 2017 at 4:11 pm"): a page's time stamp in any language
+# that writes its month as a word between the day and the year, or before the day. A
+# time alone ("4:14 p.m.") is a live blog's entry, and stays.
+_DATE_STAMP = re.compile(
+    r"^(?:\d{1,2}\.?\s+[^\W\d]{3,12}\.?|[^\W\d]{3,12}\.?\s+\d{1,2},?)\s+\d{4},?"
+    r"\s+(?:at\s+|um\s+|à\s+|a las\s+)?\d{1,2}[:.h]\d{2}(?::\d{2})?"
+    r"(?:\s*[ap]\.?m\.?)?(?:\s+(?:Uhr|[A-Z]{2,5}))?$",
+    re.IGNORECASE,
+)
 _COUNTER = re.compile(
     r"^[\w\s'’]{1,20}[!?]?\s*[(\[]\s*\d+\s*[)\]]$|^\d+\s+(comments?|views?|likes?|shares?)$", re.I
 )
@@ -534,6 +544,7 @@ def rule_verdicts(
         if (
             _CRAWL_DATE.match(line)
             or _MACHINE_STAMP.match(line)
+            or _DATE_STAMP.match(line)
             or is_widget(line)
             or _COPYRIGHT.match(line)
             or _TAGS.match(line)
