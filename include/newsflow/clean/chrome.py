@@ -17,7 +17,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsflow.clean.linemodel import chrome_probabilities, model_cuts, page_frame, prose_line
+from newsflow.clean.linemodel import (
+    chrome_probabilities,
+    model_cuts,
+    page_frame,
+    prose_line,
+    runs,
+)
 from newsflow.clean.words import count_words, unpunctuated_script
 
 if TYPE_CHECKING:
@@ -437,14 +443,9 @@ def _framed_list(lines: list[str], verdicts: list[str | None], affixes: list[int
     after line. A box set in mid-article (a mobile page's) took the rest of the
     article's list with it, and a calendar with no prose above it lost most rows."""
     out = [False] * len(lines)
-    i = 0
-    while i < len(lines):
-        if verdicts[i] not in _FRAMED_RUNS:
-            i += 1
+    for verdict, i, j in runs(verdicts):
+        if verdict not in _FRAMED_RUNS:
             continue
-        j = i
-        while j < len(lines) and verdicts[j] == verdicts[i]:
-            j += 1
         frames = [page_frame(line) for line in lines[i:j]]
         heads = [f[0] for f in frames if f and f[0]]
         tails = [f[1] for f in frames if f and f[1]]
@@ -455,7 +456,6 @@ def _framed_list(lines: list[str], verdicts: list[str | None], affixes: list[int
                     tails.count(frame[1]) if frame[1] else 0,
                 )
                 out[m] = shared - 1 >= _LIST_FRAME
-        i = j
     return out
 
 
@@ -495,20 +495,15 @@ def _smoothed(
     ``cuts["smooth_prose"]`` next to a paragraph of prose, where a site also puts its
     one-line teasers and ads (both chosen on generated styles the model did not fit)."""
     out = keep[:]
-    i = 1
-    while i < len(keep) - 1:
-        j = i
-        while j < len(keep) - 1 and not keep[j]:
-            j += 1
-        if j == i or not keep[i - 1] or not keep[j] or j - i > _SMOOTH_GAP:
-            i = j + 1 if j > i else i + 1
+    for kept, i, j in runs(keep):
+        # a stretch of dropped lines with a kept line on both sides (runs are maximal)
+        if kept or i == 0 or j == len(keep) or j - i > _SMOOTH_GAP:
             continue
         short = not prose_line(lines[i - 1]) and not prose_line(lines[j])
         cut = cuts.get("smooth" if short else "smooth_prose", 0.0)
         for k in range(i, j):
             if verdicts[k] in _SMOOTHED and not boiler[k] and probs[k] < cut:
                 out[k] = True
-        i = j + 1
     return out
 
 

@@ -17,10 +17,12 @@ JSON file beside this module, written by ``benchmarks/chrome_dumps.py --train``.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +221,16 @@ def _repeat_features(
     ]
 
 
+def runs(values: list[Any]) -> Iterator[tuple[Any, int, int]]:
+    """The maximal runs of equal values in ``values``: (value, start, end), end
+    exclusive (a block of lines the rules gave one verdict, a stretch of dropped lines)."""
+    start = 0
+    for value, group in itertools.groupby(values):
+        end = start + sum(1 for _ in group)
+        yield value, start, end
+        start = end
+
+
 def _before_body_features(verdicts: list[str | None]) -> list[list[str]]:
     """For the lines the rules put "before the body": what the whole page says about
     them. A list or score-table article has no prose before its items, so the rules
@@ -228,14 +240,9 @@ def _before_body_features(verdicts: list[str | None]) -> list[list[str]]:
     first = next((i for i, v in enumerate(verdicts) if v is None), n)
     share = str(min(4, 4 * sum(v == "before_body" for v in verdicts) // max(1, n)))
     out: list[list[str]] = [[] for _ in verdicts]
-    i = 0
-    while i < n:
-        if verdicts[i] != "before_body":
-            i += 1
+    for verdict, i, j in runs(verdicts):
+        if verdict != "before_body":
             continue
-        j = i
-        while j < n and verdicts[j] == "before_body":
-            j += 1
         run = _bucket(j - i)
         touches = "touch" if j == first else "apart"  # runs straight into the body
         for k in range(i, j):
@@ -246,7 +253,6 @@ def _before_body_features(verdicts: list[str | None]) -> list[list[str]]:
                 f"bb:dist{dist}",
                 f"bb:share{share}",
             ]
-        i = j
     return out
 
 

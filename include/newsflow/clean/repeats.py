@@ -194,6 +194,13 @@ NEAR_COPY = 1 / 2
 TEMPLATE_MIN = 2
 
 
+def _mostly_recurring(counts: list[int], prose: list[bool]) -> bool:
+    """Whether over NEAR_COPY of a page's prose lines recur (``counts``: on how many
+    other pages each line, or its template, is)."""
+    recur = [c > 0 for c, p in zip(counts, prose, strict=True) if p]
+    return bool(recur) and sum(recur) > NEAR_COPY * len(recur)
+
+
 def boilerplate(
     lines: list[str], repeats: list[int], others: int, templates: list[int] | None = None
 ) -> list[bool]:
@@ -204,8 +211,7 @@ def boilerplate(
     page's prose recurs by template: a site writing its articles from templates
     (results, earnings, weather) fills the same sentences on every page."""
     prose = [prose_line(line) for line in lines]
-    recur = [r > 0 for r, p in zip(repeats, prose, strict=True) if p]
-    if recur and sum(recur) > NEAR_COPY * len(recur):
+    if _mostly_recurring(repeats, prose):
         return [False] * len(lines)
     out = [
         r >= (RECUR_MIN_PROSE if p else RECUR_MIN) and 2 * r >= others
@@ -213,8 +219,7 @@ def boilerplate(
     ]
     if templates is None:
         return out
-    by_template = [t > 0 for t, p in zip(templates, prose, strict=True) if p]
-    if by_template and sum(by_template) > NEAR_COPY * len(by_template):
+    if _mostly_recurring(templates, prose):
         return out
     return [
         b or (t >= TEMPLATE_MIN and t > r) for b, t, r in zip(out, templates, repeats, strict=True)
