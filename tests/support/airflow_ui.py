@@ -151,7 +151,7 @@ def click(page: Page, text: str, scope: str = "") -> None:
 def log_in(page: Page, url: str, login: str) -> None:
     """Sign in on the login page the UI redirects to ("user / password")."""
     user, password = login.split(" / ")
-    page.goto(f"{url}/")
+    page.navigate(f"{url}/")
     wait(page, "!!document.querySelector('input[name=password]')")
     type_into(page, "input[name=username]", user)
     type_into(page, "input[name=password]", password)
@@ -166,7 +166,7 @@ def field(param: str) -> str:
 
 def fill_trigger_form(page: Page, url: str, values: dict[str, str]) -> None:
     """Open news_daily's trigger form and type the day, inbox and lake."""
-    page.goto(f"{url}/dags/news_daily")
+    page.navigate(f"{url}/dags/news_daily")
     click(page, "Trigger")
     wait(page, f"!!document.querySelector({json.dumps(field('inbox'))})")
     for name in ("day", "inbox", "lake"):

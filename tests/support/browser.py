@@ -84,12 +84,17 @@ class Page:
     def set_cookie(self, url: str, name: str, value: str) -> None:
         self.send("Network.setCookie", {"url": url, "name": name, "value": value, "httpOnly": True})
 
-    def goto(self, url: str) -> float:
-        """Navigate and wait for the load event; returns the page's own load time in ms
-        (Navigation Timing: request start to the end of the load event)."""
+    def navigate(self, url: str) -> None:
+        """Navigate and wait for the load event. The page may navigate again on its own
+        (the Airflow UI redirects to its login page), so nothing is read from it here."""
         self._events.clear()
         self.send("Page.navigate", {"url": url})
         self.wait_event("Page.loadEventFired")
+
+    def goto(self, url: str) -> float:
+        """Navigate and return the page's own load time in ms (Navigation Timing: request
+        start to the end of the load event), for pages that do not redirect themselves."""
+        self.navigate(url)
         return float(
             self.evaluate(
                 "(() => { const t = performance.getEntriesByType('navigation')[0];"
