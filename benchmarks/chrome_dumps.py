@@ -42,9 +42,11 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -865,7 +867,26 @@ def site_evidence(data: list[Dump]):
     ]
 
 
-def _examples(data: list[Dump], rng: random.Random | None, *, alone: bool = False):
+class Judged(NamedTuple):
+    """A dump as the model sees it: its lines, the rules' verdicts, per line the
+    model's input (hashed features, from ``_examples``) or output (P(chrome), from
+    ``_judged``), the labels, and the site's counts (``repeats.LineEvidence``; None
+    and 0 for a page judged alone)."""
+
+    lines: list[str]
+    verdicts: list[str | None]
+    scores: list  # feature vectors or P(chrome)
+    chrome: list[bool]
+    repeats: list[int] | None
+    others: int
+    templates: list[int] | None
+    affixes: list[int] | None
+    site_words: list[tuple[int, int] | None] | None
+
+
+def _examples(
+    data: list[Dump], rng: random.Random | None, *, alone: bool = False
+) -> Iterator[Judged]:
     """Per dump whose lines the splitter leaves as they are: its lines, the rules'
     verdicts, each line's hashed features, whether it is chrome and how often it recurs
     on the site's other pages; ``rng``: hide the words of WORD_DROPOUT of the lines and
@@ -893,7 +914,9 @@ def _examples(data: list[Dump], rng: random.Random | None, *, alone: bool = Fals
             if rng is not None and rng.random() < WORD_DROPOUT:
                 named = [f for f in named if not f.startswith(_LEXICAL)]
             vectors.append(linemodel.vector(named))
-        yield lines, verdicts, vectors, d.chrome, repeats, others, templates, affixes
+        yield Judged(
+            lines, verdicts, vectors, d.chrome, repeats, others, templates, affixes, site_words
+        )
 
 
 def _fit(data: list[Dump], c: float) -> dict:
@@ -905,8 +928,8 @@ def _fit(data: list[Dump], c: float) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     rows, cols, vals, y = [], [], [], []
-    for _, _, vectors, chrome, *_ in _examples(data, random.Random(2)):
-        for vec, is_chrome in zip(vectors, chrome, strict=True):
+    for ex in _examples(data, random.Random(2)):
+        for vec, is_chrome in zip(ex.scores, ex.chrome, strict=True):
             rows += [len(y)] * len(vec)
             cols += list(vec)
             vals += list(vec.values())
@@ -927,7 +950,7 @@ def _fit(data: list[Dump], c: float) -> dict:
     }
 
 
-def _judged(model: dict, data: list[Dump], *, alone: bool = False) -> list[tuple]:
+def _judged(model: dict, data: list[Dump], *, alone: bool = False) -> list[Judged]:
     """Per dump of ``data``: its lines, verdicts, ``model``'s P(chrome) of every line,
     its labels and recurrence (computed once, for every set of cuts tried); ``alone``:
     every dump without its site's other pages."""
@@ -935,31 +958,35 @@ def _judged(model: dict, data: list[Dump], *, alone: bool = False) -> list[tuple
 
     weights = {int(k): v for k, v in model["weights"].items()}
     out = []
-    for lines, verdicts, vectors, chrome, repeats, others, templates, affixes in _examples(
-        data, None, alone=alone
-    ):
+    for ex in _examples(data, None, alone=alone):
         z = [
-            model["intercept"] + sum(weights.get(k, 0.0) * v for k, v in x.items()) for x in vectors
+            model["intercept"] + sum(weights.get(k, 0.0) * v for k, v in x.items())
+            for x in ex.scores
         ]
-        probs = [1 / (1 + math.exp(-max(-30, min(30, t)))) for t in z]
-        out.append((lines, verdicts, probs, chrome, repeats, others, templates, affixes))
+        out.append(ex._replace(scores=[1 / (1 + math.exp(-max(-30, min(30, t)))) for t in z]))
     return out
 
 
-def tally(judged: list[tuple], cuts: dict[str, float] = CUTS) -> tuple[int, int, int, int]:
+def tally(judged: list[Judged], cuts: dict[str, float] = CUTS) -> tuple[int, int, int, int]:
     """Lost body lines, body lines, leaked chrome lines and chrome lines of a model's
     ``judged`` val dumps (``_judged``) with ``cuts`` (a repeated line is judged where it
     first appears)."""
     from newsflow.clean.chrome import model_decisions
 
     lost = body = leaked = chrome_n = 0
-    for lines, verdicts, probs, chrome, repeats, others, templates, affixes in judged:
-        for kept, verdict, is_chrome in zip(
-            model_decisions(lines, verdicts, probs, cuts, repeats, others, templates, affixes),
-            verdicts,
-            chrome,
-            strict=True,
-        ):
+    for j in judged:
+        decisions = model_decisions(
+            j.lines,
+            j.verdicts,
+            j.scores,
+            cuts,
+            j.repeats,
+            j.others,
+            j.templates,
+            j.affixes,
+            j.site_words,
+        )
+        for kept, verdict, is_chrome in zip(decisions, j.verdicts, j.chrome, strict=True):
             if verdict != "repeat":  # judged where its text first appears
                 leaked += kept and is_chrome
                 chrome_n += is_chrome
@@ -968,7 +995,7 @@ def tally(judged: list[tuple], cuts: dict[str, float] = CUTS) -> tuple[int, int,
     return lost, body, leaked, chrome_n
 
 
-def _cost(judged: list[tuple], cuts: dict[str, float] = CUTS, *, quiet: bool = False) -> float:
+def _cost(judged: list[Judged], cuts: dict[str, float] = CUTS, *, quiet: bool = False) -> float:
     """What a model's ``judged`` lines cost with ``cuts``: BODY_COST per lost body
     line, one per leaked chrome line (``tally``)."""
     lost, _, leaked, _ = tally(judged, cuts)
@@ -978,7 +1005,7 @@ def _cost(judged: list[tuple], cuts: dict[str, float] = CUTS, *, quiet: bool = F
     return total
 
 
-def alone_cuts(judged: list[tuple]) -> tuple[float, dict[str, float]]:
+def alone_cuts(judged: list[Judged]) -> tuple[float, dict[str, float]]:
     """The cuts of a page cleaned alone: the ALONE_CUT_GRID point of lowest cost on
     ``judged`` val dumps, each judged without its site's pages (``_judged(alone=True)``),
     and that cost."""
@@ -991,7 +1018,7 @@ def alone_cuts(judged: list[tuple]) -> tuple[float, dict[str, float]]:
     return _cost(judged, cuts, quiet=True), cuts
 
 
-def site_cuts(judged: list[tuple]) -> tuple[float, dict[str, float]]:
+def site_cuts(judged: list[Judged]) -> tuple[float, dict[str, float]]:
     """The cuts used with the site's pages known: SITE_CUT_GRID jointly, then each of
     RESCUE_GRID in turn, at the lowest cost on ``judged`` val dumps; and that cost."""
     grid = [dict(zip(SITE_CUT_GRID, v, strict=True)) for v in product(*SITE_CUT_GRID.values())]
@@ -1043,8 +1070,8 @@ def train(out: Path) -> None:
         )
         for h in (0, 1)
     }
-    judged: dict[float, list[tuple]] = {c: [] for c in C_GRID}
-    alone: dict[float, list[tuple]] = {c: [] for c in C_GRID}
+    judged: dict[float, list[Judged]] = {c: [] for c in C_GRID}
+    alone: dict[float, list[Judged]] = {c: [] for c in C_GRID}
     for draw, seed in enumerate(FIT_SEEDS):
         half = fit_half(draw)
         fit = dumps(

@@ -327,3 +327,47 @@ def test_a_list_article_with_no_prose_above_its_rows_keeps_them() -> None:
     out = strip_chrome(page, evidence=lines.evidence("lantern", page)).paragraphs
     assert set(STAGES) <= set(out)
     assert MASTHEAD not in out and FOOTER not in out
+
+
+# The site's name with a section or year, in a new combination on every page, set
+# where a mobile page repeats its masthead: in the text and at the bottom.
+MASTHEAD_ROWS = [
+    "Northern Lantern - Weather",
+    "NORTHERN LANTERN 2019",
+    "Northern Lantern - Ferries",
+    "Northern Lantern Fisheries",
+]
+# A short line of the article's own, naming its subject (words the site's short
+# lines hold on no other page).
+SUBHEADINGS = ["Extra crossings", "Road reopened", "Roof and seats", "Tighter quotas"]
+
+
+def _repeated_masthead(i: int) -> str:
+    body = BODIES[i]
+    rows = [MASTHEAD, MENU, body[0], MASTHEAD_ROWS[i], SUBHEADINGS[i], *body[1:], FOOTER]
+    return "\n\n".join(rows)
+
+
+def test_a_short_line_made_of_the_sites_own_words_goes_with_the_site_known() -> None:
+    """A short line each of whose words the site prints in the short lines of two or
+    more of its other pages is its name, sections or labels in another combination
+    (``repeats.SITE_WORDS_MAX``): it is boilerplate whatever the model says; the
+    article's subheading, named for its subject, stays."""
+    lines = SourceLines()
+    for i in range(len(BODIES)):
+        lines.add("lantern", _repeated_masthead(i))
+    for i, body in enumerate(BODIES):
+        page = _repeated_masthead(i)
+        ev = lines.evidence("lantern", page)
+        assert ev is not None
+        assert ev.repeats([MASTHEAD_ROWS[i]]) == [0]
+        assert ev.site_words([MASTHEAD_ROWS[i]]) == [(4, 4)]
+        out = strip_chrome(page, evidence=ev).paragraphs
+        assert MASTHEAD_ROWS[i] not in out
+        # the subheading and the paragraphs stay (a closing sentence naming the
+        # weather, a section of the site's menu, is the model's call: P(chrome) 0.82)
+        assert out[:3] == [body[0], SUBHEADINGS[i], body[1]]
+    rows = [MASTHEAD_ROWS[0], SUBHEADINGS[0], BODIES[0][0]]
+    words = [(4, 4), (1, 0), None]
+    assert boilerplate(rows, [0, 0, 0], 3, site_words=words) == [True, False, False]
+    assert boilerplate(rows, [0, 0, 0], 3) == [False, False, False]

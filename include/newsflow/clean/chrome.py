@@ -382,6 +382,7 @@ def model_decisions(
     others: int = 0,
     templates: list[int] | None = None,
     affixes: list[int] | None = None,
+    site_words: list[tuple[int, int] | None] | None = None,
 ) -> list[bool]:
     """``model_keeps`` for every line of a dump, in order: once a prose paragraph past
     a related-articles heading stays (the article resumed after a box), the lines after
@@ -402,7 +403,11 @@ def model_decisions(
     reps = repeats or [0] * len(lines)
     if templates:
         reps = [max(r, t) for r, t in zip(reps, templates, strict=True)]
-    boiler = boilerplate(lines, repeats, others, templates) if repeats else [False] * len(lines)
+    boiler = (
+        boilerplate(lines, repeats, others, templates, site_words)
+        if repeats
+        else [False] * len(lines)
+    )
     framed = _framed_list(lines, verdicts, affixes) if affixes else [False] * len(lines)
     inside = _inside_article(lines, verdicts) if "listed_inside" in cuts else None
     if inside is not None:
@@ -641,7 +646,7 @@ def strip_chrome(
     site_words = evidence.site_words(lines) if evidence else None
     probs = chrome_probabilities(lines, verdicts, repeats, others, templates, affixes, site_words)
     decisions = model_decisions(
-        lines, verdicts, probs, model_cuts(), repeats, others, templates, affixes
+        lines, verdicts, probs, model_cuts(), repeats, others, templates, affixes, site_words
     )
     if title is None and result.title is not None:
         result.title = _title_after_model(lines, verdicts, decisions, result.title)

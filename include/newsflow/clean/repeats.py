@@ -28,6 +28,7 @@ import numpy as np
 
 from newsflow.clean.linemodel import affix_keys, line_key, prose_line, template_key, word_keys
 from newsflow.clean.urls import domain
+from newsflow.clean.words import count_words
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,11 @@ NEAR_COPY = 1 / 2
 # too: an author bio the site prints for each of its authors, a "X is a reporter at Y
 # covering Z" line. Two: one other page could be an article quoting the same sentence.
 TEMPLATE_MIN = 2
+# A short line of at most this many words, each of which the site prints in the short
+# lines of at least two of its other pages (``LineEvidence.site_words`` (4, 4)), is
+# the site's: its name, sections and labels in another combination ("Ouest Matin
+# 2019", "TRIBUNE EXPRESS - Sport"); an article's subheading names its own subject.
+SITE_WORDS_MAX = 6
 
 
 def _mostly_recurring(counts: list[int], prose: list[bool]) -> bool:
@@ -202,7 +208,11 @@ def _mostly_recurring(counts: list[int], prose: list[bool]) -> bool:
 
 
 def boilerplate(
-    lines: list[str], repeats: list[int], others: int, templates: list[int] | None = None
+    lines: list[str],
+    repeats: list[int],
+    others: int,
+    templates: list[int] | None = None,
+    site_words: list[tuple[int, int] | None] | None = None,
 ) -> list[bool]:
     """Which lines recur on so many of the source's other pages that they are its
     boilerplate (menus, banners, bios, footers): the line model leaves them out.
@@ -217,6 +227,11 @@ def boilerplate(
         r >= (RECUR_MIN_PROSE if p else RECUR_MIN) and 2 * r >= others
         for r, p in zip(repeats, prose, strict=True)
     ]
+    if site_words is not None:
+        out = [
+            b or (w == (4, 4) and count_words(line) <= SITE_WORDS_MAX)
+            for b, w, line in zip(out, site_words, lines, strict=True)
+        ]
     if templates is None:
         return out
     if _mostly_recurring(templates, prose):
