@@ -329,6 +329,26 @@ def test_a_list_article_with_no_prose_above_its_rows_keeps_them() -> None:
     assert MASTHEAD not in out and FOOTER not in out
 
 
+def test_a_list_article_and_its_updated_copy_both_keep_their_rows() -> None:
+    """The same race's stages on two pages of the site (the first version and an
+    update with one more stage): each row's frame recurs on the other page, but only
+    where the row itself does (``repeats``), which is the article's text recurring,
+    not the site's chrome; every row stays on both pages (a calendar and its update
+    lost every row on both)."""
+    first = "\n\n".join([MASTHEAD, "Coastal tour 2025", *STAGES[:4], FOOTER])
+    update = "\n\n".join([MASTHEAD, "Coastal tour 2025", *STAGES, FOOTER])
+    lines = _site()
+    lines.add("lantern", first)
+    lines.add("lantern", update)
+    for page, stages in ((first, STAGES[:4]), (update, STAGES)):
+        ev = lines.evidence("lantern", page)
+        assert ev is not None
+        assert ev.affixes(STAGES[:4]) == [1] * 4 == ev.repeats(STAGES[:4])
+        out = strip_chrome(page, evidence=ev).paragraphs
+        assert set(stages) <= set(out)
+        assert MASTHEAD not in out and FOOTER not in out
+
+
 # The site's name with a section or year, in a new combination on every page, set
 # where a mobile page repeats its masthead: in the text and at the bottom.
 MASTHEAD_ROWS = [

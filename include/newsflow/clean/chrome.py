@@ -408,7 +408,11 @@ def model_decisions(
         if repeats
         else [False] * len(lines)
     )
-    framed = _framed_list(lines, verdicts, affixes) if affixes else [False] * len(lines)
+    framed = (
+        _framed_list(lines, verdicts, affixes, repeats or [0] * len(lines))
+        if affixes
+        else [False] * len(lines)
+    )
     inside = _inside_article(lines, verdicts) if "listed_inside" in cuts else None
     if inside is not None:
         cuts = cuts | {"listed_inside": max(cuts["listed_inside"], cuts.get("listed_headline", 0))}
@@ -438,11 +442,16 @@ _LIST_FRAME = 2
 _FRAMED_RUNS = ("listed_headline", "before_body")
 
 
-def _framed_list(lines: list[str], verdicts: list[str | None], affixes: list[int]) -> list[bool]:
+def _framed_list(
+    lines: list[str], verdicts: list[str | None], affixes: list[int], repeats: list[int]
+) -> list[bool]:
     """Which lines the rules drop in a run before the body or under a box heading are
     rows of the article's own list or table: their frame (``linemodel.page_frame``) is shared by
-    _LIST_FRAME other lines of the same run and their first or last words recur on none
-    of the site's other pages (``affixes``). A site's box of headlines names one story
+    _LIST_FRAME other lines of the same run and their first or last words recur on no
+    more pages of the site (``affixes``) than most rows of the run recur on whole
+    (``repeats``): an updated version of the article holds the same rows, and a new
+    row in the update shares their frame (a list article and its update lost every
+    row on both pages). A site's box of headlines names one story
     per line in its own words, its menus and stamps recur on its other pages; an
     article's list of dates and venues, races, teams and groups fills one frame line
     after line. A box set in mid-article (a mobile page's) took the rest of the
@@ -452,10 +461,11 @@ def _framed_list(lines: list[str], verdicts: list[str | None], affixes: list[int
         if verdict not in _FRAMED_RUNS:
             continue
         frames = [page_frame(line) for line in lines[i:j]]
+        own = sorted(repeats[i:j])[(j - i) // 2]  # the run's text on other versions
         heads = [f[0] for f in frames if f and f[0]]
         tails = [f[1] for f in frames if f and f[1]]
         for m, frame in zip(range(i, j), frames, strict=True):
-            if frame and not affixes[m]:
+            if frame and affixes[m] <= own:
                 shared = max(
                     heads.count(frame[0]) if frame[0] else 0,
                     tails.count(frame[1]) if frame[1] else 0,
