@@ -331,10 +331,10 @@ def test_a_list_article_with_no_prose_above_its_rows_keeps_them() -> None:
 
 def test_a_list_article_and_its_updated_copy_both_keep_their_rows() -> None:
     """The same race's stages on two pages of the site (the first version and an
-    update with one more stage): each row's frame recurs on the other page, but only
-    where the row itself does (``repeats``), which is the article's text recurring,
-    not the site's chrome; every row stays on both pages (a calendar and its update
-    lost every row on both)."""
+    update with one more stage): each row's frame recurs on the other page, on no more
+    pages than most rows of the list recur on whole (``repeats``): the article's text
+    recurring, not the site's chrome. Every row stays on both pages, the new fifth
+    stage too (a calendar and its update lost every row on both)."""
     first = "\n\n".join([MASTHEAD, "Coastal tour 2025", *STAGES[:4], FOOTER])
     update = "\n\n".join([MASTHEAD, "Coastal tour 2025", *STAGES, FOOTER])
     lines = _site()

@@ -393,7 +393,9 @@ def model_decisions(
     authors recurs by template: it loses a sentence's protection as a repeated line does)
     and the cuts named with SITE_CUT replace the others; ``affixes``: the same for
     their first and last words (``linemodel.affix_keys``): rows of the article's own
-    list before the body or under a box heading stay (``_framed_list``)."""
+    list before the body or under a box heading stay (``_framed_list``); ``site_words``:
+    per short line, the shares of its words the site's other pages' short lines hold
+    (a line made only of them goes, ``repeats.boilerplate``)."""
     from newsflow.clean.repeats import boilerplate
 
     if repeats is not None:  # the site's other pages known: the cuts chosen for that case

@@ -219,7 +219,9 @@ def boilerplate(
     ``templates`` (``LineEvidence.templates``): a line whose template recurs filled
     with other words (TEMPLATE_MIN) is boilerplate too, unless over NEAR_COPY of the
     page's prose recurs by template: a site writing its articles from templates
-    (results, earnings, weather) fills the same sentences on every page."""
+    (results, earnings, weather) fills the same sentences on every page.
+    ``site_words`` (``LineEvidence.site_words``): a short line made only of words the
+    short lines of two or more other pages hold is boilerplate too (SITE_WORDS_MAX)."""
     prose = [prose_line(line) for line in lines]
     if _mostly_recurring(repeats, prose):
         return [False] * len(lines)
