@@ -271,6 +271,23 @@ def test_a_call_to_action_the_site_repeats_is_never_brought_back() -> None:
     assert not model_keeps("Read more", "teaser_header", 0.0, cuts, repeats=3)
 
 
+def test_a_call_to_action_whose_frame_the_site_repeats_is_never_brought_back() -> None:
+    """A site's call to action changes a word or two from page to page ("Sign up for our
+    daily newsletter ...", "... weekly newsletter ..."): the line itself recurs on no
+    other page, its first and last words (``LineEvidence.affixes``) on two or more. It
+    is the site's, whatever the model says; a sentence whose frame no other page shows
+    (an article's own "Sign up for the bundle ...") may still be brought back."""
+    line = "Sign up for our weekly newsletter and get the top stories in your inbox every morning."
+    lines = [BODY[0], line, BODY[1]]
+    verdicts = ["widget" if i == 1 else v for i, v in enumerate(rule_verdicts(lines)[0])]
+    cuts = {"text": 0.5, "widget@site": 0.01}
+    probs = [0.0, 0.001, 0.0]
+    kept = model_decisions(lines, verdicts, probs, cuts, [0, 0, 0], 4, None, [0, 0, 0])
+    assert kept == [True, True, True]
+    kept = model_decisions(lines, verdicts, probs, cuts, [0, 0, 0], 4, None, [0, 3, 0])
+    assert kept == [True, False, True]
+
+
 def test_a_bare_date_and_time_line_is_a_stamp_in_any_language() -> None:
     """A line that is only a date written out with its year and a time is the page's
     time stamp, whatever the month's language (the model kept "22 mayo 2020, 21:41"

@@ -327,7 +327,8 @@ _PROTECTION_REPEATS = 2
 
 
 # Verdicts the rules give for a line's wording (a widget's or call to action's, a teaser
-# box heading's): the model brings such a line back only when it recurs on fewer than
+# box heading's): the model brings such a line back only when it, its template or its
+# first or last words (``linemodel.affix_keys``) recur on fewer than
 # _PROTECTION_REPEATS other pages of its source. An article's "Sign up for the bundle"
 # sentence is its own; the site's "Sign up for our daily newsletter ..." recurs (the
 # model, sure of AEB's article lines so worded, brought it back at P(chrome) 0.000).
@@ -426,6 +427,8 @@ def model_decisions(
         after_box = resumed and verdict in ("related", "listed_headline")
         if verdict == "listed_headline" and inside is not None and inside[i]:
             verdict = "listed_inside"
+        if verdict in _HARD and affixes:
+            r = max(r, affixes[i])  # the site prints its opening or closing words too
         keep = not b and (
             framed[i] or model_keeps(line, None if after_box else verdict, p, cuts, r)
         )
