@@ -403,7 +403,8 @@ def model_decisions(
         cuts = cuts | {k.removesuffix(SITE_CUT): v for k, v in cuts.items() if k.endswith(SITE_CUT)}
     out = []
     resumed = False
-    reps = repeats or [0] * len(lines)
+    counted = repeats or [0] * len(lines)  # the page alone: nothing recurs
+    reps = counted
     if templates:
         reps = [max(r, t) for r, t in zip(reps, templates, strict=True)]
     boiler = (
@@ -411,11 +412,7 @@ def model_decisions(
         if repeats
         else [False] * len(lines)
     )
-    framed = (
-        _framed_list(lines, verdicts, affixes, repeats or [0] * len(lines))
-        if affixes
-        else [False] * len(lines)
-    )
+    framed = _framed_list(lines, verdicts, affixes, counted) if affixes else [False] * len(lines)
     inside = _inside_article(lines, verdicts) if "listed_inside" in cuts else None
     if inside is not None:
         cuts = cuts | {"listed_inside": max(cuts["listed_inside"], cuts.get("listed_headline", 0))}

@@ -137,17 +137,27 @@ def _masked(tokens: list[str]) -> str:
     )
 
 
+def _ends(line: str) -> tuple[list[str], list[str]] | None:
+    """A line's first and last _AFFIX_TOKENS tokens, the frame ``affix_keys`` and
+    ``page_frame`` are made of (None: a line of fewer tokens)."""
+    tokens = _TOKEN.findall(line)
+    if len(tokens) < _AFFIX_TOKENS:
+        return None
+    return tokens[:_AFFIX_TOKENS], tokens[-_AFFIX_TOKENS:]
+
+
 def affix_keys(line: str) -> tuple[int, int] | None:
     """Keys of a line's first and last _AFFIX_TOKENS tokens (the first word as it is,
     the others with names and numbers masked): a site's teasers, tag rows and captions
     change their headline, topic or name from page to page but keep their frame
     ("Voir aussi: ...", "... (Read next)", "#... #...", "Sujets: ..."), which an unseen
     site's wording does not hide. None: a line of fewer tokens than that."""
-    tokens = _TOKEN.findall(line)
-    if len(tokens) < _AFFIX_TOKENS:
+    ends = _ends(line)
+    if ends is None:
         return None
-    head = tokens[0].casefold() + " " + _masked(tokens[1:_AFFIX_TOKENS])
-    tail = _masked(tokens[-_AFFIX_TOKENS:])
+    first, last = ends
+    head = first[0].casefold() + " " + _masked(first[1:])
+    tail = _masked(last)
     return zlib.crc32(("^" + head).encode()), zlib.crc32(("$" + tail).encode())
 
 
@@ -158,10 +168,10 @@ def page_frame(line: str) -> tuple[str | None, str | None] | None:
     nothing). None: a line of fewer tokens. Unlike ``affix_keys`` (counted across a
     site's pages, where "Voir aussi" and "Sujets" are the frame), rows of one list
     differ in their first word ("1a", "2a") as often as in any other."""
-    tokens = _TOKEN.findall(line)
-    if len(tokens) < _AFFIX_TOKENS:
+    ends = _ends(line)
+    if ends is None:
         return None
-    head, tail = _masked(tokens[:_AFFIX_TOKENS]), _masked(tokens[-_AFFIX_TOKENS:])
+    head, tail = _masked(ends[0]), _masked(ends[1])
     return (
         head if set(head.split()) - {"A", "0"} else None,
         tail if set(tail.split()) - {"A", "0"} else None,
