@@ -46,7 +46,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from newsflow.clean.repeats import LineCounts
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -870,18 +873,14 @@ def site_evidence(data: list[Dump]):
 class Judged(NamedTuple):
     """A dump as the model sees it: its lines, the rules' verdicts, per line the
     model's input (hashed features, from ``_examples``) or output (P(chrome), from
-    ``_judged``), the labels, and the site's counts (``repeats.LineEvidence``; None
-    and 0 for a page judged alone)."""
+    ``_judged``), the labels, and the site's counts (``repeats.LineCounts``; None for
+    a page judged alone)."""
 
     lines: list[str]
     verdicts: list[str | None]
     scores: list  # feature vectors or P(chrome)
     chrome: list[bool]
-    repeats: list[int] | None
-    others: int
-    templates: list[int] | None
-    affixes: list[int] | None
-    site_words: list[tuple[int, int] | None] | None
+    counts: LineCounts | None
 
 
 def _examples(
@@ -901,22 +900,13 @@ def _examples(
         if alone or (rng is not None and rng.random() < ALONE):
             ev = None
         verdicts, _ = rule_verdicts(lines)
-        repeats = ev.repeats(lines) if ev else None
-        others = ev.documents if ev else 0
-        templates = ev.templates(lines) if ev else None
-        affixes = ev.affixes(lines) if ev else None
-        site_words = ev.site_words(lines) if ev else None
+        counts = ev.counted(lines) if ev else None
         vectors = []
-        features = linemodel.document_features(
-            lines, verdicts, repeats, others, templates, affixes, site_words
-        )
-        for named in features:
+        for named in linemodel.document_features(lines, verdicts, counts):
             if rng is not None and rng.random() < WORD_DROPOUT:
                 named = [f for f in named if not f.startswith(_LEXICAL)]
             vectors.append(linemodel.vector(named))
-        yield Judged(
-            lines, verdicts, vectors, d.chrome, repeats, others, templates, affixes, site_words
-        )
+        yield Judged(lines, verdicts, vectors, d.chrome, counts)
 
 
 def _fit(data: list[Dump], c: float) -> dict:
@@ -975,17 +965,7 @@ def tally(judged: list[Judged], cuts: dict[str, float] = CUTS) -> tuple[int, int
 
     lost = body = leaked = chrome_n = 0
     for j in judged:
-        decisions = model_decisions(
-            j.lines,
-            j.verdicts,
-            j.scores,
-            cuts,
-            j.repeats,
-            j.others,
-            j.templates,
-            j.affixes,
-            j.site_words,
-        )
+        decisions = model_decisions(j.lines, j.verdicts, j.scores, cuts, j.counts)
         for kept, verdict, is_chrome in zip(decisions, j.verdicts, j.chrome, strict=True):
             if verdict != "repeat":  # judged where its text first appears
                 leaked += kept and is_chrome

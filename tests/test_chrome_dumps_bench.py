@@ -126,8 +126,8 @@ def test_page_alone_cuts_are_chosen_on_val_pages_judged_alone() -> None:
     pages = [bench.make_dump(BODY, rng, styles="val", site=site) for _ in range(3)]
     for d in pages:
         d.site = 0
-    with_site = [x.repeats for x in bench._examples(pages, None)]
-    alone = [x.repeats for x in bench._examples(pages, None, alone=True)]
+    with_site = [x.counts for x in bench._examples(pages, None)]
+    alone = [x.counts for x in bench._examples(pages, None, alone=True)]
     assert with_site and all(r is not None for r in with_site)
     assert alone and all(r is None for r in alone)
     from newsflow.clean import linemodel
@@ -198,7 +198,7 @@ def test_val_tally_counts_lost_body_and_leaked_chrome() -> None:
     verdicts: list[str | None] = [None, None, None, None]
     probs = [0.01, 0.95, 0.99, 0.1]  # the short body line dropped, the share row kept
     chrome = [False, False, True, True]
-    judged = [bench.Judged(lines, verdicts, probs, chrome, None, 0, None, None, None)]
+    judged = [bench.Judged(lines, verdicts, probs, chrome, None)]
     assert bench.tally(judged) == (1, 2, 1, 2)
     assert bench._cost(judged, quiet=True) == bench.BODY_COST * 1 + 1
 

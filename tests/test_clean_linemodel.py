@@ -10,6 +10,7 @@ from newsflow.clean.chrome import (
     split_lines,
     strip_chrome,
 )
+from newsflow.clean.repeats import LineCounts
 
 BODY = [
     "The harbour authority said on Tuesday that the port would stay closed for a third day.",
@@ -94,14 +95,14 @@ def test_a_line_between_two_kept_lines_stays_when_the_site_is_known() -> None:
     cuts = {"text": 0.5, "smooth@site": 0.9}
     alone = model_decisions(lines, verdicts, [0.0, 0.8, 0.0], cuts)
     assert alone == [True, False, True]
-    site = model_decisions(lines, verdicts, [0.0, 0.8, 0.0], cuts, [0, 0, 0], 4)
+    site = model_decisions(lines, verdicts, [0.0, 0.8, 0.0], cuts, LineCounts([0, 0, 0], 4))
     assert site == [True, True, True]
-    sure = model_decisions(lines, verdicts, [0.0, 0.95, 0.0], cuts, [0, 0, 0], 4)
+    sure = model_decisions(lines, verdicts, [0.0, 0.95, 0.0], cuts, LineCounts([0, 0, 0], 4))
     assert sure == [True, False, True]
-    boiler = model_decisions(lines, verdicts, [0.0, 0.8, 0.0], cuts, [0, 4, 0], 4)
+    boiler = model_decisions(lines, verdicts, [0.0, 0.8, 0.0], cuts, LineCounts([0, 4, 0], 4))
     assert boiler == [True, False, True]
     prose = [BODY[0], lines[1], BODY[1]]
-    assert model_decisions(prose, verdicts, [0.0, 0.8, 0.0], cuts, [0, 0, 0], 4) == [
+    assert model_decisions(prose, verdicts, [0.0, 0.8, 0.0], cuts, LineCounts([0, 0, 0], 4)) == [
         True,
         False,
         True,
@@ -173,11 +174,13 @@ def test_site_words_are_weighed_after_the_body_starts_and_not_on_a_copy() -> Non
     lines = ["The Lantern", "Ferries Weather", *BODY[:3], "Harbours Fisheries"]
     verdicts = ["before_body", None, None, None, None, None]
     shares = [(4, 4), (4, 4), None, None, None, (4, 2)]
-    feats = linemodel.document_features(lines, verdicts, [0] * 6, 3, None, None, shares)
+    feats = linemodel.document_features(lines, verdicts, LineCounts([0] * 6, 3, site_words=shares))
     assert not any(f.startswith("sw") for f in feats[0])
     assert "sw2:4&rule:None" in feats[1] and "sw-" in feats[2]
     assert "sw2:2&rule:None" in feats[5]
-    copy = linemodel.document_features(lines, verdicts, [0, 0, 1, 1, 1, 0], 3, None, None, shares)
+    copy = linemodel.document_features(
+        lines, verdicts, LineCounts([0, 0, 1, 1, 1, 0], 3, site_words=shares)
+    )
     assert "sw:copy" in copy[1] and not any(f.startswith("sw2") for f in copy[1])
 
 
@@ -282,9 +285,9 @@ def test_a_call_to_action_whose_frame_the_site_repeats_is_never_brought_back() -
     verdicts = ["widget" if i == 1 else v for i, v in enumerate(rule_verdicts(lines)[0])]
     cuts = {"text": 0.5, "widget@site": 0.01}
     probs = [0.0, 0.001, 0.0]
-    kept = model_decisions(lines, verdicts, probs, cuts, [0, 0, 0], 4, None, [0, 0, 0])
+    kept = model_decisions(lines, verdicts, probs, cuts, LineCounts([0, 0, 0], 4, None, [0, 0, 0]))
     assert kept == [True, True, True]
-    kept = model_decisions(lines, verdicts, probs, cuts, [0, 0, 0], 4, None, [0, 3, 0])
+    kept = model_decisions(lines, verdicts, probs, cuts, LineCounts([0, 0, 0], 4, None, [0, 3, 0]))
     assert kept == [True, False, True]
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 from newsflow.clean.chrome import strip_chrome
 from newsflow.clean.linemodel import word_keys
-from newsflow.clean.repeats import SourceLines, boilerplate, source_key
+from newsflow.clean.repeats import LineCounts, SourceLines, boilerplate, source_key
 from newsflow.config import load_settings
 from newsflow.stages.clean import SOURCE_LINES, clean, plan_clean, source_lines
 from newsflow.stages.common import work_dir
@@ -117,8 +117,8 @@ def test_an_updated_version_of_a_page_keeps_its_text() -> None:
     """A page whose paragraphs recur too is a copy of another: no line of it is
     boilerplate by recurrence."""
     text = ["A short menu line", *BODIES[0]]
-    assert boilerplate(text, [3, 3, 3, 3], 3) == [False] * 4
-    assert boilerplate(text, [3, 0, 0, 0], 3) == [True, False, False, False]
+    assert boilerplate(text, LineCounts([3, 3, 3, 3], 3)) == [False] * 4
+    assert boilerplate(text, LineCounts([3, 0, 0, 0], 3)) == [True, False, False, False]
 
 
 def test_a_dump_source_is_its_source_domain_or_inbox_folder() -> None:
@@ -274,8 +274,13 @@ def test_an_article_written_from_templates_keeps_its_sentences() -> None:
     fills the same sentences on every page: over half a page's prose recurs by
     template, so no line of it is boilerplate by template."""
     text = [f"{BIO} Extra words to make it prose.", *BODIES[0]]
-    assert boilerplate(text, [0, 0, 0, 0], 3, [3, 3, 3, 0]) == [False] * 4
-    assert boilerplate(text, [0, 0, 0, 0], 3, [3, 0, 0, 0]) == [True, False, False, False]
+    assert boilerplate(text, LineCounts([0, 0, 0, 0], 3, [3, 3, 3, 0])) == [False] * 4
+    assert boilerplate(text, LineCounts([0, 0, 0, 0], 3, [3, 0, 0, 0])) == [
+        True,
+        False,
+        False,
+        False,
+    ]
 
 
 TOUR = [
@@ -389,5 +394,5 @@ def test_a_short_line_made_of_the_sites_own_words_goes_with_the_site_known() -> 
         assert out[:3] == [body[0], SUBHEADINGS[i], body[1]]
     rows = [MASTHEAD_ROWS[0], SUBHEADINGS[0], BODIES[0][0]]
     words = [(4, 4), (1, 0), None]
-    assert boilerplate(rows, [0, 0, 0], 3, site_words=words) == [True, False, False]
-    assert boilerplate(rows, [0, 0, 0], 3) == [False, False, False]
+    assert boilerplate(rows, LineCounts([0, 0, 0], 3, site_words=words)) == [True, False, False]
+    assert boilerplate(rows, LineCounts([0, 0, 0], 3)) == [False, False, False]

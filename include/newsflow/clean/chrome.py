@@ -27,7 +27,7 @@ from newsflow.clean.linemodel import (
 from newsflow.clean.words import count_words, unpunctuated_script
 
 if TYPE_CHECKING:
-    from newsflow.clean.repeats import LineEvidence
+    from newsflow.clean.repeats import LineCounts, LineEvidence
 
 _BREADCRUMB = re.compile(
     r"^(current|you are here|location)\s*[:：]|\bhome\s*[>»›]|^[^.!?]{0,80}\s[>»›]\s[^.!?]{0,80}$",
@@ -379,39 +379,34 @@ def model_decisions(
     verdicts: list[str | None],
     probs: list[float],
     cuts: dict[str, float],
-    repeats: list[int] | None = None,
-    others: int = 0,
-    templates: list[int] | None = None,
-    affixes: list[int] | None = None,
-    site_words: list[tuple[int, int] | None] | None = None,
+    counts: LineCounts | None = None,
 ) -> list[bool]:
     """``model_keeps`` for every line of a dump, in order: once a prose paragraph past
     a related-articles heading stays (the article resumed after a box), the lines after
     it that the rules dropped only for following that heading are judged as text.
-    ``repeats``, ``others``: how often each line recurs on the source's ``others``
-    other pages (None: the page alone); recurring short lines go (``repeats.boilerplate``);
+    ``counts`` (``repeats.LineCounts``; None: the page alone): how often each line
+    recurs on the source's other pages (``repeats``; recurring short lines go,
+    ``repeats.boilerplate``), and the cuts named with SITE_CUT replace the others;
     ``templates``: the same for their templates (a bio the site prints for each of its
-    authors recurs by template: it loses a sentence's protection as a repeated line does)
-    and the cuts named with SITE_CUT replace the others; ``affixes``: the same for
-    their first and last words (``linemodel.affix_keys``): rows of the article's own
-    list before the body or under a box heading stay (``_framed_list``); ``site_words``:
-    per short line, the shares of its words the site's other pages' short lines hold
-    (a line made only of them goes, ``repeats.boilerplate``)."""
+    authors recurs by template: it loses a sentence's protection as a repeated line
+    does); ``affixes``: the same for their first and last words
+    (``linemodel.affix_keys``): rows of the article's own list before the body or
+    under a box heading stay (``_framed_list``); ``site_words``: per short line, the
+    shares of its words the site's other pages' short lines hold (a line made only of
+    them goes, ``repeats.boilerplate``)."""
     from newsflow.clean.repeats import boilerplate
 
-    if repeats is not None:  # the site's other pages known: the cuts chosen for that case
+    if counts is not None:  # the site's other pages known: the cuts chosen for that case
         cuts = cuts | {k.removesuffix(SITE_CUT): v for k, v in cuts.items() if k.endswith(SITE_CUT)}
     out = []
     resumed = False
-    counted = repeats or [0] * len(lines)  # the page alone: nothing recurs
+    counted = (counts.repeats if counts else None) or [0] * len(lines)  # alone: none recur
+    templates = counts.templates if counts else None
+    affixes = counts.affixes if counts else None
     reps = counted
     if templates:
         reps = [max(r, t) for r, t in zip(reps, templates, strict=True)]
-    boiler = (
-        boilerplate(lines, repeats, others, templates, site_words)
-        if repeats
-        else [False] * len(lines)
-    )
+    boiler = boilerplate(lines, counts) if counts and counts.repeats else [False] * len(lines)
     framed = _framed_list(lines, verdicts, affixes, counted) if affixes else [False] * len(lines)
     inside = _inside_article(lines, verdicts) if "listed_inside" in cuts else None
     if inside is not None:
@@ -651,15 +646,9 @@ def strip_chrome(
         result.paragraphs = [line for line, v in zip(lines, verdicts, strict=True) if v is None]
         return result
     seen: set[str] = set()
-    repeats = evidence.repeats(lines) if evidence else None
-    others = evidence.documents if evidence else 0
-    templates = evidence.templates(lines) if evidence else None
-    affixes = evidence.affixes(lines) if evidence else None
-    site_words = evidence.site_words(lines) if evidence else None
-    probs = chrome_probabilities(lines, verdicts, repeats, others, templates, affixes, site_words)
-    decisions = model_decisions(
-        lines, verdicts, probs, model_cuts(), repeats, others, templates, affixes, site_words
-    )
+    counts = evidence.counted(lines) if evidence else None
+    probs = chrome_probabilities(lines, verdicts, counts)
+    decisions = model_decisions(lines, verdicts, probs, model_cuts(), counts)
     if title is None and result.title is not None:
         result.title = _title_after_model(lines, verdicts, decisions, result.title)
     title_key = result.title.casefold() if result.title else None

@@ -24,9 +24,12 @@ import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsflow.clean.words import count_words, has_unspaced, unpunctuated_script
+
+if TYPE_CHECKING:
+    from newsflow.clean.repeats import LineCounts
 
 WEIGHTS = Path(__file__).with_name("linemodel.json")
 # Feature keys are whole crc32 values: folded into 2**18 buckets (before round 11), a
@@ -276,13 +279,7 @@ def _sentences(line: str, size: str) -> str:
 
 
 def document_features(
-    lines: list[str],
-    verdicts: list[str | None],
-    repeats: list[int] | None = None,
-    others: int = 0,
-    templates: list[int] | None = None,
-    affixes: list[int] | None = None,
-    site_words: list[tuple[int, int] | None] | None = None,
+    lines: list[str], verdicts: list[str | None], counts: LineCounts | None = None
 ) -> list[list[str]]:
     """The named features of every line of a dump (hashed by ``vector``).
 
@@ -294,18 +291,23 @@ def document_features(
     subject; a site's menu, banner or ad line does not) and how much the lines the
     rules call chrome echo (a site's name, sections and authors recur in its chrome).
     Those context features carry over to sites and wordings never trained on.
-    ``repeats`` (None: the document alone): in how many of the ``others`` other
-    documents of its source each line occurs; a site's menus, banners, bios and
-    footers recur on its pages, its articles' paragraphs do not (unless the page is an
-    updated version of another, which the share of its prose lines that recur tells);
-    ``templates``: the same for the lines' templates (``template_key``);
-    ``affixes``: for their first or last words (``affix_keys``, the more frequent);
-    ``site_words``: per short line, the shares of its words that the short lines of
-    the site's other pages hold (``word_keys``, ``repeats.LineEvidence.site_words``).
+    ``counts`` (``repeats.LineCounts``; None: the document alone): ``repeats``, in how
+    many of the ``others`` other documents of its source each line occurs; a site's
+    menus, banners, bios and footers recur on its pages, its articles' paragraphs do
+    not (unless the page is an updated version of another, which the share of its
+    prose lines that recur tells); ``templates``: the same for the lines' templates
+    (``template_key``); ``affixes``: for their first or last words (``affix_keys``,
+    the more frequent); ``site_words``: per short line, the shares of its words that
+    the short lines of the site's other pages hold (``word_keys``).
     (Counts
     of prose paragraphs before and after a line were tried: the generated tails end in
     prose chrome, so the last short paragraph of a real article looked like a bio.)
     """
+    repeats = counts.repeats if counts else None
+    others = counts.others if counts else 0
+    templates = counts.templates if counts else None
+    affixes = counts.affixes if counts else None
+    site_words = counts.site_words if counts else None
     shapes = [_shape(line, "") for line in lines]
     prose = [prose_line(line) for line in lines]
     toks = [_tokens(line) for line in lines]
@@ -416,21 +418,13 @@ def model_cuts() -> dict[str, float]:
 
 
 def chrome_probabilities(
-    lines: list[str],
-    verdicts: list[str | None],
-    repeats: list[int] | None = None,
-    others: int = 0,
-    templates: list[int] | None = None,
-    affixes: list[int] | None = None,
-    site_words: list[tuple[int, int] | None] | None = None,
+    lines: list[str], verdicts: list[str | None], counts: LineCounts | None = None
 ) -> list[float]:
-    """P(chrome) for every line of a dump, from the shipped weights (``repeats``,
-    ``others``: see ``document_features``)."""
+    """P(chrome) for every line of a dump, from the shipped weights (``counts``: see
+    ``document_features``)."""
     weights, intercept = _weights()
     out = []
-    for named in document_features(
-        lines, verdicts, repeats, others, templates, affixes, site_words
-    ):
+    for named in document_features(lines, verdicts, counts):
         feats = vector(named)
         z = intercept + sum(weights.get(k, 0.0) * v for k, v in feats.items())
         out.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))

@@ -32,12 +32,35 @@ from newsflow.clean.words import count_words
 
 
 @dataclass(frozen=True)
+class LineCounts:
+    """What a source's other documents say about each line of one document, as the
+    line model and its decisions take it (``LineEvidence.counted``); a document
+    cleaned alone has none (None where one is asked for)."""
+
+    repeats: list[int]  # in how many of the ``others`` each line occurs
+    others: int  # other documents of the source that were counted
+    templates: list[int] | None = None  # the same for the lines' templates
+    affixes: list[int] | None = None  # for their first or last words, the more frequent
+    site_words: list[tuple[int, int] | None] | None = None  # ``LineEvidence.site_words``
+
+
+@dataclass(frozen=True)
 class LineEvidence:
     """In how many other documents of the same source each line of one document occurs."""
 
     # line_key, template or affix key -> other documents holding it (0s left out)
     counts: dict[int, int]
     documents: int  # other documents of the source that were counted
+
+    def counted(self, lines: list[str]) -> LineCounts:
+        """Every count the line model takes, for the lines of one document."""
+        return LineCounts(
+            self.repeats(lines),
+            self.documents,
+            self.templates(lines),
+            self.affixes(lines),
+            self.site_words(lines),
+        )
 
     def repeats(self, lines: list[str]) -> list[int]:
         return [self.counts.get(line_key(line), 0) for line in lines]
@@ -207,21 +230,21 @@ def _mostly_recurring(counts: list[int], prose: list[bool]) -> bool:
     return bool(recur) and sum(recur) > NEAR_COPY * len(recur)
 
 
-def boilerplate(
-    lines: list[str],
-    repeats: list[int],
-    others: int,
-    templates: list[int] | None = None,
-    site_words: list[tuple[int, int] | None] | None = None,
-) -> list[bool]:
+def boilerplate(lines: list[str], counts: LineCounts) -> list[bool]:
     """Which lines recur on so many of the source's other pages that they are its
     boilerplate (menus, banners, bios, footers): the line model leaves them out.
-    ``templates`` (``LineEvidence.templates``): a line whose template recurs filled
+    ``counts.templates``: a line whose template recurs filled
     with other words (TEMPLATE_MIN) is boilerplate too, unless over NEAR_COPY of the
     page's prose recurs by template: a site writing its articles from templates
     (results, earnings, weather) fills the same sentences on every page.
-    ``site_words`` (``LineEvidence.site_words``): a short line made only of words the
-    short lines of two or more other pages hold is boilerplate too (SITE_WORDS_MAX)."""
+    ``counts.site_words``: a short line made only of words the short lines of two or
+    more other pages hold is boilerplate too (SITE_WORDS_MAX)."""
+    repeats, others, templates, site_words = (
+        counts.repeats,
+        counts.others,
+        counts.templates,
+        counts.site_words,
+    )
     prose = [prose_line(line) for line in lines]
     if _mostly_recurring(repeats, prose):
         return [False] * len(lines)
