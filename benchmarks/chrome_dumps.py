@@ -432,6 +432,15 @@ class Dump:
     chrome: list[bool]  # True: a chrome line, False: a body paragraph
     layout: str = "classic"
     site: int = -1  # dumps of one site share its chrome (-1: a site of its own)
+    # How the lines are joined into the dump's text: a blank line between two
+    # (``--newline single``: one line break, as a JSONL text field often has them,
+    # where the splitter must tell a paragraph's end from a hard-wrapped line's by the
+    # line's length alone).
+    sep: str = "\n\n"
+
+    @property
+    def text(self) -> str:
+        return self.sep.join(self.lines)
 
 
 # Page layouts: where the chrome blocks sit around the article. "classic" (header,
@@ -848,19 +857,13 @@ BODY_COST = 6.0
 ALONE = 0.3
 
 
-# How a dump's lines are joined into its text: a blank line between two (``--newline``
-# "single": one line break, as a JSONL text field often has them, where the splitter
-# must tell a paragraph's end from a hard-wrapped line's by the line's length alone).
-SEP = "\n\n"
-
-
 def site_evidence(data: list[Dump]):
     """Per dump, how often its lines recur in the other dumps of its site, counted
     as the clean stage counts a source's documents (``repeats.SourceLines``)."""
     from newsflow.clean.repeats import SourceLines
 
     lines = SourceLines()
-    texts = [SEP.join(d.lines) for d in data]
+    texts = [d.text for d in data]
     for d, text in zip(data, texts, strict=True):
         if d.site >= 0:
             lines.add(str(d.site), text)
@@ -894,7 +897,7 @@ def _examples(
     from newsflow.clean.chrome import rule_verdicts, split_lines
 
     for d, ev in zip(data, site_evidence(data), strict=True):
-        lines = split_lines("\n\n".join(d.lines))
+        lines = split_lines(d.text)
         if lines != d.lines:  # a line the splitter joins or splits: labels would not align
             continue
         if alone or (rng is not None and rng.random() < ALONE):
@@ -1130,7 +1133,7 @@ def cleaned(data: list[Dump], clean, *, alone: bool = False) -> list[list[str]]:
     """Every dump's output paragraphs by ``clean(text, evidence)``, in process; ``alone``:
     every dump without its site's other pages."""
     evidence = [None] * len(data) if alone else site_evidence(data)
-    return [clean(SEP.join(d.lines), ev) for d, ev in zip(data, evidence, strict=True)]
+    return [clean(d.text, ev) for d, ev in zip(data, evidence, strict=True)]
 
 
 def score(data: list[Dump], clean, *, show: int = 0, alone: bool = False) -> dict[str, float]:
@@ -1183,7 +1186,7 @@ def cleaner_speed(data: list[Dump], clean) -> float:
     import time
 
     evidence = site_evidence(data)
-    texts = [SEP.join(d.lines) for d in data]
+    texts = [d.text for d in data]
     n = sum(len(d.lines) for d in data)
     best = float("inf")
     for _ in range(3):
@@ -1236,7 +1239,7 @@ def write_inbox(data: list[Dump], day_dir: Path, *, alone: bool) -> list[str]:
     for rel, d in zip(paths, data, strict=True):
         path = day_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(SEP.join(d.lines), "utf-8")
+        path.write_text(d.text, "utf-8")
     return paths
 
 
@@ -1410,8 +1413,6 @@ def main(argv: list[str] | None = None) -> int:
         "'single' tables go to chrome_dumps[.cli].single[.seed<N>]",
     )
     args = ap.parse_args(argv)
-    global SEP
-    SEP = "\n" if args.newline == "single" else "\n\n"
     suffix = ".single" if args.newline == "single" else ""
     from newsflow.clean import linemodel
     from newsflow.clean.chrome import strip_chrome
@@ -1436,6 +1437,10 @@ def main(argv: list[str] | None = None) -> int:
     sets = {"tune (tune articles, seen styles)": dumps("tune", styles="tune", copies=1, seed=7)}
     if args.sets == "all":
         sets[held_out_name(args.seed)] = held_out(args.seed)
+    if args.newline == "single":
+        for data in sets.values():
+            for d in data:
+                d.sep = "\n"
     if args.cli:
         return _write_cli(args, sets, with_model, suffix)
     lines = [
