@@ -87,6 +87,22 @@ def test_a_joined_paragraph_counts_as_kept() -> None:
     assert bench.kept_lines(lines, ["Menu", "Footer"]) == [True, False, False, True]
 
 
+def test_lost_lines_count_each_body_paragraph_lost_over_the_dumps() -> None:
+    """``--draws`` names the body paragraphs lost most often over all draws: a body
+    line missing from the output counts once per dump it is lost from; a chrome line
+    removed and a body line joined with its neighbour do not count."""
+    body = ["The port stayed shut on Monday.", "© Wire", "Talks resume", "on Friday."]
+    one = bench.Dump(["Menu", *body], [True, False, False, False, False])
+    two = bench.Dump([*body, "Footer"], [False, False, False, False, True])
+    outputs = [
+        ["The port stayed shut on Monday.", "Talks resume on Friday."],
+        ["The port stayed shut on Monday.", "Talks resume on Friday.", "Footer"],
+    ]
+    assert bench.lost_lines([one, two], outputs) == {"© Wire": 2}
+    outputs[1].insert(1, "© Wire")
+    assert bench.lost_lines([one, two], outputs) == {"© Wire": 1}
+
+
 def test_a_line_is_matched_as_the_cleaner_normalises_it() -> None:
     """A share row with two spaces between its words comes out of the cleaner with one:
     kept, it leaked (it was counted as removed); a body line with mojibake comes out
