@@ -1204,6 +1204,8 @@ def cleaner_speed(data: list[Dump], clean) -> float:
 # split: the held-out AEB articles in new sites of only held-out wordings, names and
 # sites, "classic" and the never-trained "mobile" layout.
 HELD_OUT_SEED = 8
+# Dumps of every held-out article in a draw (each in another site).
+HELD_OUT_COPIES = 3
 
 
 def held_out_name(seed: int) -> str:
@@ -1215,7 +1217,7 @@ def held_out_name(seed: int) -> str:
 def held_out(seed: int = HELD_OUT_SEED) -> list[Dump]:
     """The held-out dumps of ``seed``: every held-out article three times, in held-out
     styles and layouts only."""
-    return dumps("held-out", styles="held-out", copies=3, seed=seed)
+    return dumps("held-out", styles="held-out", copies=HELD_OUT_COPIES, seed=seed)
 
 
 # The held-out draws whose mean ``--draws`` reports: the default one and seven fresh
@@ -1283,7 +1285,7 @@ def draws_table(clean, *, top: int = 10, sep: str = "\n\n") -> tuple[list[str], 
     lines += [
         "",
         f"Body paragraphs lost with the site's pages over the {len(DRAWS)} draws: {total} of "
-        f"{body}; the {len(most)} lost most often ({len(DRAWS) * 3} copies each at most) are "
+        f"{body}; the {len(most)} lost most often ({len(DRAWS) * HELD_OUT_COPIES} copies each at most) are "
         f"{share:.0%} of them:",
         "",
         *[f"- {n} x {line[:120]}" for line, n in most],
