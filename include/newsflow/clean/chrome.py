@@ -56,7 +56,13 @@ _DATE_STAMP = re.compile(
     re.IGNORECASE,
 )
 _COUNTER = re.compile(
-    r"^[\w\s'’]{1,20}[!?]?\s*[(\[]\s*\d+\s*[)\]]$|^\d+\s+(comments?|views?|likes?|shares?)$", re.I
+    r"^[\w\s'’]{1,20}[!?]?\s*[(\[]\s*\d+\s*[)\]]$|^\d+\s+(comments?|views?|likes?|shares?)$"
+    # a labelled count ("View:1523", "Aufrufe: 1.204"): a page's counter in any of
+    # these languages, never a sentence
+    r"|^(views?|reads?|hits|visits?|comments?|likes?|shares?|aufrufe|kommentare|visitas"
+    r"|lecturas|comentarios|vues|lectures|commentaires|visualizzazioni|commenti)"
+    r"\s*[:：]\s*\d[\d.,\s]*$",
+    re.I,
 )
 _WIDGET_WORDS = {
     "view",
