@@ -1145,12 +1145,17 @@ def score(data: list[Dump], clean, *, show: int = 0, alone: bool = False) -> dic
     return score_outputs(data, cleaned(data, clean, alone=alone), show=show)
 
 
-def score_outputs(data: list[Dump], outputs: list[list[str]], *, show: int = 0) -> dict[str, float]:
+def score_outputs(
+    data: list[Dump], outputs: list[list[str]], *, show: int = 0, lost: Counter[str] | None = None
+) -> dict[str, float]:
     """``score`` of given outputs, one list of paragraphs per dump (in process or read
-    back from the lake: one definition of a found chrome line and a lost paragraph)."""
+    back from the lake: one definition of a found chrome line and a lost paragraph);
+    ``lost``: a tally each lost body paragraph is counted into (``--draws``: an
+    article's line lost on every copy in every draw is a trait of that article, not of
+    the chrome around it)."""
     from newsflow.clean.metadata import normalise_text
 
-    tp = fp = fn = lost = body_n = exact = 0
+    tp = fp = fn = body_n = exact = 0
     lost_lines: list[str] = []
     leaked: list[str] = []
     for d, out in zip(data, outputs, strict=True):
@@ -1163,11 +1168,12 @@ def score_outputs(data: list[Dump], outputs: list[list[str]], *, show: int = 0) 
             else:
                 body_n += 1
                 fp += not kept
-                lost += not kept
                 if not kept:
                     lost_lines.append(line)
         body = [normalise_text(x) for x, c in zip(d.lines, d.chrome, strict=True) if not c]
         exact += body == out
+    if lost is not None:
+        lost.update(lost_lines)
     for label, items in (("lost", lost_lines), ("leaked", leaked)):
         for line in items[:show]:
             print(f"  {label}: {line[:150]}")
@@ -1177,7 +1183,7 @@ def score_outputs(data: list[Dump], outputs: list[list[str]], *, show: int = 0) 
         "chrome_precision": p,
         "chrome_recall": r,
         "chrome_f1": 2 * p * r / (p + r) if p + r else 0.0,
-        "body_lost": lost / body_n if body_n else 0.0,
+        "body_lost": len(lost_lines) / body_n if body_n else 0.0,
         "exact": exact / len(data),
     }
 
@@ -1226,17 +1232,6 @@ def held_out(seed: int = HELD_OUT_SEED) -> list[Dump]:
 DRAWS = (HELD_OUT_SEED, 2026, 5151, 31, 777, 4242, 90210, 1234)
 
 
-def lost_lines(data: list[Dump], outputs: list[list[str]]) -> Counter[str]:
-    """How often each body paragraph of ``data`` is lost from ``outputs`` (as
-    ``score_outputs`` counts a lost paragraph): an article's line lost on every copy in
-    every draw is a trait of that article, not of the chrome around it."""
-    out: Counter[str] = Counter()
-    for d, paras in zip(data, outputs, strict=True):
-        kept = kept_lines(d.lines, paras)
-        out.update(x for x, c, k in zip(d.lines, d.chrome, kept, strict=True) if not c and not k)
-    return out
-
-
 def draws_table(clean, *, top: int = 10, sep: str = "\n\n") -> tuple[list[str], dict]:
     """Every held-out draw of DRAWS scored in process with the site's pages and each
     page alone, their mean, and the ``top`` body paragraphs lost most often over all of
@@ -1253,10 +1248,8 @@ def draws_table(clean, *, top: int = 10, sep: str = "\n\n") -> tuple[list[str], 
         data = held_out(seed)
         for d in data:
             d.sep = sep
-        site_out = cleaned(data, clean)
-        site = score_outputs(data, site_out)
+        site = score_outputs(data, cleaned(data, clean), lost=lost)
         alone = score_outputs(data, cleaned(data, clean, alone=True))
-        lost += lost_lines(data, site_out)
         body += sum(not c for d in data for c in d.chrome)
         results[str(seed)] = {"site": site, "alone": alone}
         lines.append(
@@ -1500,6 +1493,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     suffix = ".single" if args.newline == "single" else ""
+    sep = "\n" if args.newline == "single" else "\n\n"
     from newsflow.clean import linemodel
     from newsflow.clean.chrome import strip_chrome
     from newsflow.clean.metadata import normalise_text
@@ -1520,20 +1514,19 @@ def main(argv: list[str] | None = None) -> int:
         ("rules + line model + site's pages", with_model, False),
     )
 
-    sets = {"tune (tune articles, seen styles)": dumps("tune", styles="tune", copies=1, seed=7)}
-    if args.sets == "all":
-        sets[held_out_name(args.seed)] = held_out(args.seed)
-    if args.newline == "single":
-        for data in sets.values():
-            for d in data:
-                d.sep = "\n"
-    if args.cli:
-        return _write_cli(args, sets, with_model, suffix)
     if args.draws:
-        lines, results = draws_table(with_model, sep="\n" if args.newline == "single" else "\n\n")
+        lines, results = draws_table(with_model, sep=sep)
         print("\n".join(lines[lines.index("") :]), flush=True)
         _write_results("chrome_dumps.draws" + suffix, HELD_OUT_SEED, lines, results)
         return 0
+    sets = {"tune (tune articles, seen styles)": dumps("tune", styles="tune", copies=1, seed=7)}
+    if args.sets == "all":
+        sets[held_out_name(args.seed)] = held_out(args.seed)
+    for data in sets.values():
+        for d in data:
+            d.sep = sep
+    if args.cli:
+        return _write_cli(args, sets, with_model, suffix)
     lines = [
         "| set | layout | cleaner | dumps | chrome P | chrome R | chrome F1 | body lost | exact |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -5,6 +5,7 @@ splitter joins with its neighbour is scored as kept, not lost."""
 import importlib.util
 import random
 import sys
+from collections import Counter
 
 from support import REPO
 
@@ -87,10 +88,11 @@ def test_a_joined_paragraph_counts_as_kept() -> None:
     assert bench.kept_lines(lines, ["Menu", "Footer"]) == [True, False, False, True]
 
 
-def test_lost_lines_count_each_body_paragraph_lost_over_the_dumps() -> None:
-    """``--draws`` names the body paragraphs lost most often over all draws: a body
-    line missing from the output counts once per dump it is lost from; a chrome line
-    removed and a body line joined with its neighbour do not count."""
+def test_lost_body_paragraphs_are_counted_once_per_dump_they_are_lost_from() -> None:
+    """``--draws`` names the body paragraphs lost most often over all draws
+    (``score_outputs(lost=...)``): a body line missing from the output counts once per
+    dump it is lost from; a chrome line removed and a body line joined with its
+    neighbour do not count."""
     body = ["The port stayed shut on Monday.", "© Wire", "Talks resume", "on Friday."]
     one = bench.Dump(["Menu", *body], [True, False, False, False, False])
     two = bench.Dump([*body, "Footer"], [False, False, False, False, True])
@@ -98,9 +100,13 @@ def test_lost_lines_count_each_body_paragraph_lost_over_the_dumps() -> None:
         ["The port stayed shut on Monday.", "Talks resume on Friday."],
         ["The port stayed shut on Monday.", "Talks resume on Friday.", "Footer"],
     ]
-    assert bench.lost_lines([one, two], outputs) == {"© Wire": 2}
+    lost: Counter[str] = Counter()
+    bench.score_outputs([one, two], outputs, lost=lost)
+    assert lost == {"© Wire": 2}
     outputs[1].insert(1, "© Wire")
-    assert bench.lost_lines([one, two], outputs) == {"© Wire": 1}
+    lost.clear()
+    bench.score_outputs([one, two], outputs, lost=lost)
+    assert lost == {"© Wire": 1}
 
 
 def test_a_line_is_matched_as_the_cleaner_normalises_it() -> None:
