@@ -406,13 +406,13 @@ def model_decisions(
         cuts = cuts | {k.removesuffix(SITE_CUT): v for k, v in cuts.items() if k.endswith(SITE_CUT)}
     out = []
     resumed = False
-    counted = (counts.repeats if counts else None) or [0] * len(lines)  # alone: none recur
+    counted = counts.repeats if counts else [0] * len(lines)  # alone: none recur
     templates = counts.templates if counts else None
     affixes = counts.affixes if counts else None
     reps = counted
     if templates:
         reps = [max(r, t) for r, t in zip(reps, templates, strict=True)]
-    boiler = boilerplate(lines, counts) if counts and counts.repeats else [False] * len(lines)
+    boiler = boilerplate(lines, counts) if counts else [False] * len(lines)
     framed = _framed_list(lines, verdicts, affixes, counted) if affixes else [False] * len(lines)
     inside = _inside_article(lines, verdicts) if "listed_inside" in cuts else None
     if inside is not None:

@@ -239,12 +239,8 @@ def boilerplate(lines: list[str], counts: LineCounts) -> list[bool]:
     (results, earnings, weather) fills the same sentences on every page.
     ``counts.site_words``: a short line made only of words the short lines of two or
     more other pages hold is boilerplate too (SITE_WORDS_MAX)."""
-    repeats, others, templates, site_words = (
-        counts.repeats,
-        counts.others,
-        counts.templates,
-        counts.site_words,
-    )
+    repeats, others, templates = counts.repeats, counts.others, counts.templates
+    site_words = counts.site_words
     prose = [prose_line(line) for line in lines]
     if _mostly_recurring(repeats, prose):
         return [False] * len(lines)
