@@ -319,3 +319,30 @@ def test_a_labelled_count_is_a_counter_in_any_language_and_a_label_with_words_is
     verdicts = rule_verdicts([BODY[0], *counters, *headings, BODY[1]])[0]
     assert verdicts[1 : 1 + len(counters)] == ["widget"] * len(counters)
     assert "widget" not in verdicts[1 + len(counters) :]
+
+
+def test_a_line_inside_the_article_that_no_other_page_of_the_site_holds_is_judged_as_its_own() -> (
+    None
+):
+    """With the site's pages known, a line between two of the article's paragraphs that
+    no other page of the site holds (nor its template, nor its first or last words) is
+    judged under the ``text_unique`` cut: an article's own note ("Story continues below
+    gallery") the model doubts stays. The same line goes when the site prints it or its
+    frame on another page, when it sits above the article, or with the page alone."""
+    note = "Story continues below the gallery of pictures"
+    lines = [BODY[0], note, BODY[1]]
+    verdicts = rule_verdicts(lines)[0]
+    assert verdicts == [None, None, None]
+    cuts = {"text": 0.5, "text_unique@site": 0.95}
+    probs = [0.0, 0.9, 0.0]
+    site = LineCounts([0, 0, 0], 4, [0, 0, 0], [0, 0, 0])
+    assert model_decisions(lines, verdicts, probs, cuts, site) == [True, True, True]
+    assert model_decisions(lines, verdicts, [0.0, 0.97, 0.0], cuts, site) == [True, False, True]
+    again = LineCounts([0, 1, 0], 4, [0, 1, 0], [0, 1, 0])
+    assert model_decisions(lines, verdicts, probs, cuts, again) == [True, False, True]
+    framed = LineCounts([0, 0, 0], 4, [0, 0, 0], [0, 2, 0])
+    assert model_decisions(lines, verdicts, probs, cuts, framed) == [True, False, True]
+    assert model_decisions(lines, verdicts, probs, cuts) == [True, False, True]
+    above = [note, BODY[0], BODY[1]]
+    kept = model_decisions(above, rule_verdicts(above)[0], [0.9, 0.0, 0.0], cuts, site)
+    assert kept[0] is False

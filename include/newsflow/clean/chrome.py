@@ -399,7 +399,11 @@ def model_decisions(
     (``linemodel.affix_keys``): rows of the article's own list before the body or
     under a box heading stay (``_framed_list``); ``site_words``: per short line, the
     shares of its words the site's other pages' short lines hold (a line made only of
-    them goes, ``repeats.boilerplate``)."""
+    them goes, ``repeats.boilerplate``). A line between two of the article's prose
+    paragraphs that the site's other pages hold nowhere, not even its template or its
+    first or last words, is judged under the ``<verdict>_unique`` cut when the cuts
+    name one (``text_unique``, ``teaser_header_unique``): an article's own note or
+    credit set inside its text, where a site's teaser or ad recurs by its wording."""
     from newsflow.clean.repeats import boilerplate
 
     if counts is not None:  # the site's other pages known: the cuts chosen for that case
@@ -414,6 +418,7 @@ def model_decisions(
         reps = [max(r, t) for r, t in zip(reps, templates, strict=True)]
     boiler = boilerplate(lines, counts) if counts else [False] * len(lines)
     framed = _framed_list(lines, verdicts, affixes, counted) if affixes else [False] * len(lines)
+    between = _between_prose(lines, verdicts) if counts else [False] * len(lines)
     inside = _inside_article(lines, verdicts) if "listed_inside" in cuts else None
     if inside is not None:
         cuts = cuts | {"listed_inside": max(cuts["listed_inside"], cuts.get("listed_headline", 0))}
@@ -427,9 +432,16 @@ def model_decisions(
             verdict = "listed_inside"
         if verdict in _HARD and affixes:
             r = max(r, affixes[i])  # the site prints its opening or closing words too
-        keep = not b and (
-            framed[i] or model_keeps(line, None if after_box else verdict, p, cuts, r)
-        )
+        judged_as = None if after_box else verdict
+        line_cuts = cuts
+        unique = f"{judged_as or 'text'}_unique"
+        if between[i] and unique in cuts and r == 0 and not (affixes and affixes[i]):
+            # the site prints this line, its template and its frame on none of its other
+            # pages, and it sits between two of the article's paragraphs: the article's
+            # own furniture (a note, a credit), not a box the site fills on every page
+            key = judged_as or "text"
+            line_cuts = cuts | {key: max(cuts.get(key, 0.0), cuts[unique])}
+        keep = not b and (framed[i] or model_keeps(line, judged_as, p, line_cuts, r))
         resumed = resumed or (verdict == "related" and keep)
         out.append(keep)
     if "smooth" in cuts or "smooth_prose" in cuts:
@@ -475,6 +487,15 @@ def _framed_list(
                 )
                 out[m] = shared - 1 >= _LIST_FRAME
     return out
+
+
+def _between_prose(lines: list[str], verdicts: list[str | None]) -> list[bool]:
+    """Whether a prose line the rules keep as text comes both before and after each
+    line: a line inside the article, not in the page's header or footer."""
+    text = [v is None and _is_prose(line) for line, v in zip(lines, verdicts, strict=True)]
+    first = next((i for i, t in enumerate(text) if t), len(text))
+    last = max((i for i, t in enumerate(text) if t), default=-1)
+    return [first < i < last for i in range(len(text))]
 
 
 def _inside_article(lines: list[str], verdicts: list[str | None]) -> list[bool]:
