@@ -346,3 +346,17 @@ def test_a_line_inside_the_article_that_no_other_page_of_the_site_holds_is_judge
     above = [note, BODY[0], BODY[1]]
     kept = model_decisions(above, rule_verdicts(above)[0], [0.9, 0.0, 0.0], cuts, site)
     assert kept[0] is False
+
+
+def test_a_sentence_closed_by_an_emoji_is_prose_and_opens_the_article() -> None:
+    """Social and lifestyle copy closes sentences with an emoji: a paragraph that ends
+    with one is article text by the rules, so an article opening on it starts there
+    (it was a line "before the body", dropped with the page's header); a short line
+    ending in one (a menu's "Offers ★") is not prose."""
+    opening = "Join us for an evening of music and dance at the old harbour this Saturday 🙂"
+    lines = ["Harbour Post", opening, *BODY[:2]]
+    assert rule_verdicts(lines)[0] == ["before_body", None, None, None]
+    pointing = "All the dates of this summer's concerts are listed for you below ⬇️"
+    assert rule_verdicts([pointing, *BODY[:2]])[0] == [None, None, None]
+    assert rule_verdicts(["Offers ★", *BODY[:2]])[0][0] == "before_body"
+    assert opening in strip_chrome("\n\n".join(lines)).paragraphs

@@ -211,7 +211,11 @@ _STAMP = re.compile(
 )
 
 
-_TERMINAL = re.compile(r"[.!?…:;\"”’)。！？」』）]$")
+# A line's end that ends a sentence: punctuation, or an emoji closing a sentence as
+# social and lifestyle copy writes them ("... see you there 🙂", "Tickets below ⬇️").
+_TERMINAL = re.compile(
+    r"(?:[.!?…:;\"”’)。！？」』）]|[\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff]\ufe0f?)$"
+)
 
 
 @dataclass
