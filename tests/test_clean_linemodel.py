@@ -321,14 +321,13 @@ def test_a_labelled_count_is_a_counter_in_any_language_and_a_label_with_words_is
     assert "widget" not in verdicts[1 + len(counters) :]
 
 
-def test_a_line_inside_the_article_that_no_other_page_of_the_site_holds_is_judged_as_its_own() -> (
-    None
-):
+def test_a_line_no_other_page_of_the_site_holds_is_judged_as_the_articles_own() -> None:
     """With the site's pages known, a line between two of the article's paragraphs that
     no other page of the site holds (nor its template, nor its first or last words) is
     judged under the ``text_unique`` cut: an article's own note ("Story continues below
     gallery") the model doubts stays. The same line goes when the site prints it or its
-    frame on another page, when it sits above the article, or with the page alone."""
+    frame on another page, or with the page alone; above the article it is judged under
+    ``before_body_unique`` (an article's heading or table row), when the cuts name it."""
     note = "Story continues below the gallery of pictures"
     lines = [BODY[0], note, BODY[1]]
     verdicts = rule_verdicts(lines)[0]
@@ -343,9 +342,17 @@ def test_a_line_inside_the_article_that_no_other_page_of_the_site_holds_is_judge
     framed = LineCounts([0, 0, 0], 4, [0, 0, 0], [0, 2, 0])
     assert model_decisions(lines, verdicts, probs, cuts, framed) == [True, False, True]
     assert model_decisions(lines, verdicts, probs, cuts) == [True, False, True]
+    # above the article: the line before the body's own cut
     above = [note, BODY[0], BODY[1]]
-    kept = model_decisions(above, rule_verdicts(above)[0], [0.9, 0.0, 0.0], cuts, site)
-    assert kept[0] is False
+    verdicts = rule_verdicts(above)[0]
+    assert verdicts[0] == "before_body"
+    first = [0.9, 0.0, 0.0]
+    assert model_decisions(above, verdicts, first, cuts, site)[0] is False
+    cuts["before_body_unique@site"] = 0.95
+    assert model_decisions(above, verdicts, first, cuts, site)[0] is True
+    printed = LineCounts([1, 0, 0], 4, [1, 0, 0], [1, 0, 0])
+    assert model_decisions(above, verdicts, first, cuts, printed)[0] is False
+    assert model_decisions(above, verdicts, first, cuts)[0] is False
 
 
 def test_a_sentence_closed_by_an_emoji_is_prose_and_opens_the_article() -> None:

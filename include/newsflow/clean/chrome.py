@@ -404,10 +404,11 @@ def model_decisions(
     under a box heading stay (``_framed_list``); ``site_words``: per short line, the
     shares of its words the site's other pages' short lines hold (a line made only of
     them goes, ``repeats.boilerplate``). A line between two of the article's prose
-    paragraphs that the site's other pages hold nowhere, not even its template or its
-    first or last words, is judged under the ``<verdict>_unique`` cut when the cuts
-    name one (``text_unique``, ``teaser_header_unique``): an article's own note or
-    credit set inside its text, where a site's teaser or ad recurs by its wording."""
+    paragraphs (or before the first) that the site's other pages hold nowhere, not even
+    its template or its first or last words, is judged under the ``<verdict>_unique``
+    cut when the cuts name one (``text_unique``, ``teaser_header_unique``,
+    ``before_body_unique``): an article's own note, credit, heading or table row, where
+    a site's teaser, ad, menu or stamp recurs by its wording or frame."""
     from newsflow.clean.repeats import boilerplate
 
     if counts is not None:  # the site's other pages known: the cuts chosen for that case
@@ -439,10 +440,12 @@ def model_decisions(
         judged_as = None if after_box else verdict
         line_cuts = cuts
         unique = f"{judged_as or 'text'}_unique"
-        if between[i] and unique in cuts and r == 0 and not (affixes and affixes[i]):
+        placed = between[i] or judged_as == "before_body"
+        if placed and unique in cuts and r == 0 and not (affixes and affixes[i]):
             # the site prints this line, its template and its frame on none of its other
-            # pages, and it sits between two of the article's paragraphs: the article's
-            # own furniture (a note, a credit), not a box the site fills on every page
+            # pages, and it sits between two of the article's paragraphs or above the
+            # first: the article's own note, credit, heading or table row, where a site's
+            # teaser, ad, menu or stamp recurs by its wording or its frame
             key = judged_as or "text"
             line_cuts = cuts | {key: max(cuts.get(key, 0.0), cuts[unique])}
         keep = not b and (framed[i] or model_keeps(line, judged_as, p, line_cuts, r))
