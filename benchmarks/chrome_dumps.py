@@ -1234,10 +1234,11 @@ def held_out(seed: int = HELD_OUT_SEED) -> list[Dump]:
     return dumps("held-out", styles="held-out", copies=HELD_OUT_COPIES, seed=seed)
 
 
-# The held-out draws whose mean ``--draws`` reports: the default one and seven fresh
+# The held-out draws whose mean ``--draws`` reports: the default one and thirteen fresh
 # ones (the same held-out articles, styles and layouts in other sites; 90210 and 1234
-# were first run in round 16 on two cleaners side by side, before anyone read them).
-DRAWS = (HELD_OUT_SEED, 2026, 5151, 31, 777, 4242, 90210, 1234)
+# were first run in round 16, the last six in round 18, each time on the cleaners before
+# and after the round side by side, before anyone read them).
+DRAWS = (HELD_OUT_SEED, 2026, 5151, 31, 777, 4242, 90210, 1234, 11, 4711, 65537, 2718, 99, 31337)
 
 
 def draws_table(clean, *, top: int = 10, sep: str = "\n\n") -> tuple[list[str], dict]:
