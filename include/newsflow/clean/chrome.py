@@ -438,16 +438,15 @@ def model_decisions(
         if verdict in _HARD and affixes:
             r = max(r, affixes[i])  # the site prints its opening or closing words too
         judged_as = None if after_box else verdict
+        key = judged_as or "text"  # the name of its cut
         line_cuts = cuts
-        unique = f"{judged_as or 'text'}_unique"
         placed = between[i] or judged_as == "before_body"
-        if placed and unique in cuts and r == 0 and not (affixes and affixes[i]):
+        if placed and f"{key}_unique" in cuts and r == 0 and not (affixes and affixes[i]):
             # the site prints this line, its template and its frame on none of its other
             # pages, and it sits between two of the article's paragraphs or above the
             # first: the article's own note, credit, heading or table row, where a site's
             # teaser, ad, menu or stamp recurs by its wording or its frame
-            key = judged_as or "text"
-            line_cuts = cuts | {key: max(cuts.get(key, 0.0), cuts[unique])}
+            line_cuts = cuts | {key: max(cuts.get(key, 0.0), cuts[f"{key}_unique"])}
         keep = not b and (framed[i] or model_keeps(line, judged_as, p, line_cuts, r))
         resumed = resumed or (verdict == "related" and keep)
         out.append(keep)
