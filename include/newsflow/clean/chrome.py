@@ -440,7 +440,8 @@ def model_decisions(
         judged_as = None if after_box else verdict
         key = judged_as or "text"  # the name of its cut
         line_cuts = cuts
-        placed = between[i] or judged_as == "before_body"
+        # "no other page holds it" says something only when the other pages are known
+        placed = counts is not None and (between[i] or judged_as == "before_body")
         if placed and f"{key}_unique" in cuts and r == 0 and not (affixes and affixes[i]):
             # the site prints this line, its template and its frame on none of its other
             # pages, and it sits between two of the article's paragraphs or above the
